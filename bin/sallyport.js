@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Checked before anything is imported: ESM imports are hoisted, and undici 8 throws at import on Node < 22.19.
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (major < 22 || (major === 22 && minor < 19)) {
+  console.error(
+    `sallyport needs Node.js 22.19 or newer (this is ${process.version}). Try: npx -p node@22 -p sallyport sallyport`,
+  )
+  process.exit(1)
+}
+await import('../out/main/cli.js')

@@ -1,0 +1,36 @@
+import { resolve } from 'node:path'
+import react from '@vitejs/plugin-react'
+import { defineConfig } from 'electron-vite'
+
+const root = import.meta.dirname
+
+export default defineConfig({
+  main: {
+    build: {
+      // Two entries share src/gateway as a chunk: the Electron main process and the headless CLI.
+      rolldownOptions: {
+        input: {
+          index: resolve(root, 'src/main/index.ts'),
+          cli: resolve(root, 'src/gateway/cli.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      rolldownOptions: { input: { index: resolve(root, 'src/main/preload/index.ts') } },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'src/renderer'),
+    // Relative asset URLs: the same build works under http://host/gateway/ and file://.
+    base: './',
+    plugins: [react()],
+    build: {
+      outDir: resolve(root, 'out/renderer'),
+      // electron-vite leaves the renderer unminified by default; it is also served to browsers.
+      minify: true,
+      rolldownOptions: { input: { index: resolve(root, 'src/renderer/index.html') } },
+    },
+  },
+})

@@ -1,0 +1,44 @@
+// Read side of the native (bastion) API: routes, upstreams, stats, config.
+import type { FastifyInstance } from 'fastify'
+import type { GatewayCore } from '../../core.ts'
+import { gatewayStats, routeStats, routeView, routeViews, upstreamViews } from '../views.ts'
+import { redactConfig } from './redact.ts'
+
+export function registerReadApi(app: FastifyInstance, core: GatewayCore): void {
+  app.get<{ Querystring: { source?: string; protocol?: string } }>('/api/routes', async (req) => {
+    const { source, protocol } = req.query
+    return routeViews(core).filter(
+      (r) => (!source || r.source === source) && (!protocol || r.protocol === protocol),
+    )
+  })
+  app.get<{ Params: { '*': string } }>('/api/routes/*', async (req, reply) => {
+    const id = decodeURIComponent(req.params['*'])
+    const spec = core.watcher.current.routes.find((r) => r.id === id)
+    if (!spec) return reply.code(404).send({ error: 'route not found' })
+    return routeView(spec, core)
+  })
+  app.get('/api/upstreams', async () => upstreamViews(core))
+  app.get('/api/stats', async () => gatewayStats(core))
+  app.get('/api/stats/routes', async () => {
+    const out: Record<string, ReturnType<typeof routeStats>> = {}
+    for (const r of core.watcher.current.routes) out[r.id] = routeStats(r, core)
+    return out
+  })
+  app.get('/api/config', async () => {
+    const snap = core.watcher.current
+    return {
+      version: snap.version,
+      hash: snap.hash,
+      configFile: snap.configFile ?? null,
+      dataDir: core.dataDir ?? null,
+      config: redactConfig(snap.config),
+      issues: snap.issues,
+      sources: core.watcher.sources().map((s) => ({
+        source: s.source,
+        hash: s.hash,
+        updatedAt: s.updatedAt,
+        error: s.error?.message ?? null,
+      })),
+    }
+  })
+}

@@ -1,0 +1,153 @@
+// `npx sallyport`: flags → createGateway().listen(), graceful drain on SIGINT/SIGTERM, and one clear
+// line with a non-zero exit for every way it can fail to start.
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { styleText } from 'node:util'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { buildSnapshot, validateSettings } from './config/snapshot.ts'
+import { loadConfigFile } from './config/load.ts'
+import { isGatewayError } from './errors.ts'
+import { createGateway, type Gateway } from './index.ts'
+import { packageVersion } from './util/version.ts'
+
+const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const
+type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** The OS's per-user config dir: where the gateway keeps manual routes and registrations. */
+export function defaultDataDir(): string {
+  if (process.env.SALLYPORT_DATA_DIR) return process.env.SALLYPORT_DATA_DIR
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Sallyport')
+  if (process.platform === 'win32')
+    return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Sallyport')
+  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'sallyport')
+}
+
+function parsePort(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n > 65535)
+    throw new InvalidArgumentError('must be a port number from 0 to 65535')
+  return n
+}
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`${styleText('red', 'sallyport:', { stream: process.stderr })} ${message}\n`)
+  process.exit(code)
+}
+
+interface StartFlags {
+  config?: string
+  host?: string
+  port?: number
+  dataDir?: string
+  discovery: boolean
+  logLevel: LogLevel
+}
+
+async function start(flags: StartFlags): Promise<void> {
+  const level = LOG_LEVELS.indexOf(flags.logLevel)
+  const info = (line: string) => level >= 3 && process.stdout.write(`${line}\n`)
+  const warn = (line: string) =>
+    level >= 2 &&
+    process.stderr.write(`${styleText('yellow', 'sallyport:', { stream: process.stderr })} ${line}\n`)
+  let gateway: Gateway
+  try {
+    gateway = await createGateway({
+      configFile: flags.config,
+      host: flags.host,
+      port: flags.port,
+      dataDir: flags.dataDir ?? defaultDataDir(),
+      discovery: flags.discovery,
+      logLevel: flags.logLevel,
+    })
+  } catch (err) {
+    fail(isGatewayError(err) ? err.message : String(err))
+  }
+  gateway.events.addEventListener('config-error', (e) => {
+    const { source, message } = (e as CustomEvent<{ source: string; message: string | null }>).detail
+    if (message) warn(`${message} (still serving the last good ${source} configuration)`)
+    else info(`${source} configuration is valid again`)
+  })
+  gateway.events.addEventListener('config', (e) => {
+    const { version } = (e as CustomEvent<{ version: number }>).detail
+    if (version > 2) info(`configuration v${version} applied`)
+  })
+  let listening: { url: string }
+  try {
+    listening = await gateway.listen()
+  } catch (err) {
+    await gateway.close()
+    fail(isGatewayError(err) ? err.message : String(err))
+  }
+  const snap = gateway.core.watcher.current
+  info(`Sallyport ${gateway.core.version} listening on ${listening.url}`)
+  info(`Dashboard:  ${listening.url}${snap.settings.adminBasePath}/`)
+  info(`Config:     ${snap.configFile ?? 'embedded default (no --config)'}; ${snap.routes.length} route(s)`)
+  info(`Data dir:   ${gateway.core.dataDir ?? '(none)'}`)
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) {
+      warn(`${signal} again: exiting without waiting for in-flight requests`)
+      process.exit(1)
+    }
+    stopping = true
+    info(`${signal}: draining in-flight requests…`)
+    await gateway.close()
+    info('stopped')
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+}
+
+async function validate(file: string): Promise<void> {
+  try {
+    const loaded = await loadConfigFile(file)
+    const settings = validateSettings(loaded.value, loaded)
+    const { routes, ...rest } = settings
+    const snap = buildSnapshot(
+      [{ source: 'config', settings: rest, routes: Array.isArray(routes) ? routes : [], file: loaded }],
+      { version: 1 },
+    )
+    if (snap.issues.length > 0) {
+      for (const issue of snap.issues) process.stderr.write(`${issue.message}\n`)
+      fail(`${file}: ${snap.issues.length} problem(s)`)
+    }
+    process.stdout.write(`${file}: valid (${snap.routes.length} route(s))\n`)
+  } catch (err) {
+    fail(isGatewayError(err) ? err.message : String(err))
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = new Command('sallyport')
+    .description('A local-development API gateway with a live dashboard.')
+    .version(packageVersion(), '-v, --version')
+    .option('-c, --config <file>', 'YAML or JSON config file (watched; default: embedded default)')
+    .option('--host <addr>', 'address to listen on (default 127.0.0.1)')
+    .option('-p, --port <n>', 'port to listen on (default 8080)', parsePort)
+    .option('--data-dir <dir>', `where manual routes persist (default ${defaultDataDir()})`)
+    .option('--no-discovery', 'do not discover services over mDNS')
+    .addOption(new Option('--log-level <level>', 'how much to print').choices(LOG_LEVELS).default('info'))
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .action(async (flags: StartFlags) => start(flags))
+  program
+    .command('validate')
+    .description('check a config file and exit (0 when valid)')
+    .argument('<file>', 'config file')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .action(validate)
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) process.exit(0)
+      fail(`${err.message.replace(/^error: /, '')} (see sallyport --help)`, 2)
+    }
+    throw err
+  }
+}
+
+await main(process.argv.slice(2))

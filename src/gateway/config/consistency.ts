@@ -1,0 +1,57 @@
+// Envoy-style consistency pass: every route must be usable on its own and not collide with another.
+import type { ConfigIssue } from '../model/index.ts'
+import { reservedPrefixes } from './defaults.ts'
+import type { RouteSpec } from './route-spec.ts'
+import type { Settings } from './settings.ts'
+
+function shadowsReserved(route: RouteSpec, reserved: readonly string[]): string | undefined {
+  if (route.pathType === 'regex') return undefined
+  const p = route.matchPath
+  for (const r of reserved) {
+    // A route at or below a reserved path would hide it; a prefix route above it (e.g. "/") is fine:
+    // reserved paths are dispatched before the route table is consulted.
+    if (p === r || p.startsWith(`${r}/`)) return r
+  }
+  return undefined
+}
+
+/** Returns the routes that can be served; the others are reported as issues and left out. */
+export function checkConsistency(
+  routes: readonly RouteSpec[],
+  settings: Settings,
+  issues: ConfigIssue[],
+): RouteSpec[] {
+  const reserved = reservedPrefixes(settings.adminBasePath)
+  const seen = new Set<string>()
+  const ok: RouteSpec[] = []
+  for (const route of routes) {
+    const problem = (code: string, message: string) =>
+      issues.push({ entity: 'route', id: route.id, source: route.source, code, message, effect: 'disabled' })
+    if (seen.has(route.id)) {
+      problem('SP_ERR_ROUTE_DUPLICATE_ID', `route id "${route.id}" is used twice; the later one is disabled`)
+      continue
+    }
+    const hit = shadowsReserved(route, reserved)
+    if (hit) {
+      problem(
+        'SP_ERR_ROUTE_RESERVED_PATH',
+        `route path "${route.path}" would shadow the gateway's own "${hit}"`,
+      )
+      continue
+    }
+    if (route.pathType === 'regex') {
+      try {
+        new RegExp(route.matchPath)
+      } catch (err) {
+        problem(
+          'SP_ERR_ROUTE_BAD_REGEX',
+          `route path "${route.path}" is not a valid regular expression: ${(err as Error).message}`,
+        )
+        continue
+      }
+    }
+    seen.add(route.id)
+    ok.push(route)
+  }
+  return ok
+}

@@ -1,0 +1,59 @@
+// Gateway-wide settings resolved from the config file (or the embedded default) plus CLI overrides.
+import type { GatewayConfig, LoadBalancerName } from '../model/index.ts'
+import { toMs } from '../util/duration.ts'
+import { DEFAULTS } from './defaults.ts'
+
+type Defaults = NonNullable<GatewayConfig['defaults']>
+type AdminAuth = NonNullable<NonNullable<GatewayConfig['admin']>['auth']>
+
+export interface Settings {
+  readonly host: string
+  readonly port: number
+  readonly drainTimeoutMs: number
+  readonly trustProxy: boolean
+  readonly adminBasePath: string
+  readonly realtime: boolean
+  readonly statsIntervalMs: number
+  readonly adminAuth: AdminAuth | undefined
+  readonly allowedHosts: readonly string[]
+  readonly routePrefix: string
+  readonly loadBalancer: LoadBalancerName
+  readonly timeoutMs: number
+  readonly connectTimeoutMs: number
+  readonly connections: number
+  readonly keepAliveTimeoutMs: number
+  readonly policyDefaults: Pick<Defaults, 'healthCheck' | 'circuitBreaker' | 'retry'>
+  readonly discovery: NonNullable<GatewayConfig['discovery']> & { enabled: boolean }
+}
+
+export interface SettingsOverrides {
+  readonly host?: string | undefined
+  readonly port?: number | undefined
+  readonly discovery?: boolean | undefined
+}
+
+export function resolveSettings(cfg: GatewayConfig, overrides: SettingsOverrides = {}): Settings {
+  const d = cfg.defaults ?? {}
+  return {
+    host: overrides.host ?? cfg.server?.host ?? DEFAULTS.host,
+    port: overrides.port ?? cfg.server?.port ?? DEFAULTS.port,
+    drainTimeoutMs: toMs(cfg.server?.drainTimeout, DEFAULTS.drainTimeoutMs),
+    trustProxy: cfg.server?.trustProxy ?? false,
+    adminBasePath: cfg.admin?.basePath ?? DEFAULTS.adminBasePath,
+    realtime: cfg.admin?.realtime ?? DEFAULTS.realtime,
+    statsIntervalMs: toMs(cfg.admin?.statsInterval, DEFAULTS.statsIntervalMs),
+    adminAuth: cfg.admin?.auth,
+    allowedHosts: cfg.admin?.allowedHosts ?? [],
+    routePrefix: cfg.routePrefix ?? DEFAULTS.routePrefix,
+    loadBalancer: d.loadBalancer ?? DEFAULTS.loadBalancer,
+    timeoutMs: toMs(d.timeout, DEFAULTS.timeoutMs),
+    connectTimeoutMs: toMs(d.connectTimeout, DEFAULTS.connectTimeoutMs),
+    connections: d.connections ?? DEFAULTS.connections,
+    keepAliveTimeoutMs: toMs(d.keepAliveTimeout, DEFAULTS.keepAliveTimeoutMs),
+    policyDefaults: { healthCheck: d.healthCheck, circuitBreaker: d.circuitBreaker, retry: d.retry },
+    discovery: {
+      ...cfg.discovery,
+      enabled: overrides.discovery ?? cfg.discovery?.enabled ?? DEFAULTS.discovery,
+    },
+  }
+}

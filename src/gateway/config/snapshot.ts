@@ -1,0 +1,122 @@
+// Whole source configurations in, one immutable, versioned, hashed snapshot out.
+// clone → validate → consistency → per-entity problems → freeze (fastify initial-config-validation,
+// Traefik runtime per-entity errors, Envoy consistent snapshots).
+import { GatewayError } from '../errors.ts'
+import type { ConfigIssue, GatewayConfig, RouteConfig, RouteSource } from '../model/index.ts'
+import { contentHash } from '../util/content-hash.ts'
+import { deepFreeze } from '../util/deep-freeze.ts'
+import { checkConsistency } from './consistency.ts'
+import { DEFAULTS } from './defaults.ts'
+import type { LoadedFile } from './load.ts'
+import { type RouteSpec, toRouteSpec } from './route-spec.ts'
+import { resolveSettings, type Settings, type SettingsOverrides } from './settings.ts'
+import { checkRoute, checkSettings, formatPath } from './validate.ts'
+
+/** What one provider publishes: always its whole namespace, never a delta. */
+export interface SourceConfig {
+  readonly source: RouteSource
+  readonly routes: readonly unknown[]
+  /** Gateway-wide settings; only the config-file provider sends them. */
+  readonly settings?: GatewayConfig | undefined
+  /** Where the config came from, for line numbers in messages. */
+  readonly file?: LoadedFile | undefined
+}
+
+export interface Snapshot {
+  readonly version: number
+  readonly hash: string
+  readonly settings: Settings
+  /** The effective configuration as given (routes of every source), for GET /config. */
+  readonly config: GatewayConfig
+  readonly routes: readonly RouteSpec[]
+  readonly issues: readonly ConfigIssue[]
+  readonly configFile: string | undefined
+}
+
+function where(file: LoadedFile | undefined, path: readonly (string | number)[]): string {
+  if (!file) return ''
+  const line = file.lineOf(path)
+  return `${file.file}${line ? `:${line}` : ''}: `
+}
+
+/** Checks the settings part of a config file; throws one clear line naming file, line and field. */
+export function validateSettings(value: unknown, file?: LoadedFile): GatewayConfig {
+  const problems = checkSettings(value)
+  const first = problems[0]
+  if (first) {
+    throw new GatewayError(
+      'SP_ERR_CONFIG_INVALID',
+      `${where(file, first.path)}${formatPath(first.path)}: ${first.message}`,
+      {
+        file: file?.file,
+        line: file?.lineOf(first.path),
+        field: formatPath(first.path),
+        problems,
+      },
+    )
+  }
+  return value as GatewayConfig
+}
+
+export interface BuildOptions {
+  readonly version: number
+  readonly overrides?: SettingsOverrides | undefined
+}
+
+export function buildSnapshot(sources: readonly SourceConfig[], opts: BuildOptions): Snapshot {
+  const fileSource = sources.find((s) => s.settings !== undefined)
+  const base: GatewayConfig = structuredClone(fileSource?.settings ?? {})
+  const settings = resolveSettings(base, opts.overrides)
+  const defaults = {
+    loadBalancer: settings.loadBalancer,
+    timeoutMs: settings.timeoutMs,
+    routePrefix: settings.routePrefix,
+    manualPriorityBoost: DEFAULTS.manualPriorityBoost,
+  }
+  const issues: ConfigIssue[] = []
+  const routes: RouteSpec[] = []
+  const given: RouteConfig[] = []
+  for (const source of sources) {
+    source.routes.forEach((raw, index) => {
+      const cfg = structuredClone(raw)
+      const problems = checkRoute(cfg)
+      const loosely = cfg as { id?: unknown; path?: unknown }
+      const id =
+        typeof loosely.id === 'string'
+          ? loosely.id
+          : `${source.source}-${typeof loosely.path === 'string' ? loosely.path : `#${index}`}`
+      const first = problems[0]
+      if (first) {
+        const path = ['routes', index, ...first.path]
+        issues.push({
+          entity: 'route',
+          id,
+          source: source.source,
+          code: 'SP_ERR_ROUTE_INVALID',
+          message: `${where(source.file, path)}${formatPath(path)}: ${first.message}`,
+          effect: 'disabled',
+          ...(source.file?.lineOf(path) ? { line: source.file.lineOf(path) } : {}),
+        })
+        return
+      }
+      given.push(cfg as RouteConfig)
+      routes.push(toRouteSpec(source.source, cfg as RouteConfig, defaults))
+    })
+  }
+  const consistent = checkConsistency(routes, settings, issues)
+  const config: GatewayConfig = { ...base, routes: given }
+  const hash = contentHash({
+    settings,
+    routes: consistent.map((r) => r.config),
+    ids: consistent.map((r) => r.id),
+  })
+  return deepFreeze({
+    version: opts.version,
+    hash,
+    settings,
+    config,
+    routes: consistent,
+    issues,
+    configFile: fileSource?.file?.file,
+  })
+}

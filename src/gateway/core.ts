@@ -1,0 +1,35 @@
+// The live parts of one gateway, handed to the admin API, the realtime stream and the dialects.
+// Built by index.ts (the composition root); nothing else constructs these.
+import type { ManualStore } from './config/providers/manual-store.ts'
+import type { ConfigWatcher } from './config/watcher.ts'
+import type { TargetStateRegistry } from './health/target-state.ts'
+import type { GatewayTraffic } from './proxy/forward.ts'
+import type { RouteTableSwitcher } from './router/switcher.ts'
+import type { CounterRegistry } from './stats/counters.ts'
+
+export interface Lifecycle {
+  /** True once the first snapshot is live and the listener is bound. */
+  ready: boolean
+  draining: boolean
+  /** Why the gateway is not ready (for /ready). */
+  reason: string
+}
+
+export interface GatewayCore {
+  readonly startedAt: Date
+  readonly version: string
+  readonly watcher: ConfigWatcher
+  readonly switcher: RouteTableSwitcher
+  readonly manual: ManualStore
+  readonly traffic: GatewayTraffic & { activeWs: number }
+  readonly routeCounters: CounterRegistry
+  readonly targetCounters: CounterRegistry
+  readonly targetStates: TargetStateRegistry
+  readonly lifecycle: Lifecycle
+  readonly events: EventTarget
+  readonly dataDir: string | undefined
+  readonly configFile: string | undefined
+  readonly dashboardDir: string | undefined
+  /** The URL the gateway listens on (after listen()). */
+  url: string | undefined
+}

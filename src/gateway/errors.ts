@@ -1,0 +1,59 @@
+// Every error the gateway raises has a code, listed here once (docs/errors.md mirrors this list and a
+// test keeps the two in step). Dialects translate codes into their own wire formats at their edge.
+
+export interface ErrorInfo {
+  readonly status: number
+  readonly message: string
+}
+
+export const errors = {
+  SP_ERR_CONFIG_INVALID: { status: 400, message: 'configuration is invalid' },
+  SP_ERR_CONFIG_PARSE: { status: 400, message: 'configuration file cannot be parsed' },
+  SP_ERR_CONFIG_READ: { status: 500, message: 'configuration file cannot be read' },
+  SP_ERR_ROUTE_INVALID: { status: 400, message: 'route is invalid' },
+  SP_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'route not found' },
+  SP_ERR_ROUTE_EXISTS: { status: 409, message: 'route already exists' },
+  SP_ERR_ROUTE_READ_ONLY: { status: 400, message: 'cannot update auto-discovered routes' },
+  SP_ERR_ROUTE_RESERVED_PATH: { status: 400, message: 'route path shadows a reserved gateway path' },
+  SP_ERR_ROUTE_DUPLICATE_ID: { status: 400, message: 'two routes have the same id' },
+  SP_ERR_ROUTE_BAD_REGEX: { status: 400, message: 'route path is not a valid regular expression' },
+  SP_ERR_SERVER_PORT_IN_USE: { status: 500, message: 'port is already in use' },
+  SP_ERR_SERVER_LISTEN: { status: 500, message: 'cannot listen' },
+  SP_ERR_SERVER_INSECURE_BIND: {
+    status: 500,
+    message: 'refusing to expose the admin API without credentials',
+  },
+  SP_ERR_CLI_BAD_FLAG: { status: 400, message: 'bad command-line flag' },
+  SP_ERR_PERSIST_WRITE: { status: 500, message: 'cannot persist the change' },
+  SP_ERR_PROXY_NO_ROUTE: { status: 404, message: 'no route matches the request' },
+  SP_ERR_PROXY_UPSTREAM_UNAVAILABLE: { status: 502, message: 'upstream refused or reset the connection' },
+  SP_ERR_PROXY_UPSTREAM_TIMEOUT: { status: 504, message: 'upstream did not answer in time' },
+  SP_ERR_PROXY_NO_HEALTHY_TARGET: { status: 503, message: 'no healthy upstream target' },
+  SP_ERR_PROXY_DRAINING: { status: 503, message: 'gateway is draining' },
+  SP_ERR_ADMIN_BAD_BODY: { status: 400, message: 'request body is invalid' },
+  SP_ERR_ADMIN_BODY_TOO_LARGE: { status: 413, message: 'request body is too large' },
+  SP_ERR_ADMIN_FORBIDDEN_HOST: { status: 403, message: 'host not allowed' },
+  SP_ERR_ADMIN_FORBIDDEN_ORIGIN: { status: 403, message: 'cross-origin write refused' },
+  SP_ERR_ADMIN_UNAUTHORIZED: { status: 401, message: 'admin credentials required' },
+  SP_ERR_ADMIN_REALTIME_DISABLED: { status: 503, message: 'realtime not enabled' },
+} as const satisfies Record<string, ErrorInfo>
+
+export type ErrorCode = keyof typeof errors
+
+/** An error with a stable code; `message` is the human detail (file, line, field, …). */
+export class GatewayError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  readonly details: Record<string, unknown> | undefined
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+    super(message ?? errors[code].message, options)
+    this.name = 'GatewayError'
+    this.code = code
+    this.status = errors[code].status
+    this.details = details
+  }
+}
+
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof GatewayError
+}

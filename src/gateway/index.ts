@@ -1,0 +1,212 @@
+// createGateway(): the composition root. Wires config sources → watcher → route table → proxy, the
+// admin API on the same port, and starts/stops every long-running part in one order.
+import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { createRealtime, type Realtime } from './admin/realtime.ts'
+import { registerAdmin } from './admin/admin-plugin.ts'
+import { findDashboardDir } from './admin/dashboard.ts'
+import { gatewayStats } from './admin/views.ts'
+import { reservedPrefixes } from './config/defaults.ts'
+import { createDefaultProvider, createFileProvider } from './config/providers/file-provider.ts'
+import { createManualStore } from './config/providers/manual-store.ts'
+import { createConfigWatcher } from './config/watcher.ts'
+import type { Snapshot } from './config/snapshot.ts'
+import type { GatewayCore, Lifecycle } from './core.ts'
+import { GatewayError } from './errors.ts'
+import { TargetStateRegistry } from './health/target-state.ts'
+import type { GatewayConfig, GatewayStats } from './model/index.ts'
+import { createDispatcherRegistry, type DispatcherRegistry } from './proxy/dispatchers.ts'
+import { createForwarder } from './proxy/forward.ts'
+import { createUpgradeHandler } from './proxy/websocket-tunnel.ts'
+import { compileRouteTable, type RouteTable } from './router/route-table.ts'
+import { RouteTableSwitcher } from './router/switcher.ts'
+import { ownPathPredicate, serverFactoryFor } from './server/http-server.ts'
+import { drainServer } from './server/lifecycle.ts'
+import { CounterRegistry, RateMeter, TrafficCounters } from './stats/counters.ts'
+import { packageVersion } from './util/version.ts'
+
+export { GatewayError } from './errors.ts'
+export type { GatewayConfig, GatewayStats } from './model/index.ts'
+
+export interface GatewayOptions {
+  /** YAML or JSON config file; watched and hot-reloaded. */
+  readonly configFile?: string | undefined
+  /** Inline configuration (tests, embedding); ignored when configFile is given. */
+  readonly config?: GatewayConfig | undefined
+  readonly host?: string | undefined
+  readonly port?: number | undefined
+  /** Where manual routes and other admin-made state persist. Omit for in-memory only. */
+  readonly dataDir?: string | undefined
+  readonly discovery?: boolean | undefined
+  readonly logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug' | undefined
+  readonly dashboardDir?: string | undefined
+}
+
+export interface ListenInfo {
+  readonly url: string
+  readonly host: string
+  readonly port: number
+}
+
+export interface Gateway {
+  listen(): Promise<ListenInfo>
+  /** Graceful drain, then stop everything; idempotent. */
+  close(): Promise<void>
+  readonly inject: FastifyInstance['inject']
+  readonly url: string | undefined
+  readonly core: GatewayCore
+  stats(): GatewayStats
+  readonly events: EventTarget
+}
+
+export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const events = new EventTarget()
+  const watcher = createConfigWatcher({
+    overrides: { host: options.host, port: options.port, discovery: options.discovery },
+    onSourceError: (source, error) =>
+      events.dispatchEvent(
+        new CustomEvent('config-error', { detail: { source, message: error?.message ?? null } }),
+      ),
+  })
+  const routeCounters = new CounterRegistry()
+  const targetCounters = new CounterRegistry()
+  const targetStates = new TargetStateRegistry()
+  const lifecycle: Lifecycle = { ready: false, draining: false, reason: 'starting' }
+  let dispatchers: DispatcherRegistry | undefined
+  let switcher: RouteTableSwitcher | undefined
+
+  const tableFor = (snapshot: Snapshot): RouteTable => {
+    dispatchers ??= createDispatcherRegistry({
+      connections: snapshot.settings.connections,
+      connectTimeoutMs: snapshot.settings.connectTimeoutMs,
+      keepAliveTimeoutMs: snapshot.settings.keepAliveTimeoutMs,
+    })
+    return compileRouteTable(snapshot, { dispatchers, routeCounters, targetCounters, targetStates })
+  }
+
+  watcher.subscribe((next) => {
+    const table = tableFor(next)
+    if (switcher) switcher.swap(table)
+    else switcher = new RouteTableSwitcher(table)
+    // Live state for ids that left the configuration is dropped; the rest carries over.
+    const targetIds = new Set(next.routes.flatMap((r) => r.targets.map((t) => t.id)))
+    targetCounters.retain(targetIds)
+    targetStates.retain(targetIds)
+    routeCounters.retain(new Set(next.routes.map((r) => r.id)))
+    dispatchers?.retain(new Set(next.routes.flatMap((r) => r.targets.map((t) => t.origin))))
+    events.dispatchEvent(new CustomEvent('config', { detail: { version: next.version, hash: next.hash } }))
+  })
+
+  const configFile = options.configFile ? resolve(options.configFile) : undefined
+  await watcher.addProvider(
+    configFile ? createFileProvider(configFile) : createDefaultProvider(options.config),
+  )
+  // At start a bad route in the config file stops the start: say what is wrong instead of serving half.
+  const fileIssue = watcher.current.issues.find((i) => i.source === 'config')
+  if (fileIssue) throw new GatewayError('SP_ERR_CONFIG_INVALID', fileIssue.message, { issue: fileIssue })
+  const settings = watcher.current.settings
+  const manual = createManualStore(options.dataDir ? resolve(options.dataDir) : undefined)
+  await watcher.addProvider(manual)
+  if (!switcher) switcher = new RouteTableSwitcher(tableFor(watcher.current))
+
+  const traffic = { counters: new TrafficCounters(), rate: new RateMeter(), activeSse: 0, activeWs: 0 }
+  const core: GatewayCore = {
+    startedAt: new Date(),
+    version: packageVersion(),
+    watcher,
+    switcher,
+    manual,
+    traffic,
+    routeCounters,
+    targetCounters,
+    targetStates,
+    lifecycle,
+    events,
+    dataDir: manual.file ? resolve(options.dataDir as string) : undefined,
+    configFile,
+    dashboardDir: options.dashboardDir ?? findDashboardDir(),
+    url: undefined,
+  }
+
+  let realtime: Realtime | undefined
+  const forward = createForwarder({ switcher, traffic, isDraining: () => lifecycle.draining })
+  const tunnel = createUpgradeHandler({ switcher, traffic })
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    serverFactory: serverFactoryFor({
+      isOwnPath: ownPathPredicate(reservedPrefixes(settings.adminBasePath)),
+      forward,
+      tunnel,
+      ownUpgrade: (req, socket, head) => realtime?.handleUpgrade(req, socket, head) ?? socket.destroy(),
+    }),
+  })
+  await registerAdmin(app, core)
+  await app.ready()
+  realtime = createRealtime(core)
+
+  let closing: Promise<void> | undefined
+  let listening = false
+  return {
+    core,
+    events,
+    inject: app.inject.bind(app),
+    get url() {
+      return core.url
+    },
+    stats: () => gatewayStats(core),
+    async listen() {
+      const { host, port } = settings
+      await new Promise<void>((ok, fail) => {
+        const onError = (err: NodeJS.ErrnoException) => {
+          app.server.off('listening', onListening)
+          if (err.code === 'EADDRINUSE')
+            fail(
+              new GatewayError(
+                'SP_ERR_SERVER_PORT_IN_USE',
+                `port ${port} on ${host} is already in use (try --port ${port + 1})`,
+                { host, port },
+              ),
+            )
+          else
+            fail(
+              new GatewayError(
+                'SP_ERR_SERVER_LISTEN',
+                `cannot listen on ${host}:${port}: ${err.message}`,
+                { host, port },
+                { cause: err },
+              ),
+            )
+        }
+        const onListening = () => {
+          app.server.off('error', onError)
+          ok()
+        }
+        app.server.once('error', onError)
+        app.server.once('listening', onListening)
+        app.server.listen(port, host)
+      })
+      listening = true
+      const addr = app.server.address() as AddressInfo
+      const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
+      core.url = `http://${shownHost}:${addr.port}`
+      lifecycle.ready = true
+      lifecycle.reason = ''
+      return { url: core.url, host: addr.address, port: addr.port }
+    },
+    close() {
+      closing ??= (async () => {
+        lifecycle.draining = true
+        lifecycle.ready = false
+        lifecycle.reason = 'gateway is draining'
+        await realtime?.close()
+        if (listening) await drainServer(app.server, settings.drainTimeoutMs)
+        await watcher.close()
+        await app.close()
+        await dispatchers?.close()
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,302 @@
+// The configuration model: one TypeBox schema per entity. It is the config file's format, the admin
+// API's request bodies, the validator, and the generated JSON Schema for editors. No node:* imports.
+import Type from 'typebox'
+
+/** A duration: milliseconds as a number, or a string such as "250ms", "5s", "1m", "1h". */
+export const Duration = Type.Union(
+  [Type.Integer({ minimum: 0 }), Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h)$' })],
+  {
+    description: 'milliseconds, or a string such as "250ms", "5s", "1m"',
+  },
+)
+export type Duration = Type.Static<typeof Duration>
+
+export const LoadBalancerName = Type.Union(
+  [
+    Type.Literal('round-robin'),
+    Type.Literal('round_robin'),
+    Type.Literal('roundRobin'),
+    Type.Literal('random'),
+    Type.Literal('weighted-round-robin'),
+    Type.Literal('weighted_round_robin'),
+    Type.Literal('weightedRoundRobin'),
+    Type.Literal('weighted-random'),
+    Type.Literal('weighted_random'),
+    Type.Literal('weightedRandom'),
+    Type.Literal('least-load'),
+    Type.Literal('less-load'),
+    Type.Literal('least_load'),
+    Type.Literal('leastConnections'),
+    Type.Literal('least-connections'),
+    Type.Literal('hash'),
+    Type.Literal('consistentHash'),
+    Type.Literal('consistent-hash'),
+    Type.Literal('ip-hash'),
+  ],
+  { description: 'load-balancing strategy; the spellings of every supported API dialect are accepted' },
+)
+export type LoadBalancerName = Type.Static<typeof LoadBalancerName>
+
+export const TargetConfig = Type.Object(
+  {
+    url: Type.String({
+      pattern: '^(http|https|ws|wss)://[^\\s/]+',
+      description: 'upstream origin, e.g. http://127.0.0.1:3000',
+    }),
+    weight: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 1000, description: 'relative weight (default 1)' }),
+    ),
+    healthCheckPath: Type.Optional(Type.String({ pattern: '^/' })),
+    metadata: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  { additionalProperties: false },
+)
+export type TargetConfig = Type.Static<typeof TargetConfig>
+
+export const HeaderRules = Type.Object(
+  {
+    add: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String())),
+    remove: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  },
+  { additionalProperties: false },
+)
+
+export const RetryConfig = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+    backoff: Type.Optional(
+      Type.Union([Type.Literal('fixed'), Type.Literal('linear'), Type.Literal('exponential')]),
+    ),
+    baseDelay: Type.Optional(Duration),
+    maxDelay: Type.Optional(Duration),
+    jitter: Type.Optional(Type.Boolean()),
+    methods: Type.Optional(Type.Array(Type.String())),
+    retryOn: Type.Optional(Type.Array(Type.Integer({ minimum: 100, maximum: 599 }))),
+    budgetPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+  },
+  { additionalProperties: false },
+)
+
+export const RateLimitConfig = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    requestsPerSec: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    burst: Type.Optional(Type.Integer({ minimum: 1 })),
+    scope: Type.Optional(Type.Union([Type.Literal('global'), Type.Literal('route'), Type.Literal('client')])),
+    key: Type.Optional(
+      Type.String({ description: 'per-client key: "ip", "header:<name>" or "jwt:<claim>"' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const HealthCheckConfig = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    path: Type.Optional(Type.String({ pattern: '^/' })),
+    interval: Type.Optional(Duration),
+    timeout: Type.Optional(Duration),
+    unhealthyThreshold: Type.Optional(Type.Integer({ minimum: 1 })),
+    healthyThreshold: Type.Optional(Type.Integer({ minimum: 1 })),
+    passiveFailures: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+)
+
+export const CircuitBreakerConfig = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    maxFailures: Type.Optional(Type.Integer({ minimum: 1 })),
+    interval: Type.Optional(Duration),
+    openTimeout: Type.Optional(Duration),
+    halfOpenMaxRequests: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+)
+
+export const CacheConfig = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    ttl: Type.Optional(Duration),
+    maxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxEntrySize: Type.Optional(Type.Integer({ minimum: 1 })),
+    varyBy: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+)
+
+export const CorsConfig = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    origins: Type.Optional(Type.Array(Type.String())),
+    methods: Type.Optional(Type.Array(Type.String())),
+    headers: Type.Optional(Type.Array(Type.String())),
+    exposeHeaders: Type.Optional(Type.Array(Type.String())),
+    credentials: Type.Optional(Type.Boolean()),
+    maxAge: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+)
+
+export const JwtConfig = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    secret: Type.Optional(Type.String({ description: 'HS* shared secret (redacted in every read)' })),
+    publicKey: Type.Optional(Type.String({ description: 'PEM public key for RS*/ES*' })),
+    jwksUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    algorithms: Type.Optional(Type.Array(Type.String())),
+    issuer: Type.Optional(Type.String()),
+    audience: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+    requiredClaims: Type.Optional(Type.Array(Type.String())),
+    roles: Type.Optional(Type.Array(Type.String())),
+    rolesClaim: Type.Optional(Type.String()),
+    clockTolerance: Type.Optional(Duration),
+  },
+  { additionalProperties: false },
+)
+
+export const RouteProtocol = Type.Union([
+  Type.Literal('http'),
+  Type.Literal('websocket'),
+  Type.Literal('sse'),
+  Type.Literal('grpc'),
+  Type.Literal('graphql'),
+])
+export type RouteProtocol = Type.Static<typeof RouteProtocol>
+
+/** The fields a route is made of, shared by the config file, the manual store and the admin API. */
+const routeFields = {
+  path: Type.String({
+    minLength: 1,
+    description: 'request path; "/x" or "/x/*" match /x and below, see pathType',
+  }),
+  pathType: Type.Optional(
+    Type.Union([Type.Literal('prefix'), Type.Literal('exact'), Type.Literal('regex')], {
+      description:
+        'prefix (default): the path and everything below it; exact; regex: path is a regular expression',
+    }),
+  ),
+  methods: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z]+$' }))),
+  hosts: Type.Optional(
+    Type.Array(Type.String({ minLength: 1 }), { description: 'Host names; "*.example.test" allowed' }),
+  ),
+  matchHeaders: Type.Optional(
+    Type.Record(Type.String({ minLength: 1 }), Type.String(), {
+      description: 'request headers that must match: exact value, "*" for present, "~regex" for a pattern',
+    }),
+  ),
+  targets: Type.Array(TargetConfig, { minItems: 1 }),
+  stripPrefix: Type.Optional(Type.Boolean()),
+  addPrefix: Type.Optional(Type.String({ pattern: '^/' })),
+  protocol: Type.Optional(RouteProtocol),
+  priority: Type.Optional(Type.Integer({ minimum: -1000000, maximum: 1000000 })),
+  enabled: Type.Optional(Type.Boolean()),
+  serviceName: Type.Optional(Type.String()),
+  headers: Type.Optional(HeaderRules),
+  loadBalancer: Type.Optional(LoadBalancerName),
+  hashKey: Type.Optional(
+    Type.String({ description: 'for hash balancing: "ip" (default) or "header:<name>"' }),
+  ),
+  timeout: Type.Optional(Duration),
+  retry: Type.Optional(RetryConfig),
+  rateLimit: Type.Optional(RateLimitConfig),
+  healthCheck: Type.Optional(HealthCheckConfig),
+  circuitBreaker: Type.Optional(CircuitBreakerConfig),
+  cache: Type.Optional(CacheConfig),
+  cors: Type.Optional(CorsConfig),
+  jwt: Type.Optional(JwtConfig),
+  metadata: Type.Optional(Type.Record(Type.String(), Type.String())),
+}
+
+/** A route as written in the config file: `id` is optional and derived from the path when absent. */
+export const RouteConfig = Type.Object(
+  {
+    id: Type.Optional(Type.String({ minLength: 1 })),
+    ...routeFields,
+    createdAt: Type.Optional(Type.String({ description: 'kept for manual routes' })),
+    updatedAt: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+)
+export type RouteConfig = Type.Static<typeof RouteConfig>
+
+/** Body of POST/PUT /gateway/api/routes: `path` is relative to the route prefix (default /api). */
+export const RouteInput = Type.Object(routeFields, { additionalProperties: false })
+export type RouteInput = Type.Static<typeof RouteInput>
+
+export const AdminAuthConfig = Type.Object(
+  {
+    apiKey: Type.Optional(Type.String({ minLength: 8, description: 'accepted in the X-API-Key header' })),
+    bearerToken: Type.Optional(Type.String({ minLength: 8 })),
+    basic: Type.Optional(
+      Type.Object(
+        { username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const GatewayConfig = Type.Object(
+  {
+    server: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Type.String({ minLength: 1 })),
+          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+          drainTimeout: Type.Optional(Duration),
+          trustProxy: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    admin: Type.Optional(
+      Type.Object(
+        {
+          basePath: Type.Optional(Type.String({ pattern: '^/[A-Za-z0-9._~-]+$' })),
+          realtime: Type.Optional(Type.Boolean()),
+          statsInterval: Type.Optional(Duration),
+          auth: Type.Optional(AdminAuthConfig),
+          allowedHosts: Type.Optional(Type.Array(Type.String())),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    routePrefix: Type.Optional(Type.String({ pattern: '^(/[A-Za-z0-9._~-]+)*$' })),
+    defaults: Type.Optional(
+      Type.Object(
+        {
+          loadBalancer: Type.Optional(LoadBalancerName),
+          timeout: Type.Optional(Duration),
+          connectTimeout: Type.Optional(Duration),
+          connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+          keepAliveTimeout: Type.Optional(Duration),
+          healthCheck: Type.Optional(HealthCheckConfig),
+          circuitBreaker: Type.Optional(CircuitBreakerConfig),
+          retry: Type.Optional(RetryConfig),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    discovery: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean()),
+          serviceTypes: Type.Optional(Type.Array(Type.String())),
+          prefixTemplate: Type.Optional(Type.String()),
+          removalGracePeriod: Type.Optional(Duration),
+          include: Type.Optional(Type.Array(Type.String())),
+          exclude: Type.Optional(Type.Array(Type.String())),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    routes: Type.Optional(
+      Type.Array(Type.Unknown(), { description: 'routes; each is checked on its own (RouteConfig)' }),
+    ),
+  },
+  { additionalProperties: false, $id: 'https://sallyport.dev/schema/gateway-config.json' },
+)
+export type GatewayConfig = Type.Static<typeof GatewayConfig>

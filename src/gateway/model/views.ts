@@ -1,0 +1,117 @@
+// Wire shapes the admin API, the realtime stream and the dashboard share (bastion document shapes).
+import Type from 'typebox'
+import { HeaderRules, RouteProtocol } from './config.ts'
+
+export const RouteSource = Type.Union([
+  Type.Literal('config'),
+  Type.Literal('manual'),
+  Type.Literal('farp'),
+  Type.Literal('discovery'),
+])
+export type RouteSource = Type.Static<typeof RouteSource>
+
+export const CircuitState = Type.Union([
+  Type.Literal('closed'),
+  Type.Literal('open'),
+  Type.Literal('half-open'),
+])
+export type CircuitState = Type.Static<typeof CircuitState>
+
+export const TargetView = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  weight: Type.Number(),
+  healthy: Type.Boolean(),
+  activeConns: Type.Number(),
+  circuitState: Type.Optional(CircuitState),
+  totalRequests: Type.Number(),
+  totalErrors: Type.Number(),
+  avgLatencyMs: Type.Number(),
+  p99LatencyMs: Type.Optional(Type.Number()),
+})
+export type TargetView = Type.Static<typeof TargetView>
+
+export const UpstreamView = Type.Object({
+  ...TargetView.properties,
+  circuitState: CircuitState,
+  p99LatencyMs: Type.Number(),
+  routeId: Type.String(),
+  routePath: Type.String(),
+})
+export type UpstreamView = Type.Static<typeof UpstreamView>
+
+export const RouteView = Type.Object({
+  id: Type.String(),
+  path: Type.String(),
+  pathType: Type.Optional(Type.String()),
+  methods: Type.Array(Type.String()),
+  hosts: Type.Optional(Type.Array(Type.String())),
+  targets: Type.Array(TargetView),
+  stripPrefix: Type.Boolean(),
+  protocol: RouteProtocol,
+  source: RouteSource,
+  serviceName: Type.Optional(Type.String()),
+  priority: Type.Number(),
+  enabled: Type.Boolean(),
+  loadBalancer: Type.Optional(Type.String()),
+  headers: Type.Optional(HeaderRules),
+  timeout: Type.Optional(Type.Union([Type.Number(), Type.String()])),
+  error: Type.Optional(Type.String({ description: 'why this route is disabled by the gateway' })),
+  createdAt: Type.Optional(Type.String()),
+  updatedAt: Type.Optional(Type.String()),
+})
+export type RouteView = Type.Static<typeof RouteView>
+
+export const GatewayStats = Type.Object({
+  totalRequests: Type.Number(),
+  totalErrors: Type.Number(),
+  activeConns: Type.Number(),
+  activeWsConns: Type.Number(),
+  activeSseConns: Type.Number(),
+  avgLatencyMs: Type.Number(),
+  p50LatencyMs: Type.Optional(Type.Number()),
+  p99LatencyMs: Type.Number(),
+  requestsPerSec: Type.Number(),
+  cacheHits: Type.Number(),
+  cacheMisses: Type.Number(),
+  rateLimited: Type.Number(),
+  circuitBreaks: Type.Number(),
+  retryAttempts: Type.Number(),
+  totalRoutes: Type.Number(),
+  healthyUpstreams: Type.Number(),
+  totalUpstreams: Type.Number(),
+  uptime: Type.Number(),
+  startedAt: Type.String(),
+})
+export type GatewayStats = Type.Static<typeof GatewayStats>
+
+export const RouteStats = Type.Object({
+  routeId: Type.String(),
+  path: Type.String(),
+  totalRequests: Type.Number(),
+  totalErrors: Type.Number(),
+  avgLatencyMs: Type.Number(),
+  p50LatencyMs: Type.Optional(Type.Number()),
+  p99LatencyMs: Type.Number(),
+  cacheHits: Type.Number(),
+  cacheMisses: Type.Number(),
+  rateLimited: Type.Number(),
+  lastRequestAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+})
+export type RouteStats = Type.Static<typeof RouteStats>
+
+export const ConfigIssue = Type.Object({
+  entity: Type.Union([Type.Literal('route'), Type.Literal('settings'), Type.Literal('file')]),
+  id: Type.String(),
+  source: Type.String(),
+  code: Type.String(),
+  message: Type.String(),
+  effect: Type.Union([Type.Literal('disabled'), Type.Literal('rejected'), Type.Literal('warning')]),
+  line: Type.Optional(Type.Number()),
+})
+export type ConfigIssue = Type.Static<typeof ConfigIssue>
+
+export const ErrorBody = Type.Object({ error: Type.String() })
+export type ErrorBody = Type.Static<typeof ErrorBody>
+
+export const StatusBody = Type.Object({ status: Type.String() })

@@ -1,0 +1,304 @@
+// The hot path: one proxied HTTP request, streamed both ways through an undici Pool with a
+// hand-written dispatch handler (no stream wrappers, no per-request closures beyond the handler).
+import { channel } from 'node:diagnostics_channel'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { TLSSocket } from 'node:tls'
+import type { Dispatcher } from 'undici'
+import type { CompiledRoute, CompiledTarget } from '../router/route-table.ts'
+import type { RouteTableSwitcher } from '../router/switcher.ts'
+import { hostOf } from '../router/predicates.ts'
+import type { RateMeter, TrafficCounters } from '../stats/counters.ts'
+import { connectionTokens, HOP_BY_HOP, responseHeaders } from './hop-headers.ts'
+import { sendProblem } from './problem.ts'
+import { traceOf } from './trace.ts'
+
+/** Published after every proxied response when someone listens (request inspector, access log). */
+export const responseChannel = channel('sallyport:proxy:response')
+
+export interface ProxyEvent {
+  readonly req: IncomingMessage
+  readonly route: CompiledRoute
+  readonly target: CompiledTarget
+  readonly upstreamPath: string
+  readonly status: number
+  readonly responseHeaders: OutgoingHttpHeaders | undefined
+  readonly startedAt: number
+  readonly durationMs: number
+  readonly error: Error | undefined
+  readonly traceId: string
+}
+
+export interface GatewayTraffic {
+  readonly counters: TrafficCounters
+  readonly rate: RateMeter
+  activeSse: number
+}
+
+export interface ForwardDeps {
+  readonly switcher: RouteTableSwitcher
+  readonly traffic: GatewayTraffic
+  readonly isDraining: () => boolean
+}
+
+/** Normalises dot segments and empty segments, which upstreams would resolve differently. */
+export function normalizePath(path: string): string {
+  if (!path.includes('/.') && !path.includes('//')) return path
+  const out: string[] = []
+  for (const seg of path.split('/')) {
+    if (seg === '' || seg === '.') continue
+    if (seg === '..') out.pop()
+    else out.push(seg)
+  }
+  return `/${out.join('/')}${path.endsWith('/') && out.length > 0 ? '/' : ''}`
+}
+
+export function upstreamPathOf(
+  route: CompiledRoute,
+  target: CompiledTarget,
+  path: string,
+  matchedLength: number,
+  query: string,
+): string {
+  let rest = route.stripPrefix ? path.slice(matchedLength) : path
+  if (rest === '' || rest.charCodeAt(0) !== 47) rest = `/${rest}`
+  const prefix = target.basePath + route.addPrefix
+  return (prefix === '' ? rest : rest === '/' ? prefix : prefix + rest) + query
+}
+
+/** Request headers for the upstream: hop-by-hop removed, forwarding headers set, route rules applied. */
+export function upstreamHeaders(
+  req: IncomingMessage,
+  route: CompiledRoute,
+  target: CompiledTarget,
+  traceparent: string,
+): Record<string, string | string[]> {
+  const src = req.headers
+  const listed = connectionTokens(src.connection)
+  const out: Record<string, string | string[]> = {}
+  for (const name in src) {
+    if (HOP_BY_HOP.has(name) || name === 'host' || listed?.has(name) || route.headersRemove.has(name))
+      continue
+    const v = src[name]
+    if (v !== undefined) out[name] = v
+  }
+  const remote = req.socket.remoteAddress ?? ''
+  const prior = src['x-forwarded-for']
+  out['x-forwarded-for'] = prior ? `${prior}, ${remote}` : remote
+  out['x-forwarded-proto'] = (req.socket as TLSSocket).encrypted ? 'https' : 'http'
+  out['x-forwarded-host'] = src.host ?? ''
+  out.traceparent = traceparent
+  out.host = target.hostHeader
+  for (const [k, v] of route.headersAdd) out[k] = v
+  return out
+}
+
+function errorKind(err: Error & { code?: string }): 'gateway-timeout' | 'bad-gateway' {
+  return err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_CONNECT_TIMEOUT'
+    ? 'gateway-timeout'
+    : 'bad-gateway'
+}
+
+function explainFailure(err: Error & { code?: string }, target: CompiledTarget, timeoutMs: number): string {
+  switch (err.code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return `upstream ${target.spec.url} did not answer within ${timeoutMs} ms`
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return `could not connect to upstream ${target.spec.url} in time`
+    case 'ECONNREFUSED':
+      return `upstream ${target.spec.url} refused the connection`
+    default:
+      return `upstream ${target.spec.url} failed: ${err.code ?? err.message}`
+  }
+}
+
+/** The dispatch handler: one object per request, carrying everything its callbacks need. */
+class ProxyHandler implements Dispatcher.DispatchHandler {
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly route: CompiledRoute
+  readonly target: CompiledTarget
+  readonly traffic: GatewayTraffic
+  readonly started: number
+  readonly traceId: string
+  readonly upstreamPath: string
+  controller: Dispatcher.DispatchController | undefined
+  status = 0
+  sent: OutgoingHttpHeaders | undefined
+  done = false
+  sse = false
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: CompiledRoute,
+    target: CompiledTarget,
+    traffic: GatewayTraffic,
+    traceId: string,
+    upstreamPath: string,
+  ) {
+    this.req = req
+    this.res = res
+    this.route = route
+    this.target = target
+    this.traffic = traffic
+    this.traceId = traceId
+    this.upstreamPath = upstreamPath
+    this.started = performance.now()
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller
+    if (this.done) controller.abort(new Error('client went away'))
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.status = statusCode
+    const out = responseHeaders(headers)
+    this.sent = out
+    const type = headers['content-type']
+    if (typeof type === 'string' && type.startsWith('text/event-stream')) {
+      this.sse = true
+      this.traffic.activeSse++
+    }
+    const res = this.res
+    if (res.destroyed) {
+      controller.abort(new Error('client went away'))
+      return
+    }
+    res.writeHead(statusCode, out)
+    if (this.sse) res.flushHeaders()
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.res.write(chunk)) {
+      controller.pause()
+      this.res.once('drain', () => controller.resume())
+    }
+  }
+
+  onResponseEnd(): void {
+    this.res.end()
+    this.finish(undefined)
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (!this.done && !this.res.destroyed) {
+      if (this.res.headersSent) this.res.destroy(err)
+      else {
+        this.status = errorKind(err) === 'gateway-timeout' ? 504 : 502
+        sendProblem(this.res, errorKind(err), {
+          detail: explainFailure(err, this.target, this.route.timeoutMs),
+          instance: this.req.url ?? '/',
+          traceId: this.traceId,
+        })
+      }
+    }
+    this.finish(err)
+  }
+
+  /** Client closed before the response completed: stop the upstream request too. */
+  clientGone(): void {
+    if (this.done) return
+    this.controller?.abort(new Error('client went away'))
+    if (!this.done) this.finish(new Error('client went away'))
+  }
+
+  finish(err: Error | undefined): void {
+    if (this.done) return
+    this.done = true
+    const now = Date.now()
+    const ms = performance.now() - this.started
+    const failed = err !== undefined || this.status >= 500
+    this.route.counters.finish(ms, failed, now)
+    this.target.counters.finish(ms, failed, now)
+    this.traffic.counters.finish(ms, failed, now)
+    this.target.state.inflight--
+    if (this.sse) this.traffic.activeSse--
+    if (responseChannel.hasSubscribers) {
+      responseChannel.publish({
+        req: this.req,
+        route: this.route,
+        target: this.target,
+        upstreamPath: this.upstreamPath,
+        status: this.status,
+        responseHeaders: this.sent,
+        startedAt: now - ms,
+        durationMs: ms,
+        error: err,
+        traceId: this.traceId,
+      } satisfies ProxyEvent)
+    }
+  }
+}
+
+function onClose(this: ProxyHandler): void {
+  this.clientGone()
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const len = req.headers['content-length']
+  return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined
+}
+
+export function createForwarder(deps: ForwardDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { switcher, traffic } = deps
+  return function forward(req, res) {
+    const table = switcher.current
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    const path = normalizePath(q < 0 ? url : url.slice(0, q))
+    const query = q < 0 ? '' : url.slice(q)
+    const now = Date.now()
+    traffic.rate.mark(now)
+    traffic.counters.totalRequests++
+    const match = table.match(path, req, hostOf(req.headers.host))
+    const trace = traceOf(req.headers.traceparent)
+    if (deps.isDraining()) res.shouldKeepAlive = false
+    if (!match) {
+      sendProblem(res, 'route-not-found', {
+        detail: `no route matches ${req.method} ${path}`,
+        instance: url,
+        traceId: trace.traceId,
+      })
+      return
+    }
+    const route = match.route
+    const i = route.balancer.pick(req)
+    route.counters.totalRequests++
+    if (i < 0) {
+      route.counters.totalErrors++
+      traffic.counters.totalErrors++
+      sendProblem(res, 'service-unavailable', {
+        detail: `route ${route.id} has no healthy upstream target`,
+        instance: url,
+        traceId: trace.traceId,
+        retryAfterS: 1,
+      })
+      return
+    }
+    const target = route.targets[i] as CompiledTarget
+    route.counters.activeConns++
+    target.counters.totalRequests++
+    target.counters.activeConns++
+    traffic.counters.activeConns++
+    target.state.inflight++
+    const upstreamPath = upstreamPathOf(route, target, path, match.matchedLength, query)
+    const handler = new ProxyHandler(req, res, route, target, traffic, trace.traceId, upstreamPath)
+    res.once('close', onClose.bind(handler))
+    target.pool.dispatch(
+      {
+        path: upstreamPath,
+        method: req.method as Dispatcher.HttpMethod,
+        headers: upstreamHeaders(req, route, target, trace.traceparent),
+        body: hasBody(req) ? req : null,
+        headersTimeout: route.timeoutMs,
+        bodyTimeout: 0,
+      },
+      handler,
+    )
+  }
+}

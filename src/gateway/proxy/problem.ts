@@ -1,0 +1,66 @@
+// RFC 9457 problem details for every error the gateway itself answers on the data plane.
+import type { ServerResponse } from 'node:http'
+
+export type ProblemKind =
+  | 'route-not-found'
+  | 'bad-gateway'
+  | 'gateway-timeout'
+  | 'service-unavailable'
+  | 'rate-limit-exceeded'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'validation-failed'
+
+const TITLES: Record<ProblemKind, [number, string]> = {
+  'route-not-found': [404, 'Not Found'],
+  'bad-gateway': [502, 'Bad Gateway'],
+  'gateway-timeout': [504, 'Gateway Timeout'],
+  'service-unavailable': [503, 'Service Unavailable'],
+  'rate-limit-exceeded': [429, 'Too Many Requests'],
+  unauthorized: [401, 'Unauthorized'],
+  forbidden: [403, 'Forbidden'],
+  'validation-failed': [400, 'Bad Request'],
+}
+
+export const PROBLEM_BASE = 'https://sallyport.dev/problems/'
+
+export interface ProblemOptions {
+  readonly detail: string
+  readonly instance: string
+  readonly traceId: string
+  readonly retryAfterS?: number
+  readonly headers?: Record<string, string>
+  readonly extra?: Record<string, unknown>
+}
+
+export function problemBody(kind: ProblemKind, opts: ProblemOptions): { status: number; body: string } {
+  const [status, title] = TITLES[kind]
+  const body = JSON.stringify({
+    type: PROBLEM_BASE + kind,
+    title,
+    status,
+    detail: opts.detail,
+    instance: opts.instance,
+    traceId: opts.traceId,
+    ...opts.extra,
+  })
+  return { status, body }
+}
+
+export function sendProblem(res: ServerResponse, kind: ProblemKind, opts: ProblemOptions): void {
+  const { status, body } = problemBody(kind, opts)
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/problem+json',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...opts.headers,
+  }
+  if (opts.retryAfterS !== undefined)
+    headers['retry-after'] = String(Math.max(0, Math.ceil(opts.retryAfterS)))
+  res.writeHead(status, headers)
+  res.end(body)
+}

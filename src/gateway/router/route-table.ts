@@ -1,0 +1,115 @@
+// A route table is compiled once per snapshot, off to the side, then swapped in whole. Everything a
+// request needs (matchers, balancer, rewrite, header rules, counters, pools) is resolved here.
+import type { IncomingMessage } from 'node:http'
+import type { Pool } from 'undici'
+import { createBalancer, type Balancer, type BalancerTarget } from '../balancers/index.ts'
+import type { RouteSpec, TargetSpec } from '../config/route-spec.ts'
+import type { Snapshot } from '../config/snapshot.ts'
+import type { TargetState, TargetStateRegistry } from '../health/target-state.ts'
+import type { DispatcherRegistry } from '../proxy/dispatchers.ts'
+import type { CounterRegistry, TrafficCounters } from '../stats/counters.ts'
+import { PathIndex, type PathMatch } from './path-index.ts'
+import { compileHeaders, compileHosts, type HeaderPredicate, type HostPredicate } from './predicates.ts'
+
+export interface CompiledTarget extends BalancerTarget {
+  readonly spec: TargetSpec
+  readonly id: string
+  readonly pool: Pool
+  /** Path prefix of the target URL (e.g. "/v1" for http://svc:8080/v1), prepended to forwarded paths. */
+  readonly basePath: string
+  /** Host header sent upstream when the client's Host is not kept. */
+  readonly hostHeader: string
+  readonly counters: TrafficCounters
+  readonly state: TargetState
+}
+
+export interface CompiledRoute {
+  readonly spec: RouteSpec
+  readonly id: string
+  readonly priority: number
+  readonly pathType: RouteSpec['pathType']
+  readonly matchPath: string
+  readonly targets: readonly CompiledTarget[]
+  readonly balancer: Balancer
+  readonly counters: TrafficCounters
+  readonly timeoutMs: number
+  readonly stripPrefix: boolean
+  readonly addPrefix: string
+  readonly headersAdd: readonly (readonly [string, string])[]
+  readonly headersRemove: ReadonlySet<string>
+  accepts(req: IncomingMessage, host: string): boolean
+}
+
+export interface RouteTable {
+  readonly version: number
+  readonly snapshot: Snapshot
+  readonly routes: readonly CompiledRoute[]
+  match(path: string, req: IncomingMessage, host: string): PathMatch<CompiledRoute> | undefined
+}
+
+export interface RouteTableDeps {
+  readonly dispatchers: DispatcherRegistry
+  readonly routeCounters: CounterRegistry
+  readonly targetCounters: CounterRegistry
+  readonly targetStates: TargetStateRegistry
+}
+
+function compileAccepts(spec: RouteSpec): (req: IncomingMessage, host: string) => boolean {
+  const methods = spec.methods.length > 0 ? new Set(spec.methods) : undefined
+  const hosts: HostPredicate | undefined = compileHosts(spec.hosts)
+  const headers: HeaderPredicate | undefined = compileHeaders(spec.matchHeaders)
+  if (!methods && !hosts && !headers) return () => true
+  return (req, host) =>
+    (!methods || methods.has(req.method as string)) &&
+    (!hosts || hosts(host)) &&
+    (!headers || headers(req.headers))
+}
+
+function compileTarget(t: TargetSpec, deps: RouteTableDeps): CompiledTarget {
+  const url = new URL(t.url.replace(/^ws/, 'http'))
+  const basePath = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')
+  return {
+    spec: t,
+    id: t.id,
+    weight: t.weight,
+    pool: deps.dispatchers.get(t.origin),
+    basePath,
+    hostHeader: url.host,
+    counters: deps.targetCounters.get(t.id),
+    state: deps.targetStates.get(t.id),
+  }
+}
+
+export function compileRouteTable(snapshot: Snapshot, deps: RouteTableDeps): RouteTable {
+  const compiled: CompiledRoute[] = []
+  for (const spec of snapshot.routes) {
+    if (!spec.enabled) continue
+    const targets = spec.targets.map((t) => compileTarget(t, deps))
+    compiled.push({
+      spec,
+      id: spec.id,
+      priority: spec.priority,
+      pathType: spec.pathType,
+      matchPath: spec.matchPath,
+      targets,
+      balancer: createBalancer(spec.balancer, targets, {
+        hashKey: spec.hashKey,
+        ids: targets.map((t) => t.id),
+      }),
+      counters: deps.routeCounters.get(spec.id),
+      timeoutMs: spec.timeoutMs,
+      stripPrefix: spec.stripPrefix,
+      addPrefix: spec.addPrefix && spec.addPrefix !== '/' ? spec.addPrefix.replace(/\/$/, '') : '',
+      headersAdd: Object.entries(spec.headersAdd),
+      headersRemove: new Set(spec.headersRemove),
+      accepts: compileAccepts(spec),
+    })
+  }
+  const index = new PathIndex(compiled)
+  return {
+    version: snapshot.version,
+    snapshot,
+    routes: compiled,
+    match: (path, req, host) => index.match(path, req, host),
+  }
+}

@@ -1,0 +1,52 @@
+// One node:http server, one port: the gateway's own paths go to fastify (admin API, dialects,
+// probes, dashboard), everything else straight to the proxy without any framework in between.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+
+export interface ServerParts {
+  /** True for paths the gateway answers itself. */
+  readonly isOwnPath: (url: string) => boolean
+  readonly forward: RequestHandler
+  readonly tunnel: UpgradeHandler
+  /** WebSocket upgrades on the gateway's own paths (the realtime stream). */
+  readonly ownUpgrade: UpgradeHandler
+}
+
+/** Builds the predicate once: prefixes that are the gateway's own (each followed by "/", "?" or the end). */
+export function ownPathPredicate(prefixes: readonly string[]): (url: string) => boolean {
+  return (url) => {
+    for (const p of prefixes) {
+      if (url.startsWith(p)) {
+        const next = url.charCodeAt(p.length)
+        if (Number.isNaN(next) || next === 47 /* / */ || next === 63 /* ? */) return true
+      }
+    }
+    return false
+  }
+}
+
+/** fastify's serverFactory: fastify hands us its handler, we own the server. */
+export function serverFactoryFor(parts: ServerParts): (fastifyHandler: RequestHandler) => Server {
+  return (fastifyHandler) => {
+    const server = createServer(
+      // Node's own defaults would cut long uploads and SSE; upstream timeouts are per route.
+      { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000, noDelay: true },
+      (req, res) => {
+        if (parts.isOwnPath(req.url ?? '/')) fastifyHandler(req, res)
+        else parts.forward(req, res)
+      },
+    )
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (parts.isOwnPath(req.url ?? '/')) parts.ownUpgrade(req, socket, head)
+      else parts.tunnel(req, socket, head)
+    })
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy()
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+    })
+    return server
+  }
+}
