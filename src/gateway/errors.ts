@@ -36,6 +36,11 @@ export const errors = {
   SP_ERR_ADMIN_FORBIDDEN_ORIGIN: { status: 403, message: 'cross-origin write refused' },
   SP_ERR_ADMIN_UNAUTHORIZED: { status: 401, message: 'admin credentials required' },
   SP_ERR_ADMIN_REALTIME_DISABLED: { status: 503, message: 'realtime not enabled' },
+  SP_ERR_ADMIN_UPGRADE_REQUIRED: { status: 426, message: 'websocket upgrade required' },
+  SP_ERR_ADMIN_NOT_FOUND: { status: 404, message: 'not found' },
+  SP_ERR_ADMIN_REQUEST_NOT_FOUND: { status: 404, message: 'request not found' },
+  SP_ERR_ADMIN_NOT_LISTENING: { status: 503, message: 'gateway is not listening yet' },
+  SP_ERR_ADMIN_REPLAY_FAILED: { status: 502, message: 'replay failed' },
 } as const satisfies Record<string, ErrorInfo>
 
 export type ErrorCode = keyof typeof errors

@@ -8,7 +8,7 @@ import { deepFreeze } from '../util/deep-freeze.ts'
 import { checkConsistency } from './consistency.ts'
 import { DEFAULTS } from './defaults.ts'
 import type { LoadedFile } from './load.ts'
-import { type RouteSpec, toRouteSpec } from './route-spec.ts'
+import { defaultRouteId, type RouteSpec, toRouteSpec } from './route-spec.ts'
 import { resolveSettings, type Settings, type SettingsOverrides } from './settings.ts'
 import { checkRoute, checkSettings, formatPath } from './validate.ts'
 
@@ -20,6 +20,8 @@ export interface SourceConfig {
   readonly settings?: GatewayConfig | undefined
   /** Where the config came from, for line numbers in messages. */
   readonly file?: LoadedFile | undefined
+  /** Admin-set enabled/disabled state by route id, for routes of any source (the manual store sends it). */
+  readonly routeOverrides?: Readonly<Record<string, boolean>> | undefined
 }
 
 export interface Snapshot {
@@ -76,6 +78,7 @@ export function buildSnapshot(sources: readonly SourceConfig[], opts: BuildOptio
   const issues: ConfigIssue[] = []
   const routes: RouteSpec[] = []
   const given: RouteConfig[] = []
+  const usedIds = new Set<string>()
   for (const source of sources) {
     source.routes.forEach((raw, index) => {
       const cfg = structuredClone(raw)
@@ -99,16 +102,32 @@ export function buildSnapshot(sources: readonly SourceConfig[], opts: BuildOptio
         })
         return
       }
-      given.push(cfg as RouteConfig)
-      routes.push(toRouteSpec(source.source, cfg as RouteConfig, defaults))
+      const route = cfg as RouteConfig
+      // Routes without an id may share a path (different methods, hosts…): number the later ones.
+      if (route.id === undefined) {
+        const base = defaultRouteId(source.source, route)
+        let n = 1
+        while (usedIds.has(n === 1 ? base : `${base}#${n}`)) n++
+        if (n > 1) route.id = `${base}#${n}`
+      }
+      const spec = toRouteSpec(source.source, route, defaults)
+      usedIds.add(spec.id)
+      given.push(route)
+      routes.push(spec)
     })
   }
-  const consistent = checkConsistency(routes, settings, issues)
+  const overrides: Record<string, boolean> = Object.assign({}, ...sources.map((s) => s.routeOverrides ?? {}))
+  const consistent = checkConsistency(routes, settings, issues).map((r) =>
+    r.source !== 'manual' && overrides[r.id] !== undefined
+      ? { ...r, enabled: overrides[r.id] as boolean }
+      : r,
+  )
   const config: GatewayConfig = { ...base, routes: given }
   const hash = contentHash({
     settings,
     routes: consistent.map((r) => r.config),
     ids: consistent.map((r) => r.id),
+    enabled: consistent.map((r) => r.enabled),
   })
   return deepFreeze({
     version: opts.version,

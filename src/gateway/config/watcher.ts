@@ -89,7 +89,11 @@ export function createConfigWatcher(opts: WatcherOptions = {}): ConfigWatcher {
     return (config: SourceConfig): Promise<Snapshot> => {
       if (closed) return Promise.resolve(current)
       const source = config.source
-      const hash = contentHash({ routes: config.routes, settings: config.settings ?? null })
+      const hash = contentHash({
+        routes: config.routes,
+        settings: config.settings ?? null,
+        overrides: config.routeOverrides ?? null,
+      })
       if (hashes.get(source) === hash && !pending.has(source)) return Promise.resolve(current)
       hashes.set(source, hash)
       updatedAt.set(source, new Date().toISOString())

@@ -1,8 +1,10 @@
 // Read side of the native (bastion) API: routes, upstreams, stats, config.
 import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
+import { GatewayError } from '../../errors.ts'
 import { gatewayStats, routeStats, routeView, routeViews, upstreamViews } from '../views.ts'
 import { redactConfig } from './redact.ts'
+import { routeIdOf } from './route-ref.ts'
 
 export function registerReadApi(app: FastifyInstance, core: GatewayCore): void {
   app.get<{ Querystring: { source?: string; protocol?: string } }>('/api/routes', async (req) => {
@@ -11,10 +13,10 @@ export function registerReadApi(app: FastifyInstance, core: GatewayCore): void {
       (r) => (!source || r.source === source) && (!protocol || r.protocol === protocol),
     )
   })
-  app.get<{ Params: { '*': string } }>('/api/routes/*', async (req, reply) => {
-    const id = decodeURIComponent(req.params['*'])
+  app.get('/api/routes/*', async (req) => {
+    const id = routeIdOf(req, core)
     const spec = core.watcher.current.routes.find((r) => r.id === id)
-    if (!spec) return reply.code(404).send({ error: 'route not found' })
+    if (!spec) throw new GatewayError('SP_ERR_ROUTE_NOT_FOUND')
     return routeView(spec, core)
   })
   app.get('/api/upstreams', async () => upstreamViews(core))

@@ -1,12 +1,13 @@
 // Every read of configuration goes through here: secrets never leave the gateway.
 const SECRET_KEYS = new Set([
   'secret',
-  'password',
   'apikey',
   'bearertoken',
   'token',
   'privatekey',
-  'key',
+  'x-api-key',
+  'cookie',
+  'password',
   'clientsecret',
   'authorization',
 ])

@@ -1,5 +1,6 @@
-// Routes created through the admin API. Kept in <dataDir>/manual-routes.yaml in the config file's
-// format, written atomically; a change is acknowledged only once it is on disk and live.
+// State made through the admin API: manual routes plus enabled/disabled overrides for routes of other
+// sources. Kept in <dataDir>/manual-routes.yaml in the config file's format (plus `overrides:`),
+// written atomically; a change is acknowledged only once it is on disk and live.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
@@ -10,40 +11,65 @@ import { parseConfigText } from '../load.ts'
 import type { Snapshot } from '../snapshot.ts'
 import type { Provider, ProviderSink } from './provider.ts'
 
+/** Route id → enabled, for routes the admin API does not own (config file, discovery). */
+export type RouteOverrides = Readonly<Record<string, boolean>>
+
+export interface ManualState {
+  readonly routes: readonly RouteConfig[]
+  readonly overrides: RouteOverrides
+}
+
 export interface ManualStore extends Provider {
   readonly file: string | undefined
   routes(): readonly RouteConfig[]
+  overrides(): RouteOverrides
   /**
    * Runs one change at a time: `change` gets the current routes and returns the new list (or throws
    * to refuse); the list is persisted, published, and the live snapshot returned.
    */
   update(change: (routes: readonly RouteConfig[]) => RouteConfig[]): Promise<Snapshot>
+  /** Like update, for routes and overrides together. */
+  updateState(change: (state: ManualState) => ManualState): Promise<Snapshot>
+}
+
+function isOverrides(value: unknown): value is Record<string, boolean> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'boolean')
+  )
 }
 
 export function createManualStore(dataDir: string | undefined): ManualStore {
   const file = dataDir ? join(dataDir, 'manual-routes.yaml') : undefined
-  let routes: RouteConfig[] = []
+  let state: ManualState = { routes: [], overrides: {} }
   let sink: ProviderSink | undefined
   let queue: Promise<unknown> = Promise.resolve()
 
-  async function load(): Promise<RouteConfig[]> {
-    if (!file) return []
+  async function load(): Promise<ManualState> {
+    if (!file) return { routes: [], overrides: {} }
     let text: string
     try {
       text = await readFile(file, 'utf8')
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { routes: [], overrides: {} }
       throw new GatewayError('SP_ERR_CONFIG_READ', `${file}: ${String(err)}`, { file })
     }
-    const value = parseConfigText(file, text).value as { routes?: unknown }
-    return Array.isArray(value.routes) ? (value.routes as RouteConfig[]) : []
+    const value = (parseConfigText(file, text).value ?? {}) as { routes?: unknown; overrides?: unknown }
+    return {
+      routes: Array.isArray(value.routes) ? (value.routes as RouteConfig[]) : [],
+      overrides: isOverrides(value.overrides) ? value.overrides : {},
+    }
   }
 
-  async function persist(next: RouteConfig[]): Promise<void> {
+  async function persist(next: ManualState): Promise<void> {
     if (!file) return
     const header = '# Routes created through the Sallyport admin API. Same format as the config file.\n'
+    const body: Record<string, unknown> = { routes: next.routes }
+    if (Object.keys(next.overrides).length > 0) body.overrides = next.overrides
     try {
-      await writeFileAtomic(file, header + stringify({ routes: next }))
+      await writeFileAtomic(file, header + stringify(body))
     } catch (err) {
       throw new GatewayError('SP_ERR_PERSIST_WRITE', `cannot write ${file}: ${(err as Error).message}`, {
         file,
@@ -51,27 +77,34 @@ export function createManualStore(dataDir: string | undefined): ManualStore {
     }
   }
 
+  const emit = (s: ProviderSink, next: ManualState) =>
+    s.emit({ source: 'manual', routes: next.routes, routeOverrides: next.overrides })
+
+  function updateState(change: (state: ManualState) => ManualState): Promise<Snapshot> {
+    const run = async () => {
+      if (!sink) throw new GatewayError('SP_ERR_PERSIST_WRITE', 'the gateway is closed')
+      const next = change(state)
+      await persist(next)
+      state = next
+      return emit(sink, next)
+    }
+    const result = queue.then(run, run)
+    queue = result.catch(() => {})
+    return result
+  }
+
   return {
     source: 'manual',
     file,
-    routes: () => routes,
+    routes: () => state.routes,
+    overrides: () => state.overrides,
     async start(s) {
       sink = s
-      routes = await load()
-      await s.emit({ source: 'manual', routes })
+      state = await load()
+      await emit(s, state)
     },
-    update(change) {
-      const run = async () => {
-        if (!sink) throw new GatewayError('SP_ERR_PERSIST_WRITE', 'the gateway is closed')
-        const next = change(routes)
-        await persist(next)
-        routes = next
-        return sink.emit({ source: 'manual', routes: next })
-      }
-      const result = queue.then(run, run)
-      queue = result.catch(() => {})
-      return result
-    },
+    update: (change) => updateState((s) => ({ routes: change(s.routes), overrides: s.overrides })),
+    updateState,
     async close() {
       await queue
       sink = undefined

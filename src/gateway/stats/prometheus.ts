@@ -1,0 +1,105 @@
+// GET /metrics: a prom-client Registry of its own, filled from the live counters at scrape time
+// (nothing is recorded twice; the hot path never sees prom-client).
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
+import type { GatewayCore } from '../core.ts'
+
+const CIRCUIT = { closed: 0, 'half-open': 1, open: 2 } as const
+
+export interface Metrics {
+  readonly contentType: string
+  text(): Promise<string>
+}
+
+export function createMetrics(core: GatewayCore): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'sallyport_' })
+  const routes = () => core.watcher.current.routes
+  const targets = () => {
+    const seen = new Map<string, { routeId: string; url: string }>()
+    for (const r of routes())
+      for (const t of r.targets) if (!seen.has(t.id)) seen.set(t.id, { routeId: r.id, url: t.url })
+    return seen
+  }
+
+  new Counter({
+    name: 'sallyport_requests_total',
+    help: 'Proxied requests, by route',
+    labelNames: ['route'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const r of routes()) this.inc({ route: r.id }, core.routeCounters.peek(r.id)?.totalRequests ?? 0)
+    },
+  })
+  new Counter({
+    name: 'sallyport_request_errors_total',
+    help: 'Proxied requests that failed or answered 5xx, by route',
+    labelNames: ['route'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const r of routes()) this.inc({ route: r.id }, core.routeCounters.peek(r.id)?.totalErrors ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'sallyport_request_latency_seconds',
+    help: 'Request latency over the recent window, by route and statistic (avg, p50, p99)',
+    labelNames: ['route', 'stat'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const r of routes()) {
+        const c = core.routeCounters.peek(r.id)
+        this.set({ route: r.id, stat: 'avg' }, (c?.avgLatencyMs() ?? 0) / 1000)
+        this.set({ route: r.id, stat: 'p50' }, (c?.p50LatencyMs() ?? 0) / 1000)
+        this.set({ route: r.id, stat: 'p99' }, (c?.p99LatencyMs() ?? 0) / 1000)
+      }
+    },
+  })
+  new Gauge({
+    name: 'sallyport_active_connections',
+    help: 'Requests in flight, by protocol',
+    labelNames: ['protocol'],
+    registers: [registry],
+    collect() {
+      this.set({ protocol: 'http' }, core.traffic.counters.activeConns)
+      this.set({ protocol: 'websocket' }, core.traffic.activeWs)
+      this.set({ protocol: 'sse' }, core.traffic.activeSse)
+    },
+  })
+  new Gauge({
+    name: 'sallyport_upstream_healthy',
+    help: '1 when the upstream target is healthy, else 0',
+    labelNames: ['target', 'route'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [id, t] of targets())
+        this.set({ target: id, route: t.routeId }, (core.targetStates.peek(id)?.healthy ?? true) ? 1 : 0)
+    },
+  })
+  new Gauge({
+    name: 'sallyport_circuit_state',
+    help: 'Circuit breaker state per upstream target: 0 closed, 1 half-open, 2 open',
+    labelNames: ['target', 'route'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [id, t] of targets())
+        this.set(
+          { target: id, route: t.routeId },
+          CIRCUIT[core.targetStates.peek(id)?.circuitState ?? 'closed'],
+        )
+    },
+  })
+  new Gauge({
+    name: 'sallyport_routes',
+    help: 'Routes in the live configuration',
+    registers: [registry],
+    collect() {
+      this.set(routes().length)
+    },
+  })
+
+  return { contentType: registry.contentType, text: () => registry.metrics() }
+}

@@ -1,0 +1,123 @@
+// The request inspector's memory: the last N proxied requests, fed by the proxy's diagnostics channel
+// (nothing in the hot path knows about it). Secrets in headers are redacted before they are stored.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+import type { RequestRecord } from '../model/index.ts'
+import type { ProxyEvent } from '../proxy/forward.ts'
+
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'])
+export const REDACTED_HEADER = '[redacted]'
+
+type HeaderMap = Record<string, string | string[]>
+
+export function redactHeaders(headers: IncomingHttpHeaders | OutgoingHttpHeaders | undefined): HeaderMap {
+  const out: HeaderMap = {}
+  if (!headers) return out
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue
+    const name = k.toLowerCase()
+    out[name] = SECRET_HEADERS.has(name) ? REDACTED_HEADER : Array.isArray(v) ? v.map(String) : String(v)
+  }
+  return out
+}
+
+/** What a replay needs and the wire record must not show. */
+export interface ReplaySource {
+  readonly method: string
+  readonly url: string
+  readonly headers: IncomingHttpHeaders
+}
+
+interface Entry {
+  readonly record: RequestRecord
+  readonly replay: ReplaySource
+}
+
+export interface RequestFilter {
+  readonly route?: string | undefined
+  /** `404`, or a class such as `5xx`. */
+  readonly status?: string | undefined
+}
+
+export interface RequestLog {
+  /** Newest first. */
+  list(filter?: RequestFilter): RequestRecord[]
+  get(id: string): { record: RequestRecord; replay: ReplaySource } | undefined
+  readonly size: number
+  close(): void
+}
+
+const CHANNEL = 'sallyport:proxy:response'
+
+function statusMatches(status: number, wanted: string | undefined): boolean {
+  if (!wanted) return true
+  const w = wanted.toLowerCase()
+  if (/^[1-5]xx$/.test(w)) return Math.floor(status / 100) === Number(w[0])
+  return String(status) === w
+}
+
+export function createRequestLog(opts: {
+  readonly capacity?: number
+  /** True for events of this gateway (several gateways can share one process and one channel). */
+  readonly owns: (event: ProxyEvent) => boolean
+}): RequestLog {
+  const capacity = opts.capacity ?? 500
+  const ring: (Entry | undefined)[] = new Array(capacity)
+  let next = 0
+  let seq = 0
+  let closed = false
+
+  const onMessage = (message: unknown) => {
+    const e = message as ProxyEvent
+    if (!opts.owns(e)) return
+    const url = e.req.url ?? '/'
+    const record: RequestRecord = {
+      id: String(++seq),
+      time: new Date(e.startedAt).toISOString(),
+      method: e.req.method ?? 'GET',
+      path: url,
+      routeId: e.route.id,
+      target: e.target.spec.url,
+      upstreamPath: e.upstreamPath,
+      status: e.status,
+      durationMs: Math.round(e.durationMs * 100) / 100,
+      requestHeaders: redactHeaders(e.req.headers),
+      responseHeaders: redactHeaders(e.responseHeaders),
+    }
+    ring[next] = { record, replay: { method: record.method, url, headers: e.req.headers } }
+    next = (next + 1) % capacity
+  }
+  subscribe(CHANNEL, onMessage)
+
+  function entries(): Entry[] {
+    const out: Entry[] = []
+    for (let i = 1; i <= capacity; i++) {
+      const entry = ring[(next - i + capacity) % capacity]
+      if (entry) out.push(entry)
+    }
+    return out
+  }
+
+  return {
+    list(filter = {}) {
+      return entries()
+        .filter(
+          (e) =>
+            (!filter.route || e.record.routeId === filter.route) &&
+            statusMatches(e.record.status, filter.status),
+        )
+        .map((e) => e.record)
+    },
+    get(id) {
+      return entries().find((e) => e.record.id === id)
+    },
+    get size() {
+      return ring.filter(Boolean).length
+    },
+    close() {
+      if (closed) return
+      closed = true
+      unsubscribe(CHANNEL, onMessage)
+    },
+  }
+}
