@@ -2,8 +2,10 @@
 // Built by index.ts (the composition root); nothing else constructs these.
 import type { ManualStore } from './config/providers/manual-store.ts'
 import type { ConfigWatcher } from './config/watcher.ts'
+import type { HealthChecker } from './health/health-checker.ts'
 import type { TargetStateRegistry } from './health/target-state.ts'
 import type { GatewayTraffic } from './proxy/forward.ts'
+import type { PolicyRegistry } from './resilience/policy-registry.ts'
 import type { RouteTableSwitcher } from './router/switcher.ts'
 import type { CounterRegistry } from './stats/counters.ts'
 
@@ -25,6 +27,9 @@ export interface GatewayCore {
   readonly routeCounters: CounterRegistry
   readonly targetCounters: CounterRegistry
   readonly targetStates: TargetStateRegistry
+  /** Rate-limit buckets and response caches (purge, stats). */
+  readonly policies: PolicyRegistry
+  readonly healthChecker: HealthChecker
   readonly lifecycle: Lifecycle
   readonly events: EventTarget
   readonly dataDir: string | undefined

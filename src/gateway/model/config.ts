@@ -41,7 +41,7 @@ export const TargetConfig = Type.Object(
   {
     url: Type.String({
       pattern: '^(http|https|ws|wss)://[^\\s/]+',
-      description: 'upstream origin, e.g. http://127.0.0.1:3000',
+      description: 'an http(s) or ws(s) URL such as http://127.0.0.1:3000',
     }),
     weight: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 1000, description: 'relative weight (default 1)' }),
@@ -100,6 +100,7 @@ export const HealthCheckConfig = Type.Object(
     unhealthyThreshold: Type.Optional(Type.Integer({ minimum: 1 })),
     healthyThreshold: Type.Optional(Type.Integer({ minimum: 1 })),
     passiveFailures: Type.Optional(Type.Integer({ minimum: 0 })),
+    passiveCooldown: Type.Optional(Duration),
   },
   { additionalProperties: false },
 )

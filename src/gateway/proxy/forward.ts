@@ -9,6 +9,7 @@ import type { RouteTableSwitcher } from '../router/switcher.ts'
 import { hostOf } from '../router/predicates.ts'
 import type { RateMeter, TrafficCounters } from '../stats/counters.ts'
 import { connectionTokens, HOP_BY_HOP, responseHeaders } from './hop-headers.ts'
+import { forwardWithPolicies } from './policy-forward.ts'
 import { sendProblem } from './problem.ts'
 import { traceOf } from './trace.ts'
 
@@ -92,13 +93,17 @@ export function upstreamHeaders(
   return out
 }
 
-function errorKind(err: Error & { code?: string }): 'gateway-timeout' | 'bad-gateway' {
+export function errorKind(err: Error & { code?: string }): 'gateway-timeout' | 'bad-gateway' {
   return err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_CONNECT_TIMEOUT'
     ? 'gateway-timeout'
     : 'bad-gateway'
 }
 
-function explainFailure(err: Error & { code?: string }, target: CompiledTarget, timeoutMs: number): string {
+export function explainFailure(
+  err: Error & { code?: string },
+  target: CompiledTarget,
+  timeoutMs: number,
+): string {
   switch (err.code) {
     case 'UND_ERR_HEADERS_TIMEOUT':
       return `upstream ${target.spec.url} did not answer within ${timeoutMs} ms`
@@ -239,7 +244,7 @@ function onClose(this: ProxyHandler): void {
   this.clientGone()
 }
 
-function hasBody(req: IncomingMessage): boolean {
+export function hasBody(req: IncomingMessage): boolean {
   const len = req.headers['content-length']
   return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined
 }
@@ -267,6 +272,11 @@ export function createForwarder(deps: ForwardDeps): (req: IncomingMessage, res: 
       return
     }
     const route = match.route
+    // Routes with traffic policies take their own path; one branch here, nothing else for the rest.
+    if (route.policies !== undefined) {
+      forwardWithPolicies(req, res, route, path, query, match.matchedLength, trace, traffic)
+      return
+    }
     const i = route.balancer.pick(req)
     route.counters.totalRequests++
     if (i < 0) {

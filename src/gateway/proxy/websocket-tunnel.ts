@@ -44,14 +44,11 @@ function tunnelHeaders(
   const out: Record<string, string | string[]> = {}
   for (const name in req.headers) {
     // Upgrade and Connection are hop-by-hop too, but an upgrade must carry them to the next hop.
-    if (
-      (HOP_BY_HOP.has(name) && name !== 'upgrade') ||
-      name === 'connection' ||
-      name === 'host' ||
-      listed?.has(name) ||
-      remove.has(name)
-    )
+    if (name === 'upgrade') {
+      out.upgrade = req.headers.upgrade as string
       continue
+    }
+    if (HOP_BY_HOP.has(name) || name === 'host' || listed?.has(name) || remove.has(name)) continue
     const v = req.headers[name]
     if (v !== undefined) out[name] = v
   }

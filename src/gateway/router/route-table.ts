@@ -8,8 +8,12 @@ import type { Snapshot } from '../config/snapshot.ts'
 import type { TargetState, TargetStateRegistry } from '../health/target-state.ts'
 import type { DispatcherRegistry } from '../proxy/dispatchers.ts'
 import type { CounterRegistry, TrafficCounters } from '../stats/counters.ts'
+import type { PolicyRegistry } from '../resilience/policy-registry.ts'
 import { PathIndex, type PathMatch } from './path-index.ts'
 import { compileHeaders, compileHosts, type HeaderPredicate, type HostPredicate } from './predicates.ts'
+import { compilePolicies, type RoutePolicies } from './route-policies.ts'
+
+export type { RoutePolicies } from './route-policies.ts'
 
 export interface CompiledTarget extends BalancerTarget {
   readonly spec: TargetSpec
@@ -37,6 +41,8 @@ export interface CompiledRoute {
   readonly addPrefix: string
   readonly headersAdd: readonly (readonly [string, string])[]
   readonly headersRemove: ReadonlySet<string>
+  /** Traffic policies compiled for this route; undefined when it has none (the plain hot path). */
+  readonly policies: RoutePolicies | undefined
   accepts(req: IncomingMessage, host: string): boolean
 }
 
@@ -52,6 +58,8 @@ export interface RouteTableDeps {
   readonly routeCounters: CounterRegistry
   readonly targetCounters: CounterRegistry
   readonly targetStates: TargetStateRegistry
+  /** Rate-limit buckets and caches that survive swaps; without it those two policies are off. */
+  readonly policies?: PolicyRegistry | undefined
 }
 
 function compileAccepts(spec: RouteSpec): (req: IncomingMessage, host: string) => boolean {
@@ -82,6 +90,7 @@ function compileTarget(t: TargetSpec, deps: RouteTableDeps): CompiledTarget {
 
 export function compileRouteTable(snapshot: Snapshot, deps: RouteTableDeps): RouteTable {
   const compiled: CompiledRoute[] = []
+  deps.policies?.mark()
   for (const spec of snapshot.routes) {
     if (!spec.enabled) continue
     const targets = spec.targets.map((t) => compileTarget(t, deps))
@@ -102,9 +111,16 @@ export function compileRouteTable(snapshot: Snapshot, deps: RouteTableDeps): Rou
       addPrefix: spec.addPrefix && spec.addPrefix !== '/' ? spec.addPrefix.replace(/\/$/, '') : '',
       headersAdd: Object.entries(spec.headersAdd),
       headersRemove: new Set(spec.headersRemove),
+      policies: compilePolicies(
+        spec,
+        snapshot.settings,
+        deps.policies,
+        targets.map((t) => t.state),
+      ),
       accepts: compileAccepts(spec),
     })
   }
+  deps.policies?.sweep()
   const index = new PathIndex(compiled)
   return {
     version: snapshot.version,

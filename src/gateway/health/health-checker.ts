@@ -1,0 +1,200 @@
+// Active health checks: an HTTP GET to each target's health path on an interval. 200–399 counts as
+// a success; `unhealthyThreshold` failures in a row take the target out, `healthyThreshold`
+// successes bring it back. Reconciled on every snapshot; state lives on TargetState (keyed by id).
+import { Agent, request } from 'undici'
+import type { Snapshot } from '../config/snapshot.ts'
+import { toMs } from '../util/duration.ts'
+import type { TargetState, TargetStateRegistry } from './target-state.ts'
+
+export interface CheckSpec {
+  readonly targetId: string
+  readonly url: string
+  readonly intervalMs: number
+  readonly timeoutMs: number
+  readonly unhealthyThreshold: number
+  readonly healthyThreshold: number
+}
+
+export const HEALTH_DEFAULTS = {
+  intervalMs: 10_000,
+  timeoutMs: 5_000,
+  unhealthyThreshold: 3,
+  healthyThreshold: 2,
+}
+
+/** Every target that should be actively checked under this snapshot. */
+export function checkSpecs(snapshot: Snapshot): CheckSpec[] {
+  const out = new Map<string, CheckSpec>()
+  const defaults = snapshot.settings.policyDefaults.healthCheck
+  for (const route of snapshot.routes) {
+    if (!route.enabled || route.protocol === 'websocket') continue
+    const cfg = route.config.healthCheck ?? defaults
+    if (cfg?.enabled === false) continue
+    for (const t of route.targets) {
+      const path = t.healthCheckPath ?? cfg?.path
+      if (path === undefined || out.has(t.id)) continue
+      out.set(t.id, {
+        targetId: t.id,
+        url: t.origin + path,
+        intervalMs: Math.max(50, toMs(cfg?.interval, HEALTH_DEFAULTS.intervalMs)),
+        timeoutMs: Math.max(10, toMs(cfg?.timeout, HEALTH_DEFAULTS.timeoutMs)),
+        unhealthyThreshold: cfg?.unhealthyThreshold ?? HEALTH_DEFAULTS.unhealthyThreshold,
+        healthyThreshold: cfg?.healthyThreshold ?? HEALTH_DEFAULTS.healthyThreshold,
+      })
+    }
+  }
+  return [...out.values()]
+}
+
+interface Job {
+  readonly key: string
+  readonly spec: CheckSpec
+  timer: NodeJS.Timeout | undefined
+  abort: AbortController | undefined
+  stopped: boolean
+}
+
+export interface HealthChecker {
+  reconcile(snapshot: Snapshot): void
+  /** Runs one check for a target now (tests, the /health report). */
+  checkNow(targetId: string): Promise<void>
+  readonly checking: ReadonlySet<string>
+  close(): Promise<void>
+}
+
+export interface ProbeResult {
+  readonly ok: boolean
+  readonly latencyMs: number | null
+  readonly error: string | null
+}
+
+/** One GET; any 200–399 is healthy. Shared with the /health report's on-demand pings. */
+export async function probe(
+  agent: Agent,
+  url: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  healthyStatus: (status: number) => boolean = (s) => s >= 200 && s < 400,
+): Promise<ProbeResult> {
+  const started = performance.now()
+  const timeout = AbortSignal.timeout(timeoutMs)
+  try {
+    const res = await request(url, {
+      method: 'GET',
+      dispatcher: agent,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      headers: { 'user-agent': 'sallyport-health-check' },
+    })
+    await res.body.dump({ limit: 64 * 1024 })
+    const latencyMs = Math.round(performance.now() - started)
+    if (healthyStatus(res.statusCode)) return { ok: true, latencyMs, error: null }
+    return { ok: false, latencyMs, error: `health check answered ${res.statusCode}` }
+  } catch (err) {
+    const e = err as Error & { code?: string }
+    const timedOut = timeout.aborted || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.name === 'TimeoutError'
+    return {
+      ok: false,
+      latencyMs: null,
+      error: timedOut
+        ? `no answer within ${timeoutMs} ms`
+        : e.code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : (e.code ?? e.message),
+    }
+  }
+}
+
+export function record(state: TargetState, spec: CheckSpec, r: ProbeResult): void {
+  state.lastCheckAt = Date.now()
+  state.lastCheckLatencyMs = r.latencyMs
+  state.lastCheckError = r.error
+  if (r.ok) {
+    state.checkFailures = 0
+    state.checkSuccesses++
+    if (!state.healthy && state.checkSuccesses >= spec.healthyThreshold) state.markHealthy()
+  } else {
+    state.checkSuccesses = 0
+    state.checkFailures++
+    if (state.checkFailures >= spec.unhealthyThreshold) {
+      state.healthy = false
+      state.passiveUntil = 0
+      state.reason = r.error
+    }
+  }
+}
+
+export function createHealthChecker(states: TargetStateRegistry): HealthChecker {
+  const agent = new Agent({ connections: 4, keepAliveTimeout: 10_000, connectTimeout: 5_000 })
+  const jobs = new Map<string, Job>()
+  let closed = false
+
+  const run = async (job: Job): Promise<void> => {
+    if (job.stopped || job.abort) return
+    job.abort = new AbortController()
+    try {
+      const r = await probe(agent, job.spec.url, job.spec.timeoutMs, job.abort.signal)
+      if (!job.stopped) record(states.get(job.spec.targetId), job.spec, r)
+    } finally {
+      job.abort = undefined
+    }
+  }
+  const schedule = (job: Job) => {
+    if (job.stopped) return
+    job.timer = setTimeout(() => {
+      void run(job).finally(() => schedule(job))
+    }, job.spec.intervalMs)
+  }
+  const stop = (job: Job) => {
+    job.stopped = true
+    clearTimeout(job.timer)
+    job.abort?.abort()
+  }
+
+  return {
+    reconcile(snapshot) {
+      if (closed) return
+      const wanted = new Map(checkSpecs(snapshot).map((s) => [s.targetId, s]))
+      for (const [id, job] of jobs) {
+        const spec = wanted.get(id)
+        if (!spec || JSON.stringify(spec) !== job.key) {
+          stop(job)
+          jobs.delete(id)
+          // No longer checked: a target the checker took out must not stay out forever.
+          if (!spec) {
+            const s = states.peek(id)
+            if (s && !s.healthy && s.passiveUntil === 0) s.markHealthy()
+          }
+        }
+      }
+      for (const [id, spec] of wanted) {
+        if (jobs.has(id)) continue
+        const job: Job = {
+          key: JSON.stringify(spec),
+          spec,
+          timer: undefined,
+          abort: undefined,
+          stopped: false,
+        }
+        jobs.set(id, job)
+        // First probe at once, so a down target is known before the first interval passes.
+        void run(job).finally(() => schedule(job))
+      }
+    },
+    async checkNow(targetId) {
+      const job = jobs.get(targetId)
+      if (job) await run(job)
+    },
+    get checking() {
+      return new Set(jobs.keys())
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      for (const job of jobs.values()) stop(job)
+      jobs.clear()
+      await agent.close().catch(() => {})
+    },
+  }
+}

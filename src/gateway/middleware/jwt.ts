@@ -1,0 +1,142 @@
+// JWT verification with jose: HS* secrets, RS*/ES*/PS* PEM keys or a JWKS URL (fetched and cached by
+// jose). Algorithms are pinned to the key's kind, so `alg: none` and HS/RS key confusion are refused.
+// Verified payloads are cached by token string (TTL ≤ the token's remaining life, ≤ 60 s).
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
+import { LRUCache } from 'lru-cache'
+import type { RouteConfig } from '../model/index.ts'
+import { toMs } from '../util/duration.ts'
+
+type Cfg = NonNullable<RouteConfig['jwt']>
+
+export type JwtOutcome =
+  | { readonly ok: true; readonly claims: JWTPayload }
+  | { readonly ok: false; readonly status: 401 | 403; readonly detail: string; readonly challenge: string }
+
+export interface JwtPolicy {
+  /** Synchronous answer from the verified-token cache, or undefined when a verify is needed. */
+  cached(req: IncomingMessage): JwtOutcome | undefined
+  verify(req: IncomingMessage): Promise<JwtOutcome>
+}
+
+const HS = ['HS256', 'HS384', 'HS512']
+const RS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
+const ES = ['ES256', 'ES384', 'ES512']
+
+function algorithmsFor(key: KeyObject): string[] {
+  if (key.type === 'secret') return HS
+  if (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') return RS
+  if (key.asymmetricKeyType === 'ec') return ES
+  return ['EdDSA', 'Ed25519']
+}
+
+function fail(status: 401 | 403, code: string, detail: string): JwtOutcome {
+  const challenge =
+    status === 401
+      ? `Bearer realm="sallyport", error="${code}", error_description="${detail.replace(/"/g, "'")}"`
+      : `Bearer realm="sallyport", error="insufficient_scope", error_description="${detail.replace(/"/g, "'")}"`
+  return { ok: false, status, detail, challenge }
+}
+
+function tokenOf(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization
+  if (h === undefined || h.length < 8 || h.slice(0, 7).toLowerCase() !== 'bearer ') return undefined
+  const t = h.slice(7).trim()
+  return t === '' ? undefined : t
+}
+
+/** Shared JWKS fetchers, keyed by URL, so a snapshot swap keeps the fetched keys. */
+const jwksByUrl = new Map<string, JWTVerifyGetKey>()
+
+export function compileJwt(cfg: Cfg | undefined): JwtPolicy | undefined {
+  if (!cfg || cfg.enabled === false) return undefined
+  let key: KeyObject | JWTVerifyGetKey
+  let algorithms: string[]
+  if (cfg.jwksUrl) {
+    let set = jwksByUrl.get(cfg.jwksUrl)
+    if (!set) {
+      set = createRemoteJWKSet(new URL(cfg.jwksUrl), { cacheMaxAge: 600_000, cooldownDuration: 30_000 })
+      jwksByUrl.set(cfg.jwksUrl, set)
+    }
+    key = set
+    algorithms = cfg.algorithms ?? [...RS, ...ES, 'EdDSA']
+  } else if (cfg.publicKey) {
+    const k = createPublicKey(cfg.publicKey)
+    key = k
+    algorithms = algorithmsFor(k)
+  } else if (cfg.secret) {
+    const k = createSecretKey(Buffer.from(cfg.secret, 'utf8'))
+    key = k
+    algorithms = HS
+  } else {
+    // A JWT policy with no key refuses everything rather than letting everything through.
+    return {
+      cached: () => fail(401, 'invalid_token', 'no verification key is configured for this route'),
+      verify: async () => fail(401, 'invalid_token', 'no verification key is configured for this route'),
+    }
+  }
+  // Configured algorithms can narrow the key's family, never widen it (no HS with an RSA key).
+  if (cfg.algorithms && !cfg.jwksUrl) algorithms = cfg.algorithms.filter((a) => algorithms.includes(a))
+  algorithms = algorithms.filter((a) => a.toLowerCase() !== 'none')
+  const options = {
+    algorithms,
+    issuer: cfg.issuer,
+    audience: cfg.audience,
+    requiredClaims: cfg.requiredClaims,
+    clockTolerance: Math.round(toMs(cfg.clockTolerance, 0) / 1000),
+  }
+  const roles = cfg.roles && cfg.roles.length > 0 ? cfg.roles : undefined
+  const rolesClaim = cfg.rolesClaim ?? 'roles'
+  const cache = new LRUCache<string, { claims: JWTPayload; exp: number }>({ max: 10_000 })
+
+  const authorize = (claims: JWTPayload): JwtOutcome => {
+    if (roles) {
+      const raw = rolesClaim
+        .split('.')
+        .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], claims)
+      const have = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(/[\s,]+/) : []
+      if (!roles.some((r) => have.includes(r)))
+        return fail(403, 'insufficient_scope', `token lacks a required role (${roles.join(', ')})`)
+    }
+    return { ok: true, claims }
+  }
+
+  return {
+    cached(req) {
+      const token = tokenOf(req)
+      if (token === undefined) return fail(401, 'invalid_request', 'missing bearer token')
+      const hit = cache.get(token)
+      if (!hit) return undefined
+      if (Date.now() >= hit.exp) {
+        cache.delete(token)
+        return undefined
+      }
+      return authorize(hit.claims)
+    },
+    async verify(req) {
+      const token = tokenOf(req) as string
+      try {
+        const { payload } = await jwtVerify(token, key as KeyObject, options)
+        const now = Date.now()
+        const expMs = payload.exp !== undefined ? payload.exp * 1000 : now + 60_000
+        const ttl = Math.min(expMs - now, 60_000)
+        // A token not valid yet (within clock tolerance) or about to expire is not cached.
+        if (ttl > 0 && (payload.nbf === undefined || payload.nbf * 1000 <= now))
+          cache.set(token, { claims: payload, exp: now + ttl })
+        return authorize(payload)
+      } catch (err) {
+        if (err instanceof errors.JWTExpired) return fail(401, 'invalid_token', 'token expired')
+        if (err instanceof errors.JWTClaimValidationFailed)
+          return fail(401, 'invalid_token', `token claim check failed: ${err.claim} ${err.reason}`)
+        if (err instanceof errors.JOSEAlgNotAllowed)
+          return fail(401, 'invalid_token', 'token algorithm not allowed')
+        if (err instanceof errors.JWKSNoMatchingKey)
+          return fail(401, 'invalid_token', 'no matching key for token')
+        if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid)
+          return fail(401, 'invalid_token', 'key set unavailable')
+        return fail(401, 'invalid_token', 'token invalid')
+      }
+    },
+  }
+}

@@ -1,0 +1,50 @@
+// Policy state that must outlive a route-table swap, keyed by stable ids: rate-limit buckets per
+// scope and response caches per route. Built once by index.ts, handed to compileRouteTable.
+import { ResponseCache } from '../middleware/response-cache.ts'
+import type { RouteConfig } from '../model/index.ts'
+import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit.ts'
+
+export class PolicyRegistry {
+  readonly #stores = new Map<string, { key: string; store: RateLimitStore }>()
+  readonly #caches = new Map<string, ResponseCache>()
+  readonly #usedStores = new Set<string>()
+  readonly #usedCaches = new Set<string>()
+
+  /** The bucket store for a scope; a changed rate or burst starts the scope with fresh buckets. */
+  storeFor(scope: string, settingsKey: string): RateLimitStore {
+    this.#usedStores.add(scope)
+    const have = this.#stores.get(scope)
+    if (have && have.key === settingsKey) return have.store
+    const store = new MemoryRateLimitStore()
+    this.#stores.set(scope, { key: settingsKey, store })
+    return store
+  }
+
+  cacheFor(routeId: string, cfg: NonNullable<RouteConfig['cache']>): ResponseCache {
+    this.#usedCaches.add(routeId)
+    const have = this.#caches.get(routeId)
+    if (have && have.cfgKey === JSON.stringify(cfg)) return have
+    const cache = new ResponseCache(routeId, cfg)
+    this.#caches.set(routeId, cache)
+    return cache
+  }
+
+  cache(routeId: string): ResponseCache | undefined {
+    return this.#caches.get(routeId)
+  }
+
+  caches(): IterableIterator<ResponseCache> {
+    return this.#caches.values()
+  }
+
+  /** Call before compiling a table; `sweep()` after drops what the new table no longer uses. */
+  mark(): void {
+    this.#usedStores.clear()
+    this.#usedCaches.clear()
+  }
+
+  sweep(): void {
+    for (const k of this.#stores.keys()) if (!this.#usedStores.has(k)) this.#stores.delete(k)
+    for (const k of this.#caches.keys()) if (!this.#usedCaches.has(k)) this.#caches.delete(k)
+  }
+}

@@ -1,0 +1,116 @@
+// Token-bucket rate limiting (lazy refill, no timers) behind a store interface so a shared store
+// (Redis) can replace the in-process one later. Idle buckets are swept lazily on access.
+import type { IncomingMessage } from 'node:http'
+import type { RouteConfig } from '../model/index.ts'
+
+export interface TakeResult {
+  readonly ok: boolean
+  /** Seconds until one token is available (0 when ok). */
+  readonly retryAfterS: number
+  readonly remaining: number
+}
+
+/** Where buckets live. The memory store answers synchronously; a remote one may return a promise. */
+export interface RateLimitStore {
+  take(key: string, ratePerSec: number, burst: number, now: number): TakeResult | Promise<TakeResult>
+  readonly size: number
+  clear(): void
+}
+
+interface Bucket {
+  tokens: number
+  at: number
+}
+
+export class MemoryRateLimitStore implements RateLimitStore {
+  readonly #buckets = new Map<string, Bucket>()
+  readonly #idleMs: number
+  #nextSweep = 0
+  constructor(idleMs = 60_000) {
+    this.#idleMs = idleMs
+  }
+  get size(): number {
+    return this.#buckets.size
+  }
+  take(key: string, rate: number, burst: number, now: number): TakeResult {
+    if (now >= this.#nextSweep) this.#sweep(now, rate, burst)
+    let b = this.#buckets.get(key)
+    if (!b) {
+      b = { tokens: burst, at: now }
+      this.#buckets.set(key, b)
+    } else {
+      b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate)
+      b.at = now
+    }
+    if (b.tokens >= 1) {
+      b.tokens -= 1
+      return { ok: true, retryAfterS: 0, remaining: Math.floor(b.tokens) }
+    }
+    return { ok: false, retryAfterS: Math.max(1, Math.ceil((1 - b.tokens) / rate)), remaining: 0 }
+  }
+  clear(): void {
+    this.#buckets.clear()
+  }
+  /** Drops buckets that have refilled completely: forgetting them changes nothing. */
+  #sweep(now: number, rate: number, burst: number): void {
+    this.#nextSweep = now + this.#idleMs
+    const fullAfterMs = (burst / rate) * 1000
+    for (const [k, b] of this.#buckets)
+      if (now - b.at >= Math.max(fullAfterMs, this.#idleMs)) this.#buckets.delete(k)
+  }
+}
+
+export type KeyOf = (req: IncomingMessage, claims: Record<string, unknown> | undefined) => string
+
+export interface RateLimiter {
+  readonly ratePerSec: number
+  readonly burst: number
+  readonly store: RateLimitStore
+  readonly keyOf: KeyOf
+  /** True when the key needs verified JWT claims (so the limiter runs after JWT). */
+  readonly needsClaims: boolean
+}
+
+type Cfg = NonNullable<RouteConfig['rateLimit']>
+
+function clientKey(spec: string): { keyOf: KeyOf; needsClaims: boolean } {
+  if (spec.startsWith('header:')) {
+    const name = spec.slice(7).toLowerCase()
+    return {
+      keyOf: (req) => {
+        const v = req.headers[name]
+        return `h:${Array.isArray(v) ? v[0] : (v ?? '')}`
+      },
+      needsClaims: false,
+    }
+  }
+  if (spec.startsWith('jwt:')) {
+    const claim = spec.slice(4)
+    return {
+      keyOf: (req, claims) => {
+        const v = claims?.[claim]
+        return v === undefined ? `ip:${req.socket.remoteAddress ?? ''}` : `j:${String(v)}`
+      },
+      needsClaims: true,
+    }
+  }
+  return { keyOf: (req) => `ip:${req.socket.remoteAddress ?? ''}`, needsClaims: false }
+}
+
+/** Compiles a route's rateLimit; `shared` gives the store for a scope (global / route id). */
+export function compileRateLimiter(
+  cfg: Cfg | undefined,
+  storeFor: (scopeKey: string) => RateLimitStore,
+  routeId: string,
+): RateLimiter | undefined {
+  if (!cfg || cfg.enabled === false || cfg.requestsPerSec === undefined) return undefined
+  const rate = cfg.requestsPerSec
+  const burst = cfg.burst ?? Math.max(1, Math.ceil(rate))
+  const scope = cfg.scope ?? (cfg.key ? 'client' : 'route')
+  if (scope === 'client') {
+    const { keyOf, needsClaims } = clientKey(cfg.key ?? 'ip')
+    return { ratePerSec: rate, burst, store: storeFor(`client:${routeId}`), keyOf, needsClaims }
+  }
+  const fixed = scope === 'global' ? 'global' : `route:${routeId}`
+  return { ratePerSec: rate, burst, store: storeFor(fixed), keyOf: () => fixed, needsClaims: false }
+}

@@ -1,0 +1,76 @@
+// Retry policy: which requests may be retried, how long to wait, and a budget that keeps retries
+// under a share of recent requests so a failing upstream is not hammered (Envoy/Finagle budgets).
+import type { RouteConfig } from '../model/index.ts'
+import { toMs } from '../util/duration.ts'
+
+type Cfg = NonNullable<RouteConfig['retry']>
+
+export interface RetryPolicy {
+  readonly maxAttempts: number
+  readonly methods: ReadonlySet<string>
+  readonly retryOn: ReadonlySet<number>
+  readonly budget: RetryBudget
+  delayMs(retry: number): number
+}
+
+const IDEMPOTENT = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']
+
+/** Retries over requests in a sliding 10 s window (two 5 s halves, the older one weighted down). */
+export class RetryBudget {
+  readonly percent: number
+  #start = 0
+  #requests = 0
+  #retries = 0
+  #prevRequests = 0
+  #prevRetries = 0
+  constructor(percent: number) {
+    this.percent = percent
+  }
+  #roll(now: number): void {
+    if (now - this.#start < 5000) return
+    const twoWindows = now - this.#start >= 10_000
+    this.#prevRequests = twoWindows ? 0 : this.#requests
+    this.#prevRetries = twoWindows ? 0 : this.#retries
+    this.#requests = 0
+    this.#retries = 0
+    this.#start = now
+  }
+  request(now: number): void {
+    this.#roll(now)
+    this.#requests++
+  }
+  /** Takes one retry from the budget if retries stay ≤ percent of requests. */
+  tryRetry(now: number): boolean {
+    this.#roll(now)
+    const requests = this.#requests + this.#prevRequests
+    const retries = this.#retries + this.#prevRetries
+    // At least one retry is always allowed so a quiet route can still retry once.
+    if (retries + 1 > Math.max(1, (requests * this.percent) / 100)) return false
+    this.#retries++
+    return true
+  }
+}
+
+export function retryPolicy(route: Cfg | undefined, defaults: Cfg | undefined): RetryPolicy | undefined {
+  const cfg = route ?? defaults
+  if (!cfg || cfg.enabled === false) return undefined
+  const d = route && defaults ? defaults : undefined
+  const maxAttempts = cfg.maxAttempts ?? d?.maxAttempts ?? 2
+  if (maxAttempts < 2) return undefined
+  const backoff = cfg.backoff ?? d?.backoff ?? 'exponential'
+  const base = toMs(cfg.baseDelay ?? d?.baseDelay, 100)
+  const max = toMs(cfg.maxDelay ?? d?.maxDelay, 2000)
+  const jitter = cfg.jitter ?? d?.jitter ?? true
+  return {
+    maxAttempts,
+    methods: new Set((cfg.methods ?? d?.methods ?? IDEMPOTENT).map((m) => m.toUpperCase())),
+    retryOn: new Set(cfg.retryOn ?? d?.retryOn ?? [502, 503, 504]),
+    budget: new RetryBudget(cfg.budgetPercent ?? d?.budgetPercent ?? 20),
+    delayMs(retry) {
+      const raw = backoff === 'fixed' ? base : backoff === 'linear' ? base * retry : base * 2 ** (retry - 1)
+      const capped = Math.min(max, raw)
+      // Full jitter over the upper half: spreads retries without collapsing the delay to zero.
+      return jitter ? capped / 2 + Math.random() * (capped / 2) : capped
+    },
+  }
+}
