@@ -118,6 +118,23 @@ async function validate(file: string): Promise<void> {
   }
 }
 
+async function announce(flags: {
+  name: string
+  port: number
+  openapi?: string
+  health?: string
+  manifest?: string
+}): Promise<void> {
+  const { announceService } = await import('./discovery/index.ts')
+  const ann = await announceService(flags)
+  process.stdout.write(
+    `announcing ${flags.name} on port ${flags.port} over mDNS (_farp._tcp); manifest ${ann.txt['farp.manifest']}\n`,
+  )
+  const stop = () => void ann.close().then(() => process.exit(0))
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
   const program = new Command('sallyport')
     .description('A local-development API gateway with a live dashboard.')
@@ -139,12 +156,23 @@ export async function main(argv: readonly string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .action(validate)
+  program
+    .command('announce')
+    .description('announce a local service FARP-style over mDNS (_farp._tcp) until stopped')
+    .requiredOption('--name <name>', 'service name')
+    .requiredOption('--port <n>', 'port the service listens on', parsePort)
+    .option('--openapi <url>', 'OpenAPI document: URL or path on the service')
+    .option('--health <path>', 'health endpoint path')
+    .option('--manifest <url>', "the service's own FARP manifest (default: serve a generated one)")
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .action(announce)
   try {
     await program.parseAsync([...argv], { from: 'user' })
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) process.exit(0)
-      fail(`${err.message.replace(/^error: /, '')} (see sallyport --help)`, 2)
+      fail(`${err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} (see sallyport --help)`, 2)
     }
     throw err
   }

@@ -5,25 +5,31 @@ import { resolve } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createRealtime, type Realtime } from './admin/realtime.ts'
 import { registerAdmin } from './admin/admin-plugin.ts'
+import { assertSecureBind } from './admin/admin-guard.ts'
 import { findDashboardDir } from './admin/dashboard.ts'
 import { gatewayStats } from './admin/views.ts'
 import { reservedPrefixes } from './config/defaults.ts'
 import { createDefaultProvider, createFileProvider } from './config/providers/file-provider.ts'
 import { createManualStore } from './config/providers/manual-store.ts'
 import { createConfigWatcher } from './config/watcher.ts'
+import { attachDiscovery, createDiscovery } from './discovery/index.ts'
+import { attachOpenApi, createOpenApiAggregator } from './openapi/index.ts'
 import type { Snapshot } from './config/snapshot.ts'
 import type { GatewayCore, Lifecycle } from './core.ts'
 import { GatewayError } from './errors.ts'
+import { createHealthChecker } from './health/health-checker.ts'
 import { TargetStateRegistry } from './health/target-state.ts'
 import type { GatewayConfig, GatewayStats } from './model/index.ts'
 import { createDispatcherRegistry, type DispatcherRegistry } from './proxy/dispatchers.ts'
 import { createForwarder } from './proxy/forward.ts'
 import { createUpgradeHandler } from './proxy/websocket-tunnel.ts'
+import { PolicyRegistry } from './resilience/policy-registry.ts'
 import { compileRouteTable, type RouteTable } from './router/route-table.ts'
 import { RouteTableSwitcher } from './router/switcher.ts'
 import { ownPathPredicate, serverFactoryFor } from './server/http-server.ts'
 import { drainServer } from './server/lifecycle.ts'
 import { CounterRegistry, RateMeter, TrafficCounters } from './stats/counters.ts'
+import { toMs } from './util/duration.ts'
 import { packageVersion } from './util/version.ts'
 
 export { GatewayError } from './errors.ts'
@@ -72,6 +78,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const routeCounters = new CounterRegistry()
   const targetCounters = new CounterRegistry()
   const targetStates = new TargetStateRegistry()
+  const policies = new PolicyRegistry()
+  const healthChecker = createHealthChecker(targetStates)
   const lifecycle: Lifecycle = { ready: false, draining: false, reason: 'starting' }
   let dispatchers: DispatcherRegistry | undefined
   let switcher: RouteTableSwitcher | undefined
@@ -82,7 +90,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       connectTimeoutMs: snapshot.settings.connectTimeoutMs,
       keepAliveTimeoutMs: snapshot.settings.keepAliveTimeoutMs,
     })
-    return compileRouteTable(snapshot, { dispatchers, routeCounters, targetCounters, targetStates })
+    return compileRouteTable(snapshot, {
+      dispatchers,
+      routeCounters,
+      targetCounters,
+      targetStates,
+      policies,
+    })
   }
 
   watcher.subscribe((next) => {
@@ -93,6 +107,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     const targetIds = new Set(next.routes.flatMap((r) => r.targets.map((t) => t.id)))
     targetCounters.retain(targetIds)
     targetStates.retain(targetIds)
+    healthChecker.reconcile(next)
     routeCounters.retain(new Set(next.routes.map((r) => r.id)))
     dispatchers?.retain(new Set(next.routes.flatMap((r) => r.targets.map((t) => t.origin))))
     events.dispatchEvent(new CustomEvent('config', { detail: { version: next.version, hash: next.hash } }))
@@ -104,10 +119,26 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   )
   // At start a bad route in the config file stops the start: say what is wrong instead of serving half.
   const fileIssue = watcher.current.issues.find((i) => i.source === 'config')
-  if (fileIssue) throw new GatewayError('SP_ERR_CONFIG_INVALID', fileIssue.message, { issue: fileIssue })
+  if (fileIssue) {
+    await healthChecker.close()
+    throw new GatewayError('SP_ERR_CONFIG_INVALID', fileIssue.message, { issue: fileIssue })
+  }
   const settings = watcher.current.settings
+  assertSecureBind(settings.host, settings.adminAuth)
   const manual = createManualStore(options.dataDir ? resolve(options.dataDir) : undefined)
   await watcher.addProvider(manual)
+  const discovery = createDiscovery({
+    mdns: settings.discovery.enabled,
+    serviceTypes: settings.discovery.serviceTypes,
+    prefixTemplate: settings.discovery.prefixTemplate,
+    include: settings.discovery.include,
+    exclude: settings.discovery.exclude,
+    removalGracePeriodMs: toMs(settings.discovery.removalGracePeriod, 60_000),
+    dataDir: options.dataDir ? resolve(options.dataDir) : undefined,
+    targetStates,
+  })
+  for (const provider of discovery.providers) await watcher.addProvider(provider)
+  const openapi = createOpenApiAggregator({ watcher, title: 'Sallyport gateway', version: packageVersion() })
   if (!switcher) switcher = new RouteTableSwitcher(tableFor(watcher.current))
 
   const traffic = { counters: new TrafficCounters(), rate: new RateMeter(), activeSse: 0, activeWs: 0 }
@@ -121,6 +152,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     routeCounters,
     targetCounters,
     targetStates,
+    policies,
+    healthChecker,
     lifecycle,
     events,
     dataDir: manual.file ? resolve(options.dataDir as string) : undefined,
@@ -129,6 +162,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     url: undefined,
   }
 
+  attachDiscovery(core, discovery)
+  attachOpenApi(core, openapi)
   let realtime: Realtime | undefined
   const forward = createForwarder({ switcher, traffic, isDraining: () => lifecycle.draining })
   const tunnel = createUpgradeHandler({ switcher, traffic })
@@ -139,12 +174,15 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       isOwnPath: ownPathPredicate(reservedPrefixes(settings.adminBasePath)),
       forward,
       tunnel,
-      ownUpgrade: (req, socket, head) => realtime?.handleUpgrade(req, socket, head) ?? socket.destroy(),
+      ownUpgrade: (req, socket, head) => {
+        if (realtime) realtime.handleUpgrade(req, socket, head)
+        else socket.destroy()
+      },
     }),
   })
-  await registerAdmin(app, core)
+  const admin = await registerAdmin(app, core)
   await app.ready()
-  realtime = createRealtime(core)
+  realtime = createRealtime(core, { allowUpgrade: (req) => admin.guard.checkUpgrade(req.headers) })
 
   let closing: Promise<void> | undefined
   let listening = false
@@ -203,6 +241,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await realtime?.close()
         if (listening) await drainServer(app.server, settings.drainTimeoutMs)
         await watcher.close()
+        await openapi.close()
+        await healthChecker.close()
         await app.close()
         await dispatchers?.close()
       })()

@@ -1,13 +1,42 @@
-// Everything under the admin base path, plus probes, on one fastify instance.
+// Everything under the admin base path, plus probes and /metrics, on one fastify instance. Probes stay
+// open; everything else passes the admin guard (Host, Origin, credentials) first.
 import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../core.ts'
+import { createMetrics, type Metrics } from '../stats/prometheus.ts'
+import { createRequestLog } from '../stats/request-log.ts'
+import { type AdminGuard, createAdminGuard } from './admin-guard.ts'
 import { registerDashboard } from './dashboard.ts'
+import { registerHealthReport } from './health-report.ts'
+import { registerErrorHandling } from './native/error-handler.ts'
 import { registerNativeApi } from './native/index.ts'
 import { registerProbes } from './probes.ts'
+import { registerSwagger } from './swagger.ts'
 
-export async function registerAdmin(app: FastifyInstance, core: GatewayCore): Promise<void> {
+export interface AdminParts {
+  readonly guard: AdminGuard
+}
+
+export async function registerAdmin(app: FastifyInstance, core: GatewayCore): Promise<AdminParts> {
   const base = core.watcher.current.settings.adminBasePath
+  const guard = createAdminGuard(core)
+  const log = createRequestLog({
+    capacity: 500,
+    owns: (e) => core.routeCounters.peek(e.route.id) === e.route.counters,
+  })
+  app.addHook('onClose', async () => log.close())
   registerProbes(app, core)
-  await app.register(async (scope) => registerNativeApi(scope, core), { prefix: base })
-  await registerDashboard(app, base, core.dashboardDir)
+  await app.register(async (scope) => {
+    registerErrorHandling(scope)
+    scope.addHook('onRequest', async (req) => guard.check(req.method, req.headers))
+    registerHealthReport(scope, core)
+    let metrics: Metrics | undefined
+    scope.get('/metrics', async (_req, reply) => {
+      metrics ??= createMetrics(core)
+      return reply.type(metrics.contentType).send(await metrics.text())
+    })
+    await scope.register(async (native) => registerNativeApi(native, core, log), { prefix: base })
+    await registerSwagger(scope, base)
+    await registerDashboard(scope, base, core.dashboardDir)
+  })
+  return { guard }
 }

@@ -17,7 +17,7 @@ export function parseConfigText(file: string, text: string): LoadedFile {
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   const first = doc.errors[0]
   if (first) {
-    const line = first.linePos?.[0]?.line
+    const line = first.linePos?.[0]?.line ?? lineCounter.linePos(first.pos[0]).line
     const detail = first.message.split('\n')[0]
     throw new GatewayError('SP_ERR_CONFIG_PARSE', `${file}${line ? `:${line}` : ''}: ${detail}`, {
       file,

@@ -1,0 +1,60 @@
+// Native API, OpenAPI aggregation: the merged document, per-service documents, forced re-fetch.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { GatewayCore } from '../../core.ts'
+import { mergeDocuments, openApiOf } from '../../openapi/index.ts'
+
+/** The gateway origin as the client reached it: Swagger's "Try it out" goes through the gateway. */
+export function gatewayOrigin(req: FastifyRequest, core: GatewayCore): string {
+  const host = req.headers.host
+  if (host) return `${req.protocol}://${host}`
+  return core.url ?? 'http://127.0.0.1'
+}
+
+export function registerOpenApiApi(app: FastifyInstance, core: GatewayCore): void {
+  const unavailable = { error: 'OpenAPI aggregation is not running' }
+  app.get('/openapi.json', async (req, reply) => {
+    const agg = openApiOf(core)
+    if (!agg) return reply.code(503).send(unavailable)
+    return reply.header('cache-control', 'no-store').send(agg.merged(gatewayOrigin(req, core)))
+  })
+  app.get('/api/openapi/services', async (_req, reply) => {
+    const agg = openApiOf(core)
+    return agg ? agg.services() : reply.code(503).send(unavailable)
+  })
+  app.get<{ Params: { service: string }; Querystring: { view?: string } }>(
+    '/api/openapi/services/:service',
+    async (req, reply) => {
+      const agg = openApiOf(core)
+      if (!agg) return reply.code(503).send(unavailable)
+      const { service } = req.params
+      if (!agg.has(service)) return reply.code(404).send({ error: `service ${service} not found` })
+      const doc = agg.document(service)
+      if (!doc) {
+        const info = agg.services().find((s) => s.service === service)
+        return reply
+          .code(502)
+          .send({ error: info?.error ?? `the OpenAPI document of ${service} has not been fetched yet` })
+      }
+      // ?view=gateway: this one service as the gateway exposes it (Swagger UI's per-service entry).
+      if (req.query.view === 'gateway') {
+        const info = agg.services().find((s) => s.service === service)
+        const { toOpenApi31 } = await import('../../openapi/fetch-document.ts')
+        return mergeDocuments(
+          [{ service, prefix: info?.prefix ?? '', document: toOpenApi31(doc).document }],
+          {
+            serverUrl: gatewayOrigin(req, core),
+            title: doc.info?.title ?? service,
+            version: doc.info?.version ?? '',
+          },
+        ).document
+      }
+      return doc
+    },
+  )
+  app.post('/api/openapi/refresh', async (_req, reply) => {
+    const agg = openApiOf(core)
+    if (!agg) return reply.code(503).send(unavailable)
+    await agg.refresh()
+    return { status: 'refreshed' }
+  })
+}

@@ -1,0 +1,78 @@
+// Fetches one service's API description (Swagger 2.0 or OpenAPI 3.0/3.1, JSON or YAML) with a
+// timeout and brings it to OpenAPI 3.1, the one dialect the merger and the validator speak.
+import { upgrade } from '@scalar/openapi-upgrader'
+import { parse as parseYaml } from 'yaml'
+
+export type OpenApiDocument = Record<string, unknown> & {
+  openapi?: string
+  swagger?: string
+  info?: { title?: string; version?: string; description?: string }
+  paths?: Record<string, Record<string, unknown>>
+  servers?: { url: string; description?: string }[]
+  components?: Record<string, Record<string, unknown>>
+}
+
+export interface LoadedDocument {
+  /** As the service serves it (GET /gateway/api/openapi/services/:service). */
+  readonly original: OpenApiDocument
+  /** Upgraded to 3.1. */
+  readonly document: OpenApiDocument
+  /** `2.0`, `3.0.3`, `3.1.0`… as declared. */
+  readonly specVersion: string
+}
+
+export function parseDocumentText(text: string): OpenApiDocument {
+  const trimmed = text.trimStart()
+  let value: unknown
+  if (trimmed.startsWith('{')) value = JSON.parse(text)
+  else value = parseYaml(text)
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object')
+  return value as OpenApiDocument
+}
+
+/** Throws with a one-line reason when the value is no OpenAPI 2.0/3.x document. */
+export function toOpenApi31(original: OpenApiDocument): LoadedDocument {
+  const specVersion = String(original.swagger ?? original.openapi ?? '')
+  if (!/^(2\.0|3\.[01](\.\d+)?)$/.test(specVersion))
+    throw new Error(
+      specVersion
+        ? `unsupported OpenAPI version ${specVersion}`
+        : 'not an OpenAPI document (no "openapi" or "swagger" field)',
+    )
+  if (!original.paths || typeof original.paths !== 'object') throw new Error('document has no paths')
+  const document = upgrade(structuredClone(original) as never, '3.1') as unknown as OpenApiDocument
+  return { original, document, specVersion }
+}
+
+export async function fetchOpenApiDocument(url: string, timeoutMs: number): Promise<LoadedDocument> {
+  let res: Response
+  try {
+    res = await fetch(url, {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: 'application/json, application/yaml;q=0.9, */*;q=0.5' },
+    })
+  } catch (err) {
+    const e = err as Error
+    throw new Error(
+      e.name === 'TimeoutError'
+        ? `${url}: no answer within ${timeoutMs} ms`
+        : `${url}: ${(e.cause as Error | undefined)?.message ?? e.message}`,
+    )
+  }
+  if (!res.ok) {
+    await res.body?.cancel()
+    throw new Error(`${url}: HTTP ${res.status}`)
+  }
+  const text = await res.text()
+  let doc: OpenApiDocument
+  try {
+    doc = parseDocumentText(text)
+  } catch (err) {
+    throw new Error(`${url}: cannot parse as JSON or YAML (${(err as Error).message.split('\n')[0]})`)
+  }
+  try {
+    return toOpenApi31(doc)
+  } catch (err) {
+    throw new Error(`${url}: ${(err as Error).message}`)
+  }
+}
