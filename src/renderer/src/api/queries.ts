@@ -1,0 +1,123 @@
+// Read hooks. The realtime stream keeps routes and stats fresh; the rest refetch on each tick while shown.
+import { useQuery } from '@tanstack/react-query'
+import { api, isMissingEndpoint } from './client.ts'
+import { queryKeys } from './query-keys.ts'
+import type {
+  ConnectionStatus,
+  EffectiveConfig,
+  GatewayStats,
+  RequestRecord,
+  RouteHistory,
+  RouteStats,
+  RouteView,
+  ServiceInfo,
+  StatsPoint,
+  UpstreamView,
+} from './types.ts'
+
+/** While the socket is down, fall back to polling so the page is not frozen. */
+function useFallbackInterval(ms: number): number | false {
+  const connection = useConnection()
+  return connection.status === 'open' ? false : ms
+}
+
+export function useConnection(): ConnectionStatus {
+  const { data } = useQuery<ConnectionStatus>({
+    queryKey: queryKeys.connection,
+    queryFn: () => ({ status: 'connecting' }),
+    initialData: { status: 'connecting' },
+    staleTime: Number.POSITIVE_INFINITY,
+    gcTime: Number.POSITIVE_INFINITY,
+  })
+  return data
+}
+
+export function useRoutes() {
+  return useQuery({
+    queryKey: queryKeys.routes,
+    queryFn: ({ signal }) => api<RouteView[]>('api/routes', { signal }),
+    refetchInterval: useFallbackInterval(5000),
+  })
+}
+
+export function useStats() {
+  return useQuery({
+    queryKey: queryKeys.stats,
+    queryFn: ({ signal }) => api<GatewayStats>('api/stats', { signal }),
+    refetchInterval: useFallbackInterval(5000),
+  })
+}
+
+export function useRouteStats() {
+  return useQuery({
+    queryKey: queryKeys.routeStats,
+    queryFn: ({ signal }) => api<Record<string, RouteStats>>('api/stats/routes', { signal }),
+    refetchInterval: useFallbackInterval(5000),
+  })
+}
+
+export function useUpstreams() {
+  return useQuery({
+    queryKey: queryKeys.upstreams,
+    queryFn: ({ signal }) => api<UpstreamView[]>('api/upstreams', { signal }),
+    refetchInterval: useFallbackInterval(5000),
+  })
+}
+
+export function useServices() {
+  return useQuery({
+    queryKey: queryKeys.services,
+    queryFn: ({ signal }) => api<ServiceInfo[]>('api/discovery/services', { signal }),
+    refetchInterval: 10_000,
+    retry: (count, error) => !isMissingEndpoint(error) && count < 2,
+  })
+}
+
+export function useEffectiveConfig() {
+  return useQuery({
+    queryKey: queryKeys.config,
+    queryFn: ({ signal }) => api<EffectiveConfig>('api/config', { signal }),
+    refetchInterval: 10_000,
+    retry: (count, error) => !isMissingEndpoint(error) && count < 2,
+  })
+}
+
+export function useRequests() {
+  return useQuery({
+    queryKey: queryKeys.requests,
+    queryFn: async ({ signal }) => {
+      const data = await api<RequestRecord[] | { requests: RequestRecord[] }>('api/requests', { signal })
+      return Array.isArray(data) ? data : data.requests
+    },
+    refetchInterval: useFallbackInterval(3000),
+    retry: (count, error) => !isMissingEndpoint(error) && count < 2,
+  })
+}
+
+const emptyStatsHistory: StatsPoint[] = []
+const emptyRouteHistory: RouteHistory = { series: {} }
+
+/** Ring buffer of stats points written by the realtime stream; never fetched. */
+export function useStatsHistory(): StatsPoint[] {
+  const { data } = useQuery<StatsPoint[]>({
+    queryKey: queryKeys.statsHistory,
+    queryFn: () => emptyStatsHistory,
+    initialData: emptyStatsHistory,
+    staleTime: Number.POSITIVE_INFINITY,
+    gcTime: Number.POSITIVE_INFINITY,
+    structuralSharing: false,
+  })
+  return data
+}
+
+export function useRouteHistory(): RouteHistory {
+  const { data } = useQuery<RouteHistory>({
+    queryKey: queryKeys.routeHistory,
+    queryFn: () => emptyRouteHistory,
+    initialData: emptyRouteHistory,
+    staleTime: Number.POSITIVE_INFINITY,
+    gcTime: Number.POSITIVE_INFINITY,
+    structuralSharing: false,
+  })
+  return data
+}

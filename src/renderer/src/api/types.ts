@@ -1,0 +1,46 @@
+// Shapes the admin API returns that src/gateway/model does not define yet. Model types are imported
+// type-only from the gateway; these few local ones should move into the model when it gains them.
+import type { ConfigIssue } from '../../../gateway/model/index.ts'
+
+export type {
+  CircuitState,
+  ConfigIssue,
+  DiscoveredServiceView as ServiceInfo,
+  GatewayStats,
+  ReplayResult,
+  RequestRecord,
+  RouteInput,
+  RouteProtocol,
+  RouteSource,
+  RouteStats,
+  RouteView,
+  TargetView,
+  UpstreamView,
+} from '../../../gateway/model/index.ts'
+
+/** GET api/config */
+export interface EffectiveConfig {
+  config: unknown
+  configFile?: string | null
+  issues: ConfigIssue[]
+  version: number | string
+  hash: string
+}
+
+export interface StatsPoint {
+  t: number
+  rps: number
+  p99: number
+  errorRate: number
+}
+
+export interface RouteHistory {
+  /** requests per tick for each route id, oldest first, bounded */
+  series: Record<string, number[]>
+}
+
+export type ConnectionStatus =
+  | { status: 'connecting' }
+  | { status: 'open'; since: number }
+  | { status: 'lost'; attempt: number; retryAt: number }
+  | { status: 'unsupported' }

@@ -1,0 +1,34 @@
+// A tiny SVG sparkline: one per table row, so no chart library here.
+export function Sparkline({
+  values,
+  label,
+  width = 96,
+  height = 24,
+}: {
+  values: number[]
+  label: string
+  width?: number
+  height?: number
+}) {
+  const max = Math.max(1, ...values)
+  const step = values.length > 1 ? width / (values.length - 1) : width
+  const points = values.map(
+    (v, i) => `${(i * step).toFixed(1)},${(height - 1 - (v / max) * (height - 2)).toFixed(1)}`,
+  )
+  const total = values.reduce((sum, v) => sum + v, 0)
+  return (
+    <svg
+      className="sparkline"
+      width={width}
+      height={height}
+      role="img"
+      aria-label={`${label}: ${total} requests in the last ${values.length * 2} s`}
+    >
+      {values.length > 1 ? (
+        <polyline points={points.join(' ')} fill="none" />
+      ) : (
+        <line x1={0} x2={width} y1={height - 1} y2={height - 1} />
+      )}
+    </svg>
+  )
+}

@@ -1,0 +1,57 @@
+const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 })
+const decimal = new Intl.NumberFormat('en', { maximumFractionDigits: 1 })
+
+export const formatCount = (n: number | undefined): string => (n === undefined ? '–' : integer.format(n))
+
+export function formatRate(n: number | undefined): string {
+  if (n === undefined) return '–'
+  return n >= 100 ? integer.format(n) : decimal.format(n)
+}
+
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '–'
+  if (ms >= 1000) return `${decimal.format(ms / 1000)} s`
+  return `${ms >= 100 ? integer.format(ms) : decimal.format(ms)} ms`
+}
+
+export function formatPercent(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return '–'
+  return `${value > 0 && value < 0.1 ? '<0.1' : decimal.format(value)}%`
+}
+
+export function errorPercent(errors: number, requests: number): number {
+  return requests > 0 ? (errors / requests) * 100 : 0
+}
+
+export function formatUptime(seconds: number | undefined): string {
+  if (seconds === undefined) return '–'
+  const s = Math.floor(seconds)
+  const d = Math.floor(s / 86400)
+  const h = Math.floor((s % 86400) / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  if (d > 0) return `${d}d ${h}h`
+  if (h > 0) return `${h}h ${m}m`
+  if (m > 0) return `${m}m ${s % 60}s`
+  return `${s}s`
+}
+
+export function formatClock(t: number): string {
+  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+}
+
+export function toMillis(time: string | number | null | undefined): number | undefined {
+  if (time === null || time === undefined || time === '') return undefined
+  const ms = typeof time === 'number' ? time : Date.parse(time)
+  return Number.isFinite(ms) ? ms : undefined
+}
+
+export function formatAgo(time: string | number | null | undefined, now = Date.now()): string {
+  const ms = toMillis(time)
+  if (ms === undefined) return 'never'
+  const s = Math.max(0, Math.round((now - ms) / 1000))
+  if (s < 5) return 'just now'
+  if (s < 60) return `${s}s ago`
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`
+  return `${Math.floor(s / 86400)}d ago`
+}

@@ -1,0 +1,141 @@
+import { useMemo, useState } from 'react'
+import { useEffectiveConfig } from '../api/queries.ts'
+import type { ConfigIssue } from '../api/types.ts'
+import { Badge } from '../components/badges.tsx'
+import { queryGate } from '../components/states.tsx'
+
+const ENTITY_LABEL: Record<ConfigIssue['entity'], string> = {
+  route: 'Routes',
+  settings: 'Settings',
+  file: 'Config file',
+}
+
+function IssueTable({ entity, issues }: { entity: ConfigIssue['entity']; issues: ConfigIssue[] }) {
+  return (
+    <section className="issue-group">
+      <h3>
+        {ENTITY_LABEL[entity]} <span className="muted">({issues.length})</span>
+      </h3>
+      <div className="table-scroll">
+        <table className="data-table wrap">
+          <caption className="visually-hidden">Problems with {ENTITY_LABEL[entity].toLowerCase()}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Entity</th>
+              <th scope="col">Source</th>
+              <th scope="col">Problem</th>
+              <th scope="col">Effect</th>
+            </tr>
+          </thead>
+          <tbody>
+            {issues.map((issue) => (
+              <tr key={`${issue.source}:${issue.id}:${issue.code}:${issue.message}`}>
+                <td>
+                  <code>{issue.id}</code>
+                  {issue.line !== undefined && <span className="muted small"> line {issue.line}</span>}
+                </td>
+                <td>{issue.source}</td>
+                <td>
+                  {issue.message} <span className="muted small">{issue.code}</span>
+                </td>
+                <td>
+                  <Badge tone={issue.effect === 'warning' ? 'warn' : 'bad'}>{issue.effect}</Badge>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  )
+}
+
+export default function ConfigPage() {
+  const config = useEffectiveConfig()
+  const [copied, setCopied] = useState(false)
+  const data = config.data
+  const text = useMemo(() => (data ? JSON.stringify(data.config, null, 2) : ''), [data])
+  const groups = useMemo(() => {
+    const map = new Map<ConfigIssue['entity'], ConfigIssue[]>()
+    for (const issue of data?.issues ?? []) map.set(issue.entity, [...(map.get(issue.entity) ?? []), issue])
+    return [...map.entries()]
+  }, [data])
+
+  return (
+    <>
+      <div className="page-header">
+        <div>
+          <h1>Config</h1>
+          <p className="subtitle">
+            The configuration the gateway is running now, after merging every source. Secrets are redacted.
+          </p>
+        </div>
+      </div>
+      {queryGate(config, 'the configuration', {
+        feature: 'The effective configuration',
+        endpoint: 'GET api/config',
+      })}
+      {data && (
+        <>
+          <dl className="kv inline config-meta">
+            <div>
+              <dt>Config file</dt>
+              <dd>
+                {data.configFile ? (
+                  <code data-testid="config-file">{data.configFile}</code>
+                ) : (
+                  <span className="muted">none (built-in defaults)</span>
+                )}
+              </dd>
+            </div>
+            <div>
+              <dt>Version</dt>
+              <dd>{String(data.version)}</dd>
+            </div>
+            <div>
+              <dt>Hash</dt>
+              <dd>
+                <code title={data.hash}>{data.hash.slice(0, 12)}</code>
+              </dd>
+            </div>
+          </dl>
+          <section aria-labelledby="problems-title">
+            <h2 id="problems-title">Problems</h2>
+            {groups.length === 0 ? (
+              <p className="ok-line">No problems: every route and setting applied.</p>
+            ) : (
+              <>
+                <p className="hint">
+                  A route with a problem is disabled and the rest of the configuration still applies.
+                </p>
+                {groups.map(([entity, issues]) => (
+                  <IssueTable key={entity} entity={entity} issues={issues} />
+                ))}
+              </>
+            )}
+          </section>
+          <section aria-labelledby="effective-title">
+            <div className="section-header">
+              <h2 id="effective-title">Effective configuration</h2>
+              <button
+                type="button"
+                className="button ghost small"
+                onClick={() => navigator.clipboard?.writeText(text).then(() => setCopied(true))}
+              >
+                {copied ? 'Copied' : 'Copy JSON'}
+              </button>
+            </div>
+            <section
+              className="code-block"
+              // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
+              tabIndex={0}
+              aria-label="Effective configuration as JSON"
+            >
+              <pre>{text}</pre>
+            </section>
+          </section>
+        </>
+      )}
+    </>
+  )
+}

@@ -1,0 +1,181 @@
+import { useState } from 'react'
+import { actionError } from '../api/client.ts'
+import { useResetCircuit } from '../api/mutations.ts'
+import { useUpstreams } from '../api/queries.ts'
+import type { UpstreamView } from '../api/types.ts'
+import { CircuitBadge, HealthBadge } from '../components/badges.tsx'
+import { type Column, compareBy, DataTable, type SortState } from '../components/data-table.tsx'
+import { EmptyState, queryGate } from '../components/states.tsx'
+import { formatCount, formatMs } from '../lib/format.ts'
+import { hrefFor } from '../lib/hash-route.ts'
+
+const sortValue: Record<string, (u: UpstreamView) => number | string> = {
+  url: (u) => u.url,
+  route: (u) => u.routePath,
+  health: (u) => (u.healthy ? 1 : 0),
+  active: (u) => u.activeConns,
+  avg: (u) => u.avgLatencyMs,
+  p99: (u) => u.p99LatencyMs,
+  requests: (u) => u.totalRequests,
+  errors: (u) => u.totalErrors,
+}
+
+export default function UpstreamsPage() {
+  const upstreams = useUpstreams()
+  const reset = useResetCircuit()
+  const [sort, setSort] = useState<SortState>({ column: 'url', direction: 'ascending' })
+  const [message, setMessage] = useState({ text: '', failed: false })
+
+  const onReset = (u: UpstreamView) => {
+    setMessage({ text: '', failed: false })
+    reset.mutate(u.id, {
+      onSuccess: () =>
+        setMessage({ text: `Circuit for ${u.url} (${u.routePath}) reset to closed`, failed: false }),
+      onError: (error) =>
+        setMessage({
+          text: `Could not reset the circuit for ${u.url}: ${actionError(error, 'Circuit reset', 'POST api/circuits/:id/reset')}`,
+          failed: true,
+        }),
+    })
+  }
+
+  const columns: Column<UpstreamView>[] = [
+    {
+      id: 'url',
+      header: 'Target',
+      width: '22%',
+      sortable: true,
+      cell: (u) => (
+        <code className="cell-main" title={u.id}>
+          {u.url}
+        </code>
+      ),
+    },
+    {
+      id: 'route',
+      header: 'Route',
+      width: '16%',
+      sortable: true,
+      cell: (u) => (
+        <code className="cell-main" title={u.routeId}>
+          {u.routePath}
+        </code>
+      ),
+    },
+    {
+      id: 'health',
+      header: 'Health',
+      width: '10%',
+      sortable: true,
+      cell: (u) => <HealthBadge healthy={u.healthy} />,
+    },
+    {
+      id: 'circuit',
+      header: 'Circuit',
+      width: '15%',
+      cell: (u) => (
+        <span className="actions">
+          <CircuitBadge state={u.circuitState} />
+          {u.circuitState !== 'closed' && (
+            <button
+              type="button"
+              className="button ghost small"
+              aria-label={`Reset circuit for ${u.url} on ${u.routePath}`}
+              disabled={reset.isPending}
+              onClick={() => onReset(u)}
+            >
+              Reset
+            </button>
+          )}
+        </span>
+      ),
+    },
+    {
+      id: 'active',
+      header: 'Active',
+      width: '7%',
+      align: 'end',
+      sortable: true,
+      cell: (u) => formatCount(u.activeConns),
+    },
+    {
+      id: 'avg',
+      header: 'Avg',
+      width: '7%',
+      align: 'end',
+      sortable: true,
+      cell: (u) => formatMs(u.avgLatencyMs),
+    },
+    {
+      id: 'p99',
+      header: 'p99',
+      width: '7%',
+      align: 'end',
+      sortable: true,
+      cell: (u) => formatMs(u.p99LatencyMs),
+    },
+    {
+      id: 'requests',
+      header: 'Requests',
+      width: '8%',
+      align: 'end',
+      sortable: true,
+      cell: (u) => formatCount(u.totalRequests),
+    },
+    {
+      id: 'errors',
+      header: 'Errors',
+      width: '8%',
+      align: 'end',
+      sortable: true,
+      cell: (u) => (
+        <span className={u.totalErrors > 0 ? 'text-bad' : undefined}>{formatCount(u.totalErrors)}</span>
+      ),
+    },
+  ]
+
+  const data = upstreams.data
+  const getValue = sortValue[sort.column] ?? sortValue.url!
+  const rows = data ? [...data].sort(compareBy(getValue, sort.direction)) : []
+  const healthy = data?.filter((u) => u.healthy).length ?? 0
+
+  return (
+    <>
+      <div className="page-header">
+        <div>
+          <h1>Upstreams</h1>
+          <p className="subtitle">
+            Every target of every route: health checks, circuit breaker, connections and latency.
+            {data && data.length > 0 && ` ${healthy} of ${data.length} healthy.`}
+          </p>
+        </div>
+      </div>
+      <p
+        className={message.text ? (message.failed ? 'error-box' : 'notice') : 'visually-hidden'}
+        role="status"
+      >
+        {message.text}
+      </p>
+      {queryGate(upstreams, 'upstreams', { feature: 'The upstream list', endpoint: 'GET api/upstreams' })}
+      {data && data.length === 0 && (
+        <EmptyState title="No upstreams yet">
+          <p>
+            Upstreams are the targets your routes forward to.{' '}
+            <a href={hrefFor('routes', { new: '1' })}>Create a route</a> with a target such as{' '}
+            <code>http://127.0.0.1:3000</code> and it shows up here with its health.
+          </p>
+        </EmptyState>
+      )}
+      {data && data.length > 0 && (
+        <DataTable
+          label="Upstream targets"
+          rows={rows}
+          columns={columns}
+          rowKey={(u) => u.id}
+          sort={sort}
+          onSort={setSort}
+        />
+      )}
+    </>
+  )
+}
