@@ -18,7 +18,11 @@ export default defineConfig({
   },
   preload: {
     build: {
-      rolldownOptions: { input: { index: resolve(root, 'src/main/preload/index.ts') } },
+      // CommonJS, so the window can run the preload sandboxed.
+      rolldownOptions: {
+        input: { index: resolve(root, 'src/main/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
     },
   },
   renderer: {
