@@ -47,7 +47,7 @@ export class PathIndex<T extends Matchable> {
 
   /**
    * Highest priority wins; among equal priorities the most specific: exact, then the longest
-   * prefix, then regex routes in declaration order.
+   * prefix, then regex routes in declaration order, then the catch-all prefix "/".
    */
   match(path: string, req: IncomingMessage, host: string): PathMatch<T> | undefined {
     let best: T | undefined
@@ -72,7 +72,6 @@ export class PathIndex<T extends Matchable> {
         if (consider(this.#prefix.get(path.slice(0, i)), i))
           return { route: best as T, matchedLength: bestLength }
       }
-      if (consider(this.#prefix.get('/'), 0)) return { route: best as T, matchedLength: bestLength }
     }
     for (const { route, re } of this.#regex) {
       if (best && route.priority <= (best as T).priority) break
@@ -83,6 +82,8 @@ export class PathIndex<T extends Matchable> {
         bestLength = m.index === 0 ? m[0].length : 0
       }
     }
+    // The catch-all "/" is the least specific route of all: a regex route of equal priority beats it.
+    consider(this.#prefix.get('/'), 0)
     return best ? { route: best, matchedLength: bestLength } : undefined
   }
 }

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import { writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+import { tempDir } from '../gateway/helpers.ts'
+import { cliEntry, runCli, startCli } from './run-cli.ts'
+
+const dir = tempDir('sallyport-cli-')
+const write = (name: string, text: string) => {
+  const file = join(dir, name)
+  writeFileSync(file, text)
+  return file
+}
+
+describe('sallyport CLI', () => {
+  test('--version and --help', () => {
+    const v = runCli(['--version'])
+    assert.equal(v.code, 0)
+    assert.match(v.stdout.trim(), /^\d+\.\d+\.\d+$/)
+    const h = runCli(['--help'])
+    assert.equal(h.code, 0)
+    for (const flag of [
+      '--config',
+      '--host',
+      '--port',
+      '--data-dir',
+      '--no-discovery',
+      '--log-level',
+      'validate',
+    ])
+      assert.ok(h.stdout.includes(flag), flag)
+  })
+
+  test('a bad flag: one clear line, exit 2', () => {
+    const r = runCli(['--prot', '80'])
+    assert.equal(r.code, 2)
+    assert.equal(r.stderr.trim().split('\n').length, 1)
+    assert.match(r.stderr, /unknown option '--prot'.*--port/)
+    const p = runCli(['--port', 'eighty'])
+    assert.equal(p.code, 2)
+    assert.match(p.stderr, /port number/)
+  })
+
+  test('a bad config names file, line and field; exit 1', () => {
+    const file = write(
+      'bad.yaml',
+      'server:\n  port: 8080\nroutes:\n  - path: /x\n    targets:\n      - url: ftp://nope\n',
+    )
+    const r = runCli(['--config', file, '--port', '0', '--no-discovery', '--data-dir', dir])
+    assert.equal(r.code, 1)
+    assert.equal(r.stderr.trim().split('\n').length, 1)
+    assert.match(r.stderr, /bad\.yaml:6: routes\[0\]\.targets\[0\]\.url: must be/)
+    const unknown = write('unknown.yaml', 'server:\n  prot: 1\n')
+    assert.match(
+      runCli(['--config', unknown, '--no-discovery']).stderr,
+      /unknown\.yaml:2: server\.prot: unknown field "prot"/,
+    )
+    const broken = write('broken.yaml', 'routes: [\n')
+    assert.match(runCli(['--config', broken, '--no-discovery']).stderr, /broken\.yaml:\d+: /)
+    assert.match(
+      runCli(['--config', join(dir, 'missing.yaml'), '--no-discovery']).stderr,
+      /missing\.yaml: file not found/,
+    )
+  })
+
+  test('validate: 0 for a good file, 1 with every problem for a bad one', () => {
+    const good = write(
+      'good.yaml',
+      'routes:\n  - path: /a/*\n    targets: [{ url: "http://127.0.0.1:3000" }]\n',
+    )
+    const ok = runCli(['validate', good])
+    assert.equal(ok.code, 0)
+    assert.match(ok.stdout, /valid \(1 route/)
+    const bad = write(
+      'two-bad.yaml',
+      'routes:\n  - path: /a\n    targets: []\n  - path: /gateway/x\n    targets: [{ url: "http://127.0.0.1:3000" }]\n',
+    )
+    const r = runCli(['validate', bad])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /routes\[0\]\.targets/)
+    assert.match(r.stderr, /shadow the gateway's own "\/gateway"/)
+  })
+
+  test('a taken port: one clear line, exit 1', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1')
+    await once(blocker, 'listening')
+    const port = (blocker.address() as { port: number }).port
+    const r = runCli(['--port', String(port), '--no-discovery', '--data-dir', dir])
+    blocker.close()
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`))
+  })
+
+  test('starts on the embedded default, serves the dashboard, drains and exits 0 on SIGTERM', async () => {
+    const gw = await startCli(['--port', '0', '--no-discovery', '--data-dir', dir])
+    assert.match(gw.output(), /Dashboard: +http:\/\/127\.0\.0\.1:\d+\/gateway\//)
+    const dash = await fetch(`${gw.url}/gateway/`)
+    assert.equal(dash.status, 200)
+    assert.match(dash.headers.get('content-type') ?? '', /text\/html/)
+    assert.deepEqual(await (await fetch(`${gw.url}/ready`)).json(), { status: 'ready' })
+    assert.deepEqual(await (await fetch(`${gw.url}/gateway/api/routes`)).json(), [])
+    assert.equal(await gw.stop('SIGTERM'), 0)
+    assert.match(gw.output(), /draining/)
+  })
+
+  test('an old Node gets a clear message, not a stack trace', (t) => {
+    const old = spawnSync('/usr/bin/node', ['--version'], { encoding: 'utf8' })
+    const major = Number(/^v(\d+)/.exec(old.stdout ?? '')?.[1] ?? 0)
+    if (old.status !== 0 || major >= 22 || !cliEntry.endsWith('sallyport.js')) {
+      t.skip('needs /usr/bin/node older than 22 and a built CLI')
+      return
+    }
+    const r = spawnSync('/usr/bin/node', [cliEntry, '--version'], { encoding: 'utf8' })
+    assert.equal(r.status, 1)
+    assert.match(r.stderr, /needs Node\.js 22\.19 or newer/)
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/)
+  })
+})
