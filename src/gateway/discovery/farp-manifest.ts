@@ -76,7 +76,7 @@ export function checkManifest(value: unknown): FarpManifest {
     throw new Error('manifest: routing.priority must be 0-100')
   if (m.routing?.strategy === 'custom' && !m.routing?.base_path)
     throw new Error('manifest: routing strategy custom needs base_path')
-  if (m.checksum && m.schemas && m.schemas.every((s) => s.hash)) {
+  if (m.checksum && m.schemas?.every((s) => s.hash)) {
     const expected = manifestChecksum(m.schemas)
     if (expected !== m.checksum) throw new Error('manifest: checksum does not match its schema hashes')
   }

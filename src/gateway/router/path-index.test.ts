@@ -52,7 +52,13 @@ describe('PathIndex', () => {
     for (let i = 0; i < 5000; i++) routes.push(route(`e${i}`, 'exact', `/svc-${i}/items`))
     for (let i = 0; i < 5000; i++) routes.push(route(`p${i}`, 'prefix', `/svc-${i}`))
     let calls = 0
-    const counting = routes.map((r) => ({ ...r, accepts: () => (calls++, true) }))
+    const counting = routes.map((r) => ({
+      ...r,
+      accepts: () => {
+        calls++
+        return true
+      },
+    }))
     const idx = new PathIndex(counting)
     assert.equal(idx.match('/svc-4321/items', req, '')?.route.name, 'e4321')
     assert.equal(idx.match('/svc-4321/other/1', req, '')?.route.name, 'p4321')
