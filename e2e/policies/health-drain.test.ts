@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, test } from 'node:test'
+import { after, describe, test } from 'node:test'
 import { call, startGateway, until } from '../fixtures/gateway.ts'
 import { echo, flaky, refusingUrl, slow } from '../fixtures/upstreams.ts'
 
@@ -95,3 +95,51 @@ test('drain under load: in-flight requests finish, /ready turns 503', async () =
   assert.equal(failures.length, 0)
   await closing
 })
+
+describe('upstream health events', () => {
+  test('an upstream turning unhealthy and healthy again is announced on gateway.events', async () => {
+    const { createGateway } = await import('../../src/gateway/index.ts')
+    const { startUpstream } = await import('../gateway/helpers.ts')
+    let up = true
+    const svc = await startUpstream('svc', (req, res) => {
+      res.statusCode = req.url === '/health' && !up ? 503 : 200
+      res.end('ok')
+    })
+    const gw = await createGateway({
+      port: 0,
+      discovery: false,
+      config: {
+        routes: [
+          {
+            path: '/svc',
+            targets: [{ url: svc.url }],
+            healthCheck: { path: '/health', interval: '50ms', unhealthyThreshold: 1, healthyThreshold: 1 },
+          },
+        ],
+      },
+    })
+    const seen: boolean[] = []
+    gw.events.addEventListener('upstream-health', (e) =>
+      seen.push((e as CustomEvent<{ healthy: boolean }>).detail.healthy),
+    )
+    try {
+      await gw.listen()
+      up = false
+      await waitFor(() => seen.includes(false))
+      up = true
+      await waitFor(() => seen.at(-1) === true)
+      assert.deepEqual(seen, [false, true])
+    } finally {
+      await gw.close()
+      await svc.close()
+    }
+  })
+})
+
+async function waitFor(check: () => boolean, timeoutMs = 8000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}

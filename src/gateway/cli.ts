@@ -67,6 +67,13 @@ async function start(flags: StartFlags): Promise<void> {
     if (message) warn(`${message} (still serving the last good ${source} configuration)`)
     else info(`${source} configuration is valid again`)
   })
+  gateway.events.addEventListener('upstream-health', (e) => {
+    const { url, routeId, healthy, reason } = (
+      e as CustomEvent<{ url: string; routeId: string; healthy: boolean; reason?: string }>
+    ).detail
+    if (healthy) info(`upstream ${url} (route ${routeId}) is healthy again`)
+    else warn(`upstream ${url} (route ${routeId}) is unhealthy${reason ? `: ${reason}` : ''}`)
+  })
   gateway.events.addEventListener('config', (e) => {
     const { version } = (e as CustomEvent<{ version: number }>).detail
     if (version > 2) info(`configuration v${version} applied`)

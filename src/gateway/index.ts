@@ -18,6 +18,7 @@ import type { Snapshot } from './config/snapshot.ts'
 import type { GatewayCore, Lifecycle } from './core.ts'
 import { GatewayError } from './errors.ts'
 import { createHealthChecker } from './health/health-checker.ts'
+import { watchUpstreamHealth } from './health/health-events.ts'
 import { TargetStateRegistry } from './health/target-state.ts'
 import type { GatewayConfig, GatewayStats } from './model/index.ts'
 import { createDispatcherRegistry, type DispatcherRegistry } from './proxy/dispatchers.ts'
@@ -138,7 +139,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     targetStates,
   })
   for (const provider of discovery.providers) await watcher.addProvider(provider)
+  const healthEvents = watchUpstreamHealth(watcher, targetStates, events)
   const openapi = createOpenApiAggregator({ watcher, title: 'Sallyport gateway', version: packageVersion() })
+  policies.validator = openapi
   if (!switcher) switcher = new RouteTableSwitcher(tableFor(watcher.current))
 
   const traffic = { counters: new TrafficCounters(), rate: new RateMeter(), activeSse: 0, activeWs: 0 }
@@ -239,6 +242,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         lifecycle.ready = false
         lifecycle.reason = 'gateway is draining'
         await realtime?.close()
+        healthEvents.close()
         if (listening) await drainServer(app.server, settings.drainTimeoutMs)
         await watcher.close()
         await openapi.close()

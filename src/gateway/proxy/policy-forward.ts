@@ -24,6 +24,32 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const clientGoneError = () => new Error('client went away')
 
 /** One client request on a policy route; lives across retry attempts. */
+const MAX_VALIDATED_BODY = 1024 * 1024
+
+/** Reads a request body for validation; it is then forwarded from the buffer. */
+function readJsonBody(req: IncomingMessage, limit: number): Promise<{ raw: Buffer; value: unknown }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > limit) {
+        req.destroy()
+        reject(new Error(`request body is larger than ${limit} bytes and cannot be validated`))
+      } else chunks.push(c)
+    })
+    req.on('error', reject)
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks)
+      try {
+        resolve({ raw, value: raw.length === 0 ? undefined : JSON.parse(raw.toString('utf8')) })
+      } catch {
+        reject(new Error('request body is not valid JSON'))
+      }
+    })
+  })
+}
+
 class PolicyRequest {
   readonly req: IncomingMessage
   readonly res: ServerResponse
@@ -45,6 +71,8 @@ class PolicyRequest {
   done = false
   counted = false
   lastTarget: CompiledTarget | undefined
+  /** The request body, when validation had to read it before forwarding. */
+  body: Buffer | undefined
 
   constructor(
     req: IncomingMessage,
@@ -147,8 +175,52 @@ class PolicyRequest {
   }
 
   afterAuth(claims: Record<string, unknown> | undefined): void {
-    if (this.p.rateLimit?.needsClaims) this.limit(claims, () => this.fromCache())
-    else this.fromCache()
+    if (this.p.rateLimit?.needsClaims) this.limit(claims, () => this.validate())
+    else this.validate()
+  }
+
+  /** OpenAPI request validation: a JSON body is read (≤ 1 MiB) only when the operation declares one. */
+  validate(): void {
+    const validator = this.p.validation?.validator
+    if (!validator) {
+      this.fromCache()
+      return
+    }
+    const method = this.req.method as string
+    const check = (body: unknown) => {
+      const failures = validator.validateRequest(this.route.id, {
+        method,
+        path: this.path,
+        query: new URLSearchParams(this.query.slice(1)),
+        headers: this.req.headers,
+        body,
+      })
+      if (failures && failures.length > 0) {
+        this.reject(
+          'validation-failed',
+          `request does not match the OpenAPI document: ${failures.map((f) => f.message).join('; ')}`,
+          {
+            extra: { errors: failures },
+          },
+        )
+        return
+      }
+      this.fromCache()
+    }
+    if (!hasBody(this.req) || !validator.needsBody(this.route.id, method, this.path)) {
+      check(undefined)
+      return
+    }
+    readJsonBody(this.req, MAX_VALIDATED_BODY).then(
+      ({ raw, value }) => {
+        this.body = raw
+        check(value)
+      },
+      (err: Error) =>
+        this.reject('validation-failed', err.message, {
+          extra: { errors: [{ in: 'body', message: err.message }] },
+        }),
+    )
   }
 
   fromCache(): void {
@@ -217,7 +289,7 @@ class PolicyRequest {
         path: upstreamPath,
         method: this.req.method as Dispatcher.HttpMethod,
         headers: upstreamHeaders(this.req, this.route, target, this.trace.traceparent),
-        body: hasBody(this.req) ? this.req : null,
+        body: this.body ?? (hasBody(this.req) ? this.req : null),
         headersTimeout: this.route.timeoutMs,
         bodyTimeout: 0,
       },
@@ -265,7 +337,12 @@ class PolicyRequest {
   reject(
     kind: ProblemKind,
     detail: string,
-    opts: { retryAfterS?: number; headers?: Record<string, string>; failed?: boolean } = {},
+    opts: {
+      retryAfterS?: number
+      headers?: Record<string, string>
+      failed?: boolean
+      extra?: Record<string, unknown>
+    } = {},
   ): void {
     const headers: Record<string, string> = { ...opts.headers }
     this.p.cors?.decorate(this.req, headers)
@@ -274,6 +351,7 @@ class PolicyRequest {
       instance: this.req.url ?? '/',
       traceId: this.trace.traceId,
       headers,
+      ...(opts.extra ? { extra: opts.extra } : {}),
       ...(opts.retryAfterS !== undefined ? { retryAfterS: opts.retryAfterS } : {}),
     })
     this.end(opts.failed ? new Error(detail) : undefined, this.res.statusCode)

@@ -4,7 +4,24 @@ import { ResponseCache } from '../middleware/response-cache.ts'
 import type { RouteConfig } from '../model/index.ts'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit.ts'
 
+/** What the policy path needs of the OpenAPI layer (kept narrow so resilience/ stays independent). */
+export interface RequestValidator {
+  needsBody(routeId: string, method: string, path: string): boolean
+  validateRequest(
+    routeId: string,
+    req: {
+      method: string
+      path: string
+      query: URLSearchParams
+      headers: Record<string, string | string[] | undefined>
+      body?: unknown
+    },
+  ): readonly { message: string }[] | undefined
+}
+
 export class PolicyRegistry {
+  /** Set once the OpenAPI aggregator exists; routes with `openapiValidate` consult it per request. */
+  validator: RequestValidator | undefined
   readonly #stores = new Map<string, { key: string; store: RateLimitStore }>()
   readonly #caches = new Map<string, ResponseCache>()
   readonly #usedStores = new Set<string>()

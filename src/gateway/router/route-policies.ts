@@ -26,6 +26,8 @@ export interface RoutePolicies {
   readonly retry: RetryPolicy | undefined
   readonly breaker: CircuitBreaker | undefined
   readonly passive: PassiveHealth | undefined
+  /** OpenAPI request validation (route metadata `openapiValidate: request|both`). */
+  readonly validation: PolicyRegistry | undefined
 }
 
 export function passiveHealth(spec: RouteSpec, settings: Settings): PassiveHealth | undefined {
@@ -35,6 +37,11 @@ export function passiveHealth(spec: RouteSpec, settings: Settings): PassiveHealt
   const threshold = cfg?.passiveFailures ?? 5
   if (threshold === 0) return undefined
   return { threshold, cooldownMs: toMs(cfg?.passiveCooldown, 30_000) }
+}
+
+function validatesRequests(spec: RouteSpec): boolean {
+  const mode = spec.config.metadata?.openapiValidate
+  return mode === 'request' || mode === 'both'
 }
 
 export function compilePolicies(
@@ -68,6 +75,7 @@ export function compilePolicies(
     retry: retryPolicy(cfg.retry, d.retry),
     breaker,
     passive: passiveHealth(spec, settings),
+    validation: validatesRequests(spec) ? registry : undefined,
   }
   for (const k in policies) if (policies[k as keyof RoutePolicies] !== undefined) return policies
   return undefined
