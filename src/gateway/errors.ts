@@ -41,6 +41,13 @@ export const errors = {
   SP_ERR_ADMIN_REQUEST_NOT_FOUND: { status: 404, message: 'request not found' },
   SP_ERR_ADMIN_NOT_LISTENING: { status: 503, message: 'gateway is not listening yet' },
   SP_ERR_ADMIN_REPLAY_FAILED: { status: 502, message: 'replay failed' },
+  SP_ERR_DIALECT_INVALID_PAYLOAD: { status: 400, message: 'request payload is invalid' },
+  SP_ERR_DIALECT_UNAUTHORIZED: { status: 401, message: 'dialect credentials missing or wrong' },
+  SP_ERR_DIALECT_NOT_FOUND: { status: 404, message: 'entity not found' },
+  SP_ERR_DIALECT_CONFLICT: { status: 409, message: 'entity already exists' },
+  SP_ERR_DIALECT_QUOTA_EXHAUSTED: { status: 429, message: 'management API quota exhausted' },
+  SP_ERR_TCP_UNSUPPORTED: { status: 400, message: 'L4 feature not supported' },
+  SP_ERR_TCP_LISTEN: { status: 409, message: 'L4 server cannot listen' },
 } as const satisfies Record<string, ErrorInfo>
 
 export type ErrorCode = keyof typeof errors

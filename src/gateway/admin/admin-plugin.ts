@@ -6,6 +6,7 @@ import { createMetrics, type Metrics } from '../stats/prometheus.ts'
 import { createRequestLog } from '../stats/request-log.ts'
 import { type AdminGuard, createAdminGuard } from './admin-guard.ts'
 import { registerDashboard } from './dashboard.ts'
+import { registerDialects } from './dialects/index.ts'
 import { registerHealthReport } from './health-report.ts'
 import { registerErrorHandling } from './native/error-handler.ts'
 import { registerNativeApi } from './native/index.ts'
@@ -25,6 +26,8 @@ export async function registerAdmin(app: FastifyInstance, core: GatewayCore): Pr
   })
   app.addHook('onClose', async () => log.close())
   registerProbes(app, core)
+  // Each dialect is its own encapsulated scope with its own guard hook and error format.
+  await registerDialects(app, core, guard)
   await app.register(async (scope) => {
     registerErrorHandling(scope)
     scope.addHook('onRequest', async (req) => guard.check(req.method, req.headers))

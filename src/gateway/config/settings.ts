@@ -1,5 +1,5 @@
 // Gateway-wide settings resolved from the config file (or the embedded default) plus CLI overrides.
-import type { GatewayConfig, LoadBalancerName } from '../model/index.ts'
+import type { DialectsConfig, GatewayConfig, LoadBalancerName } from '../model/index.ts'
 import { toMs } from '../util/duration.ts'
 import { DEFAULTS } from './defaults.ts'
 
@@ -24,6 +24,8 @@ export interface Settings {
   readonly keepAliveTimeoutMs: number
   readonly policyDefaults: Pick<Defaults, 'healthCheck' | 'circuitBreaker' | 'retry'>
   readonly discovery: NonNullable<GatewayConfig['discovery']> & { enabled: boolean }
+  /** Settings of the compatible API dialects (FluxGate, service management, gobetween). */
+  readonly dialects: DialectsConfig
 }
 
 export interface SettingsOverrides {
@@ -55,5 +57,6 @@ export function resolveSettings(cfg: GatewayConfig, overrides: SettingsOverrides
       ...cfg.discovery,
       enabled: overrides.discovery ?? cfg.discovery?.enabled ?? DEFAULTS.discovery,
     },
+    dialects: cfg.dialects ?? {},
   }
 }

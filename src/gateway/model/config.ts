@@ -240,6 +240,63 @@ export const AdminAuthConfig = Type.Object(
   { additionalProperties: false },
 )
 
+/** The compatible API dialects served beside the native admin API (see README "API dialects"). */
+export const DialectsConfig = Type.Object(
+  {
+    fluxgate: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean({ description: 'serve /api/v2/gateway/* (default true)' })),
+          apiKey: Type.Optional(
+            Type.String({ minLength: 1, description: 'required in X-FluxGate-API-Key when set (redacted)' }),
+          ),
+          quotaPerMinute: Type.Optional(
+            Type.Integer({ minimum: 1, description: 'management calls per minute (default 500)' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    serviceManagement: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(
+            Type.Boolean({ description: 'serve {adminBasePath}/management/* (default true)' }),
+          ),
+          password: Type.Optional(
+            Type.String({ minLength: 1, description: 'Authorization must be md5(password) when set' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    gobetween: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(
+            Type.Boolean({ description: 'serve the gobetween REST API and its L4 servers (default off)' }),
+          ),
+          bind: Type.Optional(
+            Type.String({
+              pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]*):\\d{1,5}$',
+              description: 'host:port of the gobetween REST API (default 127.0.0.1:8888)',
+            }),
+          ),
+          basicAuth: Type.Optional(
+            Type.Object(
+              { login: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }) },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type DialectsConfig = Type.Static<typeof DialectsConfig>
+
 export const GatewayConfig = Type.Object(
   {
     server: Type.Optional(
@@ -297,6 +354,7 @@ export const GatewayConfig = Type.Object(
     routes: Type.Optional(
       Type.Array(Type.Unknown(), { description: 'routes; each is checked on its own (RouteConfig)' }),
     ),
+    dialects: Type.Optional(DialectsConfig),
   },
   { additionalProperties: false, $id: 'https://sallyport.dev/schema/gateway-config.json' },
 )

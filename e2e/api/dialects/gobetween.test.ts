@@ -1,0 +1,136 @@
+// gobetween REST API on its own listener: system info, dump, servers, stats, ping, and a real TCP
+// round trip through an L4 server created with POST /servers/<name>.
+import assert from 'node:assert/strict'
+import { createConnection, createServer } from 'node:net'
+import { test } from 'node:test'
+import { gobetweenOf } from '../../../src/gateway/admin/dialects/index.ts'
+import { startGateway } from '../helpers.ts'
+import { golden } from './golden-file.ts'
+
+async function echoServer(t: import('node:test').TestContext): Promise<number> {
+  const server = createServer((s) => s.pipe(s))
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  t.after(() => new Promise<void>((ok) => server.close(() => ok())))
+  return (server.address() as { port: number }).port
+}
+
+function roundTrip(port: number, text: string): Promise<string> {
+  return new Promise((ok, fail) => {
+    const s = createConnection({ host: '127.0.0.1', port }, () => s.write(text))
+    let got = ''
+    s.on('data', (c) => {
+      got += c.toString()
+      if (got.length >= text.length) s.end()
+    })
+    s.on('close', () => ok(got))
+    s.on('error', fail)
+  })
+}
+
+test('gobetween REST API: servers, stats and a TCP round trip', async (t) => {
+  const gw = await startGateway(t, { dialects: { gobetween: { bind: '127.0.0.1:0' } } }, { listen: true })
+  const base = gobetweenOf(gw.core)?.url as string
+  assert.ok(base)
+  const ping = await fetch(`${base}/ping`)
+  assert.equal(await ping.json(), 'OK')
+  const root = await fetch(`${base}/`)
+  const info = (await root.json()) as Record<string, unknown>
+  assert.deepEqual(Object.keys(info).sort(), [
+    'configuration',
+    'pid',
+    'startTime',
+    'time',
+    'uptime',
+    'version',
+  ])
+  await golden('gobetween', 'root', root.status, info)
+
+  const port = await echoServer(t)
+  const def = {
+    bind: '127.0.0.1:0',
+    protocol: 'tcp',
+    balance: 'roundrobin',
+    discovery: { kind: 'static', static_list: [`127.0.0.1:${port} weight=2`] },
+  }
+  const created = await fetch(`${base}/servers/echo`, { method: 'POST', body: JSON.stringify(def) })
+  assert.equal(created.status, 200, await created.clone().text())
+  const again = await fetch(`${base}/servers/echo`, { method: 'POST', body: JSON.stringify(def) })
+  assert.equal(again.status, 409)
+
+  const server = (await (await fetch(`${base}/servers/echo`)).json()) as { bind: string }
+  const l4port = Number(String(server.bind).split(':').pop())
+  assert.equal(await roundTrip(l4port, 'hello gobetween'), 'hello gobetween')
+
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON document under test
+  const stats = (await (await fetch(`${base}/servers/echo/stats`)).json()) as any
+  assert.equal(stats.backends[0].stats.total_connections, 1)
+  assert.equal(stats.backends[0].stats.tx, 'hello gobetween'.length)
+  assert.equal(stats.backends[0].port, String(port))
+  assert.equal(stats.backends[0].weight, 2)
+  assert.deepEqual(Object.keys(stats).sort(), [
+    'active_connections',
+    'backends',
+    'rx_second',
+    'rx_total',
+    'tx_second',
+    'tx_total',
+  ])
+
+  const all = (await (await fetch(`${base}/servers`)).json()) as object
+  assert.deepEqual(Object.keys(all), ['echo'])
+  const json = await fetch(`${base}/dump?format=json`)
+  assert.ok(((await json.json()) as { servers: Record<string, unknown> }).servers.echo)
+  const toml = await (await fetch(`${base}/dump`)).text()
+  assert.match(toml, /\[servers\.echo\]/)
+  assert.match(toml, /balance = "roundrobin"/)
+
+  const del = await fetch(`${base}/servers/echo`, { method: 'DELETE' })
+  assert.equal(del.status, 200)
+  assert.equal(await (await fetch(`${base}/servers/echo`)).json(), null)
+})
+
+test('gobetween REST API: bad definitions answer 400, basic auth guards everything but /ping', async (t) => {
+  const gw = await startGateway(
+    t,
+    { dialects: { gobetween: { bind: '127.0.0.1:0', basicAuth: { login: 'admin', password: '1111' } } } },
+    { listen: true },
+  )
+  const base = gobetweenOf(gw.core)?.url as string
+  assert.equal((await fetch(`${base}/ping`)).status, 200)
+  assert.equal((await fetch(`${base}/servers`)).status, 401)
+  const auth = { authorization: `Basic ${Buffer.from('admin:1111').toString('base64')}` }
+  const good = { bind: '127.0.0.1:0', discovery: { kind: 'static', static_list: ['127.0.0.1:9'] } }
+  const cases: [unknown, number][] = [
+    ['{', 400],
+    [[], 400],
+    [{ ...good, bind: 'nowhere' }, 400],
+    [{ ...good, bind: undefined }, 400],
+    [{ ...good, protocol: 'udp' }, 400],
+    [{ ...good, protocol: 'sctp' }, 400],
+    [{ ...good, balance: 'fastest' }, 400],
+    [{ ...good, max_connections: -1 }, 400],
+    [{ ...good, discovery: undefined }, 400],
+    [{ ...good, discovery: { kind: 'docker' } }, 400],
+    [{ ...good, discovery: { kind: 'static', static_list: [] } }, 400],
+    [{ ...good, discovery: { kind: 'static', static_list: ['127.0.0.1:9 speed=3'] } }, 400],
+    [{ ...good, client_idle_timeout: 'later' }, 400],
+    [{ ...good, access: { default: 'maybe' } }, 400],
+    [{ ...good, access: { rules: ['permit all'] } }, 400],
+    [{ ...good, healthcheck: { kind: 'exec' } }, 400],
+    [{ ...good, surprise: true }, 400],
+  ]
+  for (const [body, status] of cases) {
+    const r = await fetch(`${base}/servers/x`, {
+      method: 'POST',
+      headers: auth,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    })
+    assert.equal(r.status, status, `${JSON.stringify(body)}: ${await r.text()}`)
+  }
+  const udp = await fetch(`${base}/servers/x`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ ...good, protocol: 'udp' }),
+  })
+  assert.match((await udp.json()) as string, /udp.*not supported/)
+})

@@ -1,0 +1,345 @@
+// The FluxGate management API at /api/v2/gateway/*: an encapsulated fastify scope with its own guard
+// (X-FluxGate-API-Key), quota (500 calls/min) and error format {code, message, details}.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { GatewayCore } from '../../../core.ts'
+import { GatewayError, isGatewayError } from '../../../errors.ts'
+import type { RouteConfig } from '../../../model/index.ts'
+import type { AdminGuard } from '../../admin-guard.ts'
+import { bodyErrorMessage } from '../../native/error-handler.ts'
+import { checkDialectAccess } from '../dialect-guard.ts'
+import { isoSeconds, updateManualRoutes } from '../manual-routes.ts'
+import { createStateFile } from '../state-file.ts'
+import {
+  type FluxMiddleware,
+  type FluxRouteInput,
+  invalid,
+  MIDDLEWARE_TYPES,
+  type MiddlewareType,
+  parseMiddleware,
+  parseRouteInput,
+  parseUpstreamInput,
+} from './input.ts'
+import {
+  BASE,
+  coreIdOf,
+  type FluxRouteRecord,
+  type FluxState,
+  type FluxUpstream,
+  fluxRoutes,
+  matchKey,
+  middlewareIdFor,
+  middlewareView,
+  restoreSecrets,
+  routeIdFor,
+  routeView,
+  toRouteConfig,
+  upstreamIdFor,
+  upstreamView,
+  writeAnswer,
+} from './mapping.ts'
+import { createQuota } from './quota.ts'
+
+const CODES: Partial<Record<string, string>> = {
+  SP_ERR_DIALECT_INVALID_PAYLOAD: 'INVALID_PAYLOAD',
+  SP_ERR_ADMIN_BAD_BODY: 'INVALID_PAYLOAD',
+  SP_ERR_ROUTE_INVALID: 'INVALID_PAYLOAD',
+  SP_ERR_ROUTE_RESERVED_PATH: 'INVALID_PAYLOAD',
+  SP_ERR_ROUTE_BAD_REGEX: 'INVALID_PAYLOAD',
+  SP_ERR_DIALECT_UNAUTHORIZED: 'MISSING_API_KEY',
+  SP_ERR_ADMIN_UNAUTHORIZED: 'MISSING_API_KEY',
+  SP_ERR_ADMIN_FORBIDDEN_HOST: 'FORBIDDEN',
+  SP_ERR_ADMIN_FORBIDDEN_ORIGIN: 'FORBIDDEN',
+  SP_ERR_DIALECT_NOT_FOUND: 'NOT_FOUND',
+  SP_ERR_ADMIN_NOT_FOUND: 'NOT_FOUND',
+  SP_ERR_DIALECT_CONFLICT: 'DUPLICATE_ROUTE',
+  SP_ERR_DIALECT_QUOTA_EXHAUSTED: 'API_QUOTA_EXHAUSTED',
+  SP_ERR_PERSIST_WRITE: 'INTERNAL_ERROR',
+}
+
+function sendError(reply: FastifyReply, err: FastifyError | GatewayError) {
+  if (isGatewayError(err)) {
+    const details: Record<string, unknown> = { ...(err.details ?? {}) }
+    // Consistency problems name the core field; FluxGate clients know it as match.path.
+    if (details.field === 'path') details.field = 'match.path'
+    delete details.id
+    const code = (details.flux_code as string | undefined) ?? CODES[err.code] ?? 'INTERNAL_ERROR'
+    delete details.flux_code
+    if (details.retry_after !== undefined) reply.header('retry-after', String(details.retry_after))
+    return reply.code(err.status).send({ code, message: err.message, details })
+  }
+  const status = err.statusCode ?? 500
+  if (status === 413)
+    return reply.code(413).send({ code: 'PAYLOAD_TOO_LARGE', message: bodyErrorMessage(err), details: {} })
+  if (status >= 400 && status < 500)
+    return reply
+      .code(400)
+      .send({ code: 'INVALID_PAYLOAD', message: bodyErrorMessage(err), details: { field: 'body' } })
+  return reply.code(500).send({ code: 'INTERNAL_ERROR', message: 'internal error', details: {} })
+}
+
+const notFound = (what: string, id: string) =>
+  new GatewayError('SP_ERR_DIALECT_NOT_FOUND', `${what} ${id} not found`, { resource: what, id })
+
+export async function registerFluxgate(
+  app: FastifyInstance,
+  core: GatewayCore,
+  guard: AdminGuard,
+): Promise<void> {
+  const settings = core.watcher.current.settings.dialects.fluxgate ?? {}
+  if (settings.enabled === false) return
+  const store = createStateFile<FluxState>(
+    core.dataDir,
+    'fluxgate-upstreams.yaml',
+    () => ({ upstreams: [] }),
+    'FluxGate upstream clusters created through /api/v2/gateway/upstreams.',
+  )
+  const quota = createQuota(settings.quotaPerMinute ?? 500)
+  const apiKey = settings.apiKey
+
+  await app.register(
+    async (scope) => {
+      scope.setErrorHandler((err: FastifyError, _req, reply) => sendError(reply, err))
+      scope.setNotFoundHandler(async (req) => {
+        throw notFound('endpoint', `${req.method} ${req.url}`)
+      })
+      scope.addHook('onRequest', async (req: FastifyRequest) => {
+        const given = req.headers['x-fluxgate-api-key']
+        const own = apiKey === undefined ? undefined : given === apiKey
+        checkDialectAccess(guard, req.method, req.headers, own)
+        const wait = quota.take(typeof given === 'string' ? `key:${given}` : `ip:${req.ip}`)
+        if (wait > 0)
+          throw new GatewayError(
+            'SP_ERR_DIALECT_QUOTA_EXHAUSTED',
+            `management API calls exceed ${quota.limit} requests per minute; retry after ${wait} s`,
+            { limit: quota.limit, retry_after: wait },
+          )
+      })
+
+      const upstreamOf = async (id: string) => (await store.read()).upstreams.find((u) => u.id === id)
+      const recordById = (id: string) => fluxRoutes(core.manual.routes()).find((r) => r.rec.id === id)
+
+      /** Writes a FluxGate route (new or replacing `replacing`) after the duplicate checks. */
+      async function writeRoute(
+        given: FluxRouteInput,
+        replacing: { rec: FluxRouteRecord; cfg: RouteConfig } | undefined,
+      ) {
+        // A client that sends back what GET showed keeps the stored secret.
+        const input = replacing ? withSecrets({ ...replacing.rec, ...given }, replacing.cfg) : given
+        const upstream = await upstreamOf(input.upstream.id)
+        if (!upstream)
+          throw invalid(
+            'upstream.id',
+            `upstream ${input.upstream.id} does not exist; create it with POST ${BASE}/upstreams`,
+          )
+        const id = replacing?.rec.id ?? routeIdFor(input.name)
+        const rec: FluxRouteRecord = { ...input, id, created_at: replacing?.rec.created_at ?? isoSeconds() }
+        const key = matchKey(input.match, input.upstream.id)
+        await updateManualRoutes(core, (routes) => {
+          for (const { rec: other } of fluxRoutes(routes)) {
+            if (other.id === id && !replacing)
+              throw new GatewayError(
+                'SP_ERR_DIALECT_CONFLICT',
+                `a route named ${input.name} already exists (${id})`,
+                { field: 'name', route_id: id },
+              )
+            if (other.id !== id && matchKey(other.match, other.upstream.id) === key)
+              throw new GatewayError(
+                'SP_ERR_DIALECT_CONFLICT',
+                `route ${other.id} has the same match criteria and upstream`,
+                { field: 'match', route_id: other.id },
+              )
+          }
+          if (!replacing && routes.some((r) => r.id === coreIdOf(id)))
+            throw new GatewayError('SP_ERR_DIALECT_CONFLICT', `route ${id} already exists`, {
+              field: 'name',
+              route_id: id,
+            })
+          const cfg = toRouteConfig(rec, upstream, new Date().toISOString())
+          return replacing ? routes.map((r) => (r.id === cfg.id ? cfg : r)) : [...routes, cfg]
+        })
+        return rec
+      }
+
+      scope.get('/routes', async () => {
+        const list = fluxRoutes(core.manual.routes()).map(({ cfg, rec }) => routeView(core, cfg, rec))
+        return { routes: list, total: list.length }
+      })
+      scope.get<{ Params: { id: string } }>('/routes/:id', async (req) => {
+        const found = recordById(req.params.id)
+        if (!found) throw notFound('route', req.params.id)
+        return routeView(core, found.cfg, found.rec)
+      })
+      scope.post('/routes', async (req, reply) => {
+        const rec = await writeRoute(parseRouteInput(req.body), undefined)
+        return reply.code(201).send(writeAnswer(core, rec))
+      })
+      scope.put<{ Params: { id: string } }>('/routes/:id', async (req) => {
+        const found = recordById(req.params.id)
+        if (!found) throw notFound('route', req.params.id)
+        const input = parseRouteInput(req.body)
+        const rec = await writeRoute(input, found)
+        return writeAnswer(core, rec)
+      })
+      scope.delete<{ Params: { id: string } }>('/routes/:id', async (req) => {
+        const id = req.params.id
+        await updateManualRoutes(core, (routes) => {
+          if (!fluxRoutes(routes).some((r) => r.rec.id === id)) throw notFound('route', id)
+          return routes.filter((r) => r.id !== coreIdOf(id))
+        })
+        return { id, status: 'deleted' }
+      })
+
+      scope.get('/upstreams', async () => {
+        const list = (await store.read()).upstreams.map((u) => upstreamView(core, u))
+        return { upstreams: list, total: list.length }
+      })
+      scope.get<{ Params: { id: string } }>('/upstreams/:id', async (req) => {
+        const u = await upstreamOf(req.params.id)
+        if (!u) throw notFound('upstream', req.params.id)
+        return upstreamView(core, u)
+      })
+      scope.post('/upstreams', async (req, reply) => {
+        const input = parseUpstreamInput(req.body, false)
+        const now = isoSeconds()
+        const id = input.id ?? upstreamIdFor(input.name as string)
+        let created: FluxUpstream | undefined
+        await store.update((state) => {
+          if (state.upstreams.some((u) => u.id === id))
+            throw new GatewayError('SP_ERR_DIALECT_CONFLICT', `upstream ${id} already exists`, {
+              field: input.id ? 'id' : 'name',
+              flux_code: 'DUPLICATE_UPSTREAM',
+            })
+          const { id: _ignored, ...fields } = input
+          created = {
+            id,
+            ...(fields as Omit<FluxUpstream, 'id' | 'created_at' | 'updated_at'>),
+            created_at: now,
+            updated_at: now,
+          }
+          return { upstreams: [...state.upstreams, created] }
+        })
+        return reply.code(201).send(upstreamView(core, created as FluxUpstream))
+      })
+      scope.patch<{ Params: { id: string } }>('/upstreams/:id', async (req) => {
+        const input = parseUpstreamInput(req.body, true)
+        let next: FluxUpstream | undefined
+        await store.update(async (state) => {
+          const current = state.upstreams.find((u) => u.id === req.params.id)
+          if (!current) throw notFound('upstream', req.params.id)
+          next = { ...current, ...input, updated_at: isoSeconds() } as FluxUpstream
+          const u = next
+          // Routes copy their cluster: rewrite them first, so a refused change leaves both files as they were.
+          await updateManualRoutes(core, (routes) =>
+            routes.map((r) => {
+              const found = fluxRoutes([r])[0]
+              if (!found || found.rec.upstream.id !== u.id) return r
+              return toRouteConfig(withSecrets(found.rec, r), u, new Date().toISOString())
+            }),
+          )
+          return { upstreams: state.upstreams.map((x) => (x.id === u.id ? u : x)) }
+        })
+        return upstreamView(core, next as FluxUpstream)
+      })
+
+      scope.get('/middleware', async () => {
+        const list = fluxRoutes(core.manual.routes()).flatMap(({ rec }) =>
+          rec.middleware.map((m) => middlewareView(rec, m)),
+        )
+        return { middleware: list, types: [...MIDDLEWARE_TYPES], total: list.length }
+      })
+
+      /** `:id` is a middleware instance (mw_…) or a type name (jwt-auth, rate-limit, cors). */
+      function resolveMiddleware(ref: string, body: Record<string, unknown>): FluxMiddleware {
+        if ((MIDDLEWARE_TYPES as readonly string[]).includes(ref))
+          return parseMiddleware({ type: ref, config: body.config }, 'body')
+        for (const { cfg, rec } of fluxRoutes(core.manual.routes()))
+          for (const m of rec.middleware)
+            if (middlewareIdFor(rec.id, m.type) === ref) {
+              const own = restoreSecrets(m, cfg)
+              return body.config === undefined
+                ? own
+                : parseMiddleware({ type: m.type, config: body.config }, 'body')
+            }
+        throw notFound('middleware', ref)
+      }
+      const bodyOf = (req: FastifyRequest) =>
+        typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body)
+          ? (req.body as Record<string, unknown>)
+          : {}
+      const routeRef = (req: FastifyRequest, ref: string): string | undefined => {
+        const q = (req.query as Record<string, unknown>).route_id
+        const b = bodyOf(req).route_id
+        const given = typeof b === 'string' ? b : typeof q === 'string' ? q : undefined
+        if (given) return given
+        return fluxRoutes(core.manual.routes()).find(({ rec }) =>
+          rec.middleware.some((m) => middlewareIdFor(rec.id, m.type) === ref),
+        )?.rec.id
+      }
+
+      async function setMiddleware(
+        routeId: string,
+        change: (list: FluxMiddleware[], cfg: RouteConfig) => FluxMiddleware[],
+      ) {
+        const found = recordById(routeId)
+        if (!found) throw notFound('route', routeId)
+        const upstream = await upstreamOf(found.rec.upstream.id)
+        if (!upstream) throw notFound('upstream', found.rec.upstream.id)
+        const rec: FluxRouteRecord = {
+          ...found.rec,
+          middleware: change(withSecrets(found.rec, found.cfg).middleware, found.cfg),
+        }
+        await updateManualRoutes(core, (routes) =>
+          routes.map((r) =>
+            r.id === found.cfg.id ? toRouteConfig(rec, upstream, new Date().toISOString()) : r,
+          ),
+        )
+        return rec
+      }
+
+      scope.post<{ Params: { id: string } }>('/middleware/:id/attach', async (req) => {
+        const body = bodyOf(req)
+        if (typeof body.route_id !== 'string') throw invalid('route_id', 'is required')
+        const m = resolveMiddleware(req.params.id, body)
+        const rec = await setMiddleware(body.route_id, (list) => [
+          ...list.filter((x) => x.type !== m.type),
+          m,
+        ])
+        return {
+          id: middlewareIdFor(rec.id, m.type),
+          type: m.type,
+          route_id: rec.id,
+          status: 'attached',
+          route: writeAnswer(core, rec),
+        }
+      })
+      scope.delete<{ Params: { id: string } }>('/middleware/:id/detach', async (req) => {
+        const ref = req.params.id
+        const routeId = routeRef(req, ref)
+        if (!routeId) {
+          if ((MIDDLEWARE_TYPES as readonly string[]).includes(ref)) throw invalid('route_id', 'is required')
+          throw notFound('middleware', ref)
+        }
+        const found = recordById(routeId)
+        const type = (MIDDLEWARE_TYPES as readonly string[]).includes(ref)
+          ? (ref as MiddlewareType)
+          : found?.rec.middleware.find((m) => middlewareIdFor(routeId, m.type) === ref)?.type
+        if (!found) throw notFound('route', routeId)
+        if (!type || !found.rec.middleware.some((m) => m.type === type)) throw notFound('middleware', ref)
+        const rec = await setMiddleware(routeId, (list) => list.filter((x) => x.type !== type))
+        return {
+          id: middlewareIdFor(rec.id, type),
+          type,
+          route_id: rec.id,
+          status: 'detached',
+          route: writeAnswer(core, rec),
+        }
+      })
+    },
+    { prefix: BASE },
+  )
+}
+
+/** A stored record with its middleware secrets put back from the live route config. */
+function withSecrets(rec: FluxRouteRecord, cfg: RouteConfig): FluxRouteRecord {
+  return { ...rec, middleware: rec.middleware.map((m) => restoreSecrets(m, cfg)) }
+}

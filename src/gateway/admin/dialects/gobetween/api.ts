@@ -1,0 +1,280 @@
+// The gobetween REST API on its own listener (default 127.0.0.1:8888): system info, config dump,
+// servers (L4 TCP proxies) create/list/delete/stats, ping. Answers are indented JSON as gin's are.
+import { timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { isIP } from 'node:net'
+import type { GatewayCore } from '../../../core.ts'
+import { GatewayError, isGatewayError } from '../../../errors.ts'
+import { createTcpServer, type TcpServer } from '../../../l4/index.ts'
+import { isLoopbackHost } from '../../admin-guard.ts'
+import { REDACTED } from '../../native/redact.ts'
+import { createStateFile } from '../state-file.ts'
+import { parseServerDef, type ServerDef, splitBind } from './server-def.ts'
+import { toToml } from './toml.ts'
+
+export interface Gobetween {
+  /** Binds the API and starts the persisted servers; a no-op when the dialect is off. */
+  listen(): Promise<void>
+  /** The API's bound address (after listen), e.g. http://127.0.0.1:8888. */
+  readonly url: string | undefined
+  close(): Promise<void>
+}
+
+interface Running {
+  def: ServerDef
+  server: TcpServer | undefined
+  error: string | undefined
+}
+
+const BODY_LIMIT = 1024 * 1024
+const byCore = new WeakMap<GatewayCore, Gobetween>()
+
+/** The gobetween handle of a gateway (tests read its url). */
+export function gobetweenOf(core: GatewayCore): Gobetween | undefined {
+  return byCore.get(core)
+}
+
+function send(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value ?? null, null, 4)
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  })
+  res.end(text)
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((ok, fail) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > BODY_LIMIT) {
+        fail(new GatewayError('SP_ERR_ADMIN_BODY_TOO_LARGE'))
+        req.destroy()
+      } else chunks.push(c)
+    })
+    req.on('end', () => ok(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', fail)
+  })
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+export function createGobetween(core: GatewayCore): Gobetween {
+  const settings = core.watcher.current.settings.dialects.gobetween ?? {}
+  const enabled = settings.enabled ?? settings.bind !== undefined
+  const bind = settings.bind ?? '127.0.0.1:8888'
+  const auth = settings.basicAuth
+  const store = createStateFile<{ servers: Record<string, ServerDef> }>(
+    core.dataDir,
+    'gobetween-servers.yaml',
+    () => ({ servers: {} }),
+    'L4 servers created through the gobetween REST API ([servers.<name>] as in gobetween.toml).',
+  )
+  const running = new Map<string, Running>()
+  let api: Server | undefined
+  let url: string | undefined
+  let closing: Promise<void> | undefined
+
+  /** Starts one server; when the given port is 0 the definition records the port it got. */
+  async function start(name: string, body: unknown): Promise<Running> {
+    const { def, options } = parseServerDef(body)
+    for (const [other, r] of running)
+      if (other !== name && r.def.bind === def.bind && options.port !== 0)
+        throw new GatewayError('SP_ERR_TCP_LISTEN', `bind ${def.bind} is already used by server ${other}`)
+    const server = createTcpServer(options)
+    try {
+      const addr = await server.listen()
+      if (options.port === 0)
+        def.bind = `${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`
+    } catch (err) {
+      await server.close()
+      throw new GatewayError('SP_ERR_TCP_LISTEN', `cannot listen on ${def.bind}: ${(err as Error).message}`)
+    }
+    return { def, server, error: undefined }
+  }
+
+  const system = () => ({
+    configuration: core.configFile ? { kind: 'file', path: core.configFile } : { kind: 'default' },
+    pid: process.pid,
+    startTime: core.startedAt.toISOString(),
+    time: new Date().toISOString(),
+    uptime: `${((Date.now() - core.startedAt.getTime()) / 1000).toFixed(3)}s`,
+    version: core.version,
+  })
+
+  function dump() {
+    const servers: Record<string, ServerDef> = {}
+    for (const [name, r] of running) servers[name] = r.def
+    return {
+      api: {
+        enabled: true,
+        bind,
+        ...(auth ? { basic_auth: { login: auth.login, password: REDACTED } } : {}),
+      },
+      servers,
+    }
+  }
+
+  function hostAllowed(value: string | undefined): boolean {
+    if (!value) return false
+    const name = value.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
+    const allowed = core.watcher.current.settings.allowedHosts.map((h) => h.toLowerCase())
+    return isLoopbackHost(name) || isIP(name) !== 0 || allowed.includes(name.toLowerCase())
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const u = new URL(req.url ?? '/', 'http://gobetween')
+    const method = req.method ?? 'GET'
+    // DNS-rebinding defence, as on the admin API: the Host must name this machine.
+    if (!hostAllowed(req.headers.host))
+      return send(res, 403, `host not allowed: ${req.headers.host ?? '(none)'}`)
+    if (u.pathname === '/ping' && method === 'GET') return send(res, 200, 'OK')
+    if (auth) {
+      const [scheme, value = ''] = (req.headers.authorization ?? '').split(' ', 2)
+      const given = Buffer.from(value, 'base64').toString('utf8')
+      if (scheme?.toLowerCase() !== 'basic' || !same(given, `${auth.login}:${auth.password}`)) {
+        res.setHeader('www-authenticate', 'Basic realm="Authorization Required"')
+        return send(res, 401, 'unauthorized')
+      }
+    }
+    if (u.pathname === '/' && method === 'GET') return send(res, 200, system())
+    if (u.pathname === '/dump' && method === 'GET') {
+      const format = u.searchParams.get('format') ?? 'toml'
+      if (format === 'json') return send(res, 200, dump())
+      if (format !== 'toml') return send(res, 400, 'format must be toml or json')
+      const text = toToml(dump() as never)
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
+      res.end(text)
+      return
+    }
+    if (u.pathname === '/servers' && method === 'GET') {
+      const all: Record<string, ServerDef> = {}
+      for (const [name, r] of running) all[name] = r.def
+      return send(res, 200, all)
+    }
+    const m = /^\/servers\/([^/]+)(\/stats)?$/.exec(u.pathname)
+    if (!m) return send(res, 404, '404 page not found')
+    const name = decodeURIComponent(m[1] as string)
+    const r = running.get(name)
+    if (m[2]) {
+      if (method !== 'GET') return send(res, 404, '404 page not found')
+      if (!r?.server) return send(res, 200, null)
+      const s = r.server.stats()
+      return send(res, 200, {
+        ...s,
+        backends: s.backends.map((b) => ({
+          ...b,
+          port: String(b.port),
+          stats: { ...b.stats, discovered: true },
+        })),
+      })
+    }
+    if (method === 'GET') return send(res, 200, r?.def ?? null)
+    if (method === 'DELETE') {
+      if (r) {
+        running.delete(name)
+        await r.server?.close()
+        await store.update((s) => {
+          const { [name]: _gone, ...rest } = s.servers
+          return { servers: rest }
+        })
+      }
+      return send(res, 200, null)
+    }
+    if (method === 'POST') {
+      if (!/^[A-Za-z0-9._-]+$/.test(name))
+        return send(res, 400, 'server name may use letters, digits, ".", "_" and "-"')
+      let body: unknown
+      try {
+        body = JSON.parse(await readBody(req))
+      } catch (err) {
+        if (isGatewayError(err)) throw err
+        return send(res, 400, `request body is not valid JSON: ${(err as Error).message}`)
+      }
+      if (running.has(name)) return send(res, 409, `server ${name} already exists`)
+      const started = await start(name, body)
+      running.set(name, started)
+      try {
+        await store.update((s) => ({ servers: { ...s.servers, [name]: started.def } }))
+      } catch (err) {
+        running.delete(name)
+        await started.server?.close()
+        throw err
+      }
+      return send(res, 200, null)
+    }
+    return send(res, 404, '404 page not found')
+  }
+
+  const handle: Gobetween = {
+    get url() {
+      return url
+    },
+    async listen() {
+      if (!enabled || api) return
+      for (const [name, def] of Object.entries((await store.read()).servers)) {
+        try {
+          running.set(name, await start(name, def))
+        } catch (err) {
+          // A stored server that cannot start stays defined (GET shows it) and the reason is reported.
+          running.set(name, { def, server: undefined, error: (err as Error).message })
+          core.events.dispatchEvent(
+            new CustomEvent('config-error', {
+              detail: { source: 'gobetween', message: (err as Error).message },
+            }),
+          )
+        }
+      }
+      const { host, port } = splitBind(bind)
+      if (!isLoopbackHost(host) && !auth)
+        throw new GatewayError(
+          'SP_ERR_SERVER_INSECURE_BIND',
+          `refusing to serve the gobetween API on ${host} without dialects.gobetween.basicAuth`,
+          { host },
+        )
+      const server = createServer((req, res) => {
+        route(req, res).catch((err: unknown) => {
+          if (res.headersSent) return res.destroy()
+          const e = isGatewayError(err) ? err : undefined
+          send(res, e ? e.status : 500, e ? e.message : 'internal error')
+        })
+      })
+      await new Promise<void>((ok, fail) => {
+        server.once('error', (err: NodeJS.ErrnoException) =>
+          fail(
+            new GatewayError(
+              err.code === 'EADDRINUSE' ? 'SP_ERR_SERVER_PORT_IN_USE' : 'SP_ERR_SERVER_LISTEN',
+              `gobetween API cannot listen on ${bind}: ${err.message}`,
+              { host, port },
+            ),
+          ),
+        )
+        server.listen(port, host, () => ok())
+      })
+      api = server
+      const addr = server.address()
+      if (addr && typeof addr === 'object')
+        url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`
+    },
+    close() {
+      closing ??= (async () => {
+        const s = api
+        if (s) {
+          s.closeAllConnections()
+          await new Promise<void>((ok) => s.close(() => ok()))
+        }
+        for (const r of running.values()) await r.server?.close()
+        running.clear()
+      })()
+      return closing
+    },
+  }
+  byCore.set(core, handle)
+  return handle
+}

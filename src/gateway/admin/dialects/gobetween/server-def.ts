@@ -1,0 +1,159 @@
+// A gobetween server definition (`[servers.<name>]` as JSON): checked, completed with gobetween's
+// defaults (what GET shows), and turned into L4 server options. TCP only; UDP/TLS are refused clearly.
+import { GatewayError } from '../../../errors.ts'
+import { BALANCE_KINDS, type BalanceKind, type TcpServerOptions } from '../../../l4/index.ts'
+import { goDurationMs } from '../go-duration.ts'
+
+export type ServerDef = Record<string, unknown> & {
+  bind: string
+  protocol: string
+  balance: string | Record<string, unknown>
+  discovery: Record<string, unknown> & { kind: string; static_list: string[] }
+}
+
+type Obj = Record<string, unknown>
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+const invalid = (message: string) => new GatewayError('SP_ERR_DIALECT_INVALID_PAYLOAD', message)
+const unsupported = (message: string) => new GatewayError('SP_ERR_TCP_UNSUPPORTED', message)
+
+const KNOWN = [
+  'bind',
+  'protocol',
+  'balance',
+  'max_connections',
+  'client_idle_timeout',
+  'backend_idle_timeout',
+  'backend_connection_timeout',
+  'discovery',
+  'healthcheck',
+  'access',
+  'sni',
+  'tls',
+  'backends_tls',
+  'udp',
+  'proxy_protocol',
+]
+
+function duration(o: Obj, key: string, fallback: string): string {
+  const v = o[key] ?? fallback
+  if (typeof v !== 'string' || goDurationMs(v) === undefined)
+    throw invalid(`${key}: must be a duration such as "10m" or "5s"`)
+  return v
+}
+
+export function splitBind(bind: string): { host: string; port: number; given: string } {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]*):(\d{1,5})$/.exec(bind)
+  if (!m || Number(m[2]) > 65535) throw invalid(`bind: "${bind}" is not host:port`)
+  // An empty host means every interface in gobetween; a local-dev gateway keeps it on loopback.
+  const host = (m[1] as string).replace(/^\[|\]$/g, '') || '127.0.0.1'
+  return { host: host === 'localhost' ? '127.0.0.1' : host, port: Number(m[2]), given: host }
+}
+
+export function parseBackend(line: string): { host: string; port: number; weight: number; priority: number } {
+  const [addr = '', ...opts] = line.trim().split(/\s+/)
+  const { given: host, port } = splitBind(addr)
+  if (port === 0) throw invalid(`discovery.static_list: "${line}" needs a port`)
+  let weight = 1
+  let priority = 1
+  for (const opt of opts) {
+    const m = /^(weight|priority)=(\d+)$/.exec(opt)
+    if (!m) throw invalid(`discovery.static_list: "${line}": unknown option ${opt} (use weight=N priority=N)`)
+    if (m[1] === 'weight') weight = Number(m[2])
+    else priority = Number(m[2])
+  }
+  return { host, port, weight, priority }
+}
+
+export function parseServerDef(body: unknown): { def: ServerDef; options: TcpServerOptions } {
+  if (!isObj(body)) throw invalid('the server definition must be a JSON object')
+  for (const k of Object.keys(body)) if (!KNOWN.includes(k)) throw invalid(`${k}: unknown field`)
+  if (typeof body.bind !== 'string') throw invalid('bind: required, as "host:port"')
+  const { host, port } = splitBind(body.bind)
+  const protocol = body.protocol ?? 'tcp'
+  if (protocol !== 'tcp') {
+    if (protocol === 'udp' || protocol === 'tls')
+      throw unsupported(`protocol "${protocol}" is not supported by Sallyport's L4 servers; use "tcp"`)
+    throw invalid(`protocol: must be tcp, udp or tls`)
+  }
+  if (
+    body.tls !== undefined ||
+    body.backends_tls !== undefined ||
+    body.sni !== undefined ||
+    body.proxy_protocol !== undefined
+  )
+    throw unsupported("tls, backends_tls, sni and proxy_protocol are not supported by Sallyport's L4 servers")
+  const rawBalance = body.balance ?? 'weight'
+  const kind = isObj(rawBalance) ? rawBalance.kind : rawBalance
+  if (typeof kind !== 'string' || !(BALANCE_KINDS as readonly string[]).includes(kind))
+    throw invalid(`balance: must be one of ${BALANCE_KINDS.join(', ')}`)
+  const max = body.max_connections ?? 0
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 0)
+    throw invalid('max_connections: must be an integer ≥ 0')
+  if (!isObj(body.discovery))
+    throw invalid('discovery: required, e.g. {"kind": "static", "static_list": ["localhost:8000"]}')
+  const d = body.discovery
+  const dkind = d.kind ?? 'static'
+  if (dkind !== 'static')
+    throw unsupported(`discovery kind "${String(dkind)}" is not supported; use "static" with static_list`)
+  if (
+    !Array.isArray(d.static_list) ||
+    d.static_list.length === 0 ||
+    !d.static_list.every((x) => typeof x === 'string')
+  )
+    throw invalid('discovery.static_list: must be a non-empty list of "host:port weight=N" strings')
+  const backends = (d.static_list as string[]).map(parseBackend)
+  const failpolicy = d.failpolicy ?? 'keeplast'
+  if (failpolicy !== 'keeplast' && failpolicy !== 'setempty')
+    throw invalid('discovery.failpolicy: must be keeplast or setempty')
+  let access: TcpServerOptions['access']
+  if (body.access !== undefined) {
+    if (!isObj(body.access)) throw invalid('access: must be an object')
+    const def = body.access.default ?? 'allow'
+    const rules = body.access.rules ?? []
+    if (def !== 'allow' && def !== 'deny') throw invalid('access.default: must be allow or deny')
+    if (
+      !Array.isArray(rules) ||
+      !rules.every(
+        (r) => typeof r === 'string' && /^(allow|deny)\s+[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(r.trim()),
+      )
+    )
+      throw invalid('access.rules: each rule is "allow <ip or cidr>" or "deny <ip or cidr>"')
+    access = { default: def, rules: rules as string[] }
+  }
+  if (body.healthcheck !== undefined) {
+    if (!isObj(body.healthcheck)) throw invalid('healthcheck: must be an object')
+    const hk = body.healthcheck.kind ?? 'none'
+    if (hk !== 'none' && hk !== 'ping')
+      throw unsupported(`healthcheck kind "${String(hk)}" is not supported; use "ping" or "none"`)
+  }
+  const def: ServerDef = {
+    ...body,
+    bind: body.bind,
+    protocol: 'tcp',
+    balance: rawBalance as ServerDef['balance'],
+    max_connections: max,
+    client_idle_timeout: duration(body, 'client_idle_timeout', '0'),
+    backend_idle_timeout: duration(body, 'backend_idle_timeout', '0'),
+    backend_connection_timeout: duration(body, 'backend_connection_timeout', '0'),
+    discovery: {
+      ...d,
+      kind: 'static',
+      failpolicy,
+      interval: duration(d, 'interval', '0'),
+      timeout: duration(d, 'timeout', '0'),
+      static_list: d.static_list as string[],
+    },
+  }
+  const options: TcpServerOptions = {
+    host,
+    port,
+    balance: kind as BalanceKind,
+    backends,
+    maxConnections: max,
+    clientIdleTimeoutMs: goDurationMs(def.client_idle_timeout as string) ?? 0,
+    backendIdleTimeoutMs: goDurationMs(def.backend_idle_timeout as string) ?? 0,
+    connectTimeoutMs: goDurationMs(def.backend_connection_timeout as string) ?? 0,
+    access,
+  }
+  return { def, options }
+}

@@ -1,0 +1,135 @@
+// Service-management (junqirao/api-gateway) shapes ↔ the core. A "service" is the routes that share a
+// serviceName (a route without one is its own service, named by its id).
+import type { RouteSpec } from '../../../config/route-spec.ts'
+import type { GatewayCore } from '../../../core.ts'
+import type { LoadBalancerName, RouteConfig } from '../../../model/index.ts'
+import { goDurationMs } from '../go-duration.ts'
+
+export interface LoadBalance {
+  strategy: string
+}
+export interface RateLimiter {
+  rate: number
+  peak: number
+}
+export interface Breaker {
+  name?: string
+  max_failures: number
+  half_open_max_requests: number
+  open_timeout: string
+  interval: string
+}
+export interface ServiceConfig {
+  load_balance?: LoadBalance
+  rate_limiter?: RateLimiter
+  breaker?: Breaker
+}
+export interface Program {
+  expr: string
+  name: string
+  service_name: string
+}
+export interface ServiceState {
+  services: Record<string, ServiceConfig>
+  variables: Record<string, unknown>
+  programs: Program[]
+}
+
+/** The document's GET example: what a service without its own configuration reports. */
+export const DEFAULT_CONFIG = {
+  reverse_proxy: {
+    trim_routing_key_prefix: true,
+    retry_count: 1,
+    dial_timeout: '',
+    tls_handshake_timeout: '',
+    scheme: '',
+  },
+  load_balance: { strategy: 'round_robin' },
+  rate_limiter: { rate: 0, peak: 0 },
+  breaker: { name: '', max_failures: 5, half_open_max_requests: 1, open_timeout: '30s', interval: '30s' },
+}
+
+/** The strategies the document lists, in both spellings (GET answers with underscores, as the original does). */
+export const STRATEGIES: Record<string, LoadBalancerName> = {
+  'round-robin': 'round-robin',
+  round_robin: 'round_robin',
+  random: 'random',
+  'weighted-round-robin': 'weighted-round-robin',
+  weighted_round_robin: 'weighted_round_robin',
+  'weighted-random': 'weighted-random',
+  weighted_random: 'weighted_random',
+  'less-load': 'less-load',
+  less_load: 'less-load',
+  hash: 'hash',
+}
+
+export const serviceOf = (r: { serviceName?: string | undefined; id?: string | undefined }): string =>
+  r.serviceName ?? (r.id as string)
+
+export function serviceNames(core: GatewayCore): string[] {
+  return [...new Set(core.watcher.current.routes.map((r) => serviceOf(r)))].sort()
+}
+
+export function configView(stored: ServiceConfig | undefined) {
+  return {
+    default: stored === undefined,
+    config: {
+      reverse_proxy: { ...DEFAULT_CONFIG.reverse_proxy },
+      load_balance: { strategy: (stored?.load_balance?.strategy ?? 'round_robin').replaceAll('-', '_') },
+      rate_limiter: { ...(stored?.rate_limiter ?? DEFAULT_CONFIG.rate_limiter) },
+      breaker: { ...DEFAULT_CONFIG.breaker, ...(stored?.breaker ?? {}) },
+    },
+  }
+}
+
+/** The service's stored configuration applied to one of its manual routes. */
+export function applyConfig(route: RouteConfig, cfg: ServiceConfig): RouteConfig {
+  const next: RouteConfig = { ...route, updatedAt: new Date().toISOString() }
+  if (cfg.load_balance) next.loadBalancer = STRATEGIES[cfg.load_balance.strategy] as LoadBalancerName
+  if (cfg.rate_limiter) {
+    const { rate, peak } = cfg.rate_limiter
+    if (rate <= 0) delete next.rateLimit
+    // The original limits per upstream instance; Sallyport's closest is one bucket per route.
+    else
+      next.rateLimit = { requestsPerSec: rate, burst: Math.max(1, peak || Math.ceil(rate)), scope: 'route' }
+  }
+  if (cfg.breaker) {
+    const b = cfg.breaker
+    next.circuitBreaker = {
+      enabled: true,
+      maxFailures: Math.max(1, b.max_failures),
+      halfOpenMaxRequests: Math.max(1, b.half_open_max_requests),
+      openTimeout: goDurationMs(b.open_timeout) ?? 30_000,
+      interval: goDurationMs(b.interval) ?? 30_000,
+    }
+  }
+  return next
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host
+  } catch {
+    return url
+  }
+}
+
+export function stateView(core: GatewayCore, routes: readonly RouteSpec[]) {
+  const seen = new Set<string>()
+  const states = []
+  for (const r of routes)
+    for (const t of r.targets) {
+      if (seen.has(t.id)) continue
+      seen.add(t.id)
+      const s = core.targetStates.peek(t.id)
+      states.push({
+        hostname: hostOf(t.url),
+        instance_id: t.id,
+        healthy: s?.available ?? true,
+        weight: t.weight,
+        load: s?.inflight ?? 0,
+        breaker_state: s?.circuitState ?? 'closed',
+      })
+    }
+  return { upstreams: states.length, upstream_states: states }
+}
