@@ -58,6 +58,8 @@ async function start(flags: StartFlags): Promise<void> {
       dataDir: flags.dataDir ?? defaultDataDir(),
       discovery: flags.discovery,
       logLevel: flags.logLevel,
+      // Serve proxied traffic while the admin side (dashboard, API, discovery) finishes loading.
+      fastStart: true,
     })
   } catch (err) {
     fail(isGatewayError(err) ? err.message : String(err))
@@ -84,6 +86,14 @@ async function start(flags: StartFlags): Promise<void> {
   } catch (err) {
     await gateway.close()
     fail(isGatewayError(err) ? err.message : String(err))
+  }
+  // Proxied traffic is already served; the URLs are printed once the dashboard and API answer too,
+  // so a script that waits for this line can use the admin API at once.
+  try {
+    await gateway.ready
+  } catch (err) {
+    await gateway.close().catch(() => {})
+    fail(`the admin API could not start: ${isGatewayError(err) ? err.message : String(err)}`)
   }
   const snap = gateway.core.watcher.current
   info(`Sallyport ${gateway.core.version} listening on ${listening.url}`)

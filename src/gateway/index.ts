@@ -2,20 +2,18 @@
 // admin API on the same port, and starts/stops every long-running part in one order.
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
-import Fastify, { type FastifyInstance } from 'fastify'
-import { createRealtime, type Realtime } from './admin/realtime.ts'
-import { registerAdmin } from './admin/admin-plugin.ts'
+import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { assertSecureBind } from './admin/admin-guard.ts'
-import { findDashboardDir } from './admin/dashboard.ts'
+import { createGobetween } from './admin/dialects/gobetween/api.ts'
+import { findDashboardDir } from './admin/dashboard-dir.ts'
 import { gatewayStats } from './admin/views.ts'
 import { reservedPrefixes } from './config/defaults.ts'
 import { createDefaultProvider, createFileProvider } from './config/providers/file-provider.ts'
 import { createManualStore } from './config/providers/manual-store.ts'
 import { createConfigWatcher } from './config/watcher.ts'
-import { attachDiscovery, createDiscovery } from './discovery/index.ts'
-import { attachOpenApi, createOpenApiAggregator } from './openapi/index.ts'
 import type { Snapshot } from './config/snapshot.ts'
 import type { GatewayCore, Lifecycle } from './core.ts'
+import type { Services } from './services.ts'
 import { GatewayError } from './errors.ts'
 import { createHealthChecker } from './health/health-checker.ts'
 import { watchUpstreamHealth } from './health/health-events.ts'
@@ -27,10 +25,9 @@ import { createUpgradeHandler } from './proxy/websocket-tunnel.ts'
 import { PolicyRegistry } from './resilience/policy-registry.ts'
 import { compileRouteTable, type RouteTable } from './router/route-table.ts'
 import { RouteTableSwitcher } from './router/switcher.ts'
-import { ownPathPredicate, serverFactoryFor } from './server/http-server.ts'
+import { createGatewayServer, ownPathPredicate, startingHandler } from './server/http-server.ts'
 import { drainServer } from './server/lifecycle.ts'
 import { CounterRegistry, RateMeter, TrafficCounters } from './stats/counters.ts'
-import { toMs } from './util/duration.ts'
 import { packageVersion } from './util/version.ts'
 
 export { GatewayError } from './errors.ts'
@@ -48,6 +45,11 @@ export interface GatewayOptions {
   readonly discovery?: boolean | undefined
   readonly logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug' | undefined
   readonly dashboardDir?: string | undefined
+  /**
+   * Resolve as soon as the proxy can serve, while the admin API, discovery and OpenAPI still load
+   * (the CLI uses it for a fast cold start). `gateway.ready` tells when everything is up.
+   */
+  readonly fastStart?: boolean | undefined
 }
 
 export interface ListenInfo {
@@ -60,7 +62,10 @@ export interface Gateway {
   listen(): Promise<ListenInfo>
   /** Graceful drain, then stop everything; idempotent. */
   close(): Promise<void>
-  readonly inject: FastifyInstance['inject']
+  /** fastify's inject() on the admin side (waits until it is up). */
+  inject(opts: InjectOptions | string): Promise<LightMyRequestResponse>
+  /** Resolves once the admin API, discovery and OpenAPI are up (at once without fastStart). */
+  readonly ready: Promise<void>
   readonly url: string | undefined
   readonly core: GatewayCore
   stats(): GatewayStats
@@ -128,20 +133,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   assertSecureBind(settings.host, settings.adminAuth)
   const manual = createManualStore(options.dataDir ? resolve(options.dataDir) : undefined)
   await watcher.addProvider(manual)
-  const discovery = createDiscovery({
-    mdns: settings.discovery.enabled,
-    serviceTypes: settings.discovery.serviceTypes,
-    prefixTemplate: settings.discovery.prefixTemplate,
-    include: settings.discovery.include,
-    exclude: settings.discovery.exclude,
-    removalGracePeriodMs: toMs(settings.discovery.removalGracePeriod, 60_000),
-    dataDir: options.dataDir ? resolve(options.dataDir) : undefined,
-    targetStates,
-  })
-  for (const provider of discovery.providers) await watcher.addProvider(provider)
   const healthEvents = watchUpstreamHealth(watcher, targetStates, events)
-  const openapi = createOpenApiAggregator({ watcher, title: 'Sallyport gateway', version: packageVersion() })
-  policies.validator = openapi
   if (!switcher) switcher = new RouteTableSwitcher(tableFor(watcher.current))
 
   const traffic = { counters: new TrafficCounters(), rate: new RateMeter(), activeSse: 0, activeWs: 0 }
@@ -165,34 +157,42 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     url: undefined,
   }
 
-  attachDiscovery(core, discovery)
-  attachOpenApi(core, openapi)
-  let realtime: Realtime | undefined
   const forward = createForwarder({ switcher, traffic, isDraining: () => lifecycle.draining })
   const tunnel = createUpgradeHandler({ switcher, traffic })
-  const app = Fastify({
-    logger: false,
-    bodyLimit: 1024 * 1024,
-    serverFactory: serverFactoryFor({
-      isOwnPath: ownPathPredicate(reservedPrefixes(settings.adminBasePath)),
-      forward,
-      tunnel,
-      ownUpgrade: (req, socket, head) => {
-        if (realtime) realtime.handleUpgrade(req, socket, head)
-        else socket.destroy()
-      },
-    }),
+  // The gobetween dialect and its L4 servers: their own listeners, bound by listen().
+  const gobetween = createGobetween(core)
+  let services: Services | undefined
+  const server = createGatewayServer({
+    isOwnPath: ownPathPredicate(reservedPrefixes(settings.adminBasePath)),
+    forward,
+    tunnel,
+    own: (req, res) => (services ? services.handle(req, res) : startingHandler(req, res)),
+    ownUpgrade: (req, socket, head) => {
+      if (services) services.upgrade(req, socket, head)
+      else socket.destroy()
+    },
   })
-  const admin = await registerAdmin(app, core)
-  await app.ready()
-  realtime = createRealtime(core, { allowUpgrade: (req) => admin.guard.checkUpgrade(req.headers) })
+  // The admin side loads after the proxy: its modules are not needed to forward a request.
+  const servicesReady = import('./services.ts').then(async ({ startServices }) => {
+    services = await startServices(core, { server, policies })
+    return services
+  })
+  if (!options.fastStart) await servicesReady
+  else servicesReady.catch(() => {})
+  let listening = false
+  const markReady = () => {
+    if (!listening || !services || lifecycle.draining) return
+    lifecycle.ready = true
+    lifecycle.reason = ''
+  }
+  void servicesReady.then(markReady, () => {})
 
   let closing: Promise<void> | undefined
-  let listening = false
   return {
     core,
     events,
-    inject: app.inject.bind(app),
+    inject: async (opts) => (await servicesReady).app.inject(opts),
+    ready: servicesReady.then(() => undefined),
     get url() {
       return core.url
     },
@@ -201,7 +201,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       const { host, port } = settings
       await new Promise<void>((ok, fail) => {
         const onError = (err: NodeJS.ErrnoException) => {
-          app.server.off('listening', onListening)
+          server.off('listening', onListening)
           if (err.code === 'EADDRINUSE')
             fail(
               new GatewayError(
@@ -221,19 +221,19 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
             )
         }
         const onListening = () => {
-          app.server.off('error', onError)
+          server.off('error', onError)
           ok()
         }
-        app.server.once('error', onError)
-        app.server.once('listening', onListening)
-        app.server.listen(port, host)
+        server.once('error', onError)
+        server.once('listening', onListening)
+        server.listen(port, host)
       })
       listening = true
-      const addr = app.server.address() as AddressInfo
+      await gobetween.listen()
+      const addr = server.address() as AddressInfo
       const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
       core.url = `http://${shownHost}:${addr.port}`
-      lifecycle.ready = true
-      lifecycle.reason = ''
+      markReady()
       return { url: core.url, host: addr.address, port: addr.port }
     },
     close() {
@@ -241,13 +241,14 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         lifecycle.draining = true
         lifecycle.ready = false
         lifecycle.reason = 'gateway is draining'
-        await realtime?.close()
         healthEvents.close()
-        if (listening) await drainServer(app.server, settings.drainTimeoutMs)
+        await gobetween.close()
+        const svc = await servicesReady.catch(() => undefined)
+        await svc?.closeRealtime()
+        if (listening) await drainServer(server, settings.drainTimeoutMs)
         await watcher.close()
-        await openapi.close()
+        await svc?.close()
         await healthChecker.close()
-        await app.close()
         await dispatchers?.close()
       })()
       return closing

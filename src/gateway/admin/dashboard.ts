@@ -1,20 +1,6 @@
 // Serves the built dashboard at <base>/ when headless (the Electron window loads the same URL).
-import { existsSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
-
-/** out/renderer next to the running code: out/main/cli.js when built, src/gateway/... in tests. */
-export function findDashboardDir(): string | undefined {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const candidates = [
-    resolve(here, '../renderer'),
-    resolve(here, '../../out/renderer'),
-    resolve(here, '../../../out/renderer'),
-  ]
-  return candidates.find((dir) => existsSync(join(dir, 'index.html')))
-}
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Sallyport</title>
 <body style="font:16px system-ui;margin:3rem"><h1>Sallyport is running</h1>

@@ -3,7 +3,7 @@
 // Verified payloads are cached by token string (TTL ≤ the token's remaining life, ≤ 60 s).
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
+import type { JWTPayload, JWTVerifyGetKey } from 'jose'
 import { LRUCache } from 'lru-cache'
 import type { RouteConfig } from '../model/index.ts'
 import { toMs } from '../util/duration.ts'
@@ -49,17 +49,28 @@ function tokenOf(req: IncomingMessage): string | undefined {
 /** Shared JWKS fetchers, keyed by URL, so a snapshot swap keeps the fetched keys. */
 const jwksByUrl = new Map<string, JWTVerifyGetKey>()
 
+// jose loads on the first verification, not at start: most gateways have no JWT route.
+let joseModule: Promise<typeof import('jose')> | undefined
+const loadJose = () => {
+  joseModule ??= import('jose')
+  return joseModule
+}
+
+function jwksFor(jose: typeof import('jose'), url: string): JWTVerifyGetKey {
+  let set = jwksByUrl.get(url)
+  if (!set) {
+    set = jose.createRemoteJWKSet(new URL(url), { cacheMaxAge: 600_000, cooldownDuration: 30_000 })
+    jwksByUrl.set(url, set)
+  }
+  return set
+}
+
 export function compileJwt(cfg: Cfg | undefined): JwtPolicy | undefined {
   if (!cfg || cfg.enabled === false) return undefined
-  let key: KeyObject | JWTVerifyGetKey
+  let key: KeyObject | undefined
+  const jwksUrl = cfg.jwksUrl
   let algorithms: string[]
-  if (cfg.jwksUrl) {
-    let set = jwksByUrl.get(cfg.jwksUrl)
-    if (!set) {
-      set = createRemoteJWKSet(new URL(cfg.jwksUrl), { cacheMaxAge: 600_000, cooldownDuration: 30_000 })
-      jwksByUrl.set(cfg.jwksUrl, set)
-    }
-    key = set
+  if (jwksUrl) {
     algorithms = cfg.algorithms ?? [...RS, ...ES, 'EdDSA']
   } else if (cfg.publicKey) {
     const k = createPublicKey(cfg.publicKey)
@@ -116,8 +127,12 @@ export function compileJwt(cfg: Cfg | undefined): JwtPolicy | undefined {
     },
     async verify(req) {
       const token = tokenOf(req) as string
+      const jose = await loadJose()
+      const { errors } = jose
       try {
-        const { payload } = await jwtVerify(token, key as KeyObject, options)
+        const { payload } = jwksUrl
+          ? await jose.jwtVerify(token, jwksFor(jose, jwksUrl), options)
+          : await jose.jwtVerify(token, key as KeyObject, options)
         const now = Date.now()
         const expMs = payload.exp !== undefined ? payload.exp * 1000 : now + 60_000
         const ttl = Math.min(expMs - now, 60_000)

@@ -28,25 +28,41 @@ export function ownPathPredicate(prefixes: readonly string[]): (url: string) => 
   }
 }
 
-/** fastify's serverFactory: fastify hands us its handler, we own the server. */
-export function serverFactoryFor(parts: ServerParts): (fastifyHandler: RequestHandler) => Server {
-  return (fastifyHandler) => {
-    const server = createServer(
-      // Node's own defaults would cut long uploads and SSE; upstream timeouts are per route.
-      { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000, noDelay: true },
-      (req, res) => {
-        if (parts.isOwnPath(req.url ?? '/')) fastifyHandler(req, res)
-        else parts.forward(req, res)
-      },
-    )
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (parts.isOwnPath(req.url ?? '/')) parts.ownUpgrade(req, socket, head)
-      else parts.tunnel(req, socket, head)
-    })
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-      if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy()
-      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
-    })
-    return server
-  }
+export interface OwnParts {
+  /** The gateway's own paths (admin API, probes, dashboard): fastify's handler once it is up. */
+  readonly own: RequestHandler
+}
+
+/** The one server: own paths to `own`, everything else straight to the proxy. */
+export function createGatewayServer(parts: ServerParts & OwnParts): Server {
+  const server = createServer(
+    // Node's own defaults would cut long uploads and SSE; upstream timeouts are per route.
+    { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000, noDelay: true },
+    (req, res) => {
+      if (parts.isOwnPath(req.url ?? '/')) parts.own(req, res)
+      else parts.forward(req, res)
+    },
+  )
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (parts.isOwnPath(req.url ?? '/')) parts.ownUpgrade(req, socket, head)
+    else parts.tunnel(req, socket, head)
+  })
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy()
+    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+  })
+  return server
+}
+
+/** Own paths while the admin side is still loading: probes answer, the rest says so. */
+export function startingHandler(req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0]
+  const [status, body] =
+    path === '/live'
+      ? [200, { status: 'ok' }]
+      : path === '/ready'
+        ? [503, { status: 'not_ready', reason: 'admin API is starting' }]
+        : [503, { error: 'gateway is starting' }]
+  res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '1' })
+  res.end(JSON.stringify(body))
 }
