@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { writeFileAtomic } from '../gateway/util/atomic-write.ts'
 
 /** Reads a JSON file; undefined when it is missing or unreadable (a corrupt file must not block launch). */
 export async function readJsonFile(path: string): Promise<unknown> {
@@ -17,37 +16,9 @@ export async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
-/** Writes JSON durably: temp file in the same directory, fsync, rename over the target, fsync the directory. */
-export async function writeJsonFileAtomic(path: string, value: unknown): Promise<void> {
-  const dir = dirname(path)
-  await mkdir(dir, { recursive: true })
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  const file = await open(tmp, 'w', 0o600)
-  try {
-    await file.writeFile(`${JSON.stringify(value, null, 2)}\n`, 'utf8')
-    await file.sync()
-  } finally {
-    await file.close()
-  }
-  try {
-    await rename(tmp, path)
-  } catch (err) {
-    await rm(tmp, { force: true })
-    throw err
-  }
-  await syncDir(dir)
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Directory fsync makes the rename durable on POSIX; Windows cannot open directories, so it is best effort.
-  try {
-    const handle = await open(dir, 'r')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-  } catch {}
+/** Writes JSON durably (temp file, fsync, rename, directory fsync): the gateway's own atomic write. */
+export function writeJsonFileAtomic(path: string, value: unknown): Promise<void> {
+  return writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`)
 }
 
 export interface JsonStore<T> {

@@ -6,8 +6,8 @@ import type { ConfigIssue, GatewayConfig, RouteConfig, RouteSource } from '../mo
 import { contentHash } from '../util/content-hash.ts'
 import { deepFreeze } from '../util/deep-freeze.ts'
 import { checkConsistency } from './consistency.ts'
-import { DEFAULTS } from './defaults.ts'
 import type { LoadedFile } from './load.ts'
+import { routeDefaults } from './route-check.ts'
 import { defaultRouteId, type RouteSpec, toRouteSpec } from './route-spec.ts'
 import { resolveSettings, type Settings, type SettingsOverrides } from './settings.ts'
 import { checkRoute, checkSettings, formatPath } from './validate.ts'
@@ -69,12 +69,7 @@ export function buildSnapshot(sources: readonly SourceConfig[], opts: BuildOptio
   const fileSource = sources.find((s) => s.settings !== undefined)
   const base: GatewayConfig = structuredClone(fileSource?.settings ?? {})
   const settings = resolveSettings(base, opts.overrides)
-  const defaults = {
-    loadBalancer: settings.loadBalancer,
-    timeoutMs: settings.timeoutMs,
-    routePrefix: settings.routePrefix,
-    manualPriorityBoost: DEFAULTS.manualPriorityBoost,
-  }
+  const defaults = routeDefaults(settings)
   const issues: ConfigIssue[] = []
   const routes: RouteSpec[] = []
   const given: RouteConfig[] = []

@@ -1,4 +1,4 @@
-import { open, rename, mkdir, unlink } from 'node:fs/promises'
+import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises'
 import { dirname, basename, join } from 'node:path'
 
 let counter = 0
@@ -24,10 +24,21 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
     await unlink(tmp).catch(() => {})
     throw err
   }
-  // The rename itself is durable only once the directory entry is flushed.
-  const dh = await open(dir, 'r')
+  await syncDir(dir)
+}
+
+/** The rename is durable only once the directory entry is flushed (POSIX); Windows cannot open a directory. */
+async function syncDir(dir: string): Promise<void> {
+  let dh: FileHandle
+  try {
+    dh = await open(dir, 'r')
+  } catch {
+    return
+  }
   try {
     await dh.sync()
+  } catch {
+    // Some file systems refuse fsync on directories; the data itself was already synced.
   } finally {
     await dh.close()
   }

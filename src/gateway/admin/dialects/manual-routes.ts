@@ -1,13 +1,12 @@
 // Dialects write routes exactly as the native API does: through the manual store, checked completely
 // (schema, reserved paths, regex) before anything changes, answered once the new table is live.
-import { checkConsistency } from '../../config/consistency.ts'
-import { DEFAULTS } from '../../config/defaults.ts'
-import { type RouteSpec, toRouteSpec } from '../../config/route-spec.ts'
+import { assertServable } from '../../config/route-check.ts'
+import type { RouteSpec } from '../../config/route-spec.ts'
 import type { Snapshot } from '../../config/snapshot.ts'
 import { checkRoute, formatPath } from '../../config/validate.ts'
 import type { GatewayCore } from '../../core.ts'
-import { type ErrorCode, GatewayError } from '../../errors.ts'
-import type { ConfigIssue, RouteConfig } from '../../model/index.ts'
+import { GatewayError } from '../../errors.ts'
+import type { RouteConfig } from '../../model/index.ts'
 
 /** Throws SP_ERR_DIALECT_INVALID_PAYLOAD (schema) or the consistency code when the gateway could not serve `cfg`. */
 export function checkManualRoute(
@@ -26,17 +25,7 @@ export function checkManualRoute(
       },
     )
   }
-  const settings = core.watcher.current.settings
-  const spec = toRouteSpec('manual', cfg, {
-    loadBalancer: settings.loadBalancer,
-    timeoutMs: settings.timeoutMs,
-    routePrefix: settings.routePrefix,
-    manualPriorityBoost: DEFAULTS.manualPriorityBoost,
-  })
-  const issues: ConfigIssue[] = []
-  checkConsistency([spec], settings, issues)
-  const issue = issues[0]
-  if (issue) throw new GatewayError(issue.code as ErrorCode, issue.message, { id: cfg.id, field: 'path' })
+  assertServable(cfg, core.watcher.current.settings, { id: cfg.id, field: 'path' })
 }
 
 /** Replaces the manual routes `change` returns (checking each changed one) and resolves once live. */

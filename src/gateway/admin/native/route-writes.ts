@@ -2,15 +2,13 @@
 // through the manual store, is checked completely before anything changes, and is answered only once
 // the new route table is live.
 import type { FastifyInstance } from 'fastify'
-import { checkConsistency } from '../../config/consistency.ts'
-import { DEFAULTS } from '../../config/defaults.ts'
+import { assertServable } from '../../config/route-check.ts'
 import type { ManualState } from '../../config/providers/manual-store.ts'
-import { toRouteSpec } from '../../config/route-spec.ts'
 import type { Snapshot } from '../../config/snapshot.ts'
 import { checkRouteInput, formatPath } from '../../config/validate.ts'
 import type { GatewayCore } from '../../core.ts'
-import { type ErrorCode, GatewayError } from '../../errors.ts'
-import { type ConfigIssue, type RouteConfig, type RouteInput, routeId } from '../../model/index.ts'
+import { GatewayError } from '../../errors.ts'
+import { type RouteConfig, type RouteInput, routeId } from '../../model/index.ts'
 import { routeView } from '../views.ts'
 import { routeIdOf, splitAction } from './route-ref.ts'
 
@@ -51,16 +49,7 @@ function manualRoute(core: GatewayCore, id: string, input: RouteInput, createdAt
     createdAt,
     updatedAt: now,
   }
-  const spec = toRouteSpec('manual', cfg, {
-    loadBalancer: settings.loadBalancer,
-    timeoutMs: settings.timeoutMs,
-    routePrefix: settings.routePrefix,
-    manualPriorityBoost: DEFAULTS.manualPriorityBoost,
-  })
-  const issues: ConfigIssue[] = []
-  checkConsistency([spec], settings, issues)
-  const issue = issues[0]
-  if (issue) throw new GatewayError(issue.code as ErrorCode, issue.message, { id })
+  assertServable(cfg, settings, { id })
   return cfg
 }
 
