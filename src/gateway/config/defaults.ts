@@ -13,7 +13,9 @@ export const DEFAULTS = {
   loadBalancer: 'round-robin' as LoadBalancerName,
   timeoutMs: 30_000,
   connectTimeoutMs: 5_000,
-  connections: 128,
+  // No cap on upstream connections per origin: each SSE or long poll holds one for its whole life,
+  // and a cap would leave the next client waiting. `defaults.connections` sets one.
+  connections: undefined as number | undefined,
   keepAliveTimeoutMs: 60_000,
   discovery: true,
   manualPriorityBoost: 100,

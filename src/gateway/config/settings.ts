@@ -20,7 +20,8 @@ export interface Settings {
   readonly loadBalancer: LoadBalancerName
   readonly timeoutMs: number
   readonly connectTimeoutMs: number
-  readonly connections: number
+  /** Upstream connections per origin; undefined = no cap. */
+  readonly connections: number | undefined
   readonly keepAliveTimeoutMs: number
   readonly policyDefaults: Pick<Defaults, 'healthCheck' | 'circuitBreaker' | 'retry'>
   readonly discovery: NonNullable<GatewayConfig['discovery']> & { enabled: boolean }

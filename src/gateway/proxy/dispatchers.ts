@@ -3,7 +3,8 @@
 import { Pool } from 'undici'
 
 export interface PoolOptions {
-  readonly connections: number
+  /** undefined: no cap (undici's `connections: null`). */
+  readonly connections: number | undefined
   readonly connectTimeoutMs: number
   readonly keepAliveTimeoutMs: number
 }
@@ -29,7 +30,7 @@ export function createDispatcherRegistry(opts: PoolOptions): DispatcherRegistry 
       let pool = pools.get(origin)
       if (!pool) {
         pool = new Pool(origin, {
-          connections: opts.connections,
+          connections: opts.connections ?? null,
           pipelining: 1,
           connectTimeout: opts.connectTimeoutMs,
           keepAliveTimeout: opts.keepAliveTimeoutMs,

@@ -240,8 +240,12 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   }
 }
 
-function onClose(this: ProxyHandler): void {
-  this.clientGone()
+// The handler rides on the response, so one shared listener serves every request (no bind per request).
+const kHandler = Symbol('sallyport.proxyHandler')
+type ResponseWithHandler = ServerResponse & { [kHandler]?: ProxyHandler }
+
+function onResponseClose(this: ResponseWithHandler): void {
+  this[kHandler]?.clientGone()
 }
 
 export function hasBody(req: IncomingMessage): boolean {
@@ -298,7 +302,8 @@ export function createForwarder(deps: ForwardDeps): (req: IncomingMessage, res: 
     target.state.inflight++
     const upstreamPath = upstreamPathOf(route, target, path, match.matchedLength, query)
     const handler = new ProxyHandler(req, res, route, target, traffic, trace.traceId, upstreamPath)
-    res.once('close', onClose.bind(handler))
+    ;(res as ResponseWithHandler)[kHandler] = handler
+    res.once('close', onResponseClose)
     target.pool.dispatch(
       {
         path: upstreamPath,

@@ -28,9 +28,34 @@ export interface ReplaySource {
   readonly headers: IncomingHttpHeaders
 }
 
+/** What the proxy told us, kept as it came: records are built (and redacted) only when read. */
 interface Entry {
-  readonly record: RequestRecord
-  readonly replay: ReplaySource
+  readonly seq: number
+  readonly event: ProxyEvent
+  /** Read once at record time: the request object may be reused by the time someone looks. */
+  readonly method: string
+  readonly url: string
+  readonly headers: IncomingHttpHeaders
+  record?: RequestRecord
+}
+
+function recordOf(entry: Entry): RequestRecord {
+  if (entry.record) return entry.record
+  const e = entry.event
+  entry.record = {
+    id: String(entry.seq),
+    time: new Date(e.startedAt).toISOString(),
+    method: entry.method,
+    path: entry.url,
+    routeId: e.route.id,
+    target: e.target.spec.url,
+    upstreamPath: e.upstreamPath,
+    status: e.status,
+    durationMs: Math.round(e.durationMs * 100) / 100,
+    requestHeaders: redactHeaders(entry.headers),
+    responseHeaders: redactHeaders(e.responseHeaders),
+  }
+  return entry.record
 }
 
 export interface RequestFilter {
@@ -67,24 +92,17 @@ export function createRequestLog(opts: {
   let seq = 0
   let closed = false
 
+  // The hot path pays for one small object per request here; formatting waits for a reader.
   const onMessage = (message: unknown) => {
     const e = message as ProxyEvent
     if (!opts.owns(e)) return
-    const url = e.req.url ?? '/'
-    const record: RequestRecord = {
-      id: String(++seq),
-      time: new Date(e.startedAt).toISOString(),
+    ring[next] = {
+      seq: ++seq,
+      event: e,
       method: e.req.method ?? 'GET',
-      path: url,
-      routeId: e.route.id,
-      target: e.target.spec.url,
-      upstreamPath: e.upstreamPath,
-      status: e.status,
-      durationMs: Math.round(e.durationMs * 100) / 100,
-      requestHeaders: redactHeaders(e.req.headers),
-      responseHeaders: redactHeaders(e.responseHeaders),
+      url: e.req.url ?? '/',
+      headers: e.req.headers,
     }
-    ring[next] = { record, replay: { method: record.method, url, headers: e.req.headers } }
     next = (next + 1) % capacity
   }
   subscribe(CHANNEL, onMessage)
@@ -103,13 +121,18 @@ export function createRequestLog(opts: {
       return entries()
         .filter(
           (e) =>
-            (!filter.route || e.record.routeId === filter.route) &&
-            statusMatches(e.record.status, filter.status),
+            (!filter.route || e.event.route.id === filter.route) &&
+            statusMatches(e.event.status, filter.status),
         )
-        .map((e) => e.record)
+        .map(recordOf)
     },
     get(id) {
-      return entries().find((e) => e.record.id === id)
+      const entry = entries().find((e) => String(e.seq) === id)
+      if (!entry) return undefined
+      return {
+        record: recordOf(entry),
+        replay: { method: entry.method, url: entry.url, headers: entry.headers },
+      }
     },
     get size() {
       return ring.filter(Boolean).length
