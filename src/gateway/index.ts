@@ -72,6 +72,9 @@ export interface Gateway {
   readonly events: EventTarget
 }
 
+/** With fastStart, how long after binding the admin side starts loading (unless asked for earlier). */
+const FAST_START_DELAY_MS = 150
+
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const events = new EventTarget()
   const watcher = createConfigWatcher({
@@ -166,33 +169,62 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     isOwnPath: ownPathPredicate(reservedPrefixes(settings.adminBasePath)),
     forward,
     tunnel,
-    own: (req, res) => (services ? services.handle(req, res) : startingHandler(req, res)),
+    // An admin request that arrives while the admin side loads waits for it.
+    own: (req, res) => {
+      if (services) services.handle(req, res)
+      else
+        startServicesOnce().then(
+          (s) => s.handle(req, res),
+          () => startingHandler(req, res),
+        )
+    },
     ownUpgrade: (req, socket, head) => {
       if (services) services.upgrade(req, socket, head)
-      else socket.destroy()
+      else
+        startServicesOnce().then(
+          (s) => s.upgrade(req, socket, head),
+          () => socket.destroy(),
+        )
     },
   })
-  // The admin side loads after the proxy: its modules are not needed to forward a request.
-  const servicesReady = import('./services.ts').then(async ({ startServices }) => {
-    services = await startServices(core, { server, policies })
-    return services
-  })
-  if (!options.fastStart) await servicesReady
-  else servicesReady.catch(() => {})
   let listening = false
   const markReady = () => {
     if (!listening || !services || lifecycle.draining) return
     lifecycle.ready = true
     lifecycle.reason = ''
   }
-  void servicesReady.then(markReady, () => {})
+  // The admin side loads after the proxy: its modules are not needed to forward a request. With
+  // fastStart it begins only once the port is bound, so loading it does not delay the first request.
+  let servicesPromise: Promise<Services> | undefined
+  let servicesUpResolve: () => void = () => {}
+  let servicesUpReject: (err: unknown) => void = () => {}
+  const servicesUpPromise = new Promise<void>((resolve, reject) => {
+    servicesUpResolve = resolve
+    servicesUpReject = reject
+  })
+  servicesUpPromise.catch(() => {})
+  const startServicesOnce = (): Promise<Services> => {
+    servicesPromise ??= import('./services.ts')
+      .then(async ({ startServices }) => {
+        services = await startServices(core, { server, policies })
+        markReady()
+        servicesUpResolve()
+        return services
+      })
+      .catch((err: unknown) => {
+        servicesUpReject(err)
+        throw err
+      })
+    return servicesPromise
+  }
+  if (!options.fastStart) await startServicesOnce()
 
   let closing: Promise<void> | undefined
   return {
     core,
     events,
-    inject: async (opts) => (await servicesReady).app.inject(opts),
-    ready: servicesReady.then(() => undefined),
+    inject: async (opts) => (await startServicesOnce()).app.inject(opts),
+    ready: servicesUpPromise,
     get url() {
       return core.url
     },
@@ -234,6 +266,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
       core.url = `http://${shownHost}:${addr.port}`
       markReady()
+      // Loading the admin side blocks the event loop for a moment: let the first requests through first.
+      if (!servicesPromise) setTimeout(() => startServicesOnce().catch(() => {}), FAST_START_DELAY_MS).unref()
       return { url: core.url, host: addr.address, port: addr.port }
     },
     close() {
@@ -243,7 +277,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         lifecycle.reason = 'gateway is draining'
         healthEvents.close()
         await gobetween.close()
-        const svc = await servicesReady.catch(() => undefined)
+        const svc = servicesPromise ? await servicesPromise.catch(() => undefined) : undefined
         await svc?.closeRealtime()
         if (listening) await drainServer(server, settings.drainTimeoutMs)
         await watcher.close()
