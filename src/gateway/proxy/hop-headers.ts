@@ -14,7 +14,9 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 
 /** Field names a `Connection` header lists (they are hop-by-hop for this message too). */
 export function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
-  if (value === undefined) return undefined
+  // The common values name no other field: skip the split.
+  if (value === undefined || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive')
+    return undefined
   const text = Array.isArray(value) ? value.join(',') : value
   let set: Set<string> | undefined
   for (const token of text.split(',')) {

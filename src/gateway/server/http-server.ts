@@ -37,7 +37,14 @@ export interface OwnParts {
 export function createGatewayServer(parts: ServerParts & OwnParts): Server {
   const server = createServer(
     // Node's own defaults would cut long uploads and SSE; upstream timeouts are per route.
-    { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000, noDelay: true },
+    {
+      requestTimeout: 0,
+      headersTimeout: 60_000,
+      keepAliveTimeout: 65_000,
+      noDelay: true,
+      // A 64 KiB body fits without a pause/resume round per chunk (undici hands over up to 64 KiB at once).
+      highWaterMark: 256 * 1024,
+    },
     (req, res) => {
       if (parts.isOwnPath(req.url ?? '/')) parts.own(req, res)
       else parts.forward(req, res)
