@@ -41,6 +41,20 @@ export function writeConfigs(dir, upstreamUrl) {
     files[n] = path.join(dir, `routes-${n}.yaml`)
     fs.writeFileSync(files[n], routesYaml(n, upstreamUrl))
   }
+  // The 10-route table with the per-request policies on the catch-all (limits set so they never refuse).
+  files.policies = path.join(dir, 'routes-10-policies.yaml')
+  fs.writeFileSync(
+    files.policies,
+    routesYaml(10, upstreamUrl).replace(
+      '    pathType: prefix\n',
+      `    pathType: prefix
+    retry: { maxAttempts: 2 }
+    circuitBreaker: { maxFailures: 1000 }
+    rateLimit: { requestsPerSec: 10000000, burst: 10000000 }
+    cors: { origins: ['*'] }
+`,
+    ),
+  )
   return files
 }
 
