@@ -122,6 +122,11 @@ export function describeService(
     : parseCapabilities(md['farp.capabilities'])
 
   if (!lead.farpEnabled) {
+    // A plain service may still name its OpenAPI document (the bastion register example does):
+    // the route carries it, so the document joins the merged one.
+    const openapiUrl = resolveServiceUrl(md[OPENAPI_METADATA_KEY], base)
+    const metadata: Record<string, string> = { 'discovery.origin': lead.origin }
+    if (openapiUrl) metadata[OPENAPI_METADATA_KEY] = openapiUrl
     return {
       name: svc,
       farp: [],
@@ -133,13 +138,13 @@ export function describeService(
           stripPrefix: prefix !== '',
           priority: DISCOVERY_PRIORITY,
           serviceName: svc,
-          metadata: { 'discovery.origin': lead.origin },
+          metadata,
         },
       ],
       capabilities,
       protocols: ['http'],
-      schemaTypes: [],
-      openapiUrl: resolveServiceUrl(md[OPENAPI_METADATA_KEY], base),
+      schemaTypes: openapiUrl ? ['openapi'] : [],
+      openapiUrl,
       healthPath,
     }
   }
