@@ -48,6 +48,7 @@ test('switching a route off makes it answer 404 through the gateway, and on agai
 
   // keyboard works too: Space on the focused switch
   await toggle.focus()
+  await expect(toggle).toBeFocused()
   await page.keyboard.press('Space')
   await expect(toggle).toHaveAttribute('aria-checked', 'true')
   await expect.poll(async () => (await through('/toggle/ping')).status).toBe(200)

@@ -59,7 +59,9 @@ export function startRealtime(queryClient: QueryClient): RealtimeConnection {
   }
 
   function onRoutes(routes: RouteView[]) {
-    queryClient.setQueryData(queryKeys.routes, routes)
+    // A tick built before a write landed must not undo the write's optimistic state; the write
+    // refetches the routes itself when it settles.
+    if (queryClient.isMutating() === 0) queryClient.setQueryData(queryKeys.routes, routes)
     const previous = queryClient.getQueryData<RouteHistory>(queryKeys.routeHistory)?.series ?? {}
     const series: Record<string, number[]> = {}
     const seen = new Set<string>()
