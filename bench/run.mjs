@@ -12,6 +12,7 @@ import { prepareHarness, runHarness } from './lib/harness.mjs'
 import { stopAll } from './lib/procs.mjs'
 import { buildSummary, renderChart, renderMarkdown, updateDoc } from './lib/report.mjs'
 import {
+  dashboardScenario,
   UP_PORT,
   postScenario,
   profileScenario,
@@ -25,7 +26,7 @@ const BENCH = path.dirname(fileURLToPath(import.meta.url))
 const REPO = path.dirname(BENCH)
 const ALL_PEERS = 'direct,nginx,haproxy,caddy,fastify-http-proxy,fast-gateway,http-proxy,undici-floor'
 const QUICK_PEERS = 'direct,nginx,fastify-http-proxy,undici-floor'
-const ALL_SCENARIOS = 'throughput,routes,policies,swaps,post,ws,sse,openapi-merge,announce'
+const ALL_SCENARIOS = 'throughput,routes,policies,swaps,post,ws,sse,openapi-merge,announce,dashboard'
 
 const HELP = `usage: npm run bench [-- options]
   --quick               short runs, 1 round, peers ${QUICK_PEERS} (+ sallyport)
@@ -417,6 +418,7 @@ try {
       tickMs: 20,
     }),
   )
+  await scenario('dashboard', () => dashboardScenario(ctx, { loads: opt.quick ? 3 : 7 }))
   await scenario('profile', () =>
     profileScenario(ctx, { seconds: opt.quick ? 8 : 15, bodies: ['small', '64k'], top: 30 }),
   )

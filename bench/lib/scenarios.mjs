@@ -459,3 +459,56 @@ export function topSelf(prof, top = 25, win = null) {
     ),
   }
 }
+
+/**
+ * Issue 6: first contentful paint of the dashboard served by the headless gateway, in Debian Chromium.
+ * Every load uses a fresh browser context (no cache), after the gateway reports ready.
+ */
+export async function dashboardScenario(ctx, { loads = 5, chromium = '/usr/bin/chromium' } = {}) {
+  if (!fs.existsSync(chromium))
+    return { failed: true, error: `${chromium} missing (apt-get install chromium)` }
+  const { chromium: pw } = await import('playwright-core')
+  const t = makeTargets(ctx).sallyport
+  const up = await startUpstream(ctx)
+  const gw = await startProxy(ctx, t, { config: ctx.configs[10] })
+  let browser
+  try {
+    await waitReady(gw.child, t.port, '/ready', { limitMs: 15000 })
+    browser = await pw.launch({
+      executablePath: chromium,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    })
+    const fcp = []
+    for (let i = 0; i < loads; i++) {
+      const context = await browser.newContext()
+      const page = await context.newPage()
+      await page.goto(`http://127.0.0.1:${t.port}/gateway/`, { waitUntil: 'load', timeout: 15000 })
+      const ms = await page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const read = () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime
+            const seen = read()
+            if (seen !== undefined) return resolve(seen)
+            new PerformanceObserver(() => resolve(read())).observe({ type: 'paint', buffered: true })
+            setTimeout(() => resolve(read() ?? null), 5000)
+          }),
+      )
+      fcp.push(ms)
+      await context.close()
+    }
+    const ok = fcp.filter(Number.isFinite)
+    return { loads, fcpMs: fcp, medianMs: median(ok), maxMs: Math.max(...ok) }
+  } finally {
+    await browser?.close()
+    await stop(gw.child)
+    await stop(up)
+  }
+}
