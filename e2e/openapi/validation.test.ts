@@ -22,6 +22,16 @@ const doc = {
         },
         responses: { '201': { description: 'created' } },
       },
+      get: {
+        responses: {
+          '200': {
+            description: 'the orders',
+            content: {
+              'application/json': { schema: { type: 'array', items: { type: 'object', required: ['id'] } } },
+            },
+          },
+        },
+      },
     },
     '/orders/{id}': {
       get: {
@@ -46,6 +56,7 @@ describe('OpenAPI request validation on a route', () => {
       req.on('data', (c: Buffer) => chunks.push(c))
       req.on('end', () => {
         res.statusCode = req.method === 'POST' ? 201 : 200
+        res.setHeader('content-type', 'application/json')
         res.end(JSON.stringify({ url: req.url, body: Buffer.concat(chunks).toString() }))
       })
     })
@@ -55,7 +66,7 @@ describe('OpenAPI request validation on a route', () => {
           path: '/shop/*',
           stripPrefix: true,
           targets: [{ url: up.url }],
-          metadata: { openapi: `${up.url}/openapi.json`, openapiValidate: 'request' },
+          metadata: { openapi: `${up.url}/openapi.json`, openapiValidate: 'both' },
         },
       ],
     })
@@ -91,6 +102,21 @@ describe('OpenAPI request validation on a route', () => {
     })
     assert.equal(r.status, 201)
     assert.deepEqual(r.json(), { url: '/orders', body })
+  })
+
+  test('a response that breaks the contract still reaches the client and is counted', async () => {
+    // The fixture answers GET /orders with an object, where the document promises an array.
+    const r = await send(`${gw.base}/shop/orders`)
+    assert.equal(r.status, 200)
+    assert.deepEqual(r.json(), { url: '/orders', body: '' })
+    const stats = await gw.inject({ url: '/gateway/api/stats/routes', headers: { host: gw.base.slice(7) } })
+    const route = stats.json()['config-/shop/*'] as { contractViolations: number }
+    assert.equal(route.contractViolations, 1)
+    const services = await gw.inject({
+      url: '/gateway/api/openapi/services',
+      headers: { host: gw.base.slice(7) },
+    })
+    assert.equal((services.json() as { contractViolations?: number }[])[0]?.contractViolations, 1)
   })
 
   test('path parameters are checked', async () => {

@@ -62,7 +62,7 @@ export function upstreamViews(core: GatewayCore): UpstreamView[] {
 
 export function routeStats(r: RouteSpec, core: GatewayCore): RouteStats {
   const c = core.routeCounters.peek(r.id)
-  return {
+  const stats: RouteStats = {
     routeId: r.id,
     path: r.path,
     totalRequests: c?.totalRequests ?? 0,
@@ -75,6 +75,10 @@ export function routeStats(r: RouteSpec, core: GatewayCore): RouteStats {
     rateLimited: c?.rateLimited ?? 0,
     lastRequestAt: c?.lastRequestAt ? new Date(c.lastRequestAt).toISOString() : null,
   }
+  // Only routes that validate responses carry the count, so the bastion shape stays as documented.
+  const mode = r.config.metadata?.openapiValidate
+  if (mode === 'response' || mode === 'both') stats.contractViolations = c?.contractViolations ?? 0
+  return stats
 }
 
 export function gatewayStats(core: GatewayCore): GatewayStats {

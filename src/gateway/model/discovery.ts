@@ -53,6 +53,8 @@ export const OpenApiServiceView = Type.Object({
   operations: Type.Number(),
   fetchedAt: Type.Optional(Type.String()),
   validate: Type.Optional(Type.String()),
+  /** Responses that did not match the document, when responses are validated. */
+  contractViolations: Type.Optional(Type.Number()),
 })
 export type OpenApiServiceView = Type.Static<typeof OpenApiServiceView>
 

@@ -96,6 +96,9 @@ export const RouteStats = Type.Object({
   cacheHits: Type.Number(),
   cacheMisses: Type.Number(),
   rateLimited: Type.Number(),
+  contractViolations: Type.Optional(
+    Type.Number({ description: 'responses that broke the OpenAPI contract' }),
+  ),
   lastRequestAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 })
 export type RouteStats = Type.Static<typeof RouteStats>

@@ -198,6 +198,7 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
           if (d.loaded) view.specVersion = d.loaded.specVersion
           if (d.loaded?.original.info?.title) view.title = d.loaded.original.info.title
           if (d.fetchedAt) view.fetchedAt = d.fetchedAt
+          if (d.validate === 'response' || d.validate === 'both') view.contractViolations = d.violations
           if (d.validate !== 'off') view.validate = d.validate
           return view
         })

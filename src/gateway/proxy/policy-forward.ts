@@ -181,7 +181,7 @@ class PolicyRequest {
 
   /** OpenAPI request validation: a JSON body is read (≤ 1 MiB) only when the operation declares one. */
   validate(): void {
-    const validator = this.p.validation?.validator
+    const validator = this.p.validation?.request ? this.p.validation.registry.validator : undefined
     if (!validator) {
       this.fromCache()
       return
@@ -413,6 +413,10 @@ class PolicyAttempt implements Dispatcher.DispatchHandler {
   retrying = false
   finished = false
   sse = false
+  /** JSON response body kept (≤ 1 MiB) for contract checks, when the route validates responses. */
+  contract: Buffer[] | undefined
+  contractBytes = 0
+  upstreamType: string | undefined
 
   constructor(rq: PolicyRequest, target: CompiledTarget, upstreamPath: string) {
     this.rq = rq
@@ -459,10 +463,12 @@ class PolicyAttempt implements Dispatcher.DispatchHandler {
     rq.p.cors?.decorate(rq.req, out)
     this.sent = out
     const type = headers['content-type']
+    this.upstreamType = typeof type === 'string' ? type : undefined
     if (typeof type === 'string' && type.startsWith('text/event-stream')) {
       this.sse = true
       rq.traffic.activeSse++
     }
+    if (rq.p.validation?.response && typeof type === 'string' && type.includes('json')) this.contract = []
     res.writeHead(statusCode, out)
     if (this.sse) res.flushHeaders()
   }
@@ -470,6 +476,11 @@ class PolicyAttempt implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.retrying) return
     if (this.capture) this.rq.p.cache?.add(this.capture, chunk)
+    if (this.contract) {
+      this.contractBytes += chunk.length
+      if (this.contractBytes > MAX_VALIDATED_BODY) this.contract = undefined
+      else this.contract.push(chunk)
+    }
     const res = this.rq.res
     if (!res.write(chunk)) {
       controller.pause()
@@ -494,8 +505,32 @@ class PolicyAttempt implements Dispatcher.DispatchHandler {
         this.freshForS,
         Date.now(),
       )
+    if (this.contract) this.checkContract(this.contract)
     this.finish(undefined)
     rq.end(undefined, this.status, this.sent, this.target)
+  }
+
+  /** Response validation: after the client has its answer, so it never delays or changes it. */
+  checkContract(chunks: Buffer[]): void {
+    const rq = this.rq
+    const validator = rq.p.validation?.registry.validator
+    if (!validator) return
+    let body: unknown
+    try {
+      body = chunks.length === 0 ? undefined : JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    } catch {
+      body = undefined
+    }
+    const type = this.upstreamType
+    const failures = validator.validateResponse(
+      rq.route.id,
+      rq.req.method as string,
+      rq.path,
+      this.status,
+      type,
+      body,
+    )
+    if (failures && failures.length > 0) rq.route.counters.contractViolations++
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {

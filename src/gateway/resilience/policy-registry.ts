@@ -17,6 +17,14 @@ export interface RequestValidator {
       body?: unknown
     },
   ): readonly { message: string }[] | undefined
+  validateResponse(
+    routeId: string,
+    method: string,
+    path: string,
+    status: number,
+    contentType: string | undefined,
+    body: unknown,
+  ): readonly { message: string }[] | undefined
 }
 
 export class PolicyRegistry {

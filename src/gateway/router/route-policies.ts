@@ -26,8 +26,8 @@ export interface RoutePolicies {
   readonly retry: RetryPolicy | undefined
   readonly breaker: CircuitBreaker | undefined
   readonly passive: PassiveHealth | undefined
-  /** OpenAPI request validation (route metadata `openapiValidate: request|both`). */
-  readonly validation: PolicyRegistry | undefined
+  /** OpenAPI validation (route metadata `openapiValidate: request|response|both`). */
+  readonly validation: ValidationPolicy | undefined
 }
 
 export function passiveHealth(spec: RouteSpec, settings: Settings): PassiveHealth | undefined {
@@ -39,9 +39,19 @@ export function passiveHealth(spec: RouteSpec, settings: Settings): PassiveHealt
   return { threshold, cooldownMs: toMs(cfg?.passiveCooldown, 30_000) }
 }
 
-function validatesRequests(spec: RouteSpec): boolean {
+export interface ValidationPolicy {
+  readonly registry: PolicyRegistry
+  readonly request: boolean
+  /** Responses are checked after they reached the client; a mismatch is counted, never answered. */
+  readonly response: boolean
+}
+
+function validationOf(spec: RouteSpec, registry: PolicyRegistry | undefined): ValidationPolicy | undefined {
   const mode = spec.config.metadata?.openapiValidate
-  return mode === 'request' || mode === 'both'
+  if (!registry || !mode || mode === 'off') return undefined
+  const request = mode === 'request' || mode === 'both'
+  const response = mode === 'response' || mode === 'both'
+  return request || response ? { registry, request, response } : undefined
 }
 
 export function compilePolicies(
@@ -75,7 +85,7 @@ export function compilePolicies(
     retry: retryPolicy(cfg.retry, d.retry),
     breaker,
     passive: passiveHealth(spec, settings),
-    validation: validatesRequests(spec) ? registry : undefined,
+    validation: validationOf(spec, registry),
   }
   for (const k in policies) if (policies[k as keyof RoutePolicies] !== undefined) return policies
   return undefined

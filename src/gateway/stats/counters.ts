@@ -13,6 +13,8 @@ export class TrafficCounters {
   rateLimited = 0
   circuitBreaks = 0
   retryAttempts = 0
+  /** Responses that did not match the service's OpenAPI document (response validation). */
+  contractViolations = 0
   lastRequestAt = 0
   #histogram: LatencyHistogram | undefined
 
