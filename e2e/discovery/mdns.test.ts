@@ -111,3 +111,71 @@ describe('mDNS discovery', { skip }, () => {
     }
   })
 })
+
+describe('sallyport announce (the CLI)', { skip }, () => {
+  test('a service announced by the CLI gets routes, its document is merged, and they go when it stops', async () => {
+    const { spawn } = await import('node:child_process')
+    const { cliEntry } = await import('../cli/run-cli.ts')
+    const svc = await startFakeService('cli-svc')
+    const gw = await createGateway({
+      port: 0,
+      discovery: true,
+      config: { discovery: { removalGracePeriod: '300ms' } },
+    })
+    const { url } = await gw.listen()
+    const child = spawn(
+      process.execPath,
+      [
+        cliEntry,
+        'announce',
+        '--name',
+        'cli-svc',
+        '--port',
+        String(svc.port),
+        '--openapi',
+        '/openapi.json',
+        '--health',
+        '/health',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let out = ''
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+    })
+    child.stderr?.on('data', (d: Buffer) => {
+      out += d.toString()
+    })
+    try {
+      const route = await until(
+        'the announced route',
+        () => gw.core.watcher.current.routes.find((r) => r.id === 'farp-cli-svc-http'),
+        15_000,
+      )
+      assert.equal(route.path, '/cli-svc/*')
+      assert.equal(route.targets[0]?.healthCheckPath, '/health')
+      assert.match(out, /announcing cli-svc on port \d+ over mDNS/)
+      const res = await fetch(`${url}/cli-svc/users`)
+      assert.equal((await json(res)).path, '/users')
+      await fetch(`${url}/gateway/api/openapi/refresh`, { method: 'POST' })
+      const doc = (await (await fetch(`${url}/gateway/openapi.json`)).json()) as Json
+      assert.ok(
+        Object.keys(doc.paths).some((p) => p.startsWith('/cli-svc/')),
+        Object.keys(doc.paths).join(),
+      )
+      // Stopping the CLI says goodbye over mDNS: the routes leave after the grace period.
+      child.kill('SIGTERM')
+      await until('exit', () => child.exitCode !== null || child.signalCode !== null, 10_000)
+      assert.equal(child.exitCode, 0)
+      await until(
+        'routes removed',
+        () => !gw.core.watcher.current.routes.some((r) => r.id === 'farp-cli-svc-http'),
+        15_000,
+      )
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+      await gw.close()
+      await svc.close()
+    }
+  })
+})

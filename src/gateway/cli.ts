@@ -156,6 +156,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   const program = new Command('sallyport')
     .description('A local-development API gateway with a live dashboard.')
     .version(packageVersion(), '-v, --version')
+    // `announce --port` is the service's port, not the gateway's: options after a subcommand are its own.
+    .enablePositionalOptions()
     .option('-c, --config <file>', 'YAML or JSON config file (watched; default: embedded default)')
     .option('--host <addr>', 'address to listen on (default 127.0.0.1)')
     .option('-p, --port <n>', 'port to listen on (default 8080)', parsePort)
