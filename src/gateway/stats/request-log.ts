@@ -28,32 +28,39 @@ export interface ReplaySource {
   readonly headers: IncomingHttpHeaders
 }
 
-/** What the proxy told us, kept as it came: records are built (and redacted) only when read. */
+/**
+ * What the proxy told us, reduced to plain fields: the request and response objects themselves are not
+ * kept (500 live IncomingMessages would pin their sockets' buffers and slow the garbage collector).
+ * Records are built (and redacted) only when read.
+ */
 interface Entry {
   readonly seq: number
-  readonly event: ProxyEvent
-  /** Read once at record time: the request object may be reused by the time someone looks. */
+  readonly startedAt: number
+  readonly durationMs: number
   readonly method: string
   readonly url: string
   readonly headers: IncomingHttpHeaders
+  readonly routeId: string
+  readonly target: string
+  readonly upstreamPath: string
+  readonly status: number
+  readonly responseHeaders: OutgoingHttpHeaders | undefined
   record?: RequestRecord
 }
 
 function recordOf(entry: Entry): RequestRecord {
-  if (entry.record) return entry.record
-  const e = entry.event
-  entry.record = {
+  entry.record ??= {
     id: String(entry.seq),
-    time: new Date(e.startedAt).toISOString(),
+    time: new Date(entry.startedAt).toISOString(),
     method: entry.method,
     path: entry.url,
-    routeId: e.route.id,
-    target: e.target.spec.url,
-    upstreamPath: e.upstreamPath,
-    status: e.status,
-    durationMs: Math.round(e.durationMs * 100) / 100,
+    routeId: entry.routeId,
+    target: entry.target,
+    upstreamPath: entry.upstreamPath,
+    status: entry.status,
+    durationMs: Math.round(entry.durationMs * 100) / 100,
     requestHeaders: redactHeaders(entry.headers),
-    responseHeaders: redactHeaders(e.responseHeaders),
+    responseHeaders: redactHeaders(entry.responseHeaders),
   }
   return entry.record
 }
@@ -98,10 +105,16 @@ export function createRequestLog(opts: {
     if (!opts.owns(e)) return
     ring[next] = {
       seq: ++seq,
-      event: e,
+      startedAt: e.startedAt,
+      durationMs: e.durationMs,
       method: e.req.method ?? 'GET',
       url: e.req.url ?? '/',
       headers: e.req.headers,
+      routeId: e.route.id,
+      target: e.target.spec.url,
+      upstreamPath: e.upstreamPath,
+      status: e.status,
+      responseHeaders: e.responseHeaders,
     }
     next = (next + 1) % capacity
   }
@@ -120,9 +133,7 @@ export function createRequestLog(opts: {
     list(filter = {}) {
       return entries()
         .filter(
-          (e) =>
-            (!filter.route || e.event.route.id === filter.route) &&
-            statusMatches(e.event.status, filter.status),
+          (e) => (!filter.route || e.routeId === filter.route) && statusMatches(e.status, filter.status),
         )
         .map(recordOf)
     },
