@@ -197,3 +197,71 @@ test('JWT matrix: missing, valid, expired, not-yet-valid, alg none, wrong key, r
   assert.equal((await get('/rs', confused)).status, 401)
   assert.equal(up.hits, 4)
 })
+
+test('JWT with a JWKS URL: keys are fetched, cached, and a rotated key is picked up by its kid', async () => {
+  const { exportJWK, generateKeyPair } = await import('jose')
+  const up = await echo()
+  closers.push(() => up.close())
+  const first = await generateKeyPair('ES256')
+  const second = await generateKeyPair('ES256')
+  type Key = Awaited<ReturnType<typeof generateKeyPair>>['privateKey']
+  const jwk = async (key: Key, kid: string) => ({
+    ...(await exportJWK(key)),
+    kid,
+    alg: 'ES256',
+    use: 'sig',
+  })
+  let keys = [await jwk(first.publicKey, 'k1')]
+  let fetches = 0
+  const jwks = await startFixture((_req, res) => {
+    fetches++
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify({ keys }))
+  })
+  closers.push(() => jwks.close())
+  const t = await startGateway({
+    routes: [
+      {
+        path: '/es',
+        targets: [{ url: up.url }],
+        jwt: { jwksUrl: `${jwks.url}/.well-known/jwks.json`, audience: 'api', jwksCooldown: '50ms' },
+      },
+    ],
+  })
+  closers.push(() => t.close())
+  const sign = (key: Key, kid: string, aud = 'api') =>
+    new SignJWT({ sub: 'u' })
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setAudience(aud)
+      .setExpirationTime('5m')
+      .sign(key)
+  const bearer = async (token: Promise<string>) => ({ authorization: `Bearer ${await token}` })
+
+  assert.equal(
+    (await call(`${t.url}/es`, { headers: await bearer(sign(first.privateKey, 'k1')) })).status,
+    200,
+  )
+  assert.equal(
+    (await call(`${t.url}/es`, { headers: await bearer(sign(first.privateKey, 'k1', 'other')) })).status,
+    401,
+  )
+  const afterFirst = fetches
+  // A second token with a known kid is verified from the cached key set.
+  assert.equal(
+    (await call(`${t.url}/es`, { headers: await bearer(sign(first.privateKey, 'k1')) })).status,
+    200,
+  )
+  assert.equal(fetches, afterFirst)
+  // Rotation: the issuer publishes k2; a token signed with it makes the gateway refetch and accept it.
+  keys = [await jwk(first.publicKey, 'k1'), await jwk(second.publicKey, 'k2')]
+  await new Promise((r) => setTimeout(r, 100)) // past the (test-sized) refetch cooldown
+  const rotated = await call(`${t.url}/es`, { headers: await bearer(sign(second.privateKey, 'k2')) })
+  assert.equal(rotated.status, 200, `${rotated.text} (fetches ${afterFirst} -> ${fetches})`)
+  assert.ok(fetches > afterFirst, 'the unknown kid triggered a refetch')
+  // A kid the issuer never published is refused.
+  const stranger = await generateKeyPair('ES256')
+  assert.equal(
+    (await call(`${t.url}/es`, { headers: await bearer(sign(stranger.privateKey, 'k9')) })).status,
+    401,
+  )
+})

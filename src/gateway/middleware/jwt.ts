@@ -56,11 +56,21 @@ const loadJose = () => {
   return joseModule
 }
 
-function jwksFor(jose: typeof import('jose'), url: string): JWTVerifyGetKey {
-  let set = jwksByUrl.get(url)
+/**
+ * One key set per URL and timing: keys are cached for `cacheMaxAge` (default 10 min); an unknown kid
+ * refetches, but not within `cooldown` of the last fetch (default 30 s, so bad tokens cannot hammer the issuer).
+ */
+function jwksFor(
+  jose: typeof import('jose'),
+  url: string,
+  cacheMaxAge: number,
+  cooldownDuration: number,
+): JWTVerifyGetKey {
+  const key = `${url} ${cacheMaxAge} ${cooldownDuration}`
+  let set = jwksByUrl.get(key)
   if (!set) {
-    set = jose.createRemoteJWKSet(new URL(url), { cacheMaxAge: 600_000, cooldownDuration: 30_000 })
-    jwksByUrl.set(url, set)
+    set = jose.createRemoteJWKSet(new URL(url), { cacheMaxAge, cooldownDuration })
+    jwksByUrl.set(key, set)
   }
   return set
 }
@@ -69,6 +79,8 @@ export function compileJwt(cfg: Cfg | undefined): JwtPolicy | undefined {
   if (!cfg || cfg.enabled === false) return undefined
   let key: KeyObject | undefined
   const jwksUrl = cfg.jwksUrl
+  const jwksMaxAge = toMs(cfg.jwksCacheMaxAge, 600_000)
+  const jwksCooldown = toMs(cfg.jwksCooldown, 30_000)
   let algorithms: string[]
   if (jwksUrl) {
     algorithms = cfg.algorithms ?? [...RS, ...ES, 'EdDSA']
@@ -131,7 +143,7 @@ export function compileJwt(cfg: Cfg | undefined): JwtPolicy | undefined {
       const { errors } = jose
       try {
         const { payload } = jwksUrl
-          ? await jose.jwtVerify(token, jwksFor(jose, jwksUrl), options)
+          ? await jose.jwtVerify(token, jwksFor(jose, jwksUrl, jwksMaxAge, jwksCooldown), options)
           : await jose.jwtVerify(token, key as KeyObject, options)
         const now = Date.now()
         const expMs = payload.exp !== undefined ? payload.exp * 1000 : now + 60_000

@@ -146,6 +146,8 @@ export const JwtConfig = Type.Object(
     secret: Type.Optional(Type.String({ description: 'HS* shared secret (redacted in every read)' })),
     publicKey: Type.Optional(Type.String({ description: 'PEM public key for RS*/ES*' })),
     jwksUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    jwksCacheMaxAge: Type.Optional(Duration),
+    jwksCooldown: Type.Optional(Duration),
     algorithms: Type.Optional(Type.Array(Type.String())),
     issuer: Type.Optional(Type.String()),
     audience: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
