@@ -3,6 +3,7 @@
 // cpu0, upstream and proxy share cpu1. Every loop is bounded in count and time; traffic stays on 127.0.0.1.
 import fs from 'node:fs'
 import path from 'node:path'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/chromium.ts'
 import { swapYaml, writeAtomic } from './configs.mjs'
 import {
   get,
@@ -464,7 +465,7 @@ export function topSelf(prof, top = 25, win = null) {
  * Issue 6: first contentful paint of the dashboard served by the headless gateway, in Debian Chromium.
  * Every load uses a fresh browser context (no cache), after the gateway reports ready.
  */
-export async function dashboardScenario(ctx, { loads = 5, chromium = '/usr/bin/chromium' } = {}) {
+export async function dashboardScenario(ctx, { loads = 5, chromium = CHROMIUM_PATH } = {}) {
   if (!fs.existsSync(chromium))
     return { failed: true, error: `${chromium} missing (apt-get install chromium)` }
   const { chromium: pw } = await import('playwright-core')
@@ -476,15 +477,7 @@ export async function dashboardScenario(ctx, { loads = 5, chromium = '/usr/bin/c
     await waitReady(gw.child, t.port, '/ready', { limitMs: 15000 })
     browser = await pw.launch({
       executablePath: chromium,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: [...CHROMIUM_ARGS],
     })
     const fcp = []
     for (let i = 0; i < loads; i++) {

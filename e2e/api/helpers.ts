@@ -53,3 +53,25 @@ export function api(gw: Gateway) {
   return (opts: InjectOptions): Promise<LightMyRequestResponse> =>
     gw.inject({ ...opts, headers: { host: gw.url ? hostOf(gw) : 'localhost', ...(opts.headers ?? {}) } })
 }
+
+/** Every field of the bastion document's GatewayStats example, in its order. */
+export const DOCUMENTED_STATS_KEYS: readonly string[] = [
+  'totalRequests',
+  'totalErrors',
+  'activeConns',
+  'activeWsConns',
+  'activeSseConns',
+  'avgLatencyMs',
+  'p99LatencyMs',
+  'requestsPerSec',
+  'cacheHits',
+  'cacheMisses',
+  'rateLimited',
+  'circuitBreaks',
+  'retryAttempts',
+  'totalRoutes',
+  'healthyUpstreams',
+  'totalUpstreams',
+  'uptime',
+  'startedAt',
+]
