@@ -290,76 +290,42 @@ for (const s of ['SIGINT', 'SIGTERM']) {
 }
 
 try {
-  await scenario('throughput', () =>
+  // Every harness scenario: a label, the bodies, the built-in peers, and our gateway(s) dropped in.
+  const harness = (label, bodies, peers, gateways) =>
     runHarness({
       dir: harnessDir,
       nodeBin,
       env: harnessEnv,
       limitMinutes: remainingMin(),
-      outBase: path.join(rawDir, 'harness-throughput'),
+      outBase: path.join(rawDir, `harness-${label}`),
       args: [
         ...harnessCommon,
         '--bodies',
-        'small,64k',
+        bodies,
         '--proxies',
-        opt.peers,
-        '--add-proxy',
-        addProxy('sallyport', 9200, configs[1]),
+        peers,
+        ...gateways.flatMap(([name, port, config]) => ['--add-proxy', addProxy(name, port, config)]),
         '--max-minutes',
         String(remainingMin()),
         '--label',
-        'sallyport-throughput',
+        `sallyport-${label}`,
       ],
-    }),
+    })
+  await scenario('throughput', () =>
+    harness('throughput', 'small,64k', opt.peers, [['sallyport', 9200, configs[1]]]),
   )
   await scenario('routes', () =>
-    runHarness({
-      dir: harnessDir,
-      nodeBin,
-      env: harnessEnv,
-      limitMinutes: remainingMin(),
-      outBase: path.join(rawDir, 'harness-routes'),
-      args: [
-        ...harnessCommon,
-        '--bodies',
-        'small',
-        '--proxies',
-        '',
-        '--add-proxy',
-        addProxy('sallyport-10-routes', 9201, configs[10]),
-        '--add-proxy',
-        addProxy('sallyport-10000-routes', 9202, configs[10000]),
-        '--max-minutes',
-        String(remainingMin()),
-        '--label',
-        'sallyport-routes',
-      ],
-    }),
+    harness('routes', 'small', '', [
+      ['sallyport-10-routes', 9201, configs[10]],
+      ['sallyport-10000-routes', 9202, configs[10000]],
+    ]),
   )
   // Issue 4: what the traffic policies cost on the hot path, same table with and without them.
   await scenario('policies', () =>
-    runHarness({
-      dir: harnessDir,
-      nodeBin,
-      env: harnessEnv,
-      limitMinutes: remainingMin(),
-      outBase: path.join(rawDir, 'harness-policies'),
-      args: [
-        ...harnessCommon,
-        '--bodies',
-        'small',
-        '--proxies',
-        '',
-        '--add-proxy',
-        addProxy('sallyport-10-routes', 9201, configs[10]),
-        '--add-proxy',
-        addProxy('sallyport-policies', 9203, configs.policies),
-        '--max-minutes',
-        String(remainingMin()),
-        '--label',
-        'sallyport-policies',
-      ],
-    }),
+    harness('policies', 'small', '', [
+      ['sallyport-10-routes', 9201, configs[10]],
+      ['sallyport-policies', 9203, configs.policies],
+    ]),
   )
   await scenario('openapi-merge', () => openapiMergeScenario({ repo: REPO }))
   // mDNS is multicast: only ever inside a private network namespace (needs root for unshare).

@@ -256,22 +256,14 @@ export default function RoutesPage({ params }: PageProps) {
         </>
       )}
 
-      {editing?.mode === 'create' && (
-        <Dialog title="New route" onClose={() => setEditing(undefined)} wide>
+      {(editing?.mode === 'create' || editing?.mode === 'edit') && (
+        <Dialog
+          title={editing.mode === 'edit' ? `Edit ${editing.route.path}` : 'New route'}
+          onClose={() => setEditing(undefined)}
+          wide
+        >
           <RouteForm
-            routePrefix={routePrefix}
-            onCancel={() => setEditing(undefined)}
-            onDone={(_saved, message) => {
-              setEditing(undefined)
-              setNotice(message)
-            }}
-          />
-        </Dialog>
-      )}
-      {editing?.mode === 'edit' && (
-        <Dialog title={`Edit ${editing.route.path}`} onClose={() => setEditing(undefined)} wide>
-          <RouteForm
-            route={editing.route}
+            {...(editing.mode === 'edit' ? { route: editing.route } : {})}
             routePrefix={routePrefix}
             onCancel={() => setEditing(undefined)}
             onDone={(_saved, message) => {
