@@ -22,6 +22,7 @@ describe('websocket and SSE pass-through', () => {
     })
     sse = await startUpstream('sse', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+      res.flushHeaders() // the head arrives at once; events then take longer than the route's timeout
       let n = 0
       const timer = setInterval(() => {
         res.write(`data: tick ${++n}\n\n`)

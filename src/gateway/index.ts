@@ -19,7 +19,6 @@ import { createHealthChecker } from './health/health-checker.ts'
 import { watchUpstreamHealth } from './health/health-events.ts'
 import { TargetStateRegistry } from './health/target-state.ts'
 import type { GatewayConfig, GatewayStats } from './model/index.ts'
-import { createDispatcherRegistry, type DispatcherRegistry } from './proxy/dispatchers.ts'
 import { createForwarder } from './proxy/forward.ts'
 import { createUpgradeHandler } from './proxy/websocket-tunnel.ts'
 import { PolicyRegistry } from './resilience/policy-registry.ts'
@@ -29,6 +28,7 @@ import { createGatewayServer, ownPathPredicate, startingHandler } from './server
 import { drainServer } from './server/lifecycle.ts'
 import { CounterRegistry, RateMeter, TrafficCounters } from './stats/counters.ts'
 import { packageVersion } from './util/version.ts'
+import { UpstreamAgent } from './upstream/agent.ts'
 
 export { GatewayError } from './errors.ts'
 export type { GatewayConfig, GatewayStats } from './model/index.ts'
@@ -90,17 +90,17 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const policies = new PolicyRegistry()
   const healthChecker = createHealthChecker(targetStates)
   const lifecycle: Lifecycle = { ready: false, draining: false, reason: 'starting' }
-  let dispatchers: DispatcherRegistry | undefined
+  let upstreams: UpstreamAgent | undefined
   let switcher: RouteTableSwitcher | undefined
 
   const tableFor = (snapshot: Snapshot): RouteTable => {
-    dispatchers ??= createDispatcherRegistry({
+    upstreams ??= new UpstreamAgent({
       connections: snapshot.settings.connections,
       connectTimeoutMs: snapshot.settings.connectTimeoutMs,
       keepAliveTimeoutMs: snapshot.settings.keepAliveTimeoutMs,
     })
     return compileRouteTable(snapshot, {
-      dispatchers,
+      upstreams,
       routeCounters,
       targetCounters,
       targetStates,
@@ -118,7 +118,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     targetStates.retain(targetIds)
     healthChecker.reconcile(next)
     routeCounters.retain(new Set(next.routes.map((r) => r.id)))
-    dispatchers?.retain(new Set(next.routes.flatMap((r) => r.targets.map((t) => t.origin))))
+    upstreams?.retain(new Set(next.routes.flatMap((r) => r.targets.map((t) => t.origin))))
     events.dispatchEvent(new CustomEvent('config', { detail: { version: next.version, hash: next.hash } }))
   })
 
@@ -283,7 +283,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await watcher.close()
         await svc?.close()
         await healthChecker.close()
-        await dispatchers?.close()
+        await upstreams?.close()
       })()
       return closing
     },

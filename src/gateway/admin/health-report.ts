@@ -2,9 +2,9 @@
 // the route's serviceName, else its id) plus the gateway's own parts. 200 healthy, 207 degraded,
 // 503 unhealthy. Registered inside the admin guard, so configured admin credentials are required.
 import type { FastifyInstance } from 'fastify'
-import { Agent } from 'undici'
 import type { GatewayCore } from '../core.ts'
 import { probe } from '../health/health-checker.ts'
+import { UpstreamAgent } from '../upstream/agent.ts'
 
 export type ComponentStatus = 'healthy' | 'degraded' | 'unhealthy'
 
@@ -36,7 +36,7 @@ function worst(list: readonly ComponentStatus[]): ComponentStatus {
   return 'healthy'
 }
 
-export async function healthReport(core: GatewayCore, agent: Agent): Promise<HealthReport> {
+export async function healthReport(core: GatewayCore, agent: UpstreamAgent): Promise<HealthReport> {
   const components: Record<string, Component> = {}
   const configErrors = core.watcher
     .sources()
@@ -118,7 +118,11 @@ export async function healthReport(core: GatewayCore, agent: Agent): Promise<Hea
 }
 
 export function registerHealthReport(app: FastifyInstance, core: GatewayCore): void {
-  const agent = new Agent({ connections: 2, keepAliveTimeout: 1000, connectTimeout: PING_TIMEOUT_MS })
+  const agent = new UpstreamAgent({
+    connections: 2,
+    keepAliveTimeoutMs: 1000,
+    connectTimeoutMs: PING_TIMEOUT_MS,
+  })
   app.addHook('onClose', async () => agent.close())
   app.get('/health', async (_req, reply) => {
     const report = await healthReport(core, agent)

@@ -1,8 +1,9 @@
 // Active health checks: an HTTP GET to each target's health path on an interval. 200–399 counts as
 // a success; `unhealthyThreshold` failures in a row take the target out, `healthyThreshold`
 // successes bring it back. Reconciled on every snapshot; state lives on TargetState (keyed by id).
-import { Agent, request } from 'undici'
 import type { Snapshot } from '../config/snapshot.ts'
+import { UpstreamAgent } from '../upstream/agent.ts'
+import { requestStatus } from '../upstream/request.ts'
 import { toMs } from '../util/duration.ts'
 import type { TargetState, TargetStateRegistry } from './target-state.ts'
 
@@ -70,30 +71,25 @@ export interface ProbeResult {
 
 /** One GET; any 200–399 is healthy. Shared with the /health report's on-demand pings. */
 export async function probe(
-  agent: Agent,
+  agent: UpstreamAgent,
   url: string,
   timeoutMs: number,
   signal?: AbortSignal,
   healthyStatus: (status: number) => boolean = (s) => s >= 200 && s < 400,
 ): Promise<ProbeResult> {
   const started = performance.now()
-  const timeout = AbortSignal.timeout(timeoutMs)
   try {
-    const res = await request(url, {
-      method: 'GET',
-      dispatcher: agent,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    const status = await requestStatus(agent, url, {
+      timeoutMs,
+      ...(signal ? { signal } : {}),
       headers: { 'user-agent': 'sallyport-health-check' },
     })
-    await res.body.dump({ limit: 64 * 1024 })
     const latencyMs = Math.round(performance.now() - started)
-    if (healthyStatus(res.statusCode)) return { ok: true, latencyMs, error: null }
-    return { ok: false, latencyMs, error: `health check answered ${res.statusCode}` }
+    if (healthyStatus(status)) return { ok: true, latencyMs, error: null }
+    return { ok: false, latencyMs, error: `health check answered ${status}` }
   } catch (err) {
     const e = err as Error & { code?: string }
-    const timedOut = timeout.aborted || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.name === 'TimeoutError'
+    const timedOut = e.code === 'UPSTREAM_HEADERS_TIMEOUT' || e.code === 'UPSTREAM_CONNECT_TIMEOUT'
     return {
       ok: false,
       latencyMs: null,
@@ -126,7 +122,7 @@ export function record(state: TargetState, spec: CheckSpec, r: ProbeResult): voi
 }
 
 export function createHealthChecker(states: TargetStateRegistry): HealthChecker {
-  const agent = new Agent({ connections: 4, keepAliveTimeout: 10_000, connectTimeout: 5_000 })
+  const agent = new UpstreamAgent({ connections: 4, keepAliveTimeoutMs: 10_000, connectTimeoutMs: 5_000 })
   const jobs = new Map<string, Job>()
   let closed = false
 

@@ -1,14 +1,14 @@
-// The hot path: one proxied HTTP request, streamed both ways through an undici Pool with a
+// The hot path: one proxied HTTP request, streamed both ways through the upstream pool with a
 // hand-written dispatch handler (no stream wrappers, no per-request closures beyond the handler).
 import { channel } from 'node:diagnostics_channel'
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import type { Dispatcher } from 'undici'
 import type { CompiledRoute, CompiledTarget } from '../router/route-table.ts'
 import type { RouteTableSwitcher } from '../router/switcher.ts'
 import { hostOf } from '../router/predicates.ts'
 import type { RateMeter, TrafficCounters } from '../stats/counters.ts'
-import { connectionTokens, HOP_BY_HOP, responseHeaders } from './hop-headers.ts'
+import type { DispatchController, DispatchHandler, ResponseHeaders } from '../upstream/types.ts'
+import { connectionTokens, HOP_BY_HOP } from './hop-headers.ts'
 import { forwardWithPolicies } from './policy-forward.ts'
 import { sendProblem } from './problem.ts'
 import { traceOf } from './trace.ts'
@@ -94,7 +94,7 @@ export function upstreamHeaders(
 }
 
 export function errorKind(err: Error & { code?: string }): 'gateway-timeout' | 'bad-gateway' {
-  return err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_CONNECT_TIMEOUT'
+  return err.code === 'UPSTREAM_HEADERS_TIMEOUT' || err.code === 'UPSTREAM_CONNECT_TIMEOUT'
     ? 'gateway-timeout'
     : 'bad-gateway'
 }
@@ -105,19 +105,22 @@ export function explainFailure(
   timeoutMs: number,
 ): string {
   switch (err.code) {
-    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UPSTREAM_HEADERS_TIMEOUT':
       return `upstream ${target.spec.url} did not answer within ${timeoutMs} ms`
-    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UPSTREAM_CONNECT_TIMEOUT':
       return `could not connect to upstream ${target.spec.url} in time`
     case 'ECONNREFUSED':
       return `upstream ${target.spec.url} refused the connection`
+    case 'UPSTREAM_BAD_RESPONSE':
+    case 'UPSTREAM_CLOSED':
+      return `upstream ${target.spec.url}: ${err.message}`
     default:
       return `upstream ${target.spec.url} failed: ${err.code ?? err.message}`
   }
 }
 
 /** The dispatch handler: one object per request, carrying everything its callbacks need. */
-class ProxyHandler implements Dispatcher.DispatchHandler {
+class ProxyHandler implements DispatchHandler {
   readonly req: IncomingMessage
   readonly res: ServerResponse
   readonly route: CompiledRoute
@@ -126,7 +129,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   readonly started: number
   readonly traceId: string
   readonly upstreamPath: string
-  controller: Dispatcher.DispatchController | undefined
+  controller: DispatchController | undefined
   status = 0
   sent: OutgoingHttpHeaders | undefined
   done = false
@@ -151,18 +154,15 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     this.started = performance.now()
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: DispatchController): void {
     this.controller = controller
     if (this.done) controller.abort(new Error('client went away'))
   }
 
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-  ): void {
+  onResponseStart(controller: DispatchController, statusCode: number, headers: ResponseHeaders): void {
     this.status = statusCode
-    const out = responseHeaders(headers)
+    // End-to-end fields only already (the upstream client drops hop-by-hop ones): sent as they are.
+    const out = headers
     this.sent = out
     const type = headers['content-type']
     if (typeof type === 'string' && type.startsWith('text/event-stream')) {
@@ -178,7 +178,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     if (this.sse) res.flushHeaders()
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: DispatchController, chunk: Buffer): void {
     if (!this.res.write(chunk)) {
       controller.pause()
       this.res.once('drain', () => controller.resume())
@@ -190,7 +190,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     this.finish(undefined)
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_controller: DispatchController, err: Error): void {
     if (!this.done && !this.res.destroyed) {
       if (this.res.headersSent) this.res.destroy(err)
       else {
@@ -303,15 +303,14 @@ export function createForwarder(deps: ForwardDeps): (req: IncomingMessage, res: 
     const upstreamPath = upstreamPathOf(route, target, path, match.matchedLength, query)
     const handler = new ProxyHandler(req, res, route, target, traffic, trace.traceId, upstreamPath)
     ;(res as ResponseWithHandler)[kHandler] = handler
-    res.once('close', onResponseClose)
+    res.on('close', onResponseClose) // 'close' comes once; `once` would bind a wrapper per request
     target.pool.dispatch(
       {
         path: upstreamPath,
-        method: req.method as Dispatcher.HttpMethod,
+        method: req.method as string,
         headers: upstreamHeaders(req, route, target, trace.traceparent),
         body: hasBody(req) ? req : null,
         headersTimeout: route.timeoutMs,
-        bodyTimeout: 0,
       },
       handler,
     )

@@ -1,6 +1,4 @@
 // RFC 9110 §7.6.1: connection-specific fields are consumed by each hop, never forwarded.
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
-
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
@@ -26,18 +24,4 @@ export function connectionTokens(value: string | string[] | undefined): Set<stri
     set.add(t)
   }
   return set
-}
-
-/** Response headers from upstream, minus hop-by-hop fields. */
-export function responseHeaders(
-  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
-): OutgoingHttpHeaders {
-  const listed = connectionTokens(headers.connection)
-  const out: OutgoingHttpHeaders = {}
-  for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || listed?.has(name)) continue
-    const v = headers[name]
-    if (v !== undefined) out[name] = v
-  }
-  return out
 }

@@ -1,11 +1,11 @@
 // The proxy path for routes with traffic policies: CORS preflight → rate limit → JWT → cache →
 // circuit-aware target pick → dispatch with retries. Routes without policies never come here.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
-import type { Dispatcher } from 'undici'
 import type { JwtOutcome } from '../middleware/jwt.ts'
 import type { Capture } from '../middleware/response-cache.ts'
 import type { TakeResult } from '../resilience/rate-limit.ts'
 import type { CompiledRoute, CompiledTarget, RoutePolicies } from '../router/route-table.ts'
+import type { DispatchController, DispatchHandler, ResponseHeaders } from '../upstream/types.ts'
 import {
   errorKind,
   explainFailure,
@@ -16,7 +16,6 @@ import {
   upstreamHeaders,
   upstreamPathOf,
 } from './forward.ts'
-import { responseHeaders } from './hop-headers.ts'
 import { type ProblemKind, sendProblem } from './problem.ts'
 import type { Trace } from './trace.ts'
 
@@ -287,11 +286,10 @@ class PolicyRequest {
     target.pool.dispatch(
       {
         path: upstreamPath,
-        method: this.req.method as Dispatcher.HttpMethod,
+        method: this.req.method as string,
         headers: upstreamHeaders(this.req, this.route, target, this.trace.traceparent),
         body: this.body ?? (hasBody(this.req) ? this.req : null),
         headersTimeout: this.route.timeoutMs,
-        bodyTimeout: 0,
       },
       a,
     )
@@ -398,16 +396,16 @@ class PolicyRequest {
   }
 }
 
-/** One upstream attempt: the undici dispatch handler. */
-class PolicyAttempt implements Dispatcher.DispatchHandler {
+/** One upstream attempt: the upstream pool's dispatch handler. */
+class PolicyAttempt implements DispatchHandler {
   readonly rq: PolicyRequest
   readonly target: CompiledTarget
   readonly upstreamPath: string
   readonly started = performance.now()
-  controller: Dispatcher.DispatchController | undefined
+  controller: DispatchController | undefined
   status = 0
   sent: OutgoingHttpHeaders | undefined
-  upstream: Record<string, string | string[] | undefined> | undefined
+  upstream: ResponseHeaders | undefined
   capture: Capture | undefined
   freshForS = 0
   retrying = false
@@ -424,16 +422,12 @@ class PolicyAttempt implements Dispatcher.DispatchHandler {
     this.upstreamPath = upstreamPath
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: DispatchController): void {
     this.controller = controller
     if (this.rq.gone) controller.abort(clientGoneError())
   }
 
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-  ): void {
+  onResponseStart(controller: DispatchController, statusCode: number, headers: ResponseHeaders): void {
     const rq = this.rq
     this.status = statusCode
     if (rq.p.retry?.retryOn.has(statusCode) && rq.mayRetry()) {
@@ -447,7 +441,7 @@ class PolicyAttempt implements Dispatcher.DispatchHandler {
       controller.abort(clientGoneError())
       return
     }
-    const out = responseHeaders(headers)
+    const out: OutgoingHttpHeaders = { ...headers } // decorated below; `headers` stays as the upstream sent it
     const cache = rq.p.cache
     if (cache) {
       if (rq.cacheKey !== undefined) {
@@ -473,7 +467,7 @@ class PolicyAttempt implements Dispatcher.DispatchHandler {
     if (this.sse) res.flushHeaders()
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: DispatchController, chunk: Buffer): void {
     if (this.retrying) return
     if (this.capture) this.rq.p.cache?.add(this.capture, chunk)
     if (this.contract) {
@@ -533,7 +527,7 @@ class PolicyAttempt implements Dispatcher.DispatchHandler {
     if (failures && failures.length > 0) rq.route.counters.contractViolations++
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_controller: DispatchController, err: Error): void {
     const rq = this.rq
     if (this.retrying) {
       this.afterRetryable(err)

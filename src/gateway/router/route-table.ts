@@ -1,13 +1,13 @@
 // A route table is compiled once per snapshot, off to the side, then swapped in whole. Everything a
 // request needs (matchers, balancer, rewrite, header rules, counters, pools) is resolved here.
 import type { IncomingMessage } from 'node:http'
-import type { Pool } from 'undici'
 import { createBalancer, type Balancer, type BalancerTarget } from '../balancers/index.ts'
 import type { RouteSpec, TargetSpec } from '../config/route-spec.ts'
 import type { Snapshot } from '../config/snapshot.ts'
 import type { TargetState, TargetStateRegistry } from '../health/target-state.ts'
-import type { DispatcherRegistry } from '../proxy/dispatchers.ts'
 import type { CounterRegistry, TrafficCounters } from '../stats/counters.ts'
+import type { UpstreamAgent } from '../upstream/agent.ts'
+import type { UpstreamPool } from '../upstream/pool.ts'
 import type { PolicyRegistry } from '../resilience/policy-registry.ts'
 import { PathIndex, type PathMatch } from './path-index.ts'
 import { compileHeaders, compileHosts, type HeaderPredicate, type HostPredicate } from './predicates.ts'
@@ -18,7 +18,7 @@ export type { RoutePolicies } from './route-policies.ts'
 export interface CompiledTarget extends BalancerTarget {
   readonly spec: TargetSpec
   readonly id: string
-  readonly pool: Pool
+  readonly pool: UpstreamPool
   /** Path prefix of the target URL (e.g. "/v1" for http://svc:8080/v1), prepended to forwarded paths. */
   readonly basePath: string
   /** Host header sent upstream when the client's Host is not kept. */
@@ -54,7 +54,7 @@ export interface RouteTable {
 }
 
 export interface RouteTableDeps {
-  readonly dispatchers: DispatcherRegistry
+  readonly upstreams: UpstreamAgent
   readonly routeCounters: CounterRegistry
   readonly targetCounters: CounterRegistry
   readonly targetStates: TargetStateRegistry
@@ -80,7 +80,7 @@ function compileTarget(t: TargetSpec, deps: RouteTableDeps): CompiledTarget {
     spec: t,
     id: t.id,
     weight: t.weight,
-    pool: deps.dispatchers.get(t.origin),
+    pool: deps.upstreams.get(t.origin),
     basePath,
     hostHeader: url.host,
     counters: deps.targetCounters.get(t.id),

@@ -42,7 +42,7 @@ export function createGatewayServer(parts: ServerParts & OwnParts): Server {
       headersTimeout: 60_000,
       keepAliveTimeout: 65_000,
       noDelay: true,
-      // A 64 KiB body fits without a pause/resume round per chunk (undici hands over up to 64 KiB at once).
+      // A 64 KiB body fits without a pause/resume round per chunk (an upstream socket read hands over up to 64 KiB at once).
       highWaterMark: 256 * 1024,
     },
     (req, res) => {

@@ -1,0 +1,350 @@
+// One keep-alive connection to an upstream and the exchange (request + response) it carries.
+// One exchange at a time (no pipelining): a slow response never holds up an unrelated request.
+import net from 'node:net'
+import tls from 'node:tls'
+import { ResponseParser, type ResponseSink } from './response-parser.ts'
+import type { DispatchController, DispatchHandler, DispatchOptions, ResponseHeaders } from './types.ts'
+import { UpstreamError } from './types.ts'
+
+/** What a connection needs from its pool. */
+export interface ConnectionOwner {
+  readonly host: string
+  readonly port: number
+  readonly tls: boolean
+  readonly connectTimeoutMs: number
+  /** The exchange is over and the connection can carry another one. */
+  release(conn: UpstreamConnection): void
+  /** The connection is gone (closed, failed or worn out). */
+  forget(conn: UpstreamConnection): void
+  /** Try a request again on a fresh connection (a reused one was closed under it). */
+  replay(ex: Exchange): void
+}
+
+/** What an exchange tells its pool. */
+export interface ExchangeOwner {
+  /** Aborted while waiting for a connection. */
+  dequeue(ex: Exchange): void
+  /** Ended or failed: counted once per exchange. */
+  exchangeDone(): void
+}
+
+// RFC 9110 §9.2.2: requests a client may repeat on its own when a connection fails under them.
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
+
+/** One request on its way through the pool; it is the controller its handler is given. */
+export class Exchange implements DispatchController {
+  readonly opts: DispatchOptions
+  readonly handler: DispatchHandler
+  conn: UpstreamConnection | undefined = undefined
+  aborted = false
+  paused = false
+  /** The handler has had its end or its error. */
+  done = false
+  /** The whole request body has been written. */
+  bodySent = false
+  replays = 0
+  private readonly owner: ExchangeOwner
+
+  constructor(opts: DispatchOptions, handler: DispatchHandler, owner: ExchangeOwner) {
+    this.opts = opts
+    this.handler = handler
+    this.owner = owner
+  }
+
+  /** Only a request with no streamed body can be sent again. */
+  get replayable(): boolean {
+    return IDEMPOTENT.has(this.opts.method) && !(this.opts.body !== null && !Buffer.isBuffer(this.opts.body))
+  }
+
+  abort(reason: Error): void {
+    if (this.done) return
+    this.aborted = true
+    const conn = this.conn
+    if (conn) conn.drop(this)
+    else this.owner.dequeue(this)
+    this.fail(reason)
+  }
+
+  pause(): void {
+    this.paused = true
+    if (this.conn?.exchange === this) this.conn.socket.pause()
+  }
+
+  resume(): void {
+    this.paused = false
+    if (this.conn?.exchange === this) this.conn.socket.resume()
+  }
+
+  /** Marks the exchange over (before its handler hears of it, so the pool can move on). */
+  settle(): void {
+    this.done = true
+    this.owner.exchangeDone()
+  }
+
+  fail(err: Error): void {
+    if (this.done) return
+    this.settle()
+    this.handler.onResponseError(this, err)
+  }
+}
+
+export class UpstreamConnection implements ResponseSink {
+  readonly socket: net.Socket
+  readonly parser: ResponseParser
+  private readonly owner: ConnectionOwner
+  exchange: Exchange | undefined = undefined
+  /** Carried at least one exchange before the current one. */
+  reused = false
+  /** When an idle connection must be closed (ms, Date.now() clock). */
+  idleDeadline = 0
+  closed = false
+  private error: Error | undefined
+  private connecting = true
+  private connectTimer: NodeJS.Timeout | undefined
+  private headTimer: NodeJS.Timeout | undefined
+  private headTimerMs = 0
+  private headDeadline = 0
+
+  constructor(owner: ConnectionOwner) {
+    this.owner = owner
+    this.parser = new ResponseParser(this)
+    this.socket = owner.tls
+      ? tls.connect({
+          host: owner.host,
+          port: owner.port,
+          servername: net.isIP(owner.host) ? undefined : owner.host,
+          ALPNProtocols: ['http/1.1'],
+        })
+      : net.connect({ host: owner.host, port: owner.port })
+    this.socket.setNoDelay(true)
+    if (owner.connectTimeoutMs > 0) {
+      this.connectTimer = setTimeout(() => {
+        if (this.connecting)
+          this.destroy(
+            new UpstreamError(
+              'UPSTREAM_CONNECT_TIMEOUT',
+              `connecting to ${owner.host}:${owner.port} took longer than ${owner.connectTimeoutMs} ms`,
+            ),
+          )
+      }, owner.connectTimeoutMs)
+      this.connectTimer.unref()
+    }
+    this.socket.once(owner.tls ? 'secureConnect' : 'connect', () => {
+      this.connecting = false
+      clearTimeout(this.connectTimer)
+    })
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    this.socket.on('error', (err) => {
+      this.error ??= err
+    })
+    this.socket.on('close', () => this.onClose())
+  }
+
+  /** Sends one request; its response goes to the exchange's handler. */
+  run(ex: Exchange): void {
+    this.exchange = ex
+    ex.conn = this
+    const { opts } = ex
+    this.parser.expect(opts.method)
+    if (opts.headersTimeout > 0) this.armHeadTimer(opts.headersTimeout)
+    const body = opts.body
+    const socket = this.socket
+    if (body === null) {
+      socket.write(requestHead(opts, undefined), 'latin1')
+      ex.bodySent = true
+    } else if (Buffer.isBuffer(body)) {
+      socket.cork()
+      socket.write(requestHead(opts, body.length), 'latin1')
+      if (body.length > 0) socket.write(body)
+      socket.uncork()
+      ex.bodySent = true
+    } else {
+      const length = opts.headers['content-length']
+      const chunked = length === undefined
+      socket.write(requestHead(opts, chunked ? -1 : undefined), 'latin1')
+      streamBody(this, ex, body, chunked)
+    }
+    if (ex.paused) socket.pause()
+  }
+
+  private armHeadTimer(ms: number): void {
+    this.headDeadline = performance.now() + ms
+    if (this.headTimer !== undefined && this.headTimerMs === ms) {
+      this.headTimer.refresh()
+      return
+    }
+    clearTimeout(this.headTimer)
+    this.headTimerMs = ms
+    this.headTimer = setTimeout(() => this.onHeadTimer(), ms)
+    this.headTimer.unref()
+  }
+
+  private onHeadTimer(): void {
+    const ex = this.exchange
+    // One timer per connection, refreshed per request: it may fire for a request already answered.
+    if (ex === undefined || this.parser.gotBytes || performance.now() < this.headDeadline - 1) return
+    this.destroy(
+      new UpstreamError('UPSTREAM_HEADERS_TIMEOUT', `no response head within ${ex.opts.headersTimeout} ms`),
+    )
+  }
+
+  private onData(chunk: Buffer): void {
+    const ex = this.exchange
+    if (ex === undefined) {
+      // Nobody asked: an idle connection must stay silent.
+      this.destroy(undefined)
+      return
+    }
+    try {
+      this.parser.feed(chunk)
+    } catch (err) {
+      this.destroy(err as Error)
+    }
+  }
+
+  onHead(status: number, headers: ResponseHeaders): void {
+    const ex = this.exchange as Exchange
+    ex.handler.onResponseStart(ex, status, headers)
+  }
+
+  onBody(chunk: Buffer): void {
+    const ex = this.exchange as Exchange
+    ex.handler.onResponseData(ex, chunk)
+  }
+
+  onEnd(): void {
+    const ex = this.exchange as Exchange
+    this.exchange = undefined
+    ex.settle()
+    if (this.parser.keepAlive && ex.bodySent && !this.closed) {
+      this.reused = true
+      if (this.socket.isPaused()) this.socket.resume()
+      if (this.parser.keepAliveHintS > 0) this.hintMs = this.parser.keepAliveHintS * 1000
+      this.owner.release(this)
+    } else this.destroy(undefined)
+    try {
+      ex.handler.onResponseEnd(ex)
+    } catch (err) {
+      // The connection may already carry the next request: a handler's bug must not fail that one.
+      process.nextTick(() => {
+        throw err
+      })
+    }
+  }
+
+  /** The upstream's own idle limit (Keep-Alive: timeout=N), in ms; 0 when it gave none. */
+  hintMs = 0
+
+  /** Abandons the exchange (aborted by its handler): this connection cannot be trusted any more. */
+  drop(ex: Exchange): void {
+    if (this.exchange !== ex) return
+    this.exchange = undefined
+    this.parser.stop()
+    this.destroy(undefined)
+  }
+
+  /** Closes the connection; a running exchange fails with `err` (or a generic close error). */
+  destroy(err: Error | undefined): void {
+    if (err) this.error ??= err
+    this.parser.stop()
+    this.socket.destroy()
+    // 'close' arrives asynchronously; the exchange is settled now so nothing else touches it.
+    this.settle()
+  }
+
+  private onClose(): void {
+    clearTimeout(this.connectTimer)
+    clearTimeout(this.headTimer)
+    // A body that runs until the connection closes ends here (the parser calls onEnd).
+    if (this.exchange !== undefined) this.parser.closed()
+    this.settle()
+  }
+
+  private settle(): void {
+    if (!this.closed) {
+      this.closed = true
+      this.owner.forget(this)
+    }
+    const ex = this.exchange
+    if (ex === undefined) return
+    this.exchange = undefined
+    ex.conn = undefined
+    if (ex.done) return
+    const err =
+      this.error ??
+      new UpstreamError('UPSTREAM_CLOSED', 'upstream closed the connection before the response was complete')
+    // A kept-alive connection the upstream closed just as we used it: nothing reached the upstream's
+    // application (no response byte came back), so an idempotent request is sent again, once.
+    if (this.reused && !this.parser.gotBytes && ex.replayable && ex.replays === 0 && !ex.aborted) {
+      ex.replays++
+      this.owner.replay(ex)
+      return
+    }
+    ex.fail(err)
+  }
+}
+
+/** The request line and header block; `bodyLength`: a buffered body's size, -1 for chunked. */
+function requestHead(opts: DispatchOptions, bodyLength: number | undefined): string {
+  let head = `${opts.method} ${opts.path} HTTP/1.1\r\n`
+  const headers = opts.headers
+  for (const name in headers) {
+    if (bodyLength !== undefined && (name === 'content-length' || name === 'transfer-encoding')) continue
+    const v = headers[name]
+    if (typeof v === 'string') head += `${name}: ${v}\r\n`
+    else if (v !== undefined) for (const one of v) head += `${name}: ${one}\r\n`
+  }
+  if (bodyLength === -1) head += 'transfer-encoding: chunked\r\n'
+  else if (bodyLength !== undefined) head += `content-length: ${bodyLength}\r\n`
+  return `${head}\r\n`
+}
+
+/** Streams the client's request body to the upstream, with back-pressure both ways. */
+function streamBody(
+  conn: UpstreamConnection,
+  ex: Exchange,
+  body: NodeJS.ReadableStream,
+  chunked: boolean,
+): void {
+  const socket = conn.socket
+  const live = () => ex.conn === conn && !conn.closed
+  const onData = (chunk: Buffer) => {
+    if (!live()) return
+    let ok: boolean
+    if (chunked) {
+      if (chunk.length === 0) return
+      socket.cork()
+      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1')
+      socket.write(chunk)
+      ok = socket.write('\r\n', 'latin1')
+      socket.uncork()
+    } else ok = socket.write(chunk)
+    if (!ok) {
+      body.pause()
+      socket.once('drain', () => body.resume())
+    }
+  }
+  const onEnd = () => {
+    cleanup()
+    if (!live()) return
+    if (chunked) socket.write('0\r\n\r\n', 'latin1')
+    ex.bodySent = true
+  }
+  const onError = () => {
+    cleanup()
+    if (!ex.bodySent) ex.abort(new Error('the client stopped sending the request body'))
+  }
+  const onClose = () => {
+    if (!ex.bodySent) onError()
+  }
+  const cleanup = () => {
+    body.removeListener('data', onData)
+    body.removeListener('end', onEnd)
+    body.removeListener('error', onError)
+    body.removeListener('close', onClose)
+  }
+  body.on('data', onData)
+  body.on('end', onEnd)
+  body.on('error', onError)
+  body.on('close', onClose)
+}

@@ -1,0 +1,370 @@
+// HTTP/1.1 response parsing for the upstream client (RFC 9112): the head, then the body framed by
+// Content-Length, chunked coding, or the connection closing. The headers handed on are end-to-end
+// only: connection-specific fields (RFC 9110 §7.6.1) are read here and go no further. Bytes arrive in any split; body bytes
+// are handed on as slices of the socket's buffers (never copied). Anything malformed throws, and the
+// caller closes the connection: a response we cannot frame exactly must never leave bytes behind on
+// a connection that is reused.
+import { connectionTokens, HOP_BY_HOP } from '../proxy/hop-headers.ts'
+import type { ResponseHeaders } from './types.ts'
+import { UpstreamError } from './types.ts'
+
+export interface ResponseSink {
+  onHead(status: number, headers: ResponseHeaders): void
+  onBody(chunk: Buffer): void
+  onEnd(): void
+}
+
+// Parser states (plain numbers: the switch in feed() stays a jump table).
+const State = {
+  Idle: 0,
+  Head: 1,
+  Length: 2,
+  ChunkSize: 3,
+  ChunkData: 4,
+  ChunkDataEnd: 5,
+  Trailers: 6,
+  UntilClose: 7,
+  Stopped: 8,
+} as const
+type State = (typeof State)[keyof typeof State]
+
+/** Largest response head accepted (node:http's own default is 16 KiB). */
+export const MAX_HEAD_BYTES = 64 * 1024
+const MAX_LINE = 4096
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1')
+
+const badResponse = (why: string) =>
+  new UpstreamError('UPSTREAM_BAD_RESPONSE', `bad response from upstream: ${why}`)
+
+function trimOws(s: string): string {
+  let a = 0
+  let b = s.length
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--
+  return a === 0 && b === s.length ? s : s.slice(a, b)
+}
+
+function isDigits(s: string): boolean {
+  if (s.length === 0 || s.length > 15) return false
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
+
+const badStatusLine = (head: string, eol: number) =>
+  badResponse(`bad status line "${head.slice(0, Math.min(eol, 40))}"`)
+
+function threeDigits(head: string): number {
+  let n = 0
+  for (let i = 9; i < 12; i++) {
+    const c = head.charCodeAt(i)
+    if (c < 48 || c > 57) return -1
+    n = n * 10 + (c - 48)
+  }
+  return n
+}
+
+/** "5, 5": every listed length must be the same number. */
+function listedLength(value: string): number {
+  let length = -1
+  for (const part of value.split(',')) {
+    const v = trimOws(part)
+    if (!isDigits(v)) throw badResponse(`bad content-length "${value}"`)
+    const n = Number(v)
+    if (length >= 0 && n !== length) throw badResponse('conflicting content-length values')
+    length = n
+  }
+  return length
+}
+
+/** `timeout=N` from a Keep-Alive header, in seconds; 0 when absent. */
+function keepAliveTimeout(value: string): number {
+  const i = value.toLowerCase().indexOf('timeout=')
+  if (i < 0) return 0
+  let n = 0
+  for (let j = i + 8; j < value.length; j++) {
+    const c = value.charCodeAt(j)
+    if (c < 48 || c > 57) break
+    n = n * 10 + (c - 48)
+  }
+  return n
+}
+
+// Header names seen before, lower-cased once: the same few names come back on every response, and
+// reusing one string per name keeps property keys on the headers object cheap.
+const names = new Map<string, string>()
+function lowerName(raw: string): string {
+  let lower = names.get(raw)
+  if (lower === undefined) {
+    lower = raw.toLowerCase()
+    if (names.size < 1024) names.set(raw, lower)
+  }
+  return lower
+}
+
+function hasToken(value: string, token: string): boolean {
+  if (value.length === token.length) return value.toLowerCase() === token
+  for (const t of value.split(',')) if (trimOws(t).toLowerCase() === token) return true
+  return false
+}
+
+export class ResponseParser {
+  private readonly sink: ResponseSink
+  private state: State = State.Idle
+  private pending: Buffer | null = null
+  private remaining = 0
+  private line = ''
+  private trailerBytes = 0
+  private headRequest = false
+  /** Whether the connection may carry another request once this response has ended. */
+  keepAlive = false
+  /** Seconds from the upstream's `Keep-Alive: timeout=N`, or 0. */
+  keepAliveHintS = 0
+  /** True once the head is in: the exchange can no longer be replayed elsewhere. */
+  gotBytes = false
+
+  constructor(sink: ResponseSink) {
+    this.sink = sink
+  }
+
+  /** Expect the next response (for a request with this method). */
+  expect(method: string): void {
+    this.state = State.Head
+    this.pending = null
+    this.headRequest = method === 'HEAD'
+    this.keepAlive = false
+    this.keepAliveHintS = 0
+    this.gotBytes = false
+  }
+
+  get idle(): boolean {
+    return this.state === State.Idle
+  }
+
+  /** Stops delivering anything (the exchange was aborted). */
+  stop(): void {
+    this.state = State.Stopped
+    this.pending = null
+  }
+
+  /** The connection closed: ends a body that runs until close; false if the response was cut short. */
+  closed(): boolean {
+    if (this.state === State.UntilClose) {
+      this.state = State.Idle
+      this.sink.onEnd()
+      return true
+    }
+    return this.state === State.Idle || this.state === State.Stopped
+  }
+
+  feed(chunk: Buffer): void {
+    let data = chunk
+    let at = 0
+    while (at < data.length) {
+      switch (this.state) {
+        case State.Idle:
+          // Bytes nobody asked for: the connection is out of step and must not be reused.
+          this.keepAlive = false
+          return
+        case State.Stopped:
+          return
+        case State.Head: {
+          let from = at
+          if (this.pending !== null) {
+            from = Math.max(0, this.pending.length - 3)
+            data = Buffer.concat([this.pending, data.subarray(at)])
+            at = 0
+            this.pending = null
+          }
+          const end = data.indexOf(HEAD_END, from)
+          if (end < 0) {
+            if (data.length - at > MAX_HEAD_BYTES)
+              throw badResponse(`head larger than ${MAX_HEAD_BYTES} bytes`)
+            this.pending = at === 0 ? data : data.subarray(at)
+            return
+          }
+          if (end - at > MAX_HEAD_BYTES) throw badResponse(`head larger than ${MAX_HEAD_BYTES} bytes`)
+          const head = data.toString('latin1', at, end)
+          at = end + 4
+          this.parseHead(head)
+          break
+        }
+        case State.Length: {
+          const n = Math.min(this.remaining, data.length - at)
+          const slice = at === 0 && n === data.length ? data : data.subarray(at, at + n)
+          at += n
+          this.remaining -= n
+          if (this.remaining === 0) this.state = State.Idle
+          this.sink.onBody(slice)
+          if (this.state === State.Idle) {
+            if (at < data.length) this.keepAlive = false
+            this.sink.onEnd()
+            return
+          }
+          break
+        }
+        case State.UntilClose: {
+          this.sink.onBody(at === 0 ? data : data.subarray(at))
+          return
+        }
+        case State.ChunkData: {
+          const n = Math.min(this.remaining, data.length - at)
+          const slice = data.subarray(at, at + n)
+          at += n
+          this.remaining -= n
+          if (this.remaining === 0) this.state = State.ChunkDataEnd
+          this.sink.onBody(slice)
+          break
+        }
+        case State.ChunkSize:
+        case State.ChunkDataEnd:
+        case State.Trailers: {
+          const nl = data.indexOf(10, at)
+          const stop = nl < 0 ? data.length : nl
+          this.line += data.toString('latin1', at, stop)
+          if (this.line.length > MAX_LINE) throw badResponse('chunk framing line too long')
+          at = nl < 0 ? data.length : nl + 1
+          if (nl >= 0) {
+            const line = this.line.endsWith('\r') ? this.line.slice(0, -1) : this.line
+            this.line = ''
+            this.chunkLine(line)
+            if ((this.state as State) === State.Idle) {
+              if (at < data.length) this.keepAlive = false
+              this.sink.onEnd()
+              return
+            }
+          }
+          break
+        }
+      }
+    }
+  }
+
+  private chunkLine(line: string): void {
+    if (this.state === State.ChunkDataEnd) {
+      if (line !== '') throw badResponse('chunk not followed by CRLF')
+      this.state = State.ChunkSize
+      return
+    }
+    if (this.state === State.Trailers) {
+      // Trailer fields are dropped; the empty line ends the message.
+      this.trailerBytes += line.length
+      if (this.trailerBytes > MAX_HEAD_BYTES) throw badResponse('trailers too large')
+      if (line === '') this.state = State.Idle
+      return
+    }
+    const semi = line.indexOf(';')
+    const hex = trimOws(semi < 0 ? line : line.slice(0, semi))
+    if (hex.length === 0 || hex.length > 12 || !/^[0-9a-fA-F]+$/.test(hex))
+      throw badResponse(`bad chunk size "${hex}"`)
+    const size = Number.parseInt(hex, 16)
+    if (size === 0) {
+      this.trailerBytes = 0
+      this.state = State.Trailers
+    } else {
+      this.remaining = size
+      this.state = State.ChunkData
+    }
+  }
+
+  private parseHead(head: string): void {
+    // Status line: HTTP/1.x SP 3DIGIT [SP reason]
+    let eol = head.indexOf('\r\n')
+    if (eol < 0) eol = head.length
+    if (
+      !head.startsWith('HTTP/1.') ||
+      (head.charCodeAt(7) !== 48 && head.charCodeAt(7) !== 49) ||
+      head.charCodeAt(8) !== 32 ||
+      (eol > 12 && head.charCodeAt(12) !== 32)
+    )
+      throw badStatusLine(head, eol)
+    const status = threeDigits(head)
+    if (status < 0) throw badStatusLine(head, eol)
+    const http10 = head.charCodeAt(7) === 48
+    const headers: ResponseHeaders = {}
+    let length = -1
+    let chunked = false
+    let otherCoding = false
+    let close = http10
+    let dropped: string[] | undefined
+    let pos = eol + 2
+    while (pos < head.length) {
+      let next = head.indexOf('\r\n', pos)
+      if (next < 0) next = head.length
+      const colon = head.indexOf(':', pos)
+      if (colon <= pos || colon > next)
+        throw badResponse(`bad header line "${head.slice(pos, Math.min(next, pos + 40))}"`)
+      const c0 = head.charCodeAt(pos)
+      if (c0 === 32 || c0 === 9) throw badResponse('obsolete line folding')
+      const last = head.charCodeAt(colon - 1)
+      if (last === 32 || last === 9) throw badResponse('whitespace before a header colon')
+      const name = lowerName(head.slice(pos, colon))
+      // Values nearly always come as "name: value" with nothing to trim: one slice.
+      let from = colon + 1
+      if (head.charCodeAt(from) === 32) from++
+      const end = next
+      const lastV = head.charCodeAt(end - 1)
+      const value =
+        head.charCodeAt(from) === 32 || head.charCodeAt(from) === 9 || lastV === 32 || lastV === 9
+          ? trimOws(head.slice(from, end))
+          : head.slice(from, end)
+      pos = next + 2
+      if (!HOP_BY_HOP.has(name)) {
+        const prior = headers[name]
+        if (prior === undefined) headers[name] = value
+        else if (typeof prior === 'string') headers[name] = [prior, value]
+        else prior.push(value)
+      }
+      if (name === 'content-length') {
+        // Repeated lengths must agree (RFC 9112 §6.3); a list like "5, 5" counts as repeated.
+        const n = isDigits(value) ? Number(value) : listedLength(value)
+        if (length >= 0 && n !== length) throw badResponse('conflicting content-length values')
+        length = n
+      } else if (name === 'transfer-encoding') {
+        const codings = value.toLowerCase().split(',')
+        chunked = trimOws(codings[codings.length - 1] ?? '') === 'chunked'
+        otherCoding = !chunked
+      } else if (name === 'connection') {
+        if (value === 'keep-alive' || value === 'Keep-Alive') close = false
+        else {
+          if (hasToken(value, 'close')) close = true
+          else if (http10 && hasToken(value, 'keep-alive')) close = false
+          // Fields the Connection header names are connection-specific too.
+          const listed = connectionTokens(value)
+          if (listed) {
+            dropped ??= []
+            dropped.push(...listed)
+          }
+        }
+      } else if (name === 'keep-alive') this.keepAliveHintS = keepAliveTimeout(value)
+    }
+    if (dropped) for (const name of dropped) delete headers[name]
+    if (status >= 100 && status < 200) {
+      if (status === 101) throw badResponse('unexpected 101 switching protocols')
+      // Interim responses (100 Continue, 103 Early Hints) are not forwarded; the final one follows.
+      this.state = State.Head
+      return
+    }
+    this.gotBytes = true
+    this.keepAlive = !close
+    const noBody = this.headRequest || status === 204 || status === 304
+    if (noBody) this.state = State.Idle
+    else if (chunked) {
+      // With a transfer coding, Content-Length is ignored, and such a message is suspect: no reuse.
+      if (length >= 0) this.keepAlive = false
+      this.state = State.ChunkSize
+      this.line = ''
+    } else if (otherCoding || length < 0) {
+      this.keepAlive = false
+      this.state = State.UntilClose
+    } else if (length === 0) this.state = State.Idle
+    else {
+      this.remaining = length
+      this.state = State.Length
+    }
+    this.sink.onHead(status, headers)
+    if (this.state === State.Idle) this.sink.onEnd()
+  }
+}
