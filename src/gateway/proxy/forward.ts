@@ -119,8 +119,11 @@ export function explainFailure(
   }
 }
 
-/** The dispatch handler: one object per request, carrying everything its callbacks need. */
-class ProxyHandler implements DispatchHandler {
+/**
+ * The dispatch handler: one object per request, carrying everything its callbacks need. It is also the
+ * ProxyEvent published when the exchange ends (no second object per request).
+ */
+class ProxyHandler implements DispatchHandler, ProxyEvent {
   readonly req: IncomingMessage
   readonly res: ServerResponse
   readonly route: CompiledRoute
@@ -131,7 +134,10 @@ class ProxyHandler implements DispatchHandler {
   readonly upstreamPath: string
   controller: DispatchController | undefined
   status = 0
-  sent: OutgoingHttpHeaders | undefined
+  responseHeaders: OutgoingHttpHeaders | undefined
+  startedAt = 0
+  durationMs = 0
+  error: Error | undefined
   done = false
   sse = false
 
@@ -163,7 +169,7 @@ class ProxyHandler implements DispatchHandler {
     this.status = statusCode
     // End-to-end fields only already (the upstream client drops hop-by-hop ones): sent as they are.
     const out = headers
-    this.sent = out
+    this.responseHeaders = out
     const type = headers['content-type']
     if (typeof type === 'string' && type.startsWith('text/event-stream')) {
       this.sse = true
@@ -224,18 +230,10 @@ class ProxyHandler implements DispatchHandler {
     this.target.state.inflight--
     if (this.sse) this.traffic.activeSse--
     if (responseChannel.hasSubscribers) {
-      responseChannel.publish({
-        req: this.req,
-        route: this.route,
-        target: this.target,
-        upstreamPath: this.upstreamPath,
-        status: this.status,
-        responseHeaders: this.sent,
-        startedAt: now - ms,
-        durationMs: ms,
-        error: err,
-        traceId: this.traceId,
-      } satisfies ProxyEvent)
+      this.startedAt = now - ms
+      this.durationMs = ms
+      this.error = err
+      responseChannel.publish(this satisfies ProxyEvent)
     }
   }
 }
