@@ -5,7 +5,11 @@ interface SwitchProps {
   onChange: (checked: boolean) => void
 }
 
-/** A real switch: role=switch with aria-checked, operable with Space/Enter like any button. */
+/**
+ * A real switch: role=switch with aria-checked, operable with Space/Enter like any button. While busy it
+ * is aria-disabled, not disabled: a disabled button drops keyboard focus, and the user who just pressed
+ * Space on it would have to find it again.
+ */
 export function Switch({ checked, label, disabled, onChange }: SwitchProps) {
   return (
     <button
@@ -14,8 +18,10 @@ export function Switch({ checked, label, disabled, onChange }: SwitchProps) {
       className="switch"
       aria-checked={checked}
       aria-label={label}
-      disabled={disabled}
-      onClick={() => onChange(!checked)}
+      aria-disabled={disabled || undefined}
+      onClick={() => {
+        if (!disabled) onChange(!checked)
+      }}
     >
       <span className="switch-thumb" aria-hidden="true" />
     </button>
