@@ -102,7 +102,8 @@ export class UpstreamConnection implements ResponseSink {
   private connecting = true
   private connectTimer: NodeJS.Timeout | undefined
   private headTimer: NodeJS.Timeout | undefined
-  private headTimerMs = 0
+  /** When the armed head timer fires (Date.now() clock). */
+  private headTimerAt = 0
   private headDeadline = 0
 
   constructor(owner: ConnectionOwner) {
@@ -167,22 +168,34 @@ export class UpstreamConnection implements ResponseSink {
     if (ex.paused) socket.pause()
   }
 
+  /**
+   * One lazy timer per connection: a request only moves the deadline; the timer is re-armed when it
+   * fires early (the connection kept serving) or when a request needs an earlier deadline. A busy
+   * connection thus touches the timer list about once per timeout period, not once per request.
+   */
   private armHeadTimer(ms: number): void {
-    this.headDeadline = performance.now() + ms
-    if (this.headTimer !== undefined && this.headTimerMs === ms) {
-      this.headTimer.refresh()
-      return
-    }
+    const deadline = Date.now() + ms
+    this.headDeadline = deadline
+    if (this.headTimer !== undefined && this.headTimerAt <= deadline) return
+    this.startHeadTimer(ms)
+  }
+
+  private startHeadTimer(ms: number): void {
     clearTimeout(this.headTimer)
-    this.headTimerMs = ms
+    this.headTimerAt = Date.now() + ms
     this.headTimer = setTimeout(() => this.onHeadTimer(), ms)
     this.headTimer.unref()
   }
 
   private onHeadTimer(): void {
+    this.headTimer = undefined
     const ex = this.exchange
-    // One timer per connection, refreshed per request: it may fire for a request already answered.
-    if (ex === undefined || this.parser.gotBytes || performance.now() < this.headDeadline - 1) return
+    if (ex === undefined || this.parser.gotBytes || this.closed) return
+    const left = this.headDeadline - Date.now()
+    if (left > 0) {
+      this.startHeadTimer(left)
+      return
+    }
     this.destroy(
       new UpstreamError('UPSTREAM_HEADERS_TIMEOUT', `no response head within ${ex.opts.headersTimeout} ms`),
     )

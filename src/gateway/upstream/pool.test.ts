@@ -154,6 +154,25 @@ describe('upstream pool', () => {
     assert.equal(up.sockets.size, 2)
   })
 
+  test('on a reused connection the head timeout follows each request, shorter or longer', async () => {
+    const up = await httpUpstream((req, res) => {
+      const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('wait') ?? 0)
+      setTimeout(() => res.end('done'), ms)
+    })
+    const p = pool(up.origin, { connections: 1 })
+    // A long timeout first: the connection's timer is armed far out.
+    await send(p, { path: '/?wait=0', headersTimeout: 5000 })
+    // A shorter deadline must not wait for that timer.
+    const t0 = Date.now()
+    await assert.rejects(send(p, { path: '/?wait=600', headersTimeout: 80 }), {
+      code: 'UPSTREAM_HEADERS_TIMEOUT',
+    })
+    assert.ok(Date.now() - t0 < 500, `timed out after ${Date.now() - t0} ms`)
+    // A request that outlives the timer armed by an earlier one is not cut short.
+    await send(p, { path: '/?wait=0', headersTimeout: 100 })
+    assert.equal((await send(p, { path: '/?wait=150', headersTimeout: 400 })).body.toString(), 'done')
+  })
+
   test('a refused connection reports ECONNREFUSED', async () => {
     const up = await httpUpstream((_req, res) => res.end())
     const origin = up.origin

@@ -33,6 +33,11 @@ export const MAX_HEAD_BYTES = 64 * 1024
 const MAX_LINE = 4096
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1')
 
+// Buffer#latin1Slice is what toString('latin1', a, b) ends in, minus the encoding lookup (it is on every
+// Buffer since Node 0.x, just not in the type definitions).
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string }
+const latin1 = (b: Buffer, start: number, end: number) => (b as Latin1Buffer).latin1Slice(start, end)
+
 const badResponse = (why: string) =>
   new UpstreamError('UPSTREAM_BAD_RESPONSE', `bad response from upstream: ${why}`)
 
@@ -186,7 +191,7 @@ export class ResponseParser {
             return
           }
           if (end - at > MAX_HEAD_BYTES) throw badResponse(`head larger than ${MAX_HEAD_BYTES} bytes`)
-          const head = data.toString('latin1', at, end)
+          const head = latin1(data, at, end)
           at = end + 4
           this.parseHead(head)
           break
@@ -223,7 +228,7 @@ export class ResponseParser {
         case State.Trailers: {
           const nl = data.indexOf(10, at)
           const stop = nl < 0 ? data.length : nl
-          this.line += data.toString('latin1', at, stop)
+          this.line += latin1(data, at, stop)
           if (this.line.length > MAX_LINE) throw badResponse('chunk framing line too long')
           at = nl < 0 ? data.length : nl + 1
           if (nl >= 0) {
