@@ -114,6 +114,14 @@ export function explainFailure(
     case 'UPSTREAM_BAD_RESPONSE':
     case 'UPSTREAM_CLOSED':
       return `upstream ${target.spec.url}: ${err.message}`
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      // Local services often use their own certificates: say how to trust one.
+      return `upstream ${target.spec.url} presented a TLS certificate that is not trusted (${err.code}: ${err.message}); to trust a local CA, start Sallyport with NODE_EXTRA_CA_CERTS=/path/to/ca.pem`
     default:
       return `upstream ${target.spec.url} failed: ${err.code ?? err.message}`
   }
