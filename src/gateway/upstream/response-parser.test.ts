@@ -80,6 +80,18 @@ describe('upstream response parser', () => {
     assert.equal(out.ends, 1)
   })
 
+  test('one connection, responses with different header names in the same places', () => {
+    const { p, out } = parser()
+    p.feed(Buffer.from('HTTP/1.1 200 OK\r\nX-Ab: 1\r\nContent-Length: 0\r\n\r\n'))
+    assert.deepEqual(out.headers, { 'x-ab': '1', 'content-length': '0' })
+    p.expect('GET')
+    p.feed(Buffer.from('HTTP/1.1 200 OK\r\nX-Abc: 2\r\nX-Ab: 3\r\nContent-Length: 0\r\n\r\n'))
+    assert.deepEqual(out.headers, { 'x-abc': '2', 'x-ab': '3', 'content-length': '0' })
+    p.expect('GET')
+    p.feed(Buffer.from('HTTP/1.1 200 OK\r\nX-AB: 4\r\ncontent-length: 0\r\n\r\n'))
+    assert.deepEqual(out.headers, { 'x-ab': '4', 'content-length': '0' })
+  })
+
   test('no length: the body runs until the connection closes, which ends it', () => {
     const { p, out } = parser()
     p.feed(Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nsome'))

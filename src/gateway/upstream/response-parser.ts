@@ -129,6 +129,9 @@ export class ResponseParser {
   keepAliveHintS = 0
   /** True once the head is in: the exchange can no longer be replayed elsewhere. */
   gotBytes = false
+  /** The header names of the previous response on this connection, as sent and lower-cased. */
+  private readonly rawNames: string[] = []
+  private readonly lowerNames: string[] = []
 
   constructor(sink: ResponseSink) {
     this.sink = sink
@@ -294,6 +297,7 @@ export class ResponseParser {
     let otherCoding = false
     let close = http10
     let dropped: string[] | undefined
+    let index = 0
     let pos = eol + 2
     while (pos < head.length) {
       let next = head.indexOf('\r\n', pos)
@@ -305,7 +309,19 @@ export class ResponseParser {
       if (c0 === 32 || c0 === 9) throw badResponse('obsolete line folding')
       const last = head.charCodeAt(colon - 1)
       if (last === 32 || last === 9) throw badResponse('whitespace before a header colon')
-      const name = lowerName(head.slice(pos, colon))
+      // Upstreams send the same names in the same order on every response: compare in place against
+      // what stood at this position last time before slicing and looking anything up.
+      const known = this.rawNames[index]
+      let name: string
+      if (known !== undefined && known.length === colon - pos && head.startsWith(known, pos))
+        name = this.lowerNames[index] as string
+      else {
+        const raw = head.slice(pos, colon)
+        name = lowerName(raw)
+        this.rawNames[index] = raw
+        this.lowerNames[index] = name
+      }
+      index++
       // Values nearly always come as "name: value" with nothing to trim: one slice.
       let from = colon + 1
       if (head.charCodeAt(from) === 32) from++
