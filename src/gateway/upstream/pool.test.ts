@@ -173,6 +173,39 @@ describe('upstream pool', () => {
     assert.equal((await send(p, { path: '/?wait=150', headersTimeout: 400 })).body.toString(), 'done')
   })
 
+  test('an answer that comes before the upload is done is delivered; that connection is not reused', async () => {
+    const up = await httpUpstream((req, res) => {
+      if (req.method === 'POST') {
+        res.writeHead(413, { connection: 'close' })
+        res.end('too large')
+      } else res.end('next')
+    })
+    const p = pool(up.origin)
+    // A streamed upload the upstream never reads: 64 chunks of 64 KiB, pushed as the socket drains.
+    const body = Readable.from(
+      (function* () {
+        for (let i = 0; i < 64; i++) yield Buffer.alloc(65536, 1)
+      })(),
+    )
+    const r = await send(p, { path: '/upload', method: 'POST', body })
+    assert.equal(r.status, 413)
+    assert.equal(r.body.toString(), 'too large')
+    assert.equal((await send(p, { path: '/after' })).body.toString(), 'next')
+  })
+
+  test('HEAD: a length but no body, and the connection carries on', async () => {
+    const up = await httpUpstream((req, res) => {
+      res.writeHead(200, { 'content-length': '5' })
+      res.end(req.method === 'HEAD' ? undefined : 'hello')
+    })
+    const p = pool(up.origin)
+    const head = await send(p, { path: '/', method: 'HEAD' })
+    assert.equal(head.headers['content-length'], '5')
+    assert.equal(head.body.length, 0)
+    assert.equal((await send(p, { path: '/' })).body.toString(), 'hello')
+    assert.equal(up.sockets.size, 1)
+  })
+
   test('a refused connection reports ECONNREFUSED', async () => {
     const up = await httpUpstream((_req, res) => res.end())
     const origin = up.origin
