@@ -38,10 +38,19 @@ function givenPath(input: RouteInput): string {
   return input.path.startsWith('/') || input.pathType === 'regex' ? input.path : `/${input.path}`
 }
 
-/** The whole route as the store keeps it; refused (400) when the gateway could not serve it. */
-function manualRoute(core: GatewayCore, id: string, input: RouteInput, createdAt: string): RouteConfig {
+/**
+ * The whole route as the store keeps it; refused (400) when the gateway could not serve it. One clock
+ * reading per write: a new route's createdAt and updatedAt are the same instant (reading the clock twice
+ * could straddle a millisecond).
+ */
+function manualRoute(
+  core: GatewayCore,
+  id: string,
+  input: RouteInput,
+  now: string,
+  createdAt: string = now,
+): RouteConfig {
   const settings = core.watcher.current.settings
-  const now = new Date().toISOString()
   const cfg: RouteConfig = {
     id,
     ...input,
@@ -83,7 +92,8 @@ export function registerRouteWrites(app: FastifyInstance, core: GatewayCore): vo
         if (live(id)) throw new GatewayError('SP_ERR_ROUTE_READ_ONLY', 'cannot update auto-discovered routes')
         throw new GatewayError('SP_ERR_ROUTE_NOT_FOUND')
       }
-      const cfg = manualRoute(core, id, input, existing.createdAt ?? new Date().toISOString())
+      const now = new Date().toISOString()
+      const cfg = manualRoute(core, id, input, now, existing.createdAt ?? now)
       return { routes: state.routes.map((r) => (r.id === id ? cfg : r)), overrides: state.overrides }
     })
     return liveView(core, snap, id)
