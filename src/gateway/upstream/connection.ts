@@ -97,6 +97,8 @@ export class UpstreamConnection implements ResponseSink {
   reused = false
   /** When an idle connection must be closed (ms, Date.now() clock). */
   idleDeadline = 0
+  /** The upstream's own idle limit (Keep-Alive: timeout=N) as last announced, in ms; 0 when never. */
+  hintMs = 0
   closed = false
   private error: Error | undefined
   private connecting = true
@@ -244,9 +246,6 @@ export class UpstreamConnection implements ResponseSink {
       })
     }
   }
-
-  /** The upstream's own idle limit (Keep-Alive: timeout=N), in ms; 0 when it gave none. */
-  hintMs = 0
 
   /** Abandons the exchange (aborted by its handler): this connection cannot be trusted any more. */
   drop(ex: Exchange): void {
