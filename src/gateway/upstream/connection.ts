@@ -5,6 +5,7 @@ import tls from 'node:tls'
 import { ResponseParser, type ResponseSink } from './response-parser.ts'
 import type { DispatchController, DispatchHandler, DispatchOptions, ResponseHeaders } from './types.ts'
 import { UpstreamError } from './types.ts'
+import { writeAtTurnEnd } from './write-batch.ts'
 
 /** What a connection needs from its pool. */
 export interface ConnectionOwner {
@@ -153,15 +154,13 @@ export class UpstreamConnection implements ResponseSink {
     const body = opts.body
     const socket = this.socket
     if (body === null) {
-      socket.write(requestHead(opts, undefined), 'latin1')
+      writeAtTurnEnd(socket, requestHead(opts, undefined))
       ex.bodySent = true
     } else if (Buffer.isBuffer(body)) {
-      socket.cork()
-      socket.write(requestHead(opts, body.length), 'latin1')
-      if (body.length > 0) socket.write(body)
-      socket.uncork()
+      writeAtTurnEnd(socket, requestHead(opts, body.length), body.length > 0 ? body : undefined)
       ex.bodySent = true
     } else {
+      // A streamed body may start flowing before the turn ends: its head goes out now, ahead of it.
       const length = opts.headers['content-length']
       const chunked = length === undefined
       socket.write(requestHead(opts, chunked ? -1 : undefined), 'latin1')

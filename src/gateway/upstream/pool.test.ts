@@ -279,6 +279,38 @@ describe('upstream pool', () => {
     assert.equal(p.stats.running, 0)
   })
 
+  test('requests sent in one turn all arrive; one aborted in that turn never reaches the upstream', async () => {
+    const paths: string[] = []
+    const up = await httpUpstream((req, res) => {
+      paths.push(req.url ?? '')
+      res.end('ok')
+    })
+    const p = pool(up.origin)
+    await send(p, { path: '/warm' }) // a kept-alive connection, so the aborted request gets one at once
+    const errors: string[] = []
+    p.dispatch(
+      { method: 'GET', path: '/aborted', headers: { host: 'x' }, body: null, headersTimeout: 1000 },
+      {
+        onRequestStart(c) {
+          // after the request was handed to its connection, before the turn ends
+          queueMicrotask(() => c.abort(new Error('client went away')))
+        },
+        onResponseStart() {
+          assert.fail('must not answer')
+        },
+        onResponseData() {},
+        onResponseEnd() {},
+        onResponseError(_c, err) {
+          errors.push(err.message)
+        },
+      },
+    )
+    const sent = await Promise.all(['/a', '/b', '/c'].map((path) => send(p, { path })))
+    assert.ok(sent.every((r) => r.body.toString() === 'ok'))
+    assert.deepEqual(errors, ['client went away'])
+    assert.deepEqual(paths.sort(), ['/a', '/b', '/c', '/warm'])
+  })
+
   test('pause holds the response until resume (back-pressure reaches the upstream socket)', async () => {
     const size = 4 * 1024 * 1024
     const up = await httpUpstream((_req, res) => res.end(Buffer.alloc(size, 7)))
