@@ -1,18 +1,26 @@
-// Runs the real CLI as users do: the built bin/sallyport.js when present, else the source entry.
+// Runs the real CLI as users do: the built bin/sallyport.js executed through its shebang (as npx does,
+// with the Node flags it names, on the Node running the tests) when present, else the source entry.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { delimiter, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-export const cliEntry = existsSync(`${root}out/main/cli.js`)
-  ? `${root}bin/sallyport.js`
-  : `${root}src/gateway/cli.ts`
+const built = existsSync(`${root}out/main/cli.js`)
+export const cliEntry = built ? `${root}bin/sallyport.js` : `${root}src/gateway/cli.ts`
+const command = built ? cliEntry : process.execPath
+const commandArgs = (args: string[]) => (built ? args : [cliEntry, ...args])
+const env = {
+  ...process.env,
+  NO_COLOR: '1',
+  PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
+}
 
 export function runCli(args: string[], opts: { timeoutMs?: number } = {}) {
-  const r = spawnSync(process.execPath, [cliEntry, ...args], {
+  const r = spawnSync(command, commandArgs(args), {
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 20_000,
-    env: { ...process.env, NO_COLOR: '1' },
+    env,
   })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
@@ -26,8 +34,8 @@ export interface RunningCli {
 
 /** Starts the CLI and resolves once it prints its listening URL. */
 export function startCli(args: string[]): Promise<RunningCli> {
-  const child = spawn(process.execPath, [cliEntry, ...args], {
-    env: { ...process.env, NO_COLOR: '1' },
+  const child = spawn(command, commandArgs(args), {
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
