@@ -7,7 +7,6 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { binNodeFlags } from '../scripts/bin-flags.mjs'
 import { writeConfigs } from './lib/configs.mjs'
 import { prepareHarness, runHarness } from './lib/harness.mjs'
 import { stopAll } from './lib/procs.mjs'
@@ -180,18 +179,15 @@ const gwFlags = (port, config) => [
   '--log-level',
   opt.gwLogLevel,
 ]
-// The Node flags from bin/sallyport.js's shebang: the gateway runs here as `npx sallyport` runs it.
-const binFlags = opt.gateway === 'standin' ? [] : binNodeFlags()
 const gatewayArgv = (port, config, nodeFlags = []) => [
   nodeBin,
-  ...binFlags,
   ...nodeFlags,
   gwEntry,
   ...gwFlags(port, config),
 ]
 /** The harness's --add-proxy spec; $PORT is expanded by its bash. */
 const addProxy = (name, port, config) =>
-  `${name}:${port}:${[nodeBin, ...binFlags, gwEntry].map(q).join(' ')} ${gwFlags('$PORT', config)
+  `${name}:${port}:${[nodeBin, gwEntry].map(q).join(' ')} ${gwFlags('$PORT', config)
     .map((a) => (a === '$PORT' ? a : q(a)))
     .join(' ')}`
 

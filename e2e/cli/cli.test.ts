@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
-import { tempDir } from '../gateway/helpers.ts'
+import { startUpstream, tempDir } from '../gateway/helpers.ts'
 import { cliEntry, runCli, startCli } from './run-cli.ts'
 
 const dir = tempDir('sallyport-cli-')
@@ -104,6 +104,29 @@ describe('sallyport CLI', () => {
     assert.deepEqual(await (await fetch(`${gw.url}/gateway/api/routes`)).json(), [])
     assert.equal(await gw.stop('SIGTERM'), 0)
     assert.match(gw.output(), /draining/)
+  })
+
+  test('headless without discovery: the admin side loads on its first request, history kept', async () => {
+    const up = await startUpstream('orders')
+    const config = write(
+      'on-demand.yaml',
+      `routes:\n  - id: orders\n    path: /orders\n    pathType: prefix\n    targets:\n      - url: ${up.url}\n`,
+    )
+    const gw = await startCli(['--port', '0', '--no-discovery', '--data-dir', dir, '--config', config])
+    try {
+      // Proxied before anything asked for the admin side; the inspector still has it afterwards.
+      assert.equal((await fetch(`${gw.url}/orders/1`)).status, 200)
+      const seen = (await (await fetch(`${gw.url}/gateway/api/requests`)).json()) as {
+        path?: string
+        url?: string
+      }[]
+      assert.equal(seen.length, 1)
+      assert.match(JSON.stringify(seen[0]), /\/orders\/1/)
+      assert.deepEqual(await (await fetch(`${gw.url}/ready`)).json(), { status: 'ready' })
+    } finally {
+      assert.equal(await gw.stop('SIGTERM'), 0)
+      await up.close()
+    }
   })
 
   test('an old Node gets a clear message, not a stack trace', (t) => {

@@ -88,13 +88,18 @@ async function start(flags: StartFlags): Promise<void> {
     fail(isGatewayError(err) ? err.message : String(err))
   }
   // Proxied traffic is already served; the URLs are printed once the dashboard and API answer too,
-  // so a script that waits for this line can use the admin API at once.
-  try {
-    await gateway.ready
-  } catch (err) {
-    await gateway.close().catch(() => {})
-    fail(`the admin API could not start: ${isGatewayError(err) ? err.message : String(err)}`)
-  }
+  // so a script that waits for this line can use the admin API at once. When nothing needs the admin
+  // side yet it loads on its first request (which waits for it), and a failure to load is told then.
+  const adminFailed = (err: unknown) =>
+    `the admin API could not start: ${isGatewayError(err) ? err.message : String(err)}`
+  if (gateway.adminOnDemand) gateway.ready.catch((err: unknown) => warn(adminFailed(err)))
+  else
+    try {
+      await gateway.ready
+    } catch (err) {
+      await gateway.close().catch(() => {})
+      fail(adminFailed(err))
+    }
   const snap = gateway.core.watcher.current
   info(`Sallyport ${gateway.core.version} listening on ${listening.url}`)
   info(`Dashboard:  ${listening.url}${snap.settings.adminBasePath}/`)

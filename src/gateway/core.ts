@@ -8,6 +8,7 @@ import type { GatewayTraffic } from './proxy/forward.ts'
 import type { PolicyRegistry } from './resilience/policy-registry.ts'
 import type { RouteTableSwitcher } from './router/switcher.ts'
 import type { CounterRegistry } from './stats/counters.ts'
+import type { RequestLog } from './stats/request-log.ts'
 
 export interface Lifecycle {
   /** True once the first snapshot is live and the listener is bound. */
@@ -30,6 +31,8 @@ export interface GatewayCore {
   /** Rate-limit buckets and response caches (purge, stats). */
   readonly policies: PolicyRegistry
   readonly healthChecker: HealthChecker
+  /** The request inspector's last requests: kept from the start, whether or not the admin side is loaded. */
+  readonly requestLog: RequestLog
   readonly lifecycle: Lifecycle
   readonly events: EventTarget
   readonly dataDir: string | undefined

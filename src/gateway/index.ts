@@ -1,7 +1,8 @@
 // createGateway(): the composition root. Wires config sources → watcher → route table → proxy, the
 // admin API on the same port, and starts/stops every long-running part in one order.
 import type { AddressInfo } from 'node:net'
-import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { assertSecureBind } from './admin/admin-guard.ts'
 import { createGobetween } from './admin/dialects/gobetween/api.ts'
@@ -16,6 +17,7 @@ import type { GatewayCore, Lifecycle } from './core.ts'
 import type { Services } from './services.ts'
 import { GatewayError } from './errors.ts'
 import { createHealthChecker } from './health/health-checker.ts'
+import { PUSHED_SERVICES_FILE } from './discovery/push-store.ts'
 import { watchUpstreamHealth } from './health/health-events.ts'
 import { TargetStateRegistry } from './health/target-state.ts'
 import type { GatewayConfig, GatewayStats } from './model/index.ts'
@@ -27,6 +29,7 @@ import { RouteTableSwitcher } from './router/switcher.ts'
 import { createGatewayServer, ownPathPredicate, startingHandler } from './server/http-server.ts'
 import { drainServer } from './server/lifecycle.ts'
 import { CounterRegistry, RateMeter, TrafficCounters } from './stats/counters.ts'
+import { createRequestLog } from './stats/request-log.ts'
 import { packageVersion } from './util/version.ts'
 import { UpstreamAgent } from './upstream/agent.ts'
 
@@ -66,6 +69,12 @@ export interface Gateway {
   inject(opts: InjectOptions | string): Promise<LightMyRequestResponse>
   /** Resolves once the admin API, discovery and OpenAPI are up (at once without fastStart). */
   readonly ready: Promise<void>
+  /**
+   * After listen() with fastStart: true when nothing needed the admin side at start (no discovery, no
+   * OpenAPI validation, no pushed services to restore), so it loads on its first request and `ready`
+   * settles only then. Saves its ~35 MB and its start-up work for a gateway nobody administers.
+   */
+  readonly adminOnDemand: boolean
   readonly url: string | undefined
   readonly core: GatewayCore
   stats(): GatewayStats
@@ -74,6 +83,23 @@ export interface Gateway {
 
 /** With fastStart, how long after binding the admin side starts loading (unless asked for earlier). */
 const FAST_START_DELAY_MS = 150
+
+/** OpenAPI validation needs the validator, which comes with the admin side. */
+function wantsValidation(snapshot: Snapshot): boolean {
+  return snapshot.routes.some((r) => {
+    const mode = r.config.metadata?.openapiValidate
+    return mode !== undefined && mode !== 'off'
+  })
+}
+
+/** What cannot wait for a first admin request: mDNS discovery, pushed services to restore, validation. */
+function needsServicesAtStart(snapshot: Snapshot, dataDir: string | undefined): boolean {
+  return (
+    snapshot.settings.discovery.enabled ||
+    wantsValidation(snapshot) ||
+    (dataDir !== undefined && existsSync(join(dataDir, PUSHED_SERVICES_FILE)))
+  )
+}
 
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const events = new EventTarget()
@@ -152,6 +178,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     targetStates,
     policies,
     healthChecker,
+    requestLog: createRequestLog({
+      capacity: 500,
+      owns: (e) => routeCounters.peek(e.route.id) === e.route.counters,
+    }),
     lifecycle,
     events,
     dataDir: manual.file ? resolve(options.dataDir as string) : undefined,
@@ -188,8 +218,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     },
   })
   let listening = false
+  // Set by listen(): nothing needs the admin side until its first request, so it loads only then.
+  let adminOnDemand = false
   const markReady = () => {
-    if (!listening || !services || lifecycle.draining) return
+    if (!listening || (!services && !adminOnDemand) || lifecycle.draining) return
     lifecycle.ready = true
     lifecycle.reason = ''
   }
@@ -218,6 +250,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     return servicesPromise
   }
   if (!options.fastStart) await startServicesOnce()
+  // A route that starts asking for OpenAPI validation needs the validator, which loads with the admin side.
+  watcher.subscribe((next) => {
+    if (adminOnDemand && !servicesPromise && wantsValidation(next)) startServicesOnce().catch(() => {})
+  })
 
   let closing: Promise<void> | undefined
   return {
@@ -227,6 +263,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     ready: servicesUpPromise,
     get url() {
       return core.url
+    },
+    get adminOnDemand() {
+      return adminOnDemand
     },
     stats: () => gatewayStats(core),
     async listen() {
@@ -265,9 +304,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       const addr = server.address() as AddressInfo
       const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
       core.url = `http://${shownHost}:${addr.port}`
+      adminOnDemand = !servicesPromise && !needsServicesAtStart(watcher.current, core.dataDir)
       markReady()
       // Loading the admin side blocks the event loop for a moment: let the first requests through first.
-      if (!servicesPromise) setTimeout(() => startServicesOnce().catch(() => {}), FAST_START_DELAY_MS).unref()
+      if (!servicesPromise && !adminOnDemand)
+        setTimeout(() => startServicesOnce().catch(() => {}), FAST_START_DELAY_MS).unref()
       return { url: core.url, host: addr.address, port: addr.port }
     },
     close() {
@@ -276,6 +317,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         lifecycle.ready = false
         lifecycle.reason = 'gateway is draining'
         healthEvents.close()
+        core.requestLog.close()
         await gobetween.close()
         const svc = servicesPromise ? await servicesPromise.catch(() => undefined) : undefined
         await svc?.closeRealtime()

@@ -3,7 +3,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../core.ts'
 import { createMetrics, type Metrics } from '../stats/prometheus.ts'
-import { createRequestLog } from '../stats/request-log.ts'
 import { type AdminGuard, createAdminGuard } from './admin-guard.ts'
 import { registerDashboard } from './dashboard.ts'
 import { registerDialects } from './dialects/index.ts'
@@ -20,11 +19,6 @@ export interface AdminParts {
 export async function registerAdmin(app: FastifyInstance, core: GatewayCore): Promise<AdminParts> {
   const base = core.watcher.current.settings.adminBasePath
   const guard = createAdminGuard(core)
-  const log = createRequestLog({
-    capacity: 500,
-    owns: (e) => core.routeCounters.peek(e.route.id) === e.route.counters,
-  })
-  app.addHook('onClose', async () => log.close())
   registerProbes(app, core)
   // Each dialect is its own encapsulated scope with its own guard hook and error format.
   await registerDialects(app, core, guard)
@@ -37,7 +31,7 @@ export async function registerAdmin(app: FastifyInstance, core: GatewayCore): Pr
       metrics ??= createMetrics(core)
       return reply.type(metrics.contentType).send(await metrics.text())
     })
-    await scope.register(async (native) => registerNativeApi(native, core, log), { prefix: base })
+    await scope.register(async (native) => registerNativeApi(native, core, core.requestLog), { prefix: base })
     await registerSwagger(scope, base)
     await registerDashboard(scope, base, core.dashboardDir)
   })

@@ -7,6 +7,9 @@ import { GatewayError } from '../errors.ts'
 import type { ServiceRegistration } from '../model/index.ts'
 import { writeFileAtomic } from '../util/atomic-write.ts'
 
+/** In the data dir; its presence at start means there are services to restore. */
+export const PUSHED_SERVICES_FILE = 'registered-services.yaml'
+
 export interface StoredRegistration extends ServiceRegistration {
   readonly service_name: string
   readonly address: string
@@ -21,7 +24,7 @@ export interface PushStore {
 }
 
 export function createPushStore(dataDir: string | undefined): PushStore {
-  const file = dataDir ? join(dataDir, 'registered-services.yaml') : undefined
+  const file = dataDir ? join(dataDir, PUSHED_SERVICES_FILE) : undefined
   return {
     file,
     async load() {
