@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
-import { startUpstream, tempDir } from '../gateway/helpers.ts'
+import { eventually, startUpstream, tempDir } from '../gateway/helpers.ts'
 import { cliEntry, runCli, startCli } from './run-cli.ts'
 
 const dir = tempDir('sallyport-cli-')
@@ -123,6 +123,48 @@ describe('sallyport CLI', () => {
       assert.equal(seen.length, 1)
       assert.match(JSON.stringify(seen[0]), /\/orders\/1/)
       assert.deepEqual(await (await fetch(`${gw.url}/ready`)).json(), { status: 'ready' })
+    } finally {
+      assert.equal(await gw.stop('SIGTERM'), 0)
+      await up.close()
+    }
+  })
+
+  test('headless without discovery, a route asking for OpenAPI validation is validated from the start', async () => {
+    const doc = {
+      openapi: '3.0.3',
+      info: { title: 'orders', version: '1' },
+      paths: {
+        '/orders/{id}': {
+          get: {
+            parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+            responses: { '200': { description: 'ok' } },
+          },
+        },
+      },
+    }
+    const up = await startUpstream('orders', (req, res) => {
+      res.setHeader('content-type', 'application/json')
+      res.end(req.url === '/openapi.json' ? JSON.stringify(doc) : '{}')
+    })
+    const config = write(
+      'validated.yaml',
+      [
+        'routes:',
+        '  - id: shop',
+        '    path: /shop',
+        '    pathType: prefix',
+        '    stripPrefix: true',
+        `    metadata: { openapi: "${up.url}/openapi.json", openapiValidate: request }`,
+        '    targets:',
+        `      - url: ${up.url}`,
+        '',
+      ].join('\n'),
+    )
+    const gw = await startCli(['--port', '0', '--no-discovery', '--data-dir', dir, '--config', config])
+    try {
+      // No admin request is made: the validator must not wait for one.
+      await eventually(async () => (await fetch(`${gw.url}/shop/orders/abc`)).status === 400)
+      assert.equal((await fetch(`${gw.url}/shop/orders/7`)).status, 200)
     } finally {
       assert.equal(await gw.stop('SIGTERM'), 0)
       await up.close()

@@ -250,9 +250,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     return servicesPromise
   }
   if (!options.fastStart) await startServicesOnce()
-  // A route that starts asking for OpenAPI validation needs the validator, which loads with the admin side.
+  // A reload that turns on OpenAPI validation (or discovery) needs the admin side now, not on demand.
   watcher.subscribe((next) => {
-    if (adminOnDemand && !servicesPromise && wantsValidation(next)) startServicesOnce().catch(() => {})
+    if (adminOnDemand && !servicesPromise && (next.settings.discovery.enabled || wantsValidation(next)))
+      startServicesOnce().catch(() => {})
   })
 
   let closing: Promise<void> | undefined
