@@ -11,10 +11,20 @@ export interface LoadedFile {
   lineOf(path: readonly (string | number)[]): number | undefined
 }
 
-export function parseConfigText(file: string, text: string): LoadedFile {
+interface Parsed {
+  readonly doc: Document
+  readonly lineCounter: LineCounter
+}
+
+function parse(text: string): Parsed {
   const lineCounter = new LineCounter()
   // JSON is parsed by the YAML parser too (JSON is YAML 1.2), so both get line numbers.
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  return { doc: parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true }), lineCounter }
+}
+
+export function parseConfigText(file: string, text: string): LoadedFile {
+  const parsed = parse(text)
+  const { doc, lineCounter } = parsed
   const first = doc.errors[0]
   if (first) {
     const line = first.linePos?.[0]?.line ?? lineCounter.linePos(first.pos[0]).line
@@ -35,14 +45,23 @@ export function parseConfigText(file: string, text: string): LoadedFile {
       },
     )
   }
+  // The parsed document (a node with its source range for every key and value) costs KBs per route and
+  // the loaded file lives as long as its configuration: it is held weakly and parsed again from the text
+  // in the rare case a line is asked for after the garbage collector took it.
+  let kept = new WeakRef(parsed)
   return {
     file,
     text,
     value,
     lineOf(path) {
+      let p = kept.deref()
+      if (p === undefined) {
+        p = parse(text)
+        kept = new WeakRef(p)
+      }
       for (let n = path.length; n >= 0; n--) {
-        const node = doc.getIn(path.slice(0, n), true)
-        if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line
+        const node = p.doc.getIn(path.slice(0, n), true)
+        if (isNode(node) && node.range) return p.lineCounter.linePos(node.range[0]).line
       }
       return undefined
     },
