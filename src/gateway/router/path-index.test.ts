@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { IncomingMessage } from 'node:http'
 import { describe, test } from 'node:test'
-import { type Matchable, PathIndex } from './path-index.ts'
+import { literalPrefix, type Matchable, PathIndex } from './path-index.ts'
 
 interface R extends Matchable {
   readonly name: string
@@ -36,6 +36,33 @@ describe('PathIndex', () => {
     assert.equal(idx.match('/ax', req, '')?.route.name, 're')
     assert.equal(idx.match('/zzz', req, '')?.route.name, 'root')
     assert.equal(idx.match('/a/b/c', req, '')?.matchedLength, 4)
+  })
+
+  test('regex routes: anchored, optional, alternated and unanchored patterns all still match', () => {
+    const idx = new PathIndex([
+      route('orders', 'regex', '^/orders/[0-9]+$'),
+      route('colour', 'regex', '^/colou?r/x$'),
+      route('either', 'regex', '^/cats|^/dogs'),
+      route('anywhere', 'regex', 'report\\.pdf$'),
+      route('root', 'prefix', '/'),
+    ])
+    assert.equal(idx.match('/orders/12', req, '')?.route.name, 'orders')
+    assert.equal(idx.match('/orders/x', req, '')?.route.name, 'root')
+    assert.equal(idx.match('/color/x', req, '')?.route.name, 'colour')
+    assert.equal(idx.match('/colour/x', req, '')?.route.name, 'colour')
+    assert.equal(idx.match('/dogs/1', req, '')?.route.name, 'either')
+    assert.equal(idx.match('/a/b/report.pdf', req, '')?.route.name, 'anywhere')
+    assert.equal(idx.match('/elsewhere', req, '')?.route.name, 'root')
+  })
+
+  test('the literal start of an anchored pattern, or nothing when unsure', () => {
+    assert.equal(literalPrefix('^/orders/[0-9]+$'), '/orders/')
+    assert.equal(literalPrefix('^/colou?r'), '/colo')
+    assert.equal(literalPrefix('^/ab{0,2}'), '/a')
+    assert.equal(literalPrefix('^/ab+'), '/ab')
+    assert.equal(literalPrefix('^/v1\\.0/'), '/v1')
+    assert.equal(literalPrefix('^/cats|^/dogs'), '')
+    assert.equal(literalPrefix('/orders/[0-9]+'), '')
   })
 
   test('a higher priority wins over a more specific match, and conditions are honoured', () => {

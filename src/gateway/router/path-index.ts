@@ -16,6 +16,19 @@ export interface PathMatch<T> {
   readonly matchedLength: number
 }
 
+/**
+ * The literal text every match of an anchored pattern starts with ('^/orders/[0-9]+$' → '/orders/'),
+ * so most paths skip the regex with one startsWith. '' when unsure (no '^', any '|', an escape).
+ */
+export function literalPrefix(pattern: string): string {
+  if (!pattern.startsWith('^') || pattern.includes('|')) return ''
+  let end = 1
+  while (end < pattern.length && !'\\^$.|?*+()[]{}'.includes(pattern[end] as string)) end++
+  // A quantifier after the literal makes its last character optional ('^/ab?' → '/a').
+  if (end < pattern.length && '?*{'.includes(pattern[end] as string)) end--
+  return pattern.slice(1, end)
+}
+
 function byPriority<T extends Matchable>(a: T, b: T): number {
   return b.priority - a.priority
 }
@@ -23,14 +36,15 @@ function byPriority<T extends Matchable>(a: T, b: T): number {
 export class PathIndex<T extends Matchable> {
   readonly #exact = new Map<string, T[]>()
   readonly #prefix = new Map<string, T[]>()
-  readonly #regex: { route: T; re: RegExp }[] = []
+  readonly #regex: { route: T; re: RegExp; literal: string }[] = []
   readonly #maxPriority: number
 
   constructor(routes: readonly T[]) {
     let max = Number.NEGATIVE_INFINITY
     for (const r of routes) {
       max = Math.max(max, r.priority)
-      if (r.pathType === 'regex') this.#regex.push({ route: r, re: new RegExp(r.matchPath) })
+      if (r.pathType === 'regex')
+        this.#regex.push({ route: r, re: new RegExp(r.matchPath), literal: literalPrefix(r.matchPath) })
       else {
         const map = r.pathType === 'exact' ? this.#exact : this.#prefix
         const list = map.get(r.matchPath)
@@ -73,8 +87,9 @@ export class PathIndex<T extends Matchable> {
           return { route: best as T, matchedLength: bestLength }
       }
     }
-    for (const { route, re } of this.#regex) {
+    for (const { route, re, literal } of this.#regex) {
       if (best && route.priority <= (best as T).priority) break
+      if (!path.startsWith(literal)) continue
       re.lastIndex = 0
       const m = re.exec(path)
       if (m && route.accepts(req, host)) {
