@@ -92,13 +92,9 @@ function wantsValidation(snapshot: Snapshot): boolean {
   })
 }
 
-/** What cannot wait for a first admin request: mDNS discovery, pushed services to restore, validation. */
-function needsServicesAtStart(snapshot: Snapshot, dataDir: string | undefined): boolean {
-  return (
-    snapshot.settings.discovery.enabled ||
-    wantsValidation(snapshot) ||
-    (dataDir !== undefined && existsSync(join(dataDir, PUSHED_SERVICES_FILE)))
-  )
+/** What a configuration cannot wait a first admin request for: mDNS discovery, OpenAPI validation. */
+function needsAdminSide(snapshot: Snapshot): boolean {
+  return snapshot.settings.discovery.enabled || wantsValidation(snapshot)
 }
 
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
@@ -252,8 +248,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   if (!options.fastStart) await startServicesOnce()
   // A reload that turns on OpenAPI validation (or discovery) needs the admin side now, not on demand.
   watcher.subscribe((next) => {
-    if (adminOnDemand && !servicesPromise && (next.settings.discovery.enabled || wantsValidation(next)))
-      startServicesOnce().catch(() => {})
+    if (adminOnDemand && !servicesPromise && needsAdminSide(next)) startServicesOnce().catch(() => {})
   })
 
   let closing: Promise<void> | undefined
@@ -305,7 +300,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       const addr = server.address() as AddressInfo
       const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
       core.url = `http://${shownHost}:${addr.port}`
-      adminOnDemand = !servicesPromise && !needsServicesAtStart(watcher.current, core.dataDir)
+      // Pushed services to restore come back through the admin side's discovery too.
+      const pushed = core.dataDir !== undefined && existsSync(join(core.dataDir, PUSHED_SERVICES_FILE))
+      adminOnDemand = !servicesPromise && !pushed && !needsAdminSide(watcher.current)
       markReady()
       // Loading the admin side blocks the event loop for a moment: let the first requests through first.
       if (!servicesPromise && !adminOnDemand)
