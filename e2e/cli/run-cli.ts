@@ -1,5 +1,5 @@
 // Runs the real CLI as users do: the built bin/sallyport.js executed through its shebang (as npx does,
-// with the Node flags it names, on the Node running the tests) when present, else the source entry.
+// on the Node running the tests) when present, else the source entry.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { delimiter, dirname } from 'node:path'

@@ -31,7 +31,7 @@ export async function registerAdmin(app: FastifyInstance, core: GatewayCore): Pr
       metrics ??= createMetrics(core)
       return reply.type(metrics.contentType).send(await metrics.text())
     })
-    await scope.register(async (native) => registerNativeApi(native, core, core.requestLog), { prefix: base })
+    await scope.register(async (native) => registerNativeApi(native, core), { prefix: base })
     await registerSwagger(scope, base)
     await registerDashboard(scope, base, core.dashboardDir)
   })

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
 import { GatewayError } from '../../errors.ts'
-import type { RequestLog } from '../../stats/request-log.ts'
 import { registerAdminOpenApi } from './admin-openapi.ts'
 import { registerErrorHandling } from './error-handler.ts'
 import { registerPolicyApi } from './policies.ts'
@@ -12,11 +11,7 @@ import { registerRequestInspector } from './requests.ts'
 import { registerRouteWrites } from './route-writes.ts'
 
 /** The native (bastion) admin API, registered under the admin base path. */
-export async function registerNativeApi(
-  app: FastifyInstance,
-  core: GatewayCore,
-  log: RequestLog,
-): Promise<void> {
+export async function registerNativeApi(app: FastifyInstance, core: GatewayCore): Promise<void> {
   registerErrorHandling(app)
   app.setNotFoundHandler(async () => {
     throw new GatewayError('SP_ERR_ADMIN_NOT_FOUND')
@@ -26,7 +21,7 @@ export async function registerNativeApi(
   registerOpenApiApi(app, core)
   registerPolicyApi(app, core)
   registerRouteWrites(app, core)
-  registerRequestInspector(app, core, log)
+  registerRequestInspector(app, core)
   registerAdminOpenApi(app, core)
   // A plain GET on the stream's path (the upgrade itself is handled by realtime.ts).
   app.get('/ws', async () => {

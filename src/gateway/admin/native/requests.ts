@@ -6,7 +6,7 @@ import type { GatewayCore } from '../../core.ts'
 import { GatewayError } from '../../errors.ts'
 import type { ReplayResult } from '../../model/index.ts'
 import { HOP_BY_HOP } from '../../proxy/hop-headers.ts'
-import { redactHeaders, type ReplaySource, type RequestLog } from '../../stats/request-log.ts'
+import { redactHeaders, type ReplaySource } from '../../stats/request-log.ts'
 
 const BODY_LIMIT = 64 * 1024
 const REPLAY_TIMEOUT_MS = 30_000
@@ -49,7 +49,8 @@ function replay(base: string, source: ReplaySource, id: string): Promise<ReplayR
   })
 }
 
-export function registerRequestInspector(app: FastifyInstance, core: GatewayCore, log: RequestLog): void {
+export function registerRequestInspector(app: FastifyInstance, core: GatewayCore): void {
+  const log = core.requestLog
   app.get<{ Querystring: { route?: string; status?: string } }>('/api/requests', async (req) =>
     log.list({ route: req.query.route, status: req.query.status }),
   )
