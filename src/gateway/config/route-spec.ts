@@ -1,6 +1,6 @@
 // A validated route turned into the shape the router compiles: defaults applied, ids assigned.
 import type { LoadBalancerName, RouteConfig, RouteProtocol, RouteSource } from '../model/index.ts'
-import { routeId, targetId } from '../model/index.ts'
+import { routeId, targetId } from '../model/ids.ts'
 import { toMs } from '../util/duration.ts'
 
 export type PathType = 'prefix' | 'exact' | 'regex'

@@ -1,8 +1,8 @@
 // One place turns schema errors into one clear sentence naming the field, for the CLI, the file
 // watcher and the admin API alike.
-import { Compile } from 'typebox/compile'
+import { createRequire } from 'node:module'
 import type { TSchema } from 'typebox'
-import { GatewayConfig, RouteConfig, RouteInput } from '../model/index.ts'
+import { generatedChecks } from './schema-checks.generated.ts'
 
 export interface FieldProblem {
   /** Path segments from the validated value's root, e.g. ['targets', 0, 'url']. */
@@ -58,14 +58,32 @@ function sentence(root: TSchema, e: SchemaError): FieldProblem {
   const description = typeof schema?.description === 'string' ? schema.description : undefined
   if ((e.keyword === 'pattern' || e.keyword === 'anyOf') && description)
     return { path, message: `must be ${description}` }
+  // A value no branch of a described union accepts (a duration: a number or "5s") is told what the
+  // union means, not what its first branch wanted ("must be integer").
+  const branch = /^(.*)\/anyOf\/\d+$/.exec(e.schemaPath)
+  const union = branch && schemaAt(root, branch[1] ?? '')
+  if (typeof union?.description === 'string') return { path, message: `must be ${union.description}` }
   return { path, message: e.message }
 }
 
-function makeChecker(schema: TSchema) {
-  const validator = Compile(schema)
+type Explainer = { Errors(value: unknown): Iterable<unknown> }
+
+/**
+ * TypeBox is loaded (synchronously, from node_modules rather than the bundle) only to explain a value
+ * that failed its generated check: a valid config never pays for it.
+ */
+function explainer(schema: TSchema): Explainer {
+  const { Compile } = createRequire(import.meta.url)('typebox/compile') as typeof import('typebox/compile')
+  return Compile(schema)
+}
+
+function makeChecker(name: keyof typeof generatedChecks) {
+  const { schema, check } = generatedChecks[name] as { schema: TSchema; check: (value: unknown) => boolean }
+  let explain: Explainer | undefined
   return (value: unknown): FieldProblem[] => {
-    if (validator.Check(value)) return []
-    const raw = [...validator.Errors(value)] as unknown as SchemaError[]
+    if (check(value)) return []
+    explain ??= explainer(schema)
+    const raw = [...explain.Errors(value)] as unknown as SchemaError[]
     // "schema is false" duplicates the additionalProperties error; unions report every branch.
     const useful = raw.filter((e) => !(e.keyword === 'boolean' && e.message === 'schema is false'))
     const problems = useful.map((e) => sentence(schema, e))
@@ -81,6 +99,6 @@ function makeChecker(schema: TSchema) {
   }
 }
 
-export const checkSettings = makeChecker(GatewayConfig)
-export const checkRoute = makeChecker(RouteConfig)
-export const checkRouteInput = makeChecker(RouteInput)
+export const checkSettings = makeChecker('GatewayConfig')
+export const checkRoute = makeChecker('RouteConfig')
+export const checkRouteInput = makeChecker('RouteInput')

@@ -2,7 +2,7 @@
 // per protocol (`farp-<svc>-http|ws|graphql|grpc`) under a prefix taken from routing.strategy, or a
 // `discovery-<svc>` catch-all for services that speak no FARP.
 import type { RouteConfig, RouteProtocol, TargetConfig } from '../model/index.ts'
-import { OPENAPI_METADATA_KEY } from '../model/index.ts'
+import { OPENAPI_METADATA_KEY } from '../model/metadata-keys.ts'
 import type { FarpManifest } from './farp-manifest.ts'
 import {
   originOf,

@@ -58,13 +58,6 @@ export const OpenApiServiceView = Type.Object({
 })
 export type OpenApiServiceView = Type.Static<typeof OpenApiServiceView>
 
-/**
- * Route metadata keys the OpenAPI layer reads (route metadata is a string map):
- * `openapi`: the URL (or a path on the first target) of the service's OpenAPI 2.0/3.x document;
- * `openapiValidate`: `request` | `response` | `both` | `off` (default off): validate proxied traffic.
- */
-export const OPENAPI_METADATA_KEY = 'openapi'
-export const OPENAPI_VALIDATE_METADATA_KEY = 'openapiValidate'
 export const OpenApiValidateMode = Type.Union([
   Type.Literal('off'),
   Type.Literal('request'),

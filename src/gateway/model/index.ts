@@ -1,5 +1,6 @@
 export * from './config.ts'
 export * from './ids.ts'
+export * from './metadata-keys.ts'
 export * from './realtime.ts'
 export * from './views.ts'
 export * from './discovery.ts'

@@ -1,0 +1,10 @@
+// Plain values, apart from the TypeBox schemas: the proxy's start-up path imports them without
+// loading TypeBox.
+
+/**
+ * Route metadata keys the OpenAPI layer reads (route metadata is a string map):
+ * `openapi`: the URL (or a path on the first target) of the service's OpenAPI 2.0/3.x document;
+ * `openapiValidate`: `request` | `response` | `both` | `off` (default off): validate proxied traffic.
+ */
+export const OPENAPI_METADATA_KEY = 'openapi'
+export const OPENAPI_VALIDATE_METADATA_KEY = 'openapiValidate'
