@@ -1,6 +1,7 @@
 // `sallyport announce`: advertises a local service FARP-style over mDNS (`_farp._tcp` with the FARP
 // TXT keys). Without --manifest it serves a generated manifest on an ephemeral loopback port.
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
+import { http } from '../util/node-http.ts'
 import type { AddressInfo } from 'node:net'
 import { Bonjour } from 'bonjour-service'
 import { FARP_PROTOCOL_VERSION } from './farp-manifest.ts'
@@ -59,7 +60,7 @@ export async function announceService(opts: AnnounceOptions): Promise<Announceme
   let manifestRef = opts.manifest
   if (!manifestRef) {
     const body = JSON.stringify(generatedManifest(opts))
-    server = createServer((req, res) => {
+    server = http.createServer((req, res) => {
       if (req.url?.split('?')[0] === '/_farp/manifest') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(body)
       } else res.writeHead(404).end()

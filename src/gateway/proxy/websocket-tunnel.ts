@@ -1,7 +1,8 @@
 // WebSocket (and any HTTP/1.1 Upgrade) proxying over node:http: the upgrade request goes upstream,
 // a 101 answer turns both sockets into one tunnel, any other answer reaches the client as it came.
 // (undici's upgrade() turns a non-101 reply into an error, losing the upstream's status.)
-import { request as httpRequest, type IncomingMessage } from 'node:http'
+import type { IncomingMessage } from 'node:http'
+import { http } from '../util/node-http.ts'
 import { request as httpsRequest } from 'node:https'
 import type { Duplex } from 'node:stream'
 import type { RouteTableSwitcher } from '../router/switcher.ts'
@@ -94,7 +95,7 @@ export function createUpgradeHandler(
     route.counters.totalRequests++
     target.counters.totalRequests++
     deps.traffic.counters.totalRequests++
-    const upstreamReq = (secure ? httpsRequest : httpRequest)(`${target.spec.origin}${upstreamPath}`, {
+    const upstreamReq = (secure ? httpsRequest : http.request)(`${target.spec.origin}${upstreamPath}`, {
       method: req.method,
       headers: tunnelHeaders(req, target, trace.traceparent, route.headersAdd, route.headersRemove),
       timeout: route.timeoutMs,

@@ -1,6 +1,7 @@
 // One node:http server, one port: the gateway's own paths go to fastify (admin API, dialects,
 // probes, dashboard), everything else straight to the proxy without any framework in between.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { http } from '../util/node-http.ts'
 import type { Duplex } from 'node:stream'
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
@@ -35,7 +36,7 @@ export interface OwnParts {
 
 /** The one server: own paths to `own`, everything else straight to the proxy. */
 export function createGatewayServer(parts: ServerParts & OwnParts): Server {
-  const server = createServer(
+  const server = http.createServer(
     // Node's own defaults would cut long uploads and SSE; upstream timeouts are per route.
     {
       requestTimeout: 0,

@@ -1,6 +1,7 @@
 // The request inspector: GET <base>/api/requests lists recent proxied requests (newest first);
 // POST <base>/api/requests/:id/replay sends one again through the gateway's own URL.
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
+import { http } from '../../util/node-http.ts'
 import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
 import { GatewayError } from '../../errors.ts'
@@ -18,7 +19,7 @@ function replay(base: string, source: ReplaySource, id: string): Promise<ReplayR
   headers['x-sallyport-replay'] = id
   const started = performance.now()
   return new Promise((resolve, reject) => {
-    const req = httpRequest(new URL(source.url, base), { method: source.method, headers }, (res) => {
+    const req = http.request(new URL(source.url, base), { method: source.method, headers }, (res) => {
       const chunks: Buffer[] = []
       let size = 0
       let truncated = false

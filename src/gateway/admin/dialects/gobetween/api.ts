@@ -1,7 +1,8 @@
 // The gobetween REST API on its own listener (default 127.0.0.1:8888): system info, config dump,
 // servers (L4 TCP proxies) create/list/delete/stats, ping. Answers are indented JSON as gin's are.
 import { timingSafeEqual } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { http } from '../../../util/node-http.ts'
 import { isIP } from 'node:net'
 import type { GatewayCore } from '../../../core.ts'
 import { GatewayError, isGatewayError } from '../../../errors.ts'
@@ -238,7 +239,7 @@ export function createGobetween(core: GatewayCore): Gobetween {
           `refusing to serve the gobetween API on ${host} without dialects.gobetween.basicAuth`,
           { host },
         )
-      const server = createServer((req, res) => {
+      const server = http.createServer((req, res) => {
         route(req, res).catch((err: unknown) => {
           if (res.headersSent) return res.destroy()
           const e = isGatewayError(err) ? err : undefined
