@@ -70,7 +70,9 @@ type Explainer = { Errors(value: unknown): Iterable<unknown> }
 
 /**
  * TypeBox is loaded (synchronously, from node_modules rather than the bundle) only to explain a value
- * that failed its generated check: a valid config never pays for it.
+ * that failed its generated check: a valid config never pays for it. `require` of an ES module fails if
+ * an `import()` of the same module is still in flight; in the bundle nothing else loads TypeBox from
+ * node_modules (the admin side bundles its own copy), so that cannot happen there.
  */
 function explainer(schema: TSchema): Explainer {
   const { Compile } = createRequire(import.meta.url)('typebox/compile') as typeof import('typebox/compile')
