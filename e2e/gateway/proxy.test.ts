@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
+import http from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import { send, startGateway, startUpstream, type Upstream } from './helpers.ts'
 
@@ -56,6 +57,32 @@ describe('proxy hot path', () => {
     assert.equal(r.status, 200)
     assert.equal(r.body.length, tenMiB.length)
     assert.equal(sha(r.body), sha(tenMiB))
+  })
+
+  test('10 MiB response body arrives intact at a client that keeps stopping to read', async () => {
+    // The gateway's writes to this client back up, so the chunks they carry stay in flight while the
+    // upstream connection reads on: bytes it reads must never land on a chunk still being written.
+    const body = await new Promise<Buffer>((resolve, reject) => {
+      http
+        .get(`${gw.base}/big`, (res) => {
+          const chunks: Buffer[] = []
+          let sinceStop = 0
+          res.on('data', (c: Buffer) => {
+            chunks.push(c)
+            sinceStop += c.length
+            if (sinceStop >= 1024 * 1024) {
+              sinceStop = 0
+              res.pause()
+              setTimeout(() => res.resume(), 30)
+            }
+          })
+          res.on('end', () => resolve(Buffer.concat(chunks)))
+          res.on('error', reject)
+        })
+        .on('error', reject)
+    })
+    assert.equal(body.length, tenMiB.length)
+    assert.equal(sha(body), sha(tenMiB))
   })
 
   test('10 MiB request body arrives intact', async () => {

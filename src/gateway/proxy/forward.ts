@@ -148,6 +148,7 @@ class ProxyHandler implements DispatchHandler, ProxyEvent {
   error: Error | undefined
   done = false
   sse = false
+  readonly borrowsChunks = true
 
   constructor(
     req: IncomingMessage,
@@ -193,7 +194,8 @@ class ProxyHandler implements DispatchHandler, ProxyEvent {
   }
 
   onResponseData(controller: DispatchController, chunk: Buffer): void {
-    if (!this.res.write(chunk)) {
+    // The chunk's bytes belong to the upstream connection's read buffer until the write is done.
+    if (!this.res.write(chunk, controller.hold())) {
       controller.pause()
       this.res.once('drain', () => controller.resume())
     }

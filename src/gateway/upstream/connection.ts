@@ -2,6 +2,7 @@
 // One exchange at a time (no pipelining): a slow response never holds up an unrelated request.
 import net from 'node:net'
 import tls from 'node:tls'
+import { type ReadBuffer, takeReadBuffer } from './read-buffers.ts'
 import { ResponseParser, type ResponseSink } from './response-parser.ts'
 import type { DispatchController, DispatchHandler, DispatchOptions, ResponseHeaders } from './types.ts'
 import { UpstreamError } from './types.ts'
@@ -28,6 +29,8 @@ export interface ExchangeOwner {
   /** Ended or failed: counted once per exchange. */
   exchangeDone(): void
 }
+
+const noop = () => {}
 
 // RFC 9110 §9.2.2: requests a client may repeat on its own when a connection fails under them.
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
@@ -76,6 +79,10 @@ export class Exchange implements DispatchController {
     if (this.conn?.exchange === this) this.conn.socket.resume()
   }
 
+  hold(): () => void {
+    return this.conn?.readBuffer?.hold() ?? noop
+  }
+
   /** Marks the exchange over (before its handler hears of it, so the pool can move on). */
   settle(): void {
     this.done = true
@@ -94,6 +101,8 @@ export class UpstreamConnection implements ResponseSink {
   readonly parser: ResponseParser
   private readonly owner: ConnectionOwner
   exchange: Exchange | undefined = undefined
+  /** The buffer the socket reads into (plain TCP; a TLS socket reads into fresh buffers). */
+  readBuffer: ReadBuffer | undefined
   /** Carried at least one exchange before the current one. */
   reused = false
   /** When an idle connection must be closed (ms, Date.now() clock). */
@@ -112,14 +121,29 @@ export class UpstreamConnection implements ResponseSink {
   constructor(owner: ConnectionOwner) {
     this.owner = owner
     this.parser = new ResponseParser(this)
-    this.socket = owner.tls
-      ? tls.connect({
-          host: owner.host,
-          port: owner.port,
-          servername: net.isIP(owner.host) ? undefined : owner.host,
-          ALPNProtocols: ['http/1.1'],
-        })
-      : net.connect({ host: owner.host, port: owner.port })
+    if (owner.tls) {
+      this.socket = tls.connect({
+        host: owner.host,
+        port: owner.port,
+        servername: net.isIP(owner.host) ? undefined : owner.host,
+        ALPNProtocols: ['http/1.1'],
+      })
+      this.socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    } else {
+      this.readBuffer = takeReadBuffer()
+      this.socket = net.connect({
+        host: owner.host,
+        port: owner.port,
+        // After each read Node asks for the buffer to read into next.
+        onread: {
+          buffer: () => this.nextReadBuffer(),
+          callback: (n: number, buf: Uint8Array) => {
+            this.onData((buf as Buffer).subarray(0, n))
+            return true
+          },
+        },
+      })
+    }
     this.socket.setNoDelay(true)
     if (owner.connectTimeoutMs > 0) {
       this.connectTimer = setTimeout(() => {
@@ -137,7 +161,6 @@ export class UpstreamConnection implements ResponseSink {
       this.connecting = false
       clearTimeout(this.connectTimer)
     })
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk))
     this.socket.on('error', (err) => {
       this.error ??= err
     })
@@ -202,6 +225,17 @@ export class UpstreamConnection implements ResponseSink {
     )
   }
 
+  /** The same buffer again, unless a write still holds its bytes. */
+  private nextReadBuffer(): Buffer {
+    let rb = this.readBuffer as ReadBuffer
+    if (rb.held) {
+      rb.retire()
+      rb = takeReadBuffer()
+      this.readBuffer = rb
+    }
+    return rb.bytes
+  }
+
   private onData(chunk: Buffer): void {
     const ex = this.exchange
     if (ex === undefined) {
@@ -223,7 +257,9 @@ export class UpstreamConnection implements ResponseSink {
 
   onBody(chunk: Buffer): void {
     const ex = this.exchange as Exchange
-    ex.handler.onResponseData(ex, chunk)
+    // A chunk of a reused read buffer is copied for a handler that may keep it.
+    const asIs = this.readBuffer === undefined || ex.handler.borrowsChunks === true
+    ex.handler.onResponseData(ex, asIs ? chunk : Buffer.from(chunk))
   }
 
   onEnd(): void {
@@ -264,6 +300,8 @@ export class UpstreamConnection implements ResponseSink {
   }
 
   private onClose(): void {
+    this.readBuffer?.retire()
+    this.readBuffer = undefined
     clearTimeout(this.connectTimer)
     clearTimeout(this.headTimer)
     // A body that runs until the connection closes ends here (the parser calls onEnd).

@@ -343,6 +343,60 @@ describe('upstream pool', () => {
     assert.equal(pauses, 5)
   })
 
+  test('body chunks: a handler that keeps them gets copies; one that borrows gets one reused buffer unless it holds', async () => {
+    const size = 2 * 1024 * 1024
+    const body = Buffer.alloc(size)
+    for (let i = 0; i < size; i += 4) body.writeUInt32LE(i, i)
+    const up = await httpUpstream((_req, res) => {
+      // Written in pieces with pauses, so the client reads it in many reads.
+      let at = 0
+      const next = () => {
+        if (at >= size) return void res.end()
+        res.write(body.subarray(at, at + 256 * 1024))
+        at += 256 * 1024
+        setTimeout(next, 2)
+      }
+      next()
+    })
+    const p = pool(up.origin)
+    // Kept chunks (the default) stay intact.
+    assert.ok((await send(p, { path: '/' })).body.equals(body))
+    // Borrowed chunks are views of the connection's one read buffer; a held one is left alone.
+    const stores = new Set<ArrayBufferLike>()
+    let held: { view: Buffer; copy: Buffer; release: () => void } | undefined
+    let offset = 0
+    let intact = true
+    await new Promise<void>((resolve, reject) => {
+      p.dispatch(
+        { method: 'GET', path: '/', headers: { host: 'x' }, body: null, headersTimeout: 5000 },
+        {
+          borrowsChunks: true,
+          onResponseStart() {},
+          onResponseData(c, chunk) {
+            if (!chunk.equals(body.subarray(offset, offset + chunk.length))) intact = false
+            offset += chunk.length
+            stores.add(chunk.buffer)
+            if (held === undefined && offset > size / 2)
+              held = { view: chunk, copy: Buffer.from(chunk), release: c.hold() }
+          },
+          onResponseEnd() {
+            resolve()
+          },
+          onResponseError(_c, err) {
+            reject(err)
+          },
+        },
+      )
+    })
+    assert.equal(offset, size)
+    assert.ok(intact)
+    assert.ok(held, 'a chunk was held')
+    assert.ok(held.view.equals(held.copy), 'the held chunk was not overwritten')
+    held.release()
+    // One buffer before the hold, another after it.
+    assert.equal(stores.size, 2)
+  })
+
   test('an upstream announcing a short keep-alive gets its idle connection closed by us first', async () => {
     const up = await rawUpstream((socket) =>
       socket.write('HTTP/1.1 200 OK\r\nkeep-alive: timeout=1\r\ncontent-length: 0\r\n\r\n'),

@@ -1,7 +1,7 @@
 // HTTP/1.1 response parsing for the upstream client (RFC 9112): the head, then the body framed by
 // Content-Length, chunked coding, or the connection closing. The headers handed on are end-to-end
 // only: connection-specific fields (RFC 9110 §7.6.1) are read here and go no further. Bytes arrive in any split; body bytes
-// are handed on as slices of the socket's buffers (never copied). Anything malformed throws, and the
+// are handed on as slices of the socket's buffer (never copied), valid until the next read. Anything malformed throws, and the
 // caller closes the connection: a response we cannot frame exactly must never leave bytes behind on
 // a connection that is reused.
 import { connectionTokens, HOP_BY_HOP } from '../proxy/hop-headers.ts'
@@ -190,7 +190,8 @@ export class ResponseParser {
           if (end < 0) {
             if (data.length - at > MAX_HEAD_BYTES)
               throw badResponse(`head larger than ${MAX_HEAD_BYTES} bytes`)
-            this.pending = at === 0 ? data : data.subarray(at)
+            // Copied: the connection reads its next bytes into the same buffer.
+            this.pending = Buffer.from(data.subarray(at))
             return
           }
           if (end - at > MAX_HEAD_BYTES) throw badResponse(`head larger than ${MAX_HEAD_BYTES} bytes`)

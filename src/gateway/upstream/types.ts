@@ -23,9 +23,20 @@ export interface DispatchController {
   abort(reason: Error): void
   pause(): void
   resume(): void
+  /**
+   * Keeps the bytes of the chunk just delivered from being overwritten until the returned function is
+   * called (pass it as the write's callback). Only for handlers that borrow chunks.
+   */
+  hold(): () => void
 }
 
 export interface DispatchHandler {
+  /**
+   * True when the handler uses each body chunk only during `onResponseData`, or holds it with
+   * `controller.hold()`: it then gets views of the connection's read buffer. Otherwise it gets copies
+   * it may keep.
+   */
+  readonly borrowsChunks?: boolean
   onRequestStart?(controller: DispatchController): void
   onResponseStart(controller: DispatchController, statusCode: number, headers: ResponseHeaders): void
   onResponseData(controller: DispatchController, chunk: Buffer): void
