@@ -4,6 +4,29 @@ import http from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import { send, startGateway, startUpstream, type Upstream } from './helpers.ts'
 
+/** GETs a URL, pausing 30 ms after every MiB it reads. */
+function readSlowly(url: string): Promise<{ body: Buffer; cache: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        const chunks: Buffer[] = []
+        let sinceStop = 0
+        res.on('data', (c: Buffer) => {
+          chunks.push(c)
+          sinceStop += c.length
+          if (sinceStop >= 1024 * 1024) {
+            sinceStop = 0
+            res.pause()
+            setTimeout(() => res.resume(), 30)
+          }
+        })
+        res.on('end', () => resolve({ body: Buffer.concat(chunks), cache: res.headers['x-cache'] as string }))
+        res.on('error', reject)
+      })
+      .on('error', reject)
+  })
+}
+
 describe('proxy hot path', () => {
   let echo: Upstream
   let big: Upstream
@@ -41,6 +64,12 @@ describe('proxy hot path', () => {
         },
         { path: '/keep', targets: [{ url: echo.url }] },
         { path: '/big', targets: [{ url: big.url }] },
+        { path: '/big-limited', targets: [{ url: big.url }], rateLimit: { requestsPerSec: 100, burst: 100 } },
+        {
+          path: '/big-cached',
+          targets: [{ url: big.url }],
+          cache: { ttl: '1m', maxEntrySize: 16 * 1024 * 1024 },
+        },
         { path: '/slow', timeout: '200ms', targets: [{ url: slow.url }] },
         { path: '/refused', targets: [{ url: 'http://127.0.0.1:1' }] },
         { path: '/base/*', stripPrefix: true, addPrefix: '/v2', targets: [{ url: `${echo.url}/root` }] },
@@ -62,27 +91,13 @@ describe('proxy hot path', () => {
   test('10 MiB response body arrives intact at a client that keeps stopping to read', async () => {
     // The gateway's writes to this client back up, so the chunks they carry stay in flight while the
     // upstream connection reads on: bytes it reads must never land on a chunk still being written.
-    const body = await new Promise<Buffer>((resolve, reject) => {
-      http
-        .get(`${gw.base}/big`, (res) => {
-          const chunks: Buffer[] = []
-          let sinceStop = 0
-          res.on('data', (c: Buffer) => {
-            chunks.push(c)
-            sinceStop += c.length
-            if (sinceStop >= 1024 * 1024) {
-              sinceStop = 0
-              res.pause()
-              setTimeout(() => res.resume(), 30)
-            }
-          })
-          res.on('end', () => resolve(Buffer.concat(chunks)))
-          res.on('error', reject)
-        })
-        .on('error', reject)
-    })
-    assert.equal(body.length, tenMiB.length)
-    assert.equal(sha(body), sha(tenMiB))
+    // Plain route, route with a policy, cached route (its capture keeps chunks) twice: miss, then hit.
+    for (const path of ['/big', '/big-limited', '/big-cached', '/big-cached']) {
+      const { body } = await readSlowly(`${gw.base}${path}`)
+      assert.equal(body.length, tenMiB.length, path)
+      assert.equal(sha(body), sha(tenMiB), path)
+    }
+    assert.equal((await readSlowly(`${gw.base}/big-cached`)).cache, 'HIT')
   })
 
   test('10 MiB request body arrives intact', async () => {

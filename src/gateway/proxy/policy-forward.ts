@@ -422,6 +422,11 @@ class PolicyAttempt implements DispatchHandler {
     this.upstreamPath = upstreamPath
   }
 
+  /** Chunks are borrowed (the cache copies what it keeps) unless a contract check keeps them. */
+  get borrowsChunks(): boolean {
+    return this.contract === undefined
+  }
+
   onRequestStart(controller: DispatchController): void {
     this.controller = controller
     if (this.rq.gone) controller.abort(clientGoneError())
@@ -476,7 +481,7 @@ class PolicyAttempt implements DispatchHandler {
       else this.contract.push(chunk)
     }
     const res = this.rq.res
-    if (!res.write(chunk)) {
+    if (!res.write(chunk, controller.hold())) {
       controller.pause()
       res.once('drain', () => controller.resume())
     }
