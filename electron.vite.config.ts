@@ -9,7 +9,7 @@ export default defineConfig({
     build: {
       // Bundled rather than resolved from node_modules at start: typebox alone is ~700 ESM files, and
       // resolving them cost ~160 ms of every start (the proxy's path to its first response needs it).
-      externalizeDeps: { exclude: ['typebox', 'yaml', 'js-yaml', 'commander'] },
+      externalizeDeps: { exclude: ['typebox', 'js-yaml', 'commander'] },
       // Two entries share src/gateway as a chunk: the Electron main process and the headless CLI.
       rolldownOptions: {
         input: {

@@ -6,8 +6,9 @@
 // error. A file with anchors goes through yaml alone: its alias limit guards against expansion bombs.
 import { readFile } from 'node:fs/promises'
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml'
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml'
+import type { Document, LineCounter } from 'yaml'
 import { GatewayError } from '../errors.ts'
+import { yaml } from '../util/yaml.ts'
 
 export interface LoadedFile {
   readonly file: string
@@ -23,6 +24,7 @@ interface Parsed {
 }
 
 function parse(text: string): Parsed {
+  const { LineCounter, parseDocument } = yaml()
   const lineCounter = new LineCounter()
   // JSON is parsed by the YAML parser too (JSON is YAML 1.2), so both get line numbers.
   return { doc: parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true }), lineCounter }
@@ -90,7 +92,7 @@ export function parseConfigText(file: string, text: string): LoadedFile {
       const p = document()
       for (let n = path.length; n >= 0; n--) {
         const node = p.doc.getIn(path.slice(0, n), true)
-        if (isNode(node) && node.range) return p.lineCounter.linePos(node.range[0]).line
+        if (yaml().isNode(node) && node.range) return p.lineCounter.linePos(node.range[0]).line
       }
       return undefined
     },

@@ -2,10 +2,10 @@
 // written atomically, acknowledged only once on disk.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parse, stringify } from 'yaml'
 import { GatewayError } from '../errors.ts'
 import type { ServiceRegistration } from '../model/index.ts'
 import { writeFileAtomic } from '../util/atomic-write.ts'
+import { yaml } from '../util/yaml.ts'
 
 /** In the data dir; its presence at start means there are services to restore. */
 export const PUSHED_SERVICES_FILE = 'registered-services.yaml'
@@ -36,7 +36,7 @@ export function createPushStore(dataDir: string | undefined): PushStore {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
         throw new GatewayError('SP_ERR_CONFIG_READ', `${file}: ${String(err)}`, { file })
       }
-      const value = (parse(text) ?? {}) as { services?: unknown }
+      const value = (yaml().parse(text) ?? {}) as { services?: unknown }
       if (!Array.isArray(value.services)) return []
       return value.services.filter(
         (s): s is StoredRegistration =>
@@ -51,7 +51,7 @@ export function createPushStore(dataDir: string | undefined): PushStore {
       if (!file) return
       const header = '# Services push-registered through POST /gateway/api/discovery/register.\n'
       try {
-        await writeFileAtomic(file, header + stringify({ services: all }))
+        await writeFileAtomic(file, header + yaml().stringify({ services: all }))
       } catch (err) {
         throw new GatewayError('SP_ERR_PERSIST_WRITE', `cannot write ${file}: ${(err as Error).message}`, {
           file,

@@ -1,7 +1,7 @@
 // Fetches one service's API description (Swagger 2.0 or OpenAPI 3.0/3.1, JSON or YAML) with a
 // timeout and brings it to OpenAPI 3.1, the one dialect the merger and the validator speak.
 import { upgrade } from '@scalar/openapi-upgrader'
-import { parse as parseYaml } from 'yaml'
+import { yaml } from '../util/yaml.ts'
 
 export type OpenApiDocument = Record<string, unknown> & {
   openapi?: string
@@ -25,7 +25,7 @@ export function parseDocumentText(text: string): OpenApiDocument {
   const trimmed = text.trimStart()
   let value: unknown
   if (trimmed.startsWith('{')) value = JSON.parse(text)
-  else value = parseYaml(text)
+  else value = yaml().parse(text)
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object')
   return value as OpenApiDocument
 }

@@ -2,9 +2,9 @@
 // gobetween servers): one readable YAML file in the data dir, written atomically, one change at a time.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parse, stringify } from 'yaml'
 import { GatewayError } from '../../errors.ts'
 import { writeFileAtomic } from '../../util/atomic-write.ts'
+import { yaml } from '../../util/yaml.ts'
 
 export interface StateFile<T> {
   readonly file: string | undefined
@@ -33,7 +33,7 @@ export function createStateFile<T extends object>(
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return empty()
       throw new GatewayError('SP_ERR_CONFIG_READ', `${file}: ${String(err)}`, { file })
     }
-    const value = parse(text) as unknown
+    const value = yaml().parse(text) as unknown
     return value && typeof value === 'object' && !Array.isArray(value) ? { ...empty(), ...value } : empty()
   }
 
@@ -50,7 +50,7 @@ export function createStateFile<T extends object>(
         const next = await change(await read())
         if (file) {
           try {
-            await writeFileAtomic(file, `# ${header}\n${stringify(next)}`)
+            await writeFileAtomic(file, `# ${header}\n${yaml().stringify(next)}`)
           } catch (err) {
             throw new GatewayError('SP_ERR_PERSIST_WRITE', `cannot write ${file}: ${(err as Error).message}`)
           }

@@ -3,10 +3,10 @@
 // written atomically; a change is acknowledged only once it is on disk and live.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { stringify } from 'yaml'
 import { GatewayError } from '../../errors.ts'
 import type { RouteConfig } from '../../model/index.ts'
 import { writeFileAtomic } from '../../util/atomic-write.ts'
+import { yaml } from '../../util/yaml.ts'
 import { parseConfigText } from '../load.ts'
 import type { Snapshot } from '../snapshot.ts'
 import type { Provider, ProviderSink } from './provider.ts'
@@ -69,7 +69,7 @@ export function createManualStore(dataDir: string | undefined): ManualStore {
     const body: Record<string, unknown> = { routes: next.routes }
     if (Object.keys(next.overrides).length > 0) body.overrides = next.overrides
     try {
-      await writeFileAtomic(file, header + stringify(body))
+      await writeFileAtomic(file, header + yaml().stringify(body))
     } catch (err) {
       throw new GatewayError('SP_ERR_PERSIST_WRITE', `cannot write ${file}: ${(err as Error).message}`, {
         file,
