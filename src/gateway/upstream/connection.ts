@@ -227,9 +227,9 @@ export class UpstreamConnection implements ResponseSink {
 
   /** The same buffer again, unless a write still holds its bytes. */
   private nextReadBuffer(): Buffer {
-    let rb = this.readBuffer as ReadBuffer
-    if (rb.held) {
-      rb.retire()
+    let rb = this.readBuffer
+    if (rb === undefined || rb.held) {
+      rb?.retire()
       rb = takeReadBuffer()
       this.readBuffer = rb
     }
