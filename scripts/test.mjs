@@ -51,7 +51,11 @@ const built = run('build', 'npx', ['electron-vite', 'build'])
 
 // mDNS is multicast: those tests only ever run inside a private network namespace (below).
 const isMdns = (f) => /(^|\/)mdns[^/]*\.test\.ts$/.test(f)
-const testFiles = [...globSync('src/**/*.test.ts'), ...globSync('e2e/**/*.test.ts')].sort()
+const testFiles = [
+  ...globSync('src/**/*.test.ts'),
+  ...globSync('e2e/**/*.test.ts'),
+  ...globSync('bench/**/*.test.mjs'),
+].sort()
 nodeTests(
   'node tests',
   testFiles.filter((f) => !isMdns(f)),
