@@ -3,6 +3,7 @@
 // Traefik runtime per-entity errors, Envoy consistent snapshots).
 import { GatewayError } from '../errors.ts'
 import type { ConfigIssue, GatewayConfig, RouteConfig, RouteSource } from '../model/index.ts'
+import { cloneData } from '../util/clone-data.ts'
 import { contentHash } from '../util/content-hash.ts'
 import { deepFreeze } from '../util/deep-freeze.ts'
 import { checkConsistency } from './consistency.ts'
@@ -67,7 +68,7 @@ export interface BuildOptions {
 
 export function buildSnapshot(sources: readonly SourceConfig[], opts: BuildOptions): Snapshot {
   const fileSource = sources.find((s) => s.settings !== undefined)
-  const base: GatewayConfig = structuredClone(fileSource?.settings ?? {})
+  const base: GatewayConfig = cloneData(fileSource?.settings ?? {})
   const settings = resolveSettings(base, opts.overrides)
   const defaults = routeDefaults(settings)
   const issues: ConfigIssue[] = []
@@ -76,7 +77,7 @@ export function buildSnapshot(sources: readonly SourceConfig[], opts: BuildOptio
   const usedIds = new Set<string>()
   for (const source of sources) {
     source.routes.forEach((raw, index) => {
-      const cfg = structuredClone(raw)
+      const cfg = cloneData(raw)
       const problems = checkRoute(cfg)
       const loosely = cfg as { id?: unknown; path?: unknown }
       const id =

@@ -73,16 +73,39 @@ function compileAccepts(spec: RouteSpec): (req: IncomingMessage, host: string) =
     (!headers || headers(req.headers))
 }
 
-function compileTarget(t: TargetSpec, deps: RouteTableDeps): CompiledTarget {
-  const url = new URL(t.url.replace(/^ws/, 'http'))
-  const basePath = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')
+interface TargetAddress {
+  readonly basePath: string
+  readonly hostHeader: string
+}
+
+function addressOf(targetUrl: string): TargetAddress {
+  const url = new URL(targetUrl.replace(/^ws/, 'http'))
+  return {
+    basePath: url.pathname === '/' ? '' : url.pathname.replace(/\/$/, ''),
+    hostHeader: url.host,
+  }
+}
+
+const NO_HEADERS: ReadonlySet<string> = new Set()
+
+function compileTarget(
+  t: TargetSpec,
+  deps: RouteTableDeps,
+  addresses: Map<string, TargetAddress>,
+): CompiledTarget {
+  // Many routes share a target URL (10,000 decoys on one upstream): parse each URL once per table.
+  let address = addresses.get(t.url)
+  if (!address) {
+    address = addressOf(t.url)
+    addresses.set(t.url, address)
+  }
   return {
     spec: t,
     id: t.id,
     weight: t.weight,
     pool: deps.upstreams.get(t.origin),
-    basePath,
-    hostHeader: url.host,
+    basePath: address.basePath,
+    hostHeader: address.hostHeader,
     counters: deps.targetCounters.get(t.id),
     state: deps.targetStates.get(t.id),
   }
@@ -90,10 +113,11 @@ function compileTarget(t: TargetSpec, deps: RouteTableDeps): CompiledTarget {
 
 export function compileRouteTable(snapshot: Snapshot, deps: RouteTableDeps): RouteTable {
   const compiled: CompiledRoute[] = []
+  const addresses = new Map<string, TargetAddress>()
   deps.policies?.mark()
   for (const spec of snapshot.routes) {
     if (!spec.enabled) continue
-    const targets = spec.targets.map((t) => compileTarget(t, deps))
+    const targets = spec.targets.map((t) => compileTarget(t, deps, addresses))
     compiled.push({
       spec,
       id: spec.id,
@@ -110,7 +134,7 @@ export function compileRouteTable(snapshot: Snapshot, deps: RouteTableDeps): Rou
       stripPrefix: spec.stripPrefix,
       addPrefix: spec.addPrefix && spec.addPrefix !== '/' ? spec.addPrefix.replace(/\/$/, '') : '',
       headersAdd: Object.entries(spec.headersAdd),
-      headersRemove: new Set(spec.headersRemove),
+      headersRemove: spec.headersRemove.length > 0 ? new Set(spec.headersRemove) : NO_HEADERS,
       policies: compilePolicies(
         spec,
         snapshot.settings,
