@@ -111,9 +111,9 @@ export function buildSummary(results) {
       sallyport: r10k?.startupMs,
       unit: 'ms',
       vs: { 'sallyport-10-routes': ratio(r10k?.startupMs, r10?.startupMs) },
-      target: '≤ 250 ms',
+      // Issue 8's 250 ms is for the default start (next row); it sets none for 10,000 routes.
+      target: 'none set (250 ms is for the default start)',
       ratioToTarget: ratio(r10k?.startupMs, 250),
-      pass: judge(r10k?.startupMs, (x) => x <= 250),
     })
   }
   const startup = (n) => median(['small', '64k'].map((b) => hv(b, n, 'startupMs')))

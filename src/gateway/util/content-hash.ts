@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
  * JSON with object keys sorted, so equal values hash equally whatever their key order. JSON.stringify
  * writes each object's properties in the order of a key list it is given, so the sorted list of every key
  * in the value is enough: about twice as fast on a 10,000-route config as a replacer building a sorted copy
- * of every object.
+ * of every object. Keys sort by code unit, integer-like ones too (a sorted copy would have put those first).
  */
 export function canonicalJson(value: unknown): string {
   const keys = new Set<string>()
