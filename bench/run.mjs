@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { writeConfigs } from './lib/configs.mjs'
 import { prepareHarness, runHarness } from './lib/harness.mjs'
 import { stopAll } from './lib/procs.mjs'
-import { buildSummary, renderChart, renderMarkdown, updateDoc } from './lib/report.mjs'
+import { buildSummary, copyFlameGraphs, renderChart, renderMarkdown, updateDoc } from './lib/report.mjs'
 import {
   dashboardScenario,
   UP_PORT,
@@ -138,6 +138,7 @@ if (opt.from) {
   fs.mkdirSync(path.dirname(base), { recursive: true })
   const chart = await renderChart(prev, base, log)
   if (opt.writeDoc) updateDoc(path.join(REPO, 'BENCHMARKS.md'), md, chart, path.join(BENCH, 'chart'), log)
+  if (opt.writeDoc) copyFlameGraphs(prev, BENCH, log)
   process.exit(0)
 }
 checkTools()
@@ -401,5 +402,6 @@ const md = renderMarkdown(results, summary)
 console.log(md)
 const chart = await renderChart(results, path.join(rawDir, 'chart'), log)
 if (opt.writeDoc) updateDoc(path.join(REPO, 'BENCHMARKS.md'), md, chart, path.join(BENCH, 'chart'), log)
+if (opt.writeDoc || opt.profile) copyFlameGraphs(results, BENCH, log)
 log(`# wrote ${path.relative(REPO, jsonFile)} (raw: ${path.relative(REPO, rawDir)})`)
 process.exit(0)

@@ -4,6 +4,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/chromium.ts'
+import { flameGraphSvg } from './flame-graph.mjs'
 import { swapYaml, writeAtomic } from './configs.mjs'
 import {
   get,
@@ -376,9 +377,19 @@ async function profileOne(ctx, { seconds, body, top }) {
   if (!files.length)
     return { failed: true, error: `no .cpuprofile written in ${dir} (did the gateway exit cleanly?)` }
   const prof = JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8'))
-  ctx.log(`  [profile ${body}] ${wrk.rps} rps under the profiler; ${path.join(dir, files[0])}`)
+  const flame = path.join(dir, 'flame.svg')
+  const label = body === '64k' ? '64 KiB' : '100 B'
+  fs.writeFileSync(
+    flame,
+    flameGraphSvg(prof, {
+      win,
+      title: `Sallyport under ${seconds} s of ${label} load (wrk -c50, 10 routes), node --cpu-prof`,
+    }),
+  )
+  ctx.log(`  [profile ${body}] ${wrk.rps} rps under the profiler; ${path.join(dir, files[0])}; ${flame}`)
   return {
     file: path.join(dir, files[0]),
+    flame,
     body,
     seconds,
     rps: wrk.rps,
@@ -490,7 +501,11 @@ export async function dashboardScenario(ctx, { loads = 5, chromium = CHROMIUM_PA
             const read = () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime
             const seen = read()
             if (seen !== undefined) return resolve(seen)
-            new PerformanceObserver(() => resolve(read())).observe({ type: 'paint', buffered: true })
+            // 'first-paint' comes first and wakes the observer too: wait for the contentful one
+            new PerformanceObserver(() => {
+              const fcp = read()
+              if (fcp !== undefined) resolve(fcp)
+            }).observe({ type: 'paint', buffered: true })
             setTimeout(() => resolve(read() ?? null), 5000)
           }),
       )
