@@ -81,7 +81,8 @@ export function flameGraphSvg(prof, { title = 'CPU profile', win = null } = {}) 
   const top = 40
   const height = top + (depth + 1) * ROW + 10
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="DejaVu Sans Mono, monospace" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="DejaVu Sans Mono, monospace" font-size="11" role="img" aria-label="flame graph: ${xmlText(title)}">`,
+    `<title>Flame graph: ${xmlText(title)}</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     `<text x="6" y="16" font-size="14" font-family="DejaVu Sans, sans-serif" font-weight="600">${xmlText(title)}</text>`,
     `<text x="6" y="32" font-family="DejaVu Sans, sans-serif" fill="#495057">${(root.us / 1000).toFixed(0)} ms sampled; width = time in a function and its callees; orange: Sallyport, blue: Node core, purple: dependencies, grey: GC / idle. Hover a box for its time.</text>`,
