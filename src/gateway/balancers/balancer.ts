@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http'
+import type { RequestHead } from '../router/request-head.ts'
 import type { TargetState } from '../health/target-state.ts'
 
 /** What a balancer chooses among: a target's weight and its live state. */
@@ -9,5 +9,5 @@ export interface BalancerTarget {
 
 /** Picks one available target, or undefined when none is available. Built once per route table. */
 export interface Balancer {
-  pick(req: IncomingMessage): number
+  pick(req: RequestHead): number
 }

@@ -1,6 +1,6 @@
 // Rendezvous (highest-random-weight) hashing on the client IP or a header: removing a target moves
 // only the keys that were on it. Weighted with the -w/ln(u) score.
-import type { IncomingMessage } from 'node:http'
+import type { RequestHead } from '../router/request-head.ts'
 import type { Balancer, BalancerTarget } from './balancer.ts'
 
 function fnv1a(text: string, seed: number): number {
@@ -18,7 +18,7 @@ function fnv1a(text: string, seed: number): number {
   return h >>> 0
 }
 
-export function clientKey(req: IncomingMessage, hashKey: string): string {
+export function clientKey(req: RequestHead, hashKey: string): string {
   if (hashKey.startsWith('header:')) {
     const v = req.headers[hashKey.slice(7).toLowerCase()]
     if (v !== undefined) return Array.isArray(v) ? v.join(',') : v

@@ -6,6 +6,7 @@ import type { TLSSocket } from 'node:tls'
 import type { CompiledRoute, CompiledTarget } from '../router/route-table.ts'
 import type { RouteTableSwitcher } from '../router/switcher.ts'
 import { hostOf } from '../router/predicates.ts'
+import type { RequestHead } from '../router/request-head.ts'
 import type { RateMeter, TrafficCounters } from '../stats/counters.ts'
 import type { DispatchController, DispatchHandler, ResponseHeaders } from '../upstream/types.ts'
 import { connectionTokens, HOP_BY_HOP } from './hop-headers.ts'
@@ -17,7 +18,7 @@ import { traceOf } from './trace.ts'
 export const responseChannel = channel('sallyport:proxy:response')
 
 export interface ProxyEvent {
-  readonly req: IncomingMessage
+  readonly req: RequestHead
   readonly route: CompiledRoute
   readonly target: CompiledTarget
   readonly upstreamPath: string
@@ -68,7 +69,7 @@ export function upstreamPathOf(
 
 /** Request headers for the upstream: hop-by-hop removed, forwarding headers set, route rules applied. */
 export function upstreamHeaders(
-  req: IncomingMessage,
+  req: RequestHead,
   route: CompiledRoute,
   target: CompiledTarget,
   traceparent: string,
@@ -128,12 +129,11 @@ export function explainFailure(
 }
 
 /**
- * The dispatch handler: one object per request, carrying everything its callbacks need. It is also the
- * ProxyEvent published when the exchange ends (no second object per request).
+ * One proxied exchange: what its dispatch handler needs, and the ProxyEvent published when it ends (no
+ * second object per request). The node:http path and the fast lane each add how they answer the client.
  */
-class ProxyHandler implements DispatchHandler, ProxyEvent {
-  readonly req: IncomingMessage
-  readonly res: ServerResponse
+export class ProxyExchange implements ProxyEvent {
+  readonly req: RequestHead
   readonly route: CompiledRoute
   readonly target: CompiledTarget
   readonly traffic: GatewayTraffic
@@ -151,8 +151,7 @@ class ProxyHandler implements DispatchHandler, ProxyEvent {
   readonly borrowsChunks = true
 
   constructor(
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: RequestHead,
     route: CompiledRoute,
     target: CompiledTarget,
     traffic: GatewayTraffic,
@@ -160,7 +159,6 @@ class ProxyHandler implements DispatchHandler, ProxyEvent {
     upstreamPath: string,
   ) {
     this.req = req
-    this.res = res
     this.route = route
     this.target = target
     this.traffic = traffic
@@ -174,22 +172,79 @@ class ProxyHandler implements DispatchHandler, ProxyEvent {
     if (this.done) controller.abort(new Error('client went away'))
   }
 
-  onResponseStart(controller: DispatchController, statusCode: number, headers: ResponseHeaders): void {
+  /** Records the response head; true for an event stream (counted while it lasts). */
+  protected noteResponse(statusCode: number, headers: ResponseHeaders): void {
     this.status = statusCode
-    // End-to-end fields only already (the upstream client drops hop-by-hop ones): sent as they are.
-    const out = headers
-    this.responseHeaders = out
+    this.responseHeaders = headers
     const type = headers['content-type']
     if (typeof type === 'string' && type.startsWith('text/event-stream')) {
       this.sse = true
       this.traffic.activeSse++
     }
+  }
+
+  /** Client closed before the response completed: stop the upstream request too. */
+  clientGone(): void {
+    if (this.done) return
+    this.controller?.abort(new Error('client went away'))
+    if (!this.done) this.finish(new Error('client went away'))
+  }
+
+  finish(err: Error | undefined): void {
+    if (this.done) return
+    this.done = true
+    const now = Date.now()
+    const ms = performance.now() - this.started
+    const failed = err !== undefined || this.status >= 500
+    this.route.counters.finish(ms, failed, now)
+    this.target.counters.finish(ms, failed, now)
+    this.traffic.counters.finish(ms, failed, now)
+    this.target.state.inflight--
+    if (this.sse) this.traffic.activeSse--
+    if (responseChannel.hasSubscribers) {
+      this.startedAt = now - ms
+      this.durationMs = ms
+      this.error = err
+      responseChannel.publish(this satisfies ProxyEvent)
+    }
+  }
+}
+
+/** Counts a request that goes to `target` on the plain path (either server). */
+export function countDispatch(route: CompiledRoute, target: CompiledTarget, traffic: GatewayTraffic): void {
+  route.counters.activeConns++
+  target.counters.totalRequests++
+  target.counters.activeConns++
+  traffic.counters.activeConns++
+  target.state.inflight++
+}
+
+/** The node:http path's dispatch handler: answers through the ServerResponse. */
+class ProxyHandler extends ProxyExchange implements DispatchHandler {
+  readonly res: ServerResponse
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: CompiledRoute,
+    target: CompiledTarget,
+    traffic: GatewayTraffic,
+    traceId: string,
+    upstreamPath: string,
+  ) {
+    super(req, route, target, traffic, traceId, upstreamPath)
+    this.res = res
+  }
+
+  onResponseStart(controller: DispatchController, statusCode: number, headers: ResponseHeaders): void {
+    // End-to-end fields only already (the upstream client drops hop-by-hop ones): sent as they are.
+    this.noteResponse(statusCode, headers)
     const res = this.res
     if (res.destroyed) {
       controller.abort(new Error('client went away'))
       return
     }
-    res.writeHead(statusCode, out)
+    res.writeHead(statusCode, headers)
     if (this.sse) res.flushHeaders()
   }
 
@@ -219,32 +274,6 @@ class ProxyHandler implements DispatchHandler, ProxyEvent {
       }
     }
     this.finish(err)
-  }
-
-  /** Client closed before the response completed: stop the upstream request too. */
-  clientGone(): void {
-    if (this.done) return
-    this.controller?.abort(new Error('client went away'))
-    if (!this.done) this.finish(new Error('client went away'))
-  }
-
-  finish(err: Error | undefined): void {
-    if (this.done) return
-    this.done = true
-    const now = Date.now()
-    const ms = performance.now() - this.started
-    const failed = err !== undefined || this.status >= 500
-    this.route.counters.finish(ms, failed, now)
-    this.target.counters.finish(ms, failed, now)
-    this.traffic.counters.finish(ms, failed, now)
-    this.target.state.inflight--
-    if (this.sse) this.traffic.activeSse--
-    if (responseChannel.hasSubscribers) {
-      this.startedAt = now - ms
-      this.durationMs = ms
-      this.error = err
-      responseChannel.publish(this satisfies ProxyEvent)
-    }
   }
 }
 
@@ -303,11 +332,7 @@ export function createForwarder(deps: ForwardDeps): (req: IncomingMessage, res: 
       return
     }
     const target = route.targets[i] as CompiledTarget
-    route.counters.activeConns++
-    target.counters.totalRequests++
-    target.counters.activeConns++
-    traffic.counters.activeConns++
-    target.state.inflight++
+    countDispatch(route, target, traffic)
     const upstreamPath = upstreamPathOf(route, target, path, match.matchedLength, query)
     const handler = new ProxyHandler(req, res, route, target, traffic, trace.traceId, upstreamPath)
     ;(res as ResponseWithHandler)[kHandler] = handler

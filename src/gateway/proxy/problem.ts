@@ -47,20 +47,29 @@ export function problemBody(kind: ProblemKind, opts: ProblemOptions): { status: 
   return { status, body }
 }
 
-export function sendProblem(res: ServerResponse, kind: ProblemKind, opts: ProblemOptions): void {
+/** Status, headers and body of a problem response, for a writer of its own (the fast lane). */
+export function problemResponse(
+  kind: ProblemKind,
+  opts: ProblemOptions,
+): { status: number; headers: Record<string, string>; body: string } {
   const { status, body } = problemBody(kind, opts)
-  if (res.headersSent) {
-    res.destroy()
-    return
-  }
-  const headers: Record<string, string | number> = {
+  const headers: Record<string, string> = {
     'content-type': 'application/problem+json',
-    'content-length': Buffer.byteLength(body),
+    'content-length': String(Buffer.byteLength(body)),
     'cache-control': 'no-store',
     ...opts.headers,
   }
   if (opts.retryAfterS !== undefined)
     headers['retry-after'] = String(Math.max(0, Math.ceil(opts.retryAfterS)))
+  return { status, headers, body }
+}
+
+export function sendProblem(res: ServerResponse, kind: ProblemKind, opts: ProblemOptions): void {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  const { status, headers, body } = problemResponse(kind, opts)
   res.writeHead(status, headers)
   res.end(body)
 }

@@ -1,13 +1,13 @@
 // Finds the best route for a path without scanning every route: exact paths and prefixes are map
 // lookups (one per path segment), only regex routes are tried one by one.
-import type { IncomingMessage } from 'node:http'
+import type { RequestHead } from './request-head.ts'
 
 export interface Matchable {
   readonly priority: number
   readonly pathType: 'prefix' | 'exact' | 'regex'
   readonly matchPath: string
   /** Method, host and header conditions; path is already known to match. */
-  accepts(req: IncomingMessage, host: string): boolean
+  accepts(req: RequestHead, host: string): boolean
 }
 
 export interface PathMatch<T> {
@@ -63,7 +63,7 @@ export class PathIndex<T extends Matchable> {
    * Highest priority wins; among equal priorities the most specific: exact, then the longest
    * prefix, then regex routes in declaration order, then the catch-all prefix "/".
    */
-  match(path: string, req: IncomingMessage, host: string): PathMatch<T> | undefined {
+  match(path: string, req: RequestHead, host: string): PathMatch<T> | undefined {
     let best: T | undefined
     let bestLength = 0
     const consider = (list: readonly T[] | undefined, length: number): boolean => {

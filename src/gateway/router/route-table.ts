@@ -1,6 +1,6 @@
 // A route table is compiled once per snapshot, off to the side, then swapped in whole. Everything a
 // request needs (matchers, balancer, rewrite, header rules, counters, pools) is resolved here.
-import type { IncomingMessage } from 'node:http'
+import type { RequestHead } from './request-head.ts'
 import { createBalancer, type Balancer, type BalancerTarget } from '../balancers/index.ts'
 import type { RouteSpec, TargetSpec } from '../config/route-spec.ts'
 import type { Snapshot } from '../config/snapshot.ts'
@@ -43,14 +43,14 @@ export interface CompiledRoute {
   readonly headersRemove: ReadonlySet<string>
   /** Traffic policies compiled for this route; undefined when it has none (the plain hot path). */
   readonly policies: RoutePolicies | undefined
-  accepts(req: IncomingMessage, host: string): boolean
+  accepts(req: RequestHead, host: string): boolean
 }
 
 export interface RouteTable {
   readonly version: number
   readonly snapshot: Snapshot
   readonly routes: readonly CompiledRoute[]
-  match(path: string, req: IncomingMessage, host: string): PathMatch<CompiledRoute> | undefined
+  match(path: string, req: RequestHead, host: string): PathMatch<CompiledRoute> | undefined
 }
 
 export interface RouteTableDeps {
@@ -62,7 +62,7 @@ export interface RouteTableDeps {
   readonly policies?: PolicyRegistry | undefined
 }
 
-function compileAccepts(spec: RouteSpec): (req: IncomingMessage, host: string) => boolean {
+function compileAccepts(spec: RouteSpec): (req: RequestHead, host: string) => boolean {
   const methods = spec.methods.length > 0 ? new Set(spec.methods) : undefined
   const hosts: HostPredicate | undefined = compileHosts(spec.hosts)
   const headers: HeaderPredicate | undefined = compileHeaders(spec.matchHeaders)
