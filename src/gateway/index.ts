@@ -26,7 +26,13 @@ import { createUpgradeHandler } from './proxy/websocket-tunnel.ts'
 import { PolicyRegistry } from './resilience/policy-registry.ts'
 import { compileRouteTable, type RouteTable } from './router/route-table.ts'
 import { RouteTableSwitcher } from './router/switcher.ts'
-import { createGatewayServer, ownPathPredicate, startingHandler } from './server/http-server.ts'
+import { installFastLane } from './server/fast-lane.ts'
+import {
+  createGatewayServer,
+  KEEP_ALIVE_TIMEOUT_MS,
+  ownPathPredicate,
+  startingHandler,
+} from './server/http-server.ts'
 import { drainServer } from './server/lifecycle.ts'
 import { CounterRegistry, RateMeter, TrafficCounters } from './stats/counters.ts'
 import { createRequestLog } from './stats/request-log.ts'
@@ -191,8 +197,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   // The gobetween dialect and its L4 servers: their own listeners, bound by listen().
   const gobetween = createGobetween(core)
   let services: Services | undefined
+  const isOwnPath = ownPathPredicate(reservedPrefixes(settings.adminBasePath))
   const server = createGatewayServer({
-    isOwnPath: ownPathPredicate(reservedPrefixes(settings.adminBasePath)),
+    isOwnPath,
     forward,
     tunnel,
     // An admin request that arrives while the admin side loads waits for it.
@@ -212,6 +219,14 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
           () => socket.destroy(),
         )
     },
+  })
+  // Plain GETs to routes without policies skip node:http (server/fast-lane.ts); the rest goes to it.
+  const lane = installFastLane(server, {
+    switcher,
+    traffic,
+    isOwnPath,
+    isDraining: () => lifecycle.draining,
+    keepAliveS: KEEP_ALIVE_TIMEOUT_MS / 1000,
   })
   let listening = false
   // Set by listen(): nothing needs the admin side until its first request, so it loads only then.
@@ -319,7 +334,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await gobetween.close()
         const svc = servicesPromise ? await servicesPromise.catch(() => undefined) : undefined
         await svc?.closeRealtime()
-        if (listening) await drainServer(server, settings.drainTimeoutMs)
+        if (listening) await drainServer(server, settings.drainTimeoutMs, lane)
         await watcher.close()
         await svc?.close()
         await healthChecker.close()

@@ -34,6 +34,9 @@ export interface OwnParts {
   readonly own: RequestHandler
 }
 
+/** How long an idle client connection stays open (also what the fast lane uses). */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000
+
 /** The one server: own paths to `own`, everything else straight to the proxy. */
 export function createGatewayServer(parts: ServerParts & OwnParts): Server {
   const server = http.createServer(
@@ -41,7 +44,7 @@ export function createGatewayServer(parts: ServerParts & OwnParts): Server {
     {
       requestTimeout: 0,
       headersTimeout: 60_000,
-      keepAliveTimeout: 65_000,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       noDelay: true,
       // A 64 KiB body fits without a pause/resume round per chunk (an upstream socket read hands over up to 64 KiB at once).
       highWaterMark: 256 * 1024,

@@ -1,0 +1,284 @@
+// The fast lane (src/gateway/server/fast-lane.ts) answers plain GETs itself and hands everything else
+// to node:http on the same connection. These tests talk raw HTTP/1.1 over one socket to see both sides.
+// The lane writes lower-case `connection: keep-alive`, node:http `Connection: keep-alive`: that is how
+// a test tells which of the two answered.
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import net from 'node:net'
+import { after, before, describe, test } from 'node:test'
+import { startGateway, startUpstream, type Upstream } from './helpers.ts'
+
+interface RawResponse {
+  readonly head: string
+  readonly status: number
+  readonly headers: Record<string, string>
+  readonly body: string
+}
+
+/** One client connection that reads whole responses (sized or chunked) in order. */
+class RawClient {
+  readonly socket: net.Socket
+  private data = ''
+  private waiters: (() => void)[] = []
+  closed = false
+
+  constructor(port: number) {
+    this.socket = net.connect(port, '127.0.0.1')
+    this.socket.on('data', (d: Buffer) => {
+      this.data += d.toString('latin1')
+      for (const w of this.waiters.splice(0)) w()
+    })
+    this.socket.on('close', () => {
+      this.closed = true
+      for (const w of this.waiters.splice(0)) w()
+    })
+  }
+
+  send(text: string): void {
+    this.socket.write(text, 'latin1')
+  }
+
+  private take(): RawResponse | undefined {
+    const end = this.data.indexOf('\r\n\r\n')
+    if (end < 0) return undefined
+    const head = this.data.slice(0, end)
+    const lines = head.split('\r\n')
+    const headers: Record<string, string> = {}
+    for (const line of lines.slice(1)) {
+      const c = line.indexOf(':')
+      headers[line.slice(0, c).toLowerCase()] = line.slice(c + 1).trim()
+    }
+    let at = end + 4
+    let body = ''
+    if (headers['transfer-encoding'] === 'chunked') {
+      for (;;) {
+        const nl = this.data.indexOf('\r\n', at)
+        if (nl < 0) return undefined
+        const size = Number.parseInt(this.data.slice(at, nl), 16)
+        if (this.data.length < nl + 2 + size + 2) return undefined
+        body += this.data.slice(nl + 2, nl + 2 + size)
+        at = nl + 2 + size + 2
+        if (size === 0) break
+      }
+    } else {
+      const len = Number(headers['content-length'] ?? 0)
+      if (this.data.length < at + len) return undefined
+      body = this.data.slice(at, at + len)
+      at += len
+    }
+    this.data = this.data.slice(at)
+    return { head, status: Number(lines[0]?.split(' ')[1]), headers, body }
+  }
+
+  /** The next whole response; rejects if none arrives within 5 s. */
+  async next(): Promise<RawResponse> {
+    const deadline = Date.now() + 5000
+    for (;;) {
+      const r = this.take()
+      if (r) return r
+      if (this.closed) throw new Error(`connection closed; unread: ${JSON.stringify(this.data)}`)
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error(`no whole response in 5 s; have ${JSON.stringify(this.data)}`)
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left)
+        this.waiters.push(() => {
+          clearTimeout(t)
+          resolve()
+        })
+      })
+    }
+  }
+
+  close(): void {
+    this.socket.destroy()
+  }
+}
+
+const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nhost: gw.test\r\n${extra}\r\n`
+const byLane = (r: RawResponse) => r.head.includes('\r\nconnection: keep-alive')
+const byNodeHttp = (r: RawResponse) => r.head.includes('\r\nConnection: keep-alive')
+
+describe('fast lane', () => {
+  let echo: Upstream
+  let chunky: Upstream
+  let slow: Upstream
+  let forged: net.Server
+  let gw: Awaited<ReturnType<typeof startGateway>>
+  let port: number
+  const slowClosed: string[] = []
+
+  before(async () => {
+    echo = await startUpstream('echo', (req, res) => {
+      let body = ''
+      req.setEncoding('latin1')
+      req.on('data', (c: string) => {
+        body += c
+      })
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify({ method: req.method, url: req.url, body, headers: req.headers }))
+      })
+    })
+    chunky = await startUpstream('chunky', (_req, res) => {
+      res.write('first,')
+      setTimeout(() => res.end('second'), 20)
+    })
+    slow = await startUpstream('slow', (req, res) => {
+      res.on('close', () => slowClosed.push(req.url ?? ''))
+      setTimeout(() => res.end('late'), 800).unref()
+    })
+    // An upstream whose header value carries a bare LF, which would otherwise become a header of its own.
+    forged = net.createServer((s) => {
+      s.on('data', () =>
+        s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nx-note: a\nset-cookie: evil=1\r\n\r\nok'),
+      )
+    })
+    forged.listen(0, '127.0.0.1')
+    await once(forged, 'listening')
+    const forgedPort = (forged.address() as net.AddressInfo).port
+    gw = await startGateway({
+      routes: [
+        { path: '/forged', targets: [{ url: `http://127.0.0.1:${forgedPort}` }] },
+        { path: '/echo/*', targets: [{ url: echo.url }] },
+        { path: '/chunky', targets: [{ url: chunky.url }] },
+        { path: '/slow/*', targets: [{ url: slow.url }] },
+        { path: '/down', targets: [{ url: 'http://127.0.0.1:1' }] },
+      ],
+    })
+    port = Number(new URL(gw.base).port)
+  })
+
+  after(async () => {
+    await gw.close()
+    forged.close()
+    await Promise.all([echo.close(), chunky.close(), slow.close()])
+  })
+
+  test('a keep-alive connection moves to node:http at a request boundary and keeps serving', async () => {
+    const c = new RawClient(port)
+    c.send(get('/echo/one', 'x-trace-me: 1\r\n'))
+    const first = await c.next()
+    assert.equal(first.status, 200)
+    assert.ok(byLane(first), first.head)
+    const seen = JSON.parse(first.body)
+    assert.equal(seen.url, '/echo/one')
+    assert.equal(seen.headers['x-trace-me'], '1')
+    assert.equal(seen.headers['x-forwarded-host'], 'gw.test')
+    assert.match(seen.headers.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
+
+    c.send('POST /echo/two HTTP/1.1\r\nhost: gw.test\r\ncontent-length: 5\r\n\r\nhello')
+    const second = await c.next()
+    assert.ok(byNodeHttp(second), second.head)
+    assert.deepEqual([JSON.parse(second.body).method, JSON.parse(second.body).body], ['POST', 'hello'])
+
+    c.send(get('/echo/three'))
+    const third = await c.next()
+    assert.ok(byNodeHttp(third), 'after the hand-over node:http keeps the connection')
+    assert.equal(JSON.parse(third.body).url, '/echo/three')
+    c.close()
+  })
+
+  test('pipelined GETs are answered in order on one connection', async () => {
+    const c = new RawClient(port)
+    c.send(get('/slow/a') + get('/echo/b') + get('/echo/c'))
+    const urls = []
+    for (let i = 0; i < 3; i++) {
+      const r = await c.next()
+      assert.equal(r.status, 200)
+      urls.push(r.body === 'late' ? '/slow/a' : JSON.parse(r.body).url)
+    }
+    assert.deepEqual(urls, ['/slow/a', '/echo/b', '/echo/c'])
+    c.close()
+  })
+
+  test('an unsized upstream body reaches the client chunked and whole', async () => {
+    const c = new RawClient(port)
+    c.send(get('/chunky'))
+    const r = await c.next()
+    assert.ok(byLane(r), r.head)
+    assert.equal(r.headers['transfer-encoding'], 'chunked')
+    assert.equal(r.body, 'first,second')
+    c.close()
+  })
+
+  test('a failed upstream gets a problem response and the connection stays usable', async () => {
+    const c = new RawClient(port)
+    c.send(get('/down'))
+    const r = await c.next()
+    assert.equal(r.status, 502)
+    assert.equal(r.headers['content-type'], 'application/problem+json')
+    const problem = JSON.parse(r.body)
+    assert.equal(problem.status, 502)
+    assert.match(problem.detail, /refused/)
+    assert.match(problem.traceId, /^[0-9a-f]{32}$/)
+    c.send(get('/echo/after'))
+    assert.equal(JSON.parse((await c.next()).body).url, '/echo/after')
+    c.close()
+  })
+
+  test('a response header with a stray line break becomes a 502, never a header line of its own', async () => {
+    const c = new RawClient(port)
+    c.send(get('/forged'))
+    const r = await c.next()
+    assert.equal(r.status, 502)
+    assert.equal(r.headers['set-cookie'], undefined)
+    assert.match(JSON.parse(r.body).detail, /ERR_INVALID_CHAR/)
+    c.close()
+  })
+
+  test('requests the lane does not take get node:http’s answer, not a guess', async () => {
+    const hitsBefore = echo.hits.length
+    const bad = new RawClient(port)
+    bad.send('GET /echo/x HTTP/1.1\r\nhost: a\r\nx-bad : 1\r\n\r\n') // space before the colon
+    assert.equal((await bad.next()).status, 400)
+    assert.equal(echo.hits.length, hitsBefore, 'nothing reached the upstream')
+    bad.close()
+    const twice = new RawClient(port)
+    twice.send('GET /echo/y HTTP/1.1\r\nhost: a\r\nx-dup: 1\r\nx-dup: 2\r\n\r\n')
+    const joined = await twice.next()
+    assert.ok(byNodeHttp(joined), 'a repeated header is node:http’s to join')
+    assert.equal(JSON.parse(joined.body).headers['x-dup'], '1, 2')
+    twice.close()
+    const own = new RawClient(port)
+    own.send(get('/live'))
+    const live = await own.next()
+    assert.equal(live.status, 200)
+    assert.ok(byNodeHttp(live), 'the gateway’s own paths are node:http’s')
+    own.close()
+  })
+
+  test('a client that leaves mid-request cancels the upstream request', async () => {
+    const c = new RawClient(port)
+    c.send(get('/slow/gone'))
+    await new Promise((r) => setTimeout(r, 150))
+    c.close()
+    const deadline = Date.now() + 2000
+    while (!slowClosed.includes('/slow/gone') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20))
+    assert.ok(slowClosed.includes('/slow/gone'), 'the upstream saw its request closed before it answered')
+  })
+})
+
+test('closing the gateway ends idle lane connections at once and lets a request in flight finish', async () => {
+  const slow = await startUpstream('slow', (_req, res) => {
+    setTimeout(() => res.end('done'), 400).unref()
+  })
+  const gw = await startGateway({ routes: [{ path: '/', pathType: 'prefix', targets: [{ url: slow.url }] }] })
+  const port = Number(new URL(gw.base).port)
+  const idle = new RawClient(port)
+  idle.send(get('/warm'))
+  await idle.next()
+  const busy = new RawClient(port)
+  busy.send(get('/in-flight'))
+  await new Promise((r) => setTimeout(r, 100))
+  const started = Date.now()
+  const closing = gw.close()
+  const r = await busy.next()
+  assert.equal(r.body, 'done')
+  assert.equal(r.headers.connection, 'close')
+  await closing
+  assert.ok(Date.now() - started < 3000, `close took ${Date.now() - started} ms (keep-alive is 65 s)`)
+  if (!idle.closed) await once(idle.socket, 'close')
+  assert.ok(idle.closed)
+  await slow.close()
+})
