@@ -282,3 +282,18 @@ test('closing the gateway ends idle lane connections at once and lets a request 
   assert.ok(idle.closed)
   await slow.close()
 })
+
+test('SALLYPORT_FAST_LANE=off sends every request through node:http', async () => {
+  const echo = await startUpstream('echo')
+  process.env.SALLYPORT_FAST_LANE = 'off'
+  const gw = await startGateway({ routes: [{ path: '/', pathType: 'prefix', targets: [{ url: echo.url }] }] })
+  delete process.env.SALLYPORT_FAST_LANE
+  const c = new RawClient(Number(new URL(gw.base).port))
+  c.send(get('/plain'))
+  const r = await c.next()
+  assert.equal(r.status, 200)
+  assert.ok(byNodeHttp(r), r.head)
+  c.close()
+  await gw.close()
+  await echo.close()
+})

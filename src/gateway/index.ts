@@ -221,13 +221,17 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     },
   })
   // Plain GETs to routes without policies skip node:http (server/fast-lane.ts); the rest goes to it.
-  const lane = installFastLane(server, {
-    switcher,
-    traffic,
-    isOwnPath,
-    isDraining: () => lifecycle.draining,
-    keepAliveS: KEEP_ALIVE_TIMEOUT_MS / 1000,
-  })
+  // SALLYPORT_FAST_LANE=off is the escape hatch if the lane is ever suspected of a difference.
+  const lane =
+    process.env.SALLYPORT_FAST_LANE === 'off'
+      ? undefined
+      : installFastLane(server, {
+          switcher,
+          traffic,
+          isOwnPath,
+          isDraining: () => lifecycle.draining,
+          keepAliveS: KEEP_ALIVE_TIMEOUT_MS / 1000,
+        })
   let listening = false
   // Set by listen(): nothing needs the admin side until its first request, so it loads only then.
   let adminOnDemand = false
