@@ -174,9 +174,7 @@ class LaneExchange extends ProxyExchange implements DispatchHandler {
         }
     }
     if (headers.date === undefined) head += `date: ${httpDate()}\r\n`
-    head += this.conn.closing
-      ? 'connection: close\r\n'
-      : `connection: keep-alive\r\nkeep-alive: timeout=${this.conn.keepAliveS}\r\n`
+    head += this.conn.connectionFields()
     if (this.chunked) head += 'transfer-encoding: chunked\r\n'
     this.head = `${head}\r\n`
     // An event stream's head goes out at once: the first event may be a while.
@@ -236,9 +234,7 @@ class LaneExchange extends ProxyExchange implements DispatchHandler {
         let head = `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n`
         for (const [name, value] of Object.entries(problem.headers)) head += `${name}: ${value}\r\n`
         head += `date: ${httpDate()}\r\n`
-        head += this.conn.closing
-          ? 'connection: close\r\n'
-          : `connection: keep-alive\r\nkeep-alive: timeout=${this.conn.keepAliveS}\r\n`
+        head += this.conn.connectionFields()
         socket.cork()
         socket.write(`${head}\r\n`, 'latin1')
         socket.write(problem.body, 'utf8')
@@ -287,6 +283,13 @@ class LaneConnection {
     socket.on('error', noop)
     socket.on('timeout', this.onTimeout)
     socket.setTimeout(this.keepAliveS * 1000)
+  }
+
+  /** The Connection (and Keep-Alive) fields of the next response, as node:http would send them. */
+  connectionFields(): string {
+    return this.closing
+      ? 'connection: close\r\n'
+      : `connection: keep-alive\r\nkeep-alive: timeout=${this.keepAliveS}\r\n`
   }
 
   /** Reads the next complete request head, if any, and forwards it or hands the connection over. */
