@@ -44,8 +44,6 @@ export interface FastLane {
   closeIdle(): void
   /** Closes every connection the lane holds (drain timed out). */
   closeAll(): void
-  /** Connections the lane holds now. */
-  readonly size: number
 }
 
 /** Same as node:http's default (16 KiB): a longer head goes to node:http, which answers 431. */
@@ -352,10 +350,6 @@ class Lane implements FastLane {
   constructor(deps: FastLaneDeps, handOver: (socket: Socket) => void) {
     this.deps = deps
     this.handOver = handOver
-  }
-
-  get size(): number {
-    return this.connections.size
   }
 
   /** Forwards `req` like the node:http plain path; false (nothing counted) when the lane should not. */
