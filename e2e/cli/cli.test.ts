@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import { eventually, startUpstream, tempDir } from '../gateway/helpers.ts'
 import { cliEntry, runCli, startCli } from './run-cli.ts'
 
@@ -127,6 +128,27 @@ describe('sallyport CLI', () => {
       assert.equal(await gw.stop('SIGTERM'), 0)
       await up.close()
     }
+  })
+
+  test('proxying headless never loads Node’s bundled fetch/WebSocket stack (~4 MB of idle RSS)', async () => {
+    const up = await startUpstream('lean')
+    const config = write(
+      'lean.yaml',
+      `routes:\n  - id: lean\n    path: /lean\n    pathType: prefix\n    targets:\n      - url: ${up.url}\n`,
+    )
+    const preload = fileURLToPath(new URL('./report-bundled-undici.cjs', import.meta.url))
+    const gw = await startCli(['--port', '0', '--no-discovery', '--data-dir', dir, '--config', config], {
+      NODE_OPTIONS: `--require ${preload}`,
+    })
+    try {
+      // A plain GET (the fast lane) and one node:http takes (a body), so both paths were loaded.
+      assert.equal((await fetch(`${gw.url}/lean/a`)).status, 200)
+      assert.equal((await fetch(`${gw.url}/lean/b`, { method: 'POST', body: 'x' })).status, 200)
+    } finally {
+      assert.equal(await gw.stop('SIGTERM'), 0)
+      await up.close()
+    }
+    assert.match(gw.output(), /bundled undici loaded: no/)
   })
 
   test('headless without discovery, a route asking for OpenAPI validation is validated from the start', async () => {

@@ -33,13 +33,14 @@ export interface RunningCli {
 }
 
 /** Starts the CLI and resolves once it prints its listening URL. */
-export function startCli(args: string[]): Promise<RunningCli> {
+export function startCli(args: string[], extraEnv: Record<string, string> = {}): Promise<RunningCli> {
   const child = spawn(command, commandArgs(args), {
-    env,
+    env: { ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  // 'close', not 'exit': what the process wrote last has been read by then.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')

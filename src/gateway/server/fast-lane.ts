@@ -9,7 +9,7 @@
 // request boundary, bytes included, and the connection stays with node:http from then on. So every rule
 // node:http enforces still applies to everything the lane does not answer, and the lane only has to be
 // right about the one shape it answers.
-import { STATUS_CODES, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
 import type { CompiledTarget } from '../router/route-table.ts'
 import type { RouteTableSwitcher } from '../router/switcher.ts'
@@ -28,6 +28,7 @@ import {
 } from '../proxy/forward.ts'
 import { problemResponse } from '../proxy/problem.ts'
 import { traceOf } from '../proxy/trace.ts'
+import { http } from '../util/node-http.ts'
 
 export interface FastLaneDeps {
   readonly switcher: RouteTableSwitcher
@@ -156,7 +157,7 @@ class LaneExchange extends ProxyExchange implements DispatchHandler {
     }
     const bodyless = statusCode === 204 || statusCode === 304 || (statusCode >= 100 && statusCode < 200)
     this.chunked = !bodyless && headers['content-length'] === undefined
-    let head = `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] ?? 'unknown'}\r\n`
+    let head = `HTTP/1.1 ${statusCode} ${http.STATUS_CODES[statusCode] ?? 'unknown'}\r\n`
     for (const name in headers) {
       const v = headers[name] as string | string[]
       // What node:http's writeHead refuses is refused here too (the exchange then ends in a 502): a
@@ -229,7 +230,7 @@ class LaneExchange extends ProxyExchange implements DispatchHandler {
         this.status = problem.status
         this.chunked = false
         this.head = undefined
-        let head = `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n`
+        let head = `HTTP/1.1 ${problem.status} ${http.STATUS_CODES[problem.status]}\r\n`
         for (const [name, value] of Object.entries(problem.headers)) head += `${name}: ${value}\r\n`
         head += `date: ${httpDate()}\r\n`
         head += this.conn.connectionFields()
