@@ -7,7 +7,6 @@ if (major < 22 || (major === 22 && minor < 19)) {
   )
   process.exit(1)
 }
-// V8's code cache on disk: later starts skip most parsing and compiling (Node ≥ 22.1).
-const { enableCompileCache } = await import('node:module')
-enableCompileCache?.()
+// No V8 compile cache (module.enableCompileCache): since the admin side loads on demand it saves ~12 ms of a
+// ~125 ms start, but the process keeps the cache's data for its whole life: +1.3 MB idle RSS (BENCHMARKS.md).
 await import('../out/main/cli.js')

@@ -101,6 +101,8 @@ export function createRequestLog(opts: {
 
 /** Bytes a slot holds: url, upstream path and both header blocks, UTF-8. Longer ones are kept as strings. */
 const SLOT_BYTES = 4096
+/** Slots per buffer segment: segments are allocated as the ring fills, so an idle gateway holds one. */
+const SEGMENT_SLOTS = 32
 
 /**
  * The last `capacity` requests, kept where the garbage collector does not have to look at them.
@@ -120,7 +122,8 @@ export class RequestRing {
   readonly routeId: (string | undefined)[]
   readonly target: (string | undefined)[]
   private readonly textBytes: Int32Array
-  private readonly bytes: Buffer
+  /** The slots' bytes, SEGMENT_SLOTS slots per segment. */
+  private readonly segments: Buffer[] = []
   /** Text too long for its slot (rare: very long urls or cookies). */
   private readonly spilled: (string | undefined)[]
   /** Records built for a reader, until the slot is reused. */
@@ -141,8 +144,6 @@ export class RequestRing {
     this.target = new Array(this.capacity).fill(undefined)
     this.spilled = new Array(this.capacity).fill(undefined)
     this.records = new Array(this.capacity).fill(undefined)
-    // Untouched pages cost no memory: an idle gateway pays only for the slots it used.
-    this.bytes = Buffer.allocUnsafeSlow(this.capacity * SLOT_BYTES)
   }
 
   get size(): number {
@@ -164,12 +165,23 @@ export class RequestRing {
     const text = encodeText(e.req.url ?? '/', e.upstreamPath, e.req.headers, e.responseHeaders)
     // Three bytes per UTF-16 unit at most, so short texts need no measuring.
     if (text.length * 3 <= SLOT_BYTES || Buffer.byteLength(text) <= SLOT_BYTES) {
-      this.textBytes[slot] = this.bytes.write(text, slot * SLOT_BYTES, SLOT_BYTES, 'utf8')
+      const at = (slot % SEGMENT_SLOTS) * SLOT_BYTES
+      this.textBytes[slot] = this.segment(slot).write(text, at, SLOT_BYTES, 'utf8')
       this.spilled[slot] = undefined
     } else {
       this.textBytes[slot] = -1
       this.spilled[slot] = text
     }
+  }
+
+  private segment(slot: number): Buffer {
+    const i = Math.floor(slot / SEGMENT_SLOTS)
+    let seg = this.segments[i]
+    if (!seg) {
+      seg = Buffer.allocUnsafeSlow(SEGMENT_SLOTS * SLOT_BYTES)
+      this.segments[i] = seg
+    }
+    return seg
   }
 
   /** Calls `fn` with every used slot, newest first. */
@@ -187,8 +199,9 @@ export class RequestRing {
 
   decode(slot: number): DecodedText {
     const n = this.textBytes[slot] as number
-    const start = slot * SLOT_BYTES
-    return decodeText(n < 0 ? (this.spilled[slot] as string) : this.bytes.toString('utf8', start, start + n))
+    if (n < 0) return decodeText(this.spilled[slot] as string)
+    const at = (slot % SEGMENT_SLOTS) * SLOT_BYTES
+    return decodeText(this.segment(slot).toString('utf8', at, at + n))
   }
 
   record(slot: number): RequestRecord {
