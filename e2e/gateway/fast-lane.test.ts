@@ -1,8 +1,8 @@
 // The fast lane (src/gateway/server/fast-lane.ts) answers plain GETs itself and hands everything else
 // to node:http on the same connection. These tests talk raw HTTP/1.1 over one socket to see both sides.
-// The lane writes lower-case `connection: keep-alive`, node:http `Connection: keep-alive`: that is how
-// a test tells which of the two answered.
+// Both write the same bytes, so the lane's diagnostics channel tells which one took a request.
 import assert from 'node:assert/strict'
+import { subscribe } from 'node:diagnostics_channel'
 import { once } from 'node:events'
 import net from 'node:net'
 import { after, before, describe, test } from 'node:test'
@@ -95,8 +95,21 @@ class RawClient {
 }
 
 const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nhost: gw.test\r\n${extra}\r\n`
-const byLane = (r: RawResponse) => r.head.includes('\r\nconnection: keep-alive')
-const byNodeHttp = (r: RawResponse) => r.head.includes('\r\nConnection: keep-alive')
+/** What the lane did with each client connection, by the client's local port. */
+const lane = new Map<number, { taken: number; handedOver: boolean }>()
+subscribe('sallyport:fast-lane', (m) => {
+  const { event, socket } = m as { event: string; socket: net.Socket }
+  const port = socket.remotePort as number
+  const seen = lane.get(port) ?? { taken: 0, handedOver: false }
+  if (event === 'request') seen.taken++
+  else seen.handedOver = true
+  lane.set(port, seen)
+})
+const laneOf = (c: RawClient) => lane.get(c.socket.localPort as number) ?? { taken: 0, handedOver: false }
+/** Every request so far on this connection was the lane's. */
+const byLane = (c: RawClient) => laneOf(c).taken > 0 && !laneOf(c).handedOver
+/** node:http has the connection. */
+const byNodeHttp = (c: RawClient) => laneOf(c).handedOver
 
 describe('fast lane', () => {
   let echo: Upstream
@@ -159,7 +172,7 @@ describe('fast lane', () => {
     c.send(get('/echo/one', 'x-trace-me: 1\r\n'))
     const first = await c.next()
     assert.equal(first.status, 200)
-    assert.ok(byLane(first), first.head)
+    assert.ok(byLane(c), first.head)
     const seen = JSON.parse(first.body)
     assert.equal(seen.url, '/echo/one')
     assert.equal(seen.headers['x-trace-me'], '1')
@@ -168,12 +181,12 @@ describe('fast lane', () => {
 
     c.send('POST /echo/two HTTP/1.1\r\nhost: gw.test\r\ncontent-length: 5\r\n\r\nhello')
     const second = await c.next()
-    assert.ok(byNodeHttp(second), second.head)
+    assert.ok(byNodeHttp(c), second.head)
     assert.deepEqual([JSON.parse(second.body).method, JSON.parse(second.body).body], ['POST', 'hello'])
 
     c.send(get('/echo/three'))
     const third = await c.next()
-    assert.ok(byNodeHttp(third), 'after the hand-over node:http keeps the connection')
+    assert.ok(byNodeHttp(c) && laneOf(c).taken === 1, 'after the hand-over node:http keeps the connection')
     assert.equal(JSON.parse(third.body).url, '/echo/three')
     c.close()
   })
@@ -195,7 +208,7 @@ describe('fast lane', () => {
     const c = new RawClient(port)
     c.send(get('/chunky'))
     const r = await c.next()
-    assert.ok(byLane(r), r.head)
+    assert.ok(byLane(c), r.head)
     assert.equal(r.headers['transfer-encoding'], 'chunked')
     assert.equal(r.body, 'first,second')
     c.close()
@@ -222,7 +235,8 @@ describe('fast lane', () => {
     const r = await c.next()
     assert.equal(r.status, 502)
     assert.equal(r.headers['set-cookie'], undefined)
-    assert.match(JSON.parse(r.body).detail, /ERR_INVALID_CHAR/)
+    assert.match(JSON.parse(r.body).detail, /invalid value in header "x-note"/)
+    assert.equal(r.head.split('\r\n')[0], 'HTTP/1.1 502 Bad Gateway')
     c.close()
   })
 
@@ -236,14 +250,14 @@ describe('fast lane', () => {
     const twice = new RawClient(port)
     twice.send('GET /echo/y HTTP/1.1\r\nhost: a\r\nx-dup: 1\r\nx-dup: 2\r\n\r\n')
     const joined = await twice.next()
-    assert.ok(byNodeHttp(joined), 'a repeated header is node:http’s to join')
+    assert.ok(byNodeHttp(twice), 'a repeated header is node:http’s to join')
     assert.equal(JSON.parse(joined.body).headers['x-dup'], '1, 2')
     twice.close()
     const own = new RawClient(port)
     own.send(get('/live'))
     const live = await own.next()
     assert.equal(live.status, 200)
-    assert.ok(byNodeHttp(live), 'the gateway’s own paths are node:http’s')
+    assert.ok(byNodeHttp(own), 'the gateway’s own paths are node:http’s')
     own.close()
   })
 
@@ -292,7 +306,8 @@ test('SALLYPORT_FAST_LANE=off sends every request through node:http', async () =
   c.send(get('/plain'))
   const r = await c.next()
   assert.equal(r.status, 200)
-  assert.ok(byNodeHttp(r), r.head)
+  assert.equal(laneOf(c).taken, 0, r.head)
+  assert.equal(laneOf(c).handedOver, false, 'no lane in front of node:http')
   c.close()
   await gw.close()
   await echo.close()

@@ -4,11 +4,11 @@ import type { ManualStore } from './config/providers/manual-store.ts'
 import type { ConfigWatcher } from './config/watcher.ts'
 import type { HealthChecker } from './health/health-checker.ts'
 import type { TargetStateRegistry } from './health/target-state.ts'
-import type { GatewayTraffic } from './proxy/forward.ts'
-import type { PolicyRegistry } from './resilience/policy-registry.ts'
+import type { PolicyRegistry } from './policies/policy-registry.ts'
 import type { RouteTableSwitcher } from './router/switcher.ts'
 import type { CounterRegistry } from './stats/counters.ts'
 import type { RequestLog } from './stats/request-log.ts'
+import type { GatewayTraffic } from './stats/traffic.ts'
 
 export interface Lifecycle {
   /** True once the first snapshot is live and the listener is bound. */
@@ -24,7 +24,7 @@ export interface GatewayCore {
   readonly watcher: ConfigWatcher
   readonly switcher: RouteTableSwitcher
   readonly manual: ManualStore
-  readonly traffic: GatewayTraffic & { activeWs: number }
+  readonly traffic: GatewayTraffic
   readonly routeCounters: CounterRegistry
   readonly targetCounters: CounterRegistry
   readonly targetStates: TargetStateRegistry

@@ -21,9 +21,9 @@ import { PUSHED_SERVICES_FILE } from './discovery/push-store.ts'
 import { watchUpstreamHealth } from './health/health-events.ts'
 import { TargetStateRegistry } from './health/target-state.ts'
 import type { GatewayConfig, GatewayStats } from './model/index.ts'
-import { createForwarder } from './proxy/forward.ts'
-import { createUpgradeHandler } from './proxy/websocket-tunnel.ts'
-import { PolicyRegistry } from './resilience/policy-registry.ts'
+import { createPipeline } from './pipeline/pipeline.ts'
+import { dispatchFor } from './pipeline/route-dispatch.ts'
+import { PolicyRegistry } from './policies/policy-registry.ts'
 import { compileRouteTable, type RouteTable } from './router/route-table.ts'
 import { RouteTableSwitcher } from './router/switcher.ts'
 import { installFastLane } from './server/fast-lane.ts'
@@ -133,6 +133,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       targetCounters,
       targetStates,
       policies,
+      dispatchFor,
     })
   }
 
@@ -192,16 +193,16 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     url: undefined,
   }
 
-  const forward = createForwarder({ switcher, traffic, isDraining: () => lifecycle.draining })
-  const tunnel = createUpgradeHandler({ switcher, traffic })
+  // Every front-end hands its requests to this one pipeline.
+  const pipeline = createPipeline({ switcher, traffic, isDraining: () => lifecycle.draining })
   // The gobetween dialect and its L4 servers: their own listeners, bound by listen().
   const gobetween = createGobetween(core)
   let services: Services | undefined
   const isOwnPath = ownPathPredicate(reservedPrefixes(settings.adminBasePath))
   const server = createGatewayServer({
     isOwnPath,
-    forward,
-    tunnel,
+    pipeline,
+    headTimeoutMs: settings.headTimeoutMs,
     // An admin request that arrives while the admin side loads waits for it.
     own: (req, res) => {
       if (services) services.handle(req, res)
@@ -220,17 +221,16 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         )
     },
   })
-  // Plain GETs to routes without policies skip node:http (server/fast-lane.ts); the rest goes to it.
-  // SALLYPORT_FAST_LANE=off is the escape hatch if the lane is ever suspected of a difference.
+  // Plain GETs are read and answered by our own HTTP/1.1 front-end (server/fast-lane.ts); the rest
+  // goes to node:http. SALLYPORT_FAST_LANE=off is the escape hatch if the lane is ever suspected.
   const lane =
     process.env.SALLYPORT_FAST_LANE === 'off'
       ? undefined
       : installFastLane(server, {
-          switcher,
-          traffic,
+          pipeline,
           isOwnPath,
-          isDraining: () => lifecycle.draining,
           keepAliveS: KEEP_ALIVE_TIMEOUT_MS / 1000,
+          headTimeoutMs: settings.headTimeoutMs,
         })
   let listening = false
   // Set by listen(): nothing needs the admin side until its first request, so it loads only then.
@@ -339,6 +339,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         const svc = servicesPromise ? await servicesPromise.catch(() => undefined) : undefined
         await svc?.closeRealtime()
         if (listening) await drainServer(server, settings.drainTimeoutMs, lane)
+        lane?.close()
         await watcher.close()
         await svc?.close()
         await healthChecker.close()

@@ -10,7 +10,7 @@ import { createRealtime, type Realtime } from './admin/realtime.ts'
 import type { GatewayCore } from './core.ts'
 import { attachDiscovery, createDiscovery } from './discovery/index.ts'
 import { attachOpenApi, createOpenApiAggregator, type OpenApiAggregator } from './openapi/index.ts'
-import type { PolicyRegistry } from './resilience/policy-registry.ts'
+import type { PolicyRegistry } from './policies/policy-registry.ts'
 import type { RequestHandler } from './server/http-server.ts'
 import { toMs } from './util/duration.ts'
 
@@ -53,6 +53,8 @@ export async function startServices(
   const app = Fastify({
     logger: false,
     bodyLimit: 1024 * 1024,
+    // The gateway's server answers heads it cannot read itself (server/http-server.ts), once.
+    clientErrorHandler: () => {},
     serverFactory: (fastifyHandler) => {
       handle = fastifyHandler
       return deps.server

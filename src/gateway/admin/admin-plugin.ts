@@ -2,7 +2,7 @@
 // open; everything else passes the admin guard (Host, Origin, credentials) first.
 import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../core.ts'
-import { createMetrics, type Metrics } from '../stats/prometheus.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
 import { type AdminGuard, createAdminGuard } from './admin-guard.ts'
 import { registerDashboard } from './dashboard.ts'
 import { registerDialects } from './dialects/index.ts'

@@ -1,4 +1,4 @@
-import type { RequestHead } from '../router/request-head.ts'
+import type { RequestHead } from '../http/request-head.ts'
 import type { TargetState } from '../health/target-state.ts'
 
 /** What a balancer chooses among: a target's weight and its live state. */

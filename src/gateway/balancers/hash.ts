@@ -1,6 +1,6 @@
 // Rendezvous (highest-random-weight) hashing on the client IP or a header: removing a target moves
 // only the keys that were on it. Weighted with the -w/ln(u) score.
-import type { RequestHead } from '../router/request-head.ts'
+import type { RequestHead } from '../http/request-head.ts'
 import type { Balancer, BalancerTarget } from './balancer.ts'
 
 function fnv1a(text: string, seed: number): number {

@@ -6,6 +6,7 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   port: 8080,
   drainTimeoutMs: 10_000,
+  headTimeoutMs: 30_000,
   adminBasePath: '/gateway',
   realtime: true,
   statsIntervalMs: 2000,

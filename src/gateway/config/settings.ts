@@ -10,6 +10,8 @@ export interface Settings {
   readonly host: string
   readonly port: number
   readonly drainTimeoutMs: number
+  /** A request head must be complete this long after its first byte (else 408). */
+  readonly headTimeoutMs: number
   readonly trustProxy: boolean
   readonly adminBasePath: string
   readonly realtime: boolean
@@ -41,6 +43,7 @@ export function resolveSettings(cfg: GatewayConfig, overrides: SettingsOverrides
     host: overrides.host ?? cfg.server?.host ?? DEFAULTS.host,
     port: overrides.port ?? cfg.server?.port ?? DEFAULTS.port,
     drainTimeoutMs: toMs(cfg.server?.drainTimeout, DEFAULTS.drainTimeoutMs),
+    headTimeoutMs: Math.max(1, toMs(cfg.server?.headTimeout, DEFAULTS.headTimeoutMs)),
     trustProxy: cfg.server?.trustProxy ?? false,
     adminBasePath: cfg.admin?.basePath ?? DEFAULTS.adminBasePath,
     realtime: cfg.admin?.realtime ?? DEFAULTS.realtime,

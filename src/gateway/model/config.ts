@@ -307,6 +307,8 @@ export const GatewayConfig = Type.Object(
           host: Type.Optional(Type.String({ minLength: 1 })),
           port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
           drainTimeout: Type.Optional(Duration),
+          /** A request head must be complete this long after its first byte, else 408 (default 30s). */
+          headTimeout: Type.Optional(Duration),
           trustProxy: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: false },

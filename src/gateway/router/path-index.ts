@@ -1,6 +1,6 @@
 // Finds the best route for a path without scanning every route: exact paths and prefixes are map
 // lookups (one per path segment), only regex routes are tried one by one.
-import type { RequestHead } from './request-head.ts'
+import type { RequestHead } from '../http/request-head.ts'
 
 export interface Matchable {
   readonly priority: number

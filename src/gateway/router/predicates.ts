@@ -30,12 +30,3 @@ export function compileHeaders(match: Readonly<Record<string, string>>): HeaderP
   })
   return (h) => tests.every((t) => t(h))
 }
-
-/** The request's host name, lower-cased, without the port. */
-export function hostOf(header: string | undefined): string {
-  if (!header) return ''
-  const h = header.toLowerCase()
-  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1)
-  const colon = h.indexOf(':')
-  return colon < 0 ? h : h.slice(0, colon)
-}

@@ -1,23 +1,25 @@
 // A route table is compiled once per snapshot, off to the side, then swapped in whole. Everything a
 // request needs (matchers, balancer, rewrite, header rules, counters, pools) is resolved here.
-import type { RequestHead } from './request-head.ts'
 import { createBalancer, type Balancer, type BalancerTarget } from '../balancers/index.ts'
 import type { RouteSpec, TargetSpec } from '../config/route-spec.ts'
 import type { Snapshot } from '../config/snapshot.ts'
 import type { TargetState, TargetStateRegistry } from '../health/target-state.ts'
+import type { RequestHead } from '../http/request-head.ts'
+import type { Dispatch } from '../policies/interceptor.ts'
+import type { PolicyRegistry } from '../policies/policy-registry.ts'
+import { compilePolicies, type RoutePolicies } from '../policies/route-policies.ts'
 import type { CounterRegistry, TrafficCounters } from '../stats/counters.ts'
 import type { UpstreamAgent } from '../upstream/agent.ts'
 import type { UpstreamPool } from '../upstream/pool.ts'
-import type { PolicyRegistry } from '../resilience/policy-registry.ts'
 import { PathIndex, type PathMatch } from './path-index.ts'
 import { compileHeaders, compileHosts, type HeaderPredicate, type HostPredicate } from './predicates.ts'
-import { compilePolicies, type RoutePolicies } from './route-policies.ts'
 
-export type { RoutePolicies } from './route-policies.ts'
+export type { RoutePolicies } from '../policies/route-policies.ts'
 
 export interface CompiledTarget extends BalancerTarget {
   readonly spec: TargetSpec
   readonly id: string
+  /** The upstream client for the target's origin (shared by every route on that origin). */
   readonly pool: UpstreamPool
   /** Path prefix of the target URL (e.g. "/v1" for http://svc:8080/v1), prepended to forwarded paths. */
   readonly basePath: string
@@ -43,6 +45,8 @@ export interface CompiledRoute {
   readonly headersRemove: ReadonlySet<string>
   /** Traffic policies compiled for this route; undefined when it has none (the plain hot path). */
   readonly policies: RoutePolicies | undefined
+  /** The route's interceptors composed around the pipeline's target pick and upstream dispatch. */
+  readonly dispatch: Dispatch
   accepts(req: RequestHead, host: string): boolean
 }
 
@@ -60,6 +64,8 @@ export interface RouteTableDeps {
   readonly targetStates: TargetStateRegistry
   /** Rate-limit buckets and caches that survive swaps; without it those two policies are off. */
   readonly policies?: PolicyRegistry | undefined
+  /** How a request on `route` reaches its upstream after the route's interceptors (the pipeline's). */
+  readonly dispatchFor: (route: CompiledRoute) => Dispatch
 }
 
 function compileAccepts(spec: RouteSpec): (req: RequestHead, host: string) => boolean {
@@ -87,6 +93,9 @@ function addressOf(targetUrl: string): TargetAddress {
 }
 
 const NO_HEADERS: ReadonlySet<string> = new Set()
+const undefinedDispatch: Dispatch = () => {
+  throw new Error('route dispatch used before it was composed')
+}
 
 function compileTarget(
   t: TargetSpec,
@@ -118,7 +127,7 @@ export function compileRouteTable(snapshot: Snapshot, deps: RouteTableDeps): Rou
   for (const spec of snapshot.routes) {
     if (!spec.enabled) continue
     const targets = spec.targets.map((t) => compileTarget(t, deps, addresses))
-    compiled.push({
+    const route = {
       spec,
       id: spec.id,
       priority: spec.priority,
@@ -142,7 +151,11 @@ export function compileRouteTable(snapshot: Snapshot, deps: RouteTableDeps): Rou
         targets.map((t) => t.state),
       ),
       accepts: compileAccepts(spec),
-    })
+      dispatch: undefinedDispatch,
+    } satisfies CompiledRoute
+    // Composed once the route exists: the pipeline's last step closes over it.
+    route.dispatch = deps.dispatchFor(route)
+    compiled.push(route)
   }
   deps.policies?.sweep()
   const index = new PathIndex(compiled)

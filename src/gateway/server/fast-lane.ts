@@ -1,43 +1,38 @@
-// The fast lane: plain GET requests to routes without policies, read and answered on the socket without
-// node:http. node:http's request and response machinery cost 43–48 µs of CPU per small request on the
-// bench machine against 19–28 µs for the same answer parsed and written by hand (BENCHMARKS.md, sixth
+// The fast lane: an HTTP/1.1 front-end of our own for the commonest request, a GET without content.
+// node:http's request and response machinery cost 43–48 µs of CPU per small request on the bench
+// machine against 19–28 µs for the same answer parsed and written by hand (BENCHMARKS.md, sixth
 // session), about a third of what a proxied request costs the gateway in all.
 //
-// The lane takes a connection first and reads each request head itself. Anything it does not handle
-// (another method, a body, an upgrade, Expect, HTTP/1.0, a duplicate or odd header, the gateway's own
-// paths, a route with policies, no route, no healthy target, draining) is handed to node:http at that
-// request boundary, bytes included, and the connection stays with node:http from then on. So every rule
-// node:http enforces still applies to everything the lane does not answer, and the lane only has to be
-// right about the one shape it answers.
+// The lane takes a connection first and reads each request head itself. A well-formed
+// `GET <origin-form> HTTP/1.1` with unique plain fields and no content goes to the request pipeline
+// like any other request (routing, policies, problems: all the pipeline's), answered through this
+// connection as its sink. Anything else (another method, content, an upgrade, Expect, HTTP/1.0,
+// `Connection: close`, a duplicate or odd field, a bare LF, an oversized head, the gateway's own
+// paths) is handed to node:http at that request boundary, bytes included, and the connection stays
+// with node:http from then on. So node:http's rules apply to everything the lane does not take, and
+// the lane only has to be right about the one shape it takes. What it writes is byte for byte what
+// node:http writes (http/http1-head.ts; the differential test holds the two to that).
+import { channel } from 'node:diagnostics_channel'
 import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
-import type { CompiledTarget } from '../router/route-table.ts'
-import type { RouteTableSwitcher } from '../router/switcher.ts'
-import { hostOf } from '../router/predicates.ts'
-import type { RequestHead } from '../router/request-head.ts'
-import type { DispatchController, DispatchHandler, ResponseHeaders } from '../upstream/types.ts'
-import {
-  countDispatch,
-  errorKind,
-  explainFailure,
-  type GatewayTraffic,
-  normalizePath,
-  ProxyExchange,
-  upstreamHeaders,
-  upstreamPathOf,
-} from '../proxy/forward.ts'
-import { problemResponse } from '../proxy/problem.ts'
-import { traceOf } from '../proxy/trace.ts'
-import { http } from '../util/node-http.ts'
+import type { Duplex } from 'node:stream'
+import { isSafeFieldValue, isSafeTarget, isToken } from '../http/field-syntax.ts'
+import { chunkHeader, interimHead, LAST_CHUNK, responseHead } from '../http/http1-head.ts'
+import type { RequestHead } from '../http/request-head.ts'
+import { isBodiless, type ResponseFields } from '../http/response-fields.ts'
+import type { Exchange } from '../pipeline/exchange.ts'
+import type { Pipeline, RequestFraming } from '../pipeline/pipeline.ts'
+import type { ResponseSink } from '../pipeline/response-sink.ts'
+import { clientErrorResponse } from './client-error.ts'
 
 export interface FastLaneDeps {
-  readonly switcher: RouteTableSwitcher
-  readonly traffic: GatewayTraffic
+  readonly pipeline: Pipeline
   /** True for the gateway's own paths (admin API, probes, dashboard): node:http serves those. */
   readonly isOwnPath: (url: string) => boolean
-  readonly isDraining: () => boolean
   /** Seconds an idle keep-alive connection stays open (node:http's keepAliveTimeout). */
   readonly keepAliveS: number
+  /** Deadline for a complete request head, from its first byte (node:http's headersTimeout). */
+  readonly headTimeoutMs: number
 }
 
 export interface FastLane {
@@ -45,20 +40,22 @@ export interface FastLane {
   closeIdle(): void
   /** Closes every connection the lane holds (drain timed out). */
   closeAll(): void
+  /** Stops the head-deadline sweep. */
+  close(): void
 }
 
 /** Same as node:http's default (16 KiB): a longer head goes to node:http, which answers 431. */
 const MAX_HEAD = 16 * 1024
 /** Bytes read ahead (pipelined requests) while a response is in flight before reading pauses. */
 const MAX_AHEAD = 64 * 1024
-/** A header line or request line with anything but visible ASCII, obs-text, space and tab. */
-const UNSAFE = /[^\t\x20-\x7e\x80-\xff]/
-/** token characters (RFC 9110 §5.6.2) */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-/** Request headers that mean a body, an upgrade or an expectation: node:http's to handle. */
+/** Request fields that mean content, an upgrade or an expectation: node:http's to handle. */
 const NOT_PLAIN = new Set(['content-length', 'transfer-encoding', 'upgrade', 'expect'])
+/** `{ event: 'request' | 'handover', socket }` for each request the lane takes or hands to node:http. */
+export const laneChannel = channel('sallyport:fast-lane')
+/** What the lane knows of every request it takes. */
+const LANE_FRAMING: RequestFraming = { http10: false, hostLines: 1, body: null, upgrade: false }
 
-/** A request the lane parsed; carries what routing, forwarding and the request log read. */
+/** A request the lane parsed; carries what the pipeline reads. */
 class LaneRequest implements RequestHead {
   readonly method = 'GET'
   readonly url: string
@@ -73,14 +70,15 @@ class LaneRequest implements RequestHead {
 
 /**
  * Parses one request head (without its blank line). Undefined for anything but a well-formed
- * `GET <origin-form> HTTP/1.1` with unique, plain headers, a Host and no body: node:http takes those.
+ * `GET <origin-form> HTTP/1.1` with unique, plain fields, a Host, no content and no wish to close:
+ * node:http takes those.
  */
 export function parsePlainGet(head: string, socket: Socket): LaneRequest | undefined {
   let eol = head.indexOf('\r\n')
   if (eol < 0) eol = head.length
   if (!head.startsWith('GET /') || !head.endsWith(' HTTP/1.1', eol)) return undefined
   const url = head.slice(4, eol - 9)
-  if (url.includes(' ') || UNSAFE.test(url)) return undefined
+  if (!isSafeTarget(url)) return undefined
   const headers: Record<string, string> = {}
   let pos = eol + 2
   while (pos < head.length) {
@@ -89,15 +87,22 @@ export function parsePlainGet(head: string, socket: Socket): LaneRequest | undef
     const colon = head.indexOf(':', pos)
     if (colon <= pos || colon > next) return undefined
     const raw = head.slice(pos, colon)
-    if (!TOKEN.test(raw)) return undefined
+    if (!isToken(raw)) return undefined
     const name = raw.toLowerCase()
     const value = trimOws(head, colon + 1, next)
-    if (UNSAFE.test(value) || headers[name] !== undefined || NOT_PLAIN.has(name)) return undefined
+    if (!isSafeFieldValue(value) || headers[name] !== undefined || NOT_PLAIN.has(name)) return undefined
     headers[name] = value
     pos = next + 2
   }
-  if (headers.host === undefined || headers.connection?.toLowerCase() === 'close') return undefined
+  if (headers.host === undefined) return undefined
+  if (headers.connection !== undefined && hasClose(headers.connection)) return undefined
   return new LaneRequest(url, headers, socket)
+}
+
+/** Whether a Connection value lists `close` (RFC 9112 §9.6). */
+function hasClose(value: string): boolean {
+  for (const token of value.split(',')) if (token.trim().toLowerCase() === 'close') return true
+  return false
 }
 
 /** The field value between `from` and `to` without the optional whitespace (SP, HTAB) around it. */
@@ -109,154 +114,39 @@ function trimOws(head: string, from: number, to: number): string {
   return head.slice(a, b)
 }
 
-function invalidHeader(name: string): Error {
-  return Object.assign(new Error(`upstream sent an invalid response header "${name.slice(0, 40)}"`), {
-    code: 'ERR_INVALID_CHAR',
-  })
+/** A LF not preceded by CR from `from` on: a head node:http refuses (the lane never waits for one). */
+function hasBareLf(s: string, from: number): boolean {
+  for (let i = s.indexOf('\n', from); i >= 0; i = s.indexOf('\n', i + 1))
+    if (i === 0 || s.charCodeAt(i - 1) !== 13) return true
+  return false
 }
 
-let dateSecond = 0
-let dateText = ''
-/** The Date header node:http would send, built once a second. */
-function httpDate(): string {
-  const now = Date.now()
-  const s = Math.floor(now / 1000)
-  if (s !== dateSecond) {
-    dateSecond = s
-    dateText = new Date(now).toUTCString()
-  }
-  return dateText
-}
-
-/** Writes one response to the lane's socket: head with the first body bytes, chunked when unsized. */
-class LaneExchange extends ProxyExchange implements DispatchHandler {
-  readonly conn: LaneConnection
-  /** The response head, until it goes out with the first body bytes (or alone at the end). */
-  head: string | undefined
-  chunked = false
-  headSent = false
-
-  constructor(
-    conn: LaneConnection,
-    req: LaneRequest,
-    route: ProxyExchange['route'],
-    target: CompiledTarget,
-    traffic: GatewayTraffic,
-    traceId: string,
-    upstreamPath: string,
-  ) {
-    super(req, route, target, traffic, traceId, upstreamPath)
-    this.conn = conn
-  }
-
-  onResponseStart(controller: DispatchController, statusCode: number, headers: ResponseHeaders): void {
-    this.noteResponse(statusCode, headers)
-    if (this.conn.socket.destroyed) {
-      controller.abort(new Error('client went away'))
-      return
-    }
-    const bodyless = statusCode === 204 || statusCode === 304 || (statusCode >= 100 && statusCode < 200)
-    this.chunked = !bodyless && headers['content-length'] === undefined
-    let head = `HTTP/1.1 ${statusCode} ${http.STATUS_CODES[statusCode] ?? 'unknown'}\r\n`
-    for (const name in headers) {
-      const v = headers[name] as string | string[]
-      // What node:http's writeHead refuses is refused here too (the exchange then ends in a 502): a
-      // stray CR or LF from the upstream must not become a header line of its own.
-      if (!TOKEN.test(name)) throw invalidHeader(name)
-      if (typeof v === 'string') {
-        if (UNSAFE.test(v)) throw invalidHeader(name)
-        head += `${name}: ${v}\r\n`
-      } else
-        for (const item of v) {
-          if (UNSAFE.test(item)) throw invalidHeader(name)
-          head += `${name}: ${item}\r\n`
-        }
-    }
-    if (headers.date === undefined) head += `date: ${httpDate()}\r\n`
-    head += this.conn.connectionFields()
-    if (this.chunked) head += 'transfer-encoding: chunked\r\n'
-    this.head = `${head}\r\n`
-    // An event stream's head goes out at once: the first event may be a while.
-    if (this.sse) this.flushHead()
-  }
-
-  private flushHead(): void {
-    if (this.head === undefined) return
-    this.conn.socket.write(this.head, 'latin1')
-    this.head = undefined
-    this.headSent = true
-  }
-
-  onResponseData(controller: DispatchController, chunk: Buffer): void {
-    const socket = this.conn.socket
-    if (socket.destroyed) return
-    // One writev for head, framing and body; the chunk's bytes belong to the upstream connection's read
-    // buffer until the write is done.
-    socket.cork()
-    this.flushHead()
-    if (this.chunked) socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1')
-    const ok = socket.write(chunk, controller.hold())
-    if (this.chunked) socket.write('\r\n', 'latin1')
-    socket.uncork()
-    if (!ok) {
-      controller.pause()
-      socket.once('drain', () => controller.resume())
-    }
-  }
-
-  onResponseEnd(): void {
-    const socket = this.conn.socket
-    if (!socket.destroyed) {
-      socket.cork()
-      this.flushHead()
-      if (this.chunked) socket.write('0\r\n\r\n', 'latin1')
-      socket.uncork()
-    }
-    this.finish(undefined)
-    this.conn.exchangeDone()
-  }
-
-  onResponseError(_controller: DispatchController, err: Error): void {
-    const socket = this.conn.socket
-    if (!this.done && !socket.destroyed) {
-      if (this.headSent) socket.destroy()
-      else {
-        const kind = errorKind(err)
-        const problem = problemResponse(kind, {
-          detail: explainFailure(err, this.target, this.route.timeoutMs),
-          instance: this.req.url ?? '/',
-          traceId: this.traceId,
-        })
-        this.status = problem.status
-        this.chunked = false
-        this.head = undefined
-        let head = `HTTP/1.1 ${problem.status} ${http.STATUS_CODES[problem.status]}\r\n`
-        for (const [name, value] of Object.entries(problem.headers)) head += `${name}: ${value}\r\n`
-        head += `date: ${httpDate()}\r\n`
-        head += this.conn.connectionFields()
-        socket.cork()
-        socket.write(`${head}\r\n`, 'latin1')
-        socket.write(problem.body, 'utf8')
-        socket.uncork()
-      }
-    }
-    this.finish(err)
-    this.conn.exchangeDone()
-  }
-}
-
-/** One client connection while the lane holds it: one request at a time, in order. */
-class LaneConnection {
+/** One client connection while the lane holds it: one request at a time, in order; the sink of each. */
+class LaneConnection implements ResponseSink {
   readonly socket: Socket
   readonly lane: Lane
   pending = ''
-  exchange: LaneExchange | undefined
-  /** The next response says `connection: close` and the connection ends after it (draining). */
+  /** How much of `pending` was already looked at for a head end. */
+  scanned = 0
+  /** When the head now arriving began (performance.now()), or 0. */
+  headStarted = 0
+  exchange: Exchange | undefined
+  /** A request was taken and its response is not complete yet. */
+  busy = false
+  /** Inside pipeline.handle(): a response completed there is picked up by the loop in next(). */
+  dispatching = false
+  /** The next response says `Connection: close` and the connection ends after it. */
   closing = false
+  // The response in progress.
+  headSent = false
+  /** The response head, until it goes out with the first body bytes (or alone at the end). */
+  head: string | undefined
+  chunked = false
   readonly keepAliveS: number
+
   readonly onData = (chunk: Buffer) => {
     this.pending += chunk.toString('latin1')
-    if (this.exchange) {
+    if (this.busy) {
       if (this.pending.length > MAX_AHEAD) this.socket.pause()
       return
     }
@@ -267,9 +157,9 @@ class LaneConnection {
     this.lane.connections.delete(this)
     this.exchange?.clientGone()
   }
-  /** Idle (or a head that never completes) for keepAliveS: closed, as node:http does. */
+  /** Idle for keepAliveS: closed, as node:http does. */
   readonly onTimeout = () => {
-    if (!this.exchange) this.socket.destroy()
+    if (!this.busy) this.socket.destroy()
   }
 
   constructor(socket: Socket, lane: Lane) {
@@ -284,48 +174,147 @@ class LaneConnection {
     socket.setTimeout(this.keepAliveS * 1000)
   }
 
-  /** The Connection (and Keep-Alive) fields of the next response, as node:http would send them. */
-  connectionFields(): string {
-    return this.closing
-      ? 'connection: close\r\n'
-      : `connection: keep-alive\r\nkeep-alive: timeout=${this.keepAliveS}\r\n`
+  get closed(): boolean {
+    return this.socket.destroyed
   }
 
-  /** Reads the next complete request head, if any, and forwards it or hands the connection over. */
+  /** Takes the pipelined requests waiting in `pending`, in order, while each is answered at once. */
   next(): void {
-    const end = this.pending.indexOf('\r\n\r\n')
-    if (end < 0) {
-      if (this.pending.length > MAX_HEAD) this.handOver()
-      return
-    }
-    if (end > MAX_HEAD) {
-      this.handOver()
-      return
-    }
-    const all = this.pending
-    const req = parsePlainGet(all.slice(0, end), this.socket)
-    // Taken off first: a dispatch that fails at once ends the exchange and reads on before returning.
-    this.pending = all.slice(end + 4)
-    if (!req || !this.lane.forward(this, req)) {
-      this.pending = all
-      this.handOver()
+    while (!this.busy && !this.socket.destroyed) {
+      if (this.closing) {
+        this.socket.end()
+        return
+      }
+      const all = this.pending
+      const end = all.indexOf('\r\n\r\n', Math.max(0, this.scanned - 3))
+      if (end < 0) {
+        // node:http answers heads it cannot read (a bare LF) and heads too large (431).
+        if (all.length > MAX_HEAD || hasBareLf(all, Math.max(0, this.scanned - 1))) this.handOver()
+        else {
+          this.scanned = all.length
+          // The head deadline runs from its first byte the lane could read.
+          if (all.length > 0 && this.headStarted === 0) this.headStarted = performance.now()
+        }
+        return
+      }
+      if (end > MAX_HEAD) {
+        this.handOver()
+        return
+      }
+      const req = parsePlainGet(all.slice(0, end), this.socket)
+      if (!req || this.lane.deps.isOwnPath(req.url)) {
+        this.handOver()
+        return
+      }
+      // Taken off first: the pipeline may answer at once, and the loop then reads on.
+      this.pending = all.slice(end + 4)
+      this.scanned = 0
+      this.headStarted = 0
+      this.busy = true
+      this.headSent = false
+      this.head = undefined
+      this.chunked = false
+      this.dispatching = true
+      if (laneChannel.hasSubscribers) laneChannel.publish({ event: 'request', socket: this.socket })
+      const ex = this.lane.deps.pipeline.handle(req, this, LANE_FRAMING)
+      this.dispatching = false
+      if (this.busy) this.exchange = ex
     }
   }
 
-  exchangeDone(): void {
+  /** The response is complete: read on, or close when asked to. */
+  responseDone(): void {
+    this.busy = false
     this.exchange = undefined
-    if (this.socket.destroyed) return
-    if (this.closing) {
-      this.socket.end()
-      return
-    }
+    if (this.dispatching || this.socket.destroyed) return
     if (this.socket.isPaused()) this.socket.resume()
-    if (this.pending.length > 0) this.next()
+    this.next()
+  }
+
+  // ResponseSink: the pipeline's answer to the request in progress.
+
+  interim(status: number, fields: ResponseFields): void {
+    // The lane takes no Expect, so a 100 was never asked for.
+    if (status !== 100 && !this.headSent && !this.socket.destroyed)
+      this.socket.write(interimHead(status, fields), 'latin1')
+  }
+
+  bodyWanted(): void {
+    // The lane takes no request with content.
+  }
+
+  start(status: number, fields: ResponseFields, flush: boolean): void {
+    this.chunked = !isBodiless('GET', status) && fields['content-length'] === undefined
+    this.head = responseHead(status, fields, this.closing ? 0 : this.keepAliveS, this.chunked)
+    this.headSent = true
+    if (flush) this.flushHead()
+  }
+
+  private flushHead(): void {
+    if (this.head === undefined) return
+    this.socket.write(this.head, 'latin1')
+    this.head = undefined
+  }
+
+  write(chunk: Buffer, done: () => void): boolean {
+    const socket = this.socket
+    if (socket.destroyed) {
+      done()
+      return true
+    }
+    // One writev for head, framing and body.
+    socket.cork()
+    this.flushHead()
+    if (this.chunked) socket.write(chunkHeader(chunk.length), 'latin1')
+    const ok = socket.write(chunk, done)
+    if (this.chunked) socket.write('\r\n', 'latin1')
+    socket.uncork()
+    return ok
+  }
+
+  onDrain(resume: () => void): void {
+    this.socket.once('drain', resume)
+  }
+
+  end(): void {
+    const socket = this.socket
+    if (!socket.destroyed) {
+      socket.cork()
+      this.flushHead()
+      if (this.chunked) socket.write(LAST_CHUNK, 'latin1')
+      socket.uncork()
+    }
+    this.responseDone()
+  }
+
+  abort(): void {
+    this.socket.destroy()
+  }
+
+  closeAfter(): void {
+    this.closing = true
+  }
+
+  upgrade(_status: number, _fields: ResponseFields, socket: Duplex): void {
+    // The lane never takes an upgrade request.
+    socket.destroy()
+    this.socket.destroy()
+  }
+
+  /** A head that has not completed within the deadline: 408, and the connection closes. */
+  headTimedOut(now: number): boolean {
+    if (this.busy || this.headStarted === 0 || this.pending.length === 0) return false
+    if (now - this.headStarted < this.lane.deps.headTimeoutMs) return false
+    this.socket.end(clientErrorResponse('request-timeout', 'the request head did not arrive in time'))
+    this.pending = ''
+    this.headStarted = 0
+    return true
   }
 
   /** Gives the connection, with the bytes not yet answered, to node:http for good. */
   handOver(): void {
     const socket = this.socket
+    if (laneChannel.hasSubscribers) laneChannel.publish({ event: 'handover', socket })
     this.lane.connections.delete(this)
     socket.removeListener('data', this.onData)
     socket.removeListener('close', this.onClose)
@@ -347,58 +336,35 @@ class Lane implements FastLane {
   readonly deps: FastLaneDeps
   readonly connections = new Set<LaneConnection>()
   readonly handOver: (socket: Socket) => void
+  readonly sweep: NodeJS.Timeout
 
   constructor(deps: FastLaneDeps, handOver: (socket: Socket) => void) {
     this.deps = deps
     this.handOver = handOver
-  }
-
-  /** Forwards `req` like the node:http plain path; false (nothing counted) when the lane should not. */
-  forward(conn: LaneConnection, req: LaneRequest): boolean {
-    const { switcher, traffic } = this.deps
-    const url = req.url
-    if (this.deps.isOwnPath(url) || this.deps.isDraining()) return false
-    const table = switcher.current
-    const q = url.indexOf('?')
-    const path = normalizePath(q < 0 ? url : url.slice(0, q))
-    const query = q < 0 ? '' : url.slice(q)
-    const match = table.match(path, req, hostOf(req.headers.host))
-    // No route, policies or no healthy target: node:http's path answers those (404, policies, 503).
-    if (!match || match.route.policies !== undefined) return false
-    const route = match.route
-    const i = route.balancer.pick(req)
-    if (i < 0) return false
-    const target = route.targets[i] as CompiledTarget
-    traffic.rate.mark(Date.now())
-    traffic.counters.totalRequests++
-    route.counters.totalRequests++
-    countDispatch(route, target, traffic)
-    const trace = traceOf(req.headers.traceparent)
-    const upstreamPath = upstreamPathOf(route, target, path, match.matchedLength, query)
-    const exchange = new LaneExchange(conn, req, route, target, traffic, trace.traceId, upstreamPath)
-    conn.exchange = exchange
-    target.pool.dispatch(
-      {
-        path: upstreamPath,
-        method: 'GET',
-        headers: upstreamHeaders(req, route, target, trace.traceparent),
-        body: null,
-        headersTimeout: route.timeoutMs,
+    // Heads past their deadline are looked for once a second (node:http's connectionsCheckingInterval).
+    this.sweep = setInterval(
+      () => {
+        const now = performance.now()
+        for (const conn of this.connections) if (conn.headTimedOut(now)) this.connections.delete(conn)
       },
-      exchange,
+      Math.min(1000, deps.headTimeoutMs),
     )
-    return true
+    this.sweep.unref()
   }
 
   closeIdle(): void {
     for (const conn of this.connections) {
       conn.closing = true
-      if (!conn.exchange) conn.socket.destroy()
+      if (!conn.busy) conn.socket.destroy()
     }
   }
 
   closeAll(): void {
     for (const conn of this.connections) conn.socket.destroy()
+  }
+
+  close(): void {
+    clearInterval(this.sweep)
   }
 }
 

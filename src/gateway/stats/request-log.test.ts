@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { ProxyEvent } from '../proxy/forward.ts'
+import type { ExchangeEvent } from './exchange-event.ts'
 import { decodeText, encodeText, REDACTED_HEADER, RequestRing } from './request-log.ts'
 
 let clock = Date.UTC(2026, 10, 23)
@@ -18,7 +18,7 @@ function event(
     responseHeaders,
     startedAt: clock++,
     durationMs: 1.234,
-  } as unknown as ProxyEvent
+  } as unknown as ExchangeEvent
 }
 
 test('headers survive the text form: lists stay lists, values keep colons, spaces and non-ASCII', () => {

@@ -3,7 +3,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import type { RequestRecord } from '../model/index.ts'
-import type { ProxyEvent } from '../proxy/forward.ts'
+import { EXCHANGE_CHANNEL, type ExchangeEvent } from './exchange-event.ts'
 
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'])
 export const REDACTED_HEADER = '[redacted]'
@@ -42,8 +42,6 @@ export interface RequestLog {
   close(): void
 }
 
-const CHANNEL = 'sallyport:proxy:response'
-
 function statusMatches(status: number, wanted: string | undefined): boolean {
   if (!wanted) return true
   const w = wanted.toLowerCase()
@@ -54,16 +52,16 @@ function statusMatches(status: number, wanted: string | undefined): boolean {
 export function createRequestLog(opts: {
   readonly capacity?: number
   /** True for events of this gateway (several gateways can share one process and one channel). */
-  readonly owns: (event: ProxyEvent) => boolean
+  readonly owns: (event: ExchangeEvent) => boolean
 }): RequestLog {
   const ring = new RequestRing(opts.capacity ?? 500)
   let closed = false
   // The hot path pays for one string and one copy into the ring's bytes; formatting waits for a reader.
   const onMessage = (message: unknown) => {
-    const e = message as ProxyEvent
+    const e = message as ExchangeEvent
     if (opts.owns(e)) ring.add(e)
   }
-  subscribe(CHANNEL, onMessage)
+  subscribe(EXCHANGE_CHANNEL, onMessage)
 
   return {
     list(filter = {}) {
@@ -94,7 +92,7 @@ export function createRequestLog(opts: {
     close() {
       if (closed) return
       closed = true
-      unsubscribe(CHANNEL, onMessage)
+      unsubscribe(EXCHANGE_CHANNEL, onMessage)
     },
   }
 }
@@ -150,7 +148,7 @@ export class RequestRing {
     return this.count
   }
 
-  add(e: ProxyEvent): void {
+  add(e: ExchangeEvent): void {
     const slot = this.next
     this.next = (slot + 1) % this.capacity
     if (this.count < this.capacity) this.count++

@@ -1,5 +1,8 @@
 // One keep-alive connection to an upstream and the exchange (request + response) it carries.
-// One exchange at a time (no pipelining): a slow response never holds up an unrelated request.
+// One exchange at a time (no pipelining): a slow response never holds up an unrelated request. A
+// connection goes back to its pool only when its response was framed completely, the whole request
+// was sent and no byte is left over; anything else closes it. An upgrade request gets a connection of
+// its own that never goes back: a 101 hands the socket to the handler, any other answer closes it.
 import net from 'node:net'
 import tls from 'node:tls'
 import { type ReadBuffer, takeReadBuffer } from './read-buffers.ts'
@@ -21,6 +24,9 @@ export interface ConnectionOwner {
   /** Try a request again on a fresh connection (a reused one was closed under it). */
   replay(ex: Exchange): void
 }
+
+/** Errors that mean the upstream closed a kept-alive connection (not that we gave up on it). */
+const CLOSED_BY_PEER = new Set(['ECONNRESET', 'EPIPE'])
 
 /** What an exchange tells its pool. */
 export interface ExchangeOwner {
@@ -101,8 +107,10 @@ export class UpstreamConnection implements ResponseSink {
   readonly parser: ResponseParser
   private readonly owner: ConnectionOwner
   exchange: Exchange | undefined = undefined
-  /** The buffer the socket reads into (plain TCP; a TLS socket reads into fresh buffers). */
+  /** The buffer the socket reads into (plain TCP; TLS and upgrade sockets read into fresh buffers). */
   readBuffer: ReadBuffer | undefined
+  /** Carries one upgrade request and never goes back to the pool. */
+  readonly dedicated: boolean
   /** Carried at least one exchange before the current one. */
   reused = false
   /** When an idle connection must be closed (ms, Date.now() clock). */
@@ -118,17 +126,21 @@ export class UpstreamConnection implements ResponseSink {
   private headTimerAt = 0
   private headDeadline = 0
 
-  constructor(owner: ConnectionOwner) {
+  constructor(owner: ConnectionOwner, dedicated = false) {
     this.owner = owner
+    this.dedicated = dedicated
     this.parser = new ResponseParser(this)
-    if (owner.tls) {
-      this.socket = tls.connect({
-        host: owner.host,
-        port: owner.port,
-        servername: net.isIP(owner.host) ? undefined : owner.host,
-        ALPNProtocols: ['http/1.1'],
-      })
-      this.socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    // A socket that may be handed over after a 101 must emit 'data' like any other: no onread buffer.
+    if (owner.tls || dedicated) {
+      this.socket = owner.tls
+        ? tls.connect({
+            host: owner.host,
+            port: owner.port,
+            servername: net.isIP(owner.host) ? undefined : owner.host,
+            ALPNProtocols: ['http/1.1'],
+          })
+        : net.connect({ host: owner.host, port: owner.port })
+      this.socket.on('data', this.onSocketData)
     } else {
       this.readBuffer = takeReadBuffer()
       this.socket = net.connect({
@@ -161,18 +173,22 @@ export class UpstreamConnection implements ResponseSink {
       this.connecting = false
       clearTimeout(this.connectTimer)
     })
-    this.socket.on('error', (err) => {
-      this.error ??= err
-    })
-    this.socket.on('close', () => this.onClose())
+    this.socket.on('error', this.onSocketError)
+    this.socket.on('close', this.onSocketClose)
   }
+
+  private readonly onSocketData = (chunk: Buffer): void => this.onData(chunk)
+  private readonly onSocketError = (err: Error): void => {
+    this.error ??= err
+  }
+  private readonly onSocketClose = (): void => this.onClose()
 
   /** Sends one request; its response goes to the exchange's handler. */
   run(ex: Exchange): void {
     this.exchange = ex
     ex.conn = this
     const { opts } = ex
-    this.parser.expect(opts.method)
+    this.parser.expect(opts.method, this.dedicated)
     if (opts.headersTimeout > 0) this.armHeadTimer(opts.headersTimeout)
     const body = opts.body
     const socket = this.socket
@@ -250,23 +266,47 @@ export class UpstreamConnection implements ResponseSink {
     }
   }
 
+  onInterim(status: number, headers: ResponseHeaders): void {
+    const ex = this.exchange as Exchange
+    ex.handler.onResponseInterim?.(ex, status, headers)
+  }
+
   onHead(status: number, headers: ResponseHeaders): void {
     const ex = this.exchange as Exchange
     ex.handler.onResponseStart(ex, status, headers)
   }
 
   onBody(chunk: Buffer): void {
+    // A view of the read buffer: the handler uses it now, or holds it (controller.hold()), or copies it.
     const ex = this.exchange as Exchange
-    // A chunk of a reused read buffer is copied for a handler that may keep it.
-    const asIs = this.readBuffer === undefined || ex.handler.borrowsChunks === true
-    ex.handler.onResponseData(ex, asIs ? chunk : Buffer.from(chunk))
+    ex.handler.onResponseData(ex, chunk)
+  }
+
+  /** 101: the socket leaves the pool and belongs to the handler from now on. */
+  onUpgrade(status: number, headers: ResponseHeaders, rest: Buffer): void {
+    const ex = this.exchange as Exchange
+    const socket = this.socket
+    // Paused before anyone reads on: bytes must wait for the new owner, not go to a removed listener.
+    socket.pause()
+    socket.removeListener('data', this.onSocketData)
+    socket.removeListener('error', this.onSocketError)
+    socket.removeListener('close', this.onSocketClose)
+    clearTimeout(this.connectTimer)
+    clearTimeout(this.headTimer)
+    this.exchange = undefined
+    ex.conn = undefined
+    this.closed = true
+    this.owner.forget(this)
+    ex.settle()
+    if (ex.handler.onUpgrade) ex.handler.onUpgrade(ex, status, headers, socket, rest)
+    else socket.destroy()
   }
 
   onEnd(): void {
     const ex = this.exchange as Exchange
     this.exchange = undefined
     ex.settle()
-    if (this.parser.keepAlive && ex.bodySent && !this.closed) {
+    if (this.parser.keepAlive && ex.bodySent && !this.closed && !this.dedicated) {
       this.reused = true
       if (this.socket.isPaused()) this.socket.resume()
       if (this.parser.keepAliveHintS > 0) this.hintMs = this.parser.keepAliveHintS * 1000
@@ -323,8 +363,18 @@ export class UpstreamConnection implements ResponseSink {
       this.error ??
       new UpstreamError('UPSTREAM_CLOSED', 'upstream closed the connection before the response was complete')
     // A kept-alive connection the upstream closed just as we used it: nothing reached the upstream's
-    // application (no response byte came back), so an idempotent request is sent again, once.
-    if (this.reused && !this.parser.gotBytes && ex.replayable && ex.replays === 0 && !ex.aborted) {
+    // application (no response byte came back), so an idempotent request is sent again, once. Not
+    // when we gave up on it ourselves (a head timeout): the upstream may be working on it right now.
+    const closedByPeer =
+      this.error === undefined || CLOSED_BY_PEER.has((this.error as NodeJS.ErrnoException).code ?? '')
+    if (
+      closedByPeer &&
+      this.reused &&
+      !this.parser.gotBytes &&
+      ex.replayable &&
+      ex.replays === 0 &&
+      !ex.aborted
+    ) {
       ex.replays++
       this.owner.replay(ex)
       return

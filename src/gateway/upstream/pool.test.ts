@@ -31,7 +31,8 @@ function send(pool: UpstreamPool, opts: Partial<DispatchOptions> & { path: strin
           headers = h
         },
         onResponseData(_c, chunk) {
-          chunks.push(chunk)
+          // A view of the connection's read buffer: kept, so copied.
+          chunks.push(Buffer.from(chunk))
         },
         onResponseEnd() {
           resolve({ status, headers, body: Buffer.concat(chunks) })
@@ -359,9 +360,9 @@ describe('upstream pool', () => {
       next()
     })
     const p = pool(up.origin)
-    // Kept chunks (the default) stay intact.
+    // Copied chunks stay intact.
     assert.ok((await send(p, { path: '/' })).body.equals(body))
-    // Borrowed chunks are views of the connection's one read buffer; a held one is left alone.
+    // Chunks are views of the connection's one read buffer; a held one is left alone.
     const stores = new Set<ArrayBufferLike>()
     let held: { view: Buffer; copy: Buffer; release: () => void } | undefined
     let offset = 0
@@ -370,7 +371,6 @@ describe('upstream pool', () => {
       p.dispatch(
         { method: 'GET', path: '/', headers: { host: 'x' }, body: null, headersTimeout: 5000 },
         {
-          borrowsChunks: true,
           onResponseStart() {},
           onResponseData(c, chunk) {
             if (!chunk.equals(body.subarray(offset, offset + chunk.length))) intact = false

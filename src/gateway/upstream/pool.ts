@@ -1,8 +1,9 @@
 // Keep-alive connections to one upstream origin (scheme://host:port). The proxy's hot path: a
 // request takes the most recently used idle connection (warm, least likely to have been closed by
-// the upstream), or opens one; when a connection cap is set, the rest wait in order.
+// the upstream), or opens one; when a connection cap is set, the rest wait in order. An upgrade
+// request always opens a connection of its own (outside the cap: a tunnel may last for hours).
 import { type ConnectionOwner, Exchange, type ExchangeOwner, UpstreamConnection } from './connection.ts'
-import type { DispatchHandler, DispatchOptions } from './types.ts'
+import type { Dispatcher, DispatchHandler, DispatchOptions } from './types.ts'
 import { UpstreamError } from './types.ts'
 
 export interface UpstreamPoolOptions {
@@ -18,7 +19,7 @@ export interface UpstreamPoolOptions {
 const HINT_MARGIN_MS = 1000
 const REAP_EVERY_MS = 1000
 
-export class UpstreamPool implements ConnectionOwner, ExchangeOwner {
+export class UpstreamPool implements ConnectionOwner, ExchangeOwner, Dispatcher {
   readonly origin: string
   readonly host: string
   readonly port: number
@@ -58,6 +59,11 @@ export class UpstreamPool implements ConnectionOwner, ExchangeOwner {
     if (ex.aborted) return
     if (this.closing) {
       ex.fail(new UpstreamError('UPSTREAM_POOL_CLOSED', `the pool for ${this.origin} is closed`))
+      return
+    }
+    if (opts.upgrade === true) {
+      this.open++
+      new UpstreamConnection(this, true).run(ex)
       return
     }
     const conn = this.takeIdle()
@@ -119,7 +125,10 @@ export class UpstreamPool implements ConnectionOwner, ExchangeOwner {
   }
 
   replay(ex: Exchange): void {
-    if (this.open < this.cap) this.connect().run(ex)
+    if (ex.opts.upgrade === true) {
+      this.open++
+      new UpstreamConnection(this, true).run(ex)
+    } else if (this.open < this.cap) this.connect().run(ex)
     else this.queue.unshift(ex)
   }
 

@@ -13,6 +13,8 @@ interface Parsed {
 function parser(method = 'GET') {
   const out: Parsed = { status: 0, headers: {}, body: '', ends: 0 }
   const p = new ResponseParser({
+    onInterim() {},
+    onUpgrade() {},
     onHead(status, headers) {
       out.status = status
       out.headers = headers

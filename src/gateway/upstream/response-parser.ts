@@ -1,17 +1,25 @@
-// HTTP/1.1 response parsing for the upstream client (RFC 9112): the head, then the body framed by
-// Content-Length, chunked coding, or the connection closing. The headers handed on are end-to-end
-// only: connection-specific fields (RFC 9110 §7.6.1) are read here and go no further. Bytes arrive in any split; body bytes
-// are handed on as slices of the socket's buffer (never copied), valid until the next read. Anything malformed throws, and the
-// caller closes the connection: a response we cannot frame exactly must never leave bytes behind on
-// a connection that is reused.
-import { connectionTokens, HOP_BY_HOP } from '../proxy/hop-headers.ts'
+// HTTP/1.1 response parsing for the upstream client (RFC 9112), and the one place a response's
+// framing is decided (§6.3): the head, then the body framed by chunked coding (which wins over any
+// Content-Length, then dropped), Content-Length (repeated values must agree and become one), or the
+// connection closing; HEAD, 1xx, 204 and 304 end with the head. The fields handed on are end-to-end
+// only (RFC 9110 §7.6.1) and hold nothing a front-end would refuse to write. Bytes arrive in any
+// split; body bytes are handed on as slices of the socket's buffer (never copied), valid until the
+// next read. Anything malformed throws, and the caller closes the connection. A message is complete
+// only at the end of a read: bytes after it (which belong to no request) make the connection unusable
+// before anyone hears of the end, so they can never reach another request.
+import { isSafeFieldValue, isToken } from '../http/field-syntax.ts'
+import { connectionTokens, HOP_BY_HOP } from '../http/hop-headers.ts'
 import type { ResponseHeaders } from './types.ts'
 import { UpstreamError } from './types.ts'
 
 export interface ResponseSink {
+  /** A 1xx response other than 101; the final one follows. */
+  onInterim(status: number, headers: ResponseHeaders): void
   onHead(status: number, headers: ResponseHeaders): void
   onBody(chunk: Buffer): void
   onEnd(): void
+  /** 101 to an upgrade request: parsing stops; `rest` is what came after the head in the same read. */
+  onUpgrade(status: number, headers: ResponseHeaders, rest: Buffer): void
 }
 
 // Parser states (plain numbers: the switch in feed() stays a jump table).
@@ -123,6 +131,7 @@ export class ResponseParser {
   private line = ''
   private trailerBytes = 0
   private headRequest = false
+  private upgradeRequest = false
   /** Whether the connection may carry another request once this response has ended. */
   keepAlive = false
   /** Seconds from the upstream's `Keep-Alive: timeout=N`, or 0. */
@@ -137,11 +146,12 @@ export class ResponseParser {
     this.sink = sink
   }
 
-  /** Expect the next response (for a request with this method). */
-  expect(method: string): void {
+  /** Expect the next response (for a request with this method; `upgrade`: it asked for Upgrade). */
+  expect(method: string, upgrade = false): void {
     this.state = State.Head
     this.pending = null
     this.headRequest = method === 'HEAD'
+    this.upgradeRequest = upgrade
     this.keepAlive = false
     this.keepAliveHintS = 0
     this.gotBytes = false
@@ -197,7 +207,15 @@ export class ResponseParser {
           if (end - at > MAX_HEAD_BYTES) throw badResponse(`head larger than ${MAX_HEAD_BYTES} bytes`)
           const head = latin1(data, at, end)
           at = end + 4
-          this.parseHead(head)
+          this.parseHead(head, data, at)
+          const after = this.state as State
+          if (after === State.Stopped) return
+          if (after === State.Idle) {
+            // A response without content: complete, and nothing may follow it in this read.
+            if (at < data.length) this.keepAlive = false
+            this.sink.onEnd()
+            return
+          }
           break
         }
         case State.Length: {
@@ -278,7 +296,7 @@ export class ResponseParser {
     }
   }
 
-  private parseHead(head: string): void {
+  private parseHead(head: string, data: Buffer, after: number): void {
     // Status line: HTTP/1.x SP 3DIGIT [SP reason]
     let eol = head.indexOf('\r\n')
     if (eol < 0) eol = head.length
@@ -290,14 +308,15 @@ export class ResponseParser {
     )
       throw badStatusLine(head, eol)
     const status = threeDigits(head)
-    if (status < 0) throw badStatusLine(head, eol)
+    // RFC 9110 §15: a status code is 100–599; "099" or "000" is not one.
+    if (status < 100 || status > 599) throw badStatusLine(head, eol)
     const http10 = head.charCodeAt(7) === 48
     const headers: ResponseHeaders = {}
     let length = -1
-    let chunked = false
-    let otherCoding = false
+    let codings: string | undefined
     let close = http10
     let dropped: string[] | undefined
+    let upgradeTo: string | undefined
     let index = 0
     let pos = eol + 2
     while (pos < head.length) {
@@ -318,6 +337,7 @@ export class ResponseParser {
         name = this.lowerNames[index] as string
       else {
         const raw = head.slice(pos, colon)
+        if (!isToken(raw)) throw badResponse(`invalid header name "${raw.slice(0, 40)}"`)
         name = lowerName(raw)
         this.rawNames[index] = raw
         this.lowerNames[index] = name
@@ -332,6 +352,8 @@ export class ResponseParser {
         head.charCodeAt(from) === 32 || head.charCodeAt(from) === 9 || lastV === 32 || lastV === 9
           ? trimOws(head.slice(from, end))
           : head.slice(from, end)
+      // A stray CR, LF or NUL inside a value would become a header line of its own downstream.
+      if (!isSafeFieldValue(value)) throw badResponse(`invalid value in header "${name.slice(0, 40)}"`)
       pos = next + 2
       if (!HOP_BY_HOP.has(name)) {
         const prior = headers[name]
@@ -345,9 +367,7 @@ export class ResponseParser {
         if (length >= 0 && n !== length) throw badResponse('conflicting content-length values')
         length = n
       } else if (name === 'transfer-encoding') {
-        const codings = value.toLowerCase().split(',')
-        chunked = trimOws(codings[codings.length - 1] ?? '') === 'chunked'
-        otherCoding = !chunked
+        codings = codings === undefined ? value : `${codings},${value}`
       } else if (name === 'connection') {
         if (value === 'keep-alive' || value === 'Keep-Alive') close = false
         else {
@@ -361,24 +381,55 @@ export class ResponseParser {
           }
         }
       } else if (name === 'keep-alive') this.keepAliveHintS = keepAliveTimeout(value)
+      else if (name === 'upgrade') upgradeTo = value
     }
     if (dropped) for (const name of dropped) delete headers[name]
-    if (status >= 100 && status < 200) {
-      if (status === 101) throw badResponse('unexpected 101 switching protocols')
-      // Interim responses (100 Continue, 103 Early Hints) are not forwarded; the final one follows.
+    if (status < 200) {
+      if (status === 101) {
+        if (!this.upgradeRequest || upgradeTo === undefined)
+          throw badResponse('101 switching protocols to a request that did not ask for it')
+        // The connection now speaks another protocol: hand it over with what came after the head.
+        headers.upgrade = upgradeTo
+        this.gotBytes = true
+        this.keepAlive = false
+        this.state = State.Stopped
+        this.sink.onUpgrade(status, headers, data.subarray(after))
+        return
+      }
+      // Interim responses (100 Continue, 103 Early Hints) are handed on; the final one follows. The
+      // upstream has the request now: it is no longer one to send again elsewhere.
+      this.gotBytes = true
+      delete headers['content-length']
+      this.sink.onInterim(status, headers)
       this.state = State.Head
       return
     }
     this.gotBytes = true
     this.keepAlive = !close
+    let chunked = false
+    if (codings !== undefined) {
+      // RFC 9112 §6.3: Transfer-Encoding wins over Content-Length, which goes (and such a message is
+      // suspect: the connection is not reused). Only chunked is understood; "identity" means nothing.
+      delete headers['content-length']
+      this.keepAlive = this.keepAlive && length < 0
+      length = -1
+      const list = codings
+        .toLowerCase()
+        .split(',')
+        .map(trimOws)
+        .filter((c) => c !== '' && c !== 'identity')
+      if (list.length === 1 && list[0] === 'chunked') chunked = true
+      else if (list.length > 0) throw badResponse(`unsupported transfer coding "${codings.slice(0, 40)}"`)
+    } else if (length >= 0) headers['content-length'] = String(length)
+    // RFC 9110 §8.6: no Content-Length on a 204 (a 304 or a HEAD response keeps it: it describes the
+    // representation, not this message).
+    if (status === 204) delete headers['content-length']
     const noBody = this.headRequest || status === 204 || status === 304
     if (noBody) this.state = State.Idle
     else if (chunked) {
-      // With a transfer coding, Content-Length is ignored, and such a message is suspect: no reuse.
-      if (length >= 0) this.keepAlive = false
       this.state = State.ChunkSize
       this.line = ''
-    } else if (otherCoding || length < 0) {
+    } else if (length < 0) {
       this.keepAlive = false
       this.state = State.UntilClose
     } else if (length === 0) this.state = State.Idle
@@ -387,6 +438,5 @@ export class ResponseParser {
       this.state = State.Length
     }
     this.sink.onHead(status, headers)
-    if (this.state === State.Idle) this.sink.onEnd()
   }
 }

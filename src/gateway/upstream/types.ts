@@ -1,19 +1,27 @@
-// The contract between the proxy and its upstream HTTP/1.1 client. The shape follows undici's
-// dispatch handlers (the proxy was written against them first), cut down to what the proxy uses.
+// The contract between the proxy and an upstream client. The shape follows undici's dispatch
+// handlers (the proxy was written against them first), cut down to what the proxy uses; an HTTP/2
+// upstream is one more Dispatcher with the same handlers.
+import type { Duplex } from 'node:stream'
+import type { ResponseFields } from '../http/response-fields.ts'
 
 /** Lower-case names; end-to-end fields only (hop-by-hop ones are consumed by the client). */
-export type ResponseHeaders = Record<string, string | string[]>
+export type ResponseHeaders = ResponseFields
 
 export interface DispatchOptions {
   readonly method: string
   /** Path and query, already rewritten for the upstream. */
   readonly path: string
-  /** Lower-case names; `host` included. Hop-by-hop fields must already be gone. */
+  /** Lower-case names; `host` included. Hop-by-hop fields must already be gone (but for an upgrade's). */
   readonly headers: Record<string, string | string[]>
   /** A streamed request body (the client's request), a buffered one, or none. */
   readonly body: NodeJS.ReadableStream | Buffer | null
   /** Time allowed from sending the request until the response head arrives; 0 = none. */
   readonly headersTimeout: number
+  /**
+   * An HTTP/1.1 Upgrade request (its Connection and Upgrade fields are in `headers`): it goes on a
+   * connection of its own, a 101 hands that connection to `onUpgrade`, any other answer closes it.
+   */
+  readonly upgrade?: boolean
 }
 
 export interface DispatchController {
@@ -25,23 +33,37 @@ export interface DispatchController {
   resume(): void
   /**
    * Keeps the bytes of the chunk just delivered from being overwritten until the returned function is
-   * called (pass it as the write's callback). Only for handlers that borrow chunks.
+   * called (pass it as the write's callback).
    */
   hold(): () => void
 }
 
+/**
+ * Receives one exchange's response. Body chunks are views of the connection's read buffer, valid
+ * during `onResponseData` only: a handler writes them at once (holding them with `controller.hold()`
+ * until the write is done) or copies what it keeps.
+ */
 export interface DispatchHandler {
-  /**
-   * True when the handler uses each body chunk only during `onResponseData`, or holds it with
-   * `controller.hold()`: it then gets views of the connection's read buffer. Otherwise it gets copies
-   * it may keep.
-   */
-  readonly borrowsChunks?: boolean
   onRequestStart?(controller: DispatchController): void
+  /** A 1xx interim response (never 101); the final response follows. */
+  onResponseInterim?(controller: DispatchController, statusCode: number, headers: ResponseHeaders): void
   onResponseStart(controller: DispatchController, statusCode: number, headers: ResponseHeaders): void
   onResponseData(controller: DispatchController, chunk: Buffer): void
   onResponseEnd(controller: DispatchController): void
   onResponseError(controller: DispatchController, err: Error): void
+  /** 101 to an upgrade request: `socket` (paused) is the handler's now, `head` what followed the 101. */
+  onUpgrade?(
+    controller: DispatchController,
+    statusCode: number,
+    headers: ResponseHeaders,
+    socket: Duplex,
+    head: Buffer,
+  ): void
+}
+
+/** Sends requests to one upstream origin. */
+export interface Dispatcher {
+  dispatch(opts: DispatchOptions, handler: DispatchHandler): void
 }
 
 /** Error codes of this client; socket errors keep Node's own (`ECONNREFUSED`, `ECONNRESET`, ...). */

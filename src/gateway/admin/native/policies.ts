@@ -1,7 +1,7 @@
 // Native admin endpoints for traffic policies: reset a target's circuit, purge response caches.
 import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
-import { close } from '../../resilience/circuit-breaker.ts'
+import { close } from '../../policies/circuit-breaker.ts'
 
 export function registerPolicyApi(app: FastifyInstance, core: GatewayCore): void {
   app.post<{ Params: { targetId: string } }>('/api/circuits/:targetId/reset', async (req, reply) => {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
 import { GatewayError } from '../../errors.ts'
 import type { ReplayResult } from '../../model/index.ts'
-import { HOP_BY_HOP } from '../../proxy/hop-headers.ts'
+import { HOP_BY_HOP } from '../../http/hop-headers.ts'
 import { redactHeaders, type ReplaySource } from '../../stats/request-log.ts'
 
 const BODY_LIMIT = 64 * 1024

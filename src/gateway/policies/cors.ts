@@ -1,20 +1,26 @@
-// CORS per route: the gateway answers preflights itself and decorates actual responses.
+// CORS per route: the gateway answers preflights itself and decorates every other response, its
+// own answers (401, 429, 502…) included, so a browser can read them.
 // `*` is never combined with credentials: the request's origin is echoed instead.
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { RequestHead } from '../http/request-head.ts'
+import type { ResponseFields } from '../http/response-fields.ts'
 import type { RouteConfig } from '../model/index.ts'
+import type { DispatchController, DispatchHandler, ResponseHeaders } from '../upstream/types.ts'
+import { DecoratingHandler } from './decorating-handler.ts'
+import type { Interceptor } from './interceptor.ts'
+import { answer } from './local-answer.ts'
 
 type Cfg = NonNullable<RouteConfig['cors']>
 
 export interface CorsPolicy {
-  /** Answers a preflight; returns false when the request is not one. */
-  preflight(req: IncomingMessage, res: ServerResponse): boolean
-  /** Adds the response headers for an actual (non-preflight) request. */
-  decorate(req: IncomingMessage, headers: OutgoingHttpHeaders): void
+  /** The fields of the answer to a preflight, or undefined when the request is not one. */
+  preflight(req: RequestHead): ResponseFields | undefined
+  /** Adds the response fields for an actual (non-preflight) request. */
+  decorate(req: RequestHead, headers: ResponseFields): void
 }
 
 const DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE']
 
-function addVary(headers: OutgoingHttpHeaders, value: string): void {
+function addVary(headers: ResponseFields, value: string): void {
   const prior = headers.vary
   if (prior === undefined || prior === '') headers.vary = value
   else if (
@@ -51,12 +57,12 @@ export function compileCors(cfg: Cfg | undefined): CorsPolicy | undefined {
   const varies = !(any && exact.size === 0 && !credentials)
 
   return {
-    preflight(req, res) {
-      if (req.method !== 'OPTIONS') return false
+    preflight(req) {
+      if (req.method !== 'OPTIONS') return undefined
       const origin = req.headers.origin
       const wanted = req.headers['access-control-request-method']
-      if (origin === undefined || wanted === undefined) return false
-      const headers: OutgoingHttpHeaders = { 'content-length': 0 }
+      if (origin === undefined || typeof wanted !== 'string') return undefined
+      const headers: ResponseFields = {}
       if (varies) headers.vary = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers'
       const allowed = allowOrigin(origin)
       const requestedHeaders = (req.headers['access-control-request-headers'] ?? '')
@@ -64,12 +70,8 @@ export function compileCors(cfg: Cfg | undefined): CorsPolicy | undefined {
         .map((h) => h.trim().toLowerCase())
         .filter((h) => h !== '')
       const headersOk = !allowHeaderSet || requestedHeaders.every((h) => allowHeaderSet.has(h))
-      if (allowed === undefined || !methodSet.has(wanted.toUpperCase()) || !headersOk) {
-        // Refused: a plain 204 without CORS headers; the browser blocks the actual request.
-        res.writeHead(204, headers)
-        res.end()
-        return true
-      }
+      // Refused: a plain 204 without CORS headers; the browser blocks the actual request.
+      if (allowed === undefined || !methodSet.has(wanted.toUpperCase()) || !headersOk) return headers
       headers['access-control-allow-origin'] = allowed
       headers['access-control-allow-methods'] = allowMethods
       if (allowHeaders) headers['access-control-allow-headers'] = allowHeaders.join(', ')
@@ -77,9 +79,7 @@ export function compileCors(cfg: Cfg | undefined): CorsPolicy | undefined {
         headers['access-control-allow-headers'] = requestedHeaders.join(', ')
       if (credentials) headers['access-control-allow-credentials'] = 'true'
       if (maxAge !== undefined) headers['access-control-max-age'] = maxAge
-      res.writeHead(204, headers)
-      res.end()
-      return true
+      return headers
     },
     decorate(req, headers) {
       if (varies) addVary(headers, 'Origin')
@@ -91,5 +91,35 @@ export function compileCors(cfg: Cfg | undefined): CorsPolicy | undefined {
       if (credentials) headers['access-control-allow-credentials'] = 'true'
       if (expose) headers['access-control-expose-headers'] = expose
     },
+  }
+}
+
+/** Answers preflights; decorates every other response on its way out. */
+export function corsInterceptor(cors: CorsPolicy): Interceptor {
+  return (next) => (ctx, handler) => {
+    const preflight = cors.preflight(ctx.req)
+    if (preflight !== undefined) answer(handler, 204, preflight)
+    else next(ctx, new CorsHandler(handler, cors, ctx.req))
+  }
+}
+
+class CorsHandler extends DecoratingHandler {
+  readonly cors: CorsPolicy
+  readonly req: RequestHead
+
+  constructor(inner: DispatchHandler, cors: CorsPolicy, req: RequestHead) {
+    super(inner)
+    this.cors = cors
+    this.req = req
+  }
+
+  override onResponseStart(
+    controller: DispatchController,
+    statusCode: number,
+    headers: ResponseHeaders,
+  ): void {
+    const out = { ...headers }
+    this.cors.decorate(this.req, out)
+    this.inner.onResponseStart(controller, statusCode, out)
   }
 }

@@ -1,7 +1,13 @@
 // Retry policy: which requests may be retried, how long to wait, and a budget that keeps retries
 // under a share of recent requests so a failing upstream is not hammered (Envoy/Finagle budgets).
+// The interceptor retries before anything reached the client: on a status in `retryOn`, or when the
+// gateway could not get an answer at all (refused, reset, timed out); each retry picks another
+// target when there is one.
 import type { RouteConfig } from '../model/index.ts'
+import type { DispatchController, DispatchHandler, ResponseHeaders } from '../upstream/types.ts'
 import { toMs } from '../util/duration.ts'
+import { DecoratingHandler } from './decorating-handler.ts'
+import type { Dispatch, Interceptor, ProxyContext } from './interceptor.ts'
 
 type Cfg = NonNullable<RouteConfig['retry']>
 
@@ -72,5 +78,74 @@ export function retryPolicy(route: Cfg | undefined, defaults: Cfg | undefined): 
       // Full jitter over the upper half: spreads retries without collapsing the delay to zero.
       return jitter ? capped / 2 + Math.random() * (capped / 2) : capped
     },
+  }
+}
+
+export function retryInterceptor(policy: RetryPolicy): Interceptor {
+  return (next) => (ctx, handler) => {
+    policy.budget.request(Date.now())
+    next(ctx, new RetryHandler(handler, policy, ctx, next))
+  }
+}
+
+class RetryHandler extends DecoratingHandler {
+  readonly policy: RetryPolicy
+  readonly ctx: ProxyContext
+  readonly next: Dispatch
+  /** This attempt's answer is being dropped; its end (or error) starts the next attempt. */
+  retrying = false
+
+  constructor(inner: DispatchHandler, policy: RetryPolicy, ctx: ProxyContext, next: Dispatch) {
+    super(inner)
+    this.policy = policy
+    this.ctx = ctx
+    this.next = next
+  }
+
+  /** Whether one more attempt is allowed now (takes from the retry budget when it is). */
+  mayRetry(): boolean {
+    const ctx = this.ctx
+    const p = this.policy
+    if (ctx.gone || ctx.attempts >= p.maxAttempts || !p.methods.has(ctx.method)) return false
+    // Content already streamed to an upstream cannot be sent again; content read in full can.
+    if (ctx.hasBody && ctx.body === undefined) return false
+    return p.budget.tryRetry(Date.now())
+  }
+
+  override onResponseStart(
+    controller: DispatchController,
+    statusCode: number,
+    headers: ResponseHeaders,
+  ): void {
+    const failed = this.ctx.upstreamError !== undefined || this.policy.retryOn.has(statusCode)
+    if (failed && this.mayRetry()) {
+      // Nothing has reached the client yet: drop this answer and try again.
+      this.retrying = true
+      controller.abort(new Error(`retrying after status ${statusCode}`))
+      return
+    }
+    this.inner.onResponseStart(controller, statusCode, headers)
+  }
+
+  override onResponseData(controller: DispatchController, chunk: Buffer): void {
+    if (!this.retrying) this.inner.onResponseData(controller, chunk)
+  }
+
+  override onResponseEnd(controller: DispatchController): void {
+    if (this.retrying) this.again()
+    else this.inner.onResponseEnd(controller)
+  }
+
+  override onResponseError(controller: DispatchController, err: Error): void {
+    if (this.retrying) this.again()
+    else this.inner.onResponseError(controller, err)
+  }
+
+  again(): void {
+    this.retrying = false
+    this.ctx.routeCounters.retryAttempts++
+    setTimeout(() => {
+      if (!this.ctx.gone) this.next(this.ctx, this)
+    }, this.policy.delayMs(this.ctx.attempts))
   }
 }

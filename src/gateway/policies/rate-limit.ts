@@ -1,7 +1,10 @@
 // Token-bucket rate limiting (lazy refill, no timers) behind a store interface so a shared store
 // (Redis) can replace the in-process one later. Idle buckets are swept lazily on access.
-import type { IncomingMessage } from 'node:http'
+import type { RequestHead } from '../http/request-head.ts'
 import type { RouteConfig } from '../model/index.ts'
+import type { DispatchHandler } from '../upstream/types.ts'
+import type { Dispatch, Interceptor, ProxyContext } from './interceptor.ts'
+import { answerProblem } from './local-answer.ts'
 
 export interface TakeResult {
   readonly ok: boolean
@@ -60,7 +63,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
-export type KeyOf = (req: IncomingMessage, claims: Record<string, unknown> | undefined) => string
+export type KeyOf = (req: RequestHead, claims: Record<string, unknown> | undefined) => string
 
 export interface RateLimiter {
   readonly ratePerSec: number
@@ -113,4 +116,40 @@ export function compileRateLimiter(
   }
   const fixed = scope === 'global' ? 'global' : `route:${routeId}`
   return { ratePerSec: rate, burst, store: storeFor(fixed), keyOf: () => fixed, needsClaims: false }
+}
+
+/** Takes a token for the request, or answers 429 with Retry-After. */
+export function rateLimitInterceptor(rl: RateLimiter): Interceptor {
+  return (next) => (ctx, handler) => {
+    const r = rl.store.take(rl.keyOf(ctx.req, ctx.claims), rl.ratePerSec, rl.burst, Date.now())
+    if (r instanceof Promise)
+      r.then(
+        (x) => afterTake(rl, x, ctx, handler, next),
+        // A shared store that is down must not take the route down with it.
+        () => {
+          if (!ctx.gone) next(ctx, handler)
+        },
+      )
+    else afterTake(rl, r, ctx, handler, next)
+  }
+}
+
+function afterTake(
+  rl: RateLimiter,
+  r: TakeResult,
+  ctx: ProxyContext,
+  handler: DispatchHandler,
+  next: Dispatch,
+): void {
+  if (ctx.gone) return
+  if (r.ok) {
+    next(ctx, handler)
+    return
+  }
+  ctx.routeCounters.rateLimited++
+  answerProblem(handler, ctx, 'rate-limit-exceeded', {
+    detail: 'rate limit exceeded for this route',
+    retryAfterS: r.retryAfterS,
+    headers: { 'ratelimit-limit': String(rl.burst), 'ratelimit-remaining': '0' },
+  })
 }

@@ -1,9 +1,11 @@
 // A shared response cache for GET/HEAD with RFC 9111 rules: Cache-Control (no-store, private,
 // no-cache, max-age, s-maxage, public, must-revalidate), Expires, Age, Vary, request directives,
 // invalidation by unsafe methods. Bounded by entries and bytes (lru-cache). Misses still stream:
-// the proxy tees chunks into a Capture and stores it only when the whole body fits.
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http'
+// the interceptor (cache-interceptor.ts) tees chunks into a Capture and stores it only when the
+// whole body fits.
 import { LRUCache } from 'lru-cache'
+import type { RequestHead } from '../http/request-head.ts'
+import type { ResponseFields } from '../http/response-fields.ts'
 import type { RouteConfig } from '../model/index.ts'
 import { toMs } from '../util/duration.ts'
 
@@ -11,7 +13,7 @@ type Cfg = NonNullable<RouteConfig['cache']>
 
 export interface CachedResponse {
   readonly status: number
-  readonly headers: OutgoingHttpHeaders
+  readonly headers: ResponseFields
   readonly body: Buffer
   /** Date.now() when stored, and the Age the response already had then (s). */
   readonly storedAt: number
@@ -55,7 +57,7 @@ function seconds(v: string | undefined): number | undefined {
   return Number(v)
 }
 
-function headerValue(req: IncomingMessage, name: string): string {
+function headerValue(req: RequestHead, name: string): string {
   const v = req.headers[name]
   return Array.isArray(v) ? v.join(', ') : (v ?? '')
 }
@@ -85,18 +87,14 @@ export class ResponseCache {
     return this.#store.size
   }
 
-  keyOf(req: IncomingMessage): string {
+  keyOf(req: RequestHead): string {
     let key = `${req.headers.host ?? ''}${req.url ?? '/'}`
     for (const h of this.#varyBy) key += `\n${h}:${headerValue(req, h)}`
     return key
   }
 
   /** A fresh stored response for this request, or undefined. `now` in ms. */
-  lookup(
-    req: IncomingMessage,
-    key: string,
-    now: number,
-  ): { entry: CachedResponse; ageS: number } | undefined {
+  lookup(req: RequestHead, key: string, now: number): { entry: CachedResponse; ageS: number } | undefined {
     const cc = parseCacheControl(req.headers['cache-control'])
     if (cc?.has('no-cache') || cc?.has('no-store') || req.headers.pragma === 'no-cache') return undefined
     const list = this.#store.get(key)
@@ -114,7 +112,7 @@ export class ResponseCache {
 
   /** Whether a response may be stored; returns its freshness lifetime (s) or undefined. */
   storable(
-    req: IncomingMessage,
+    req: RequestHead,
     status: number,
     headers: Record<string, string | string[] | undefined>,
   ): number | undefined {
@@ -162,10 +160,10 @@ export class ResponseCache {
 
   commit(
     c: Capture,
-    req: IncomingMessage,
+    req: RequestHead,
     status: number,
     upstream: Record<string, string | string[] | undefined>,
-    headers: OutgoingHttpHeaders,
+    headers: ResponseFields,
     freshForS: number,
     now: number,
   ): void {

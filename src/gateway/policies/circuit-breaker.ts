@@ -4,6 +4,8 @@
 import type { TargetBreaker, TargetState } from '../health/target-state.ts'
 import type { RouteConfig } from '../model/index.ts'
 import { toMs } from '../util/duration.ts'
+import type { Interceptor } from './interceptor.ts'
+import { watchAttempt } from './attempt-outcome.ts'
 
 export interface BreakerOptions {
   readonly maxFailures: number
@@ -100,4 +102,35 @@ export function close(s: TargetState): void {
   s.openUntil = 0
   s.halfOpenInflight = 0
   s.halfOpenSuccesses = 0
+}
+
+/**
+ * Around each upstream attempt: takes a half-open slot, and counts the attempt's outcome (a 5xx or no
+ * answer is a failure). Open circuits keep their targets out of the balancer's picks
+ * (TargetState.available), so an open route is answered 503 without calling the upstream.
+ */
+export function breakerInterceptor(breaker: CircuitBreaker): Interceptor {
+  return (next) => (ctx, handler) => {
+    const target = ctx.target
+    if (!target) {
+      next(ctx, handler)
+      return
+    }
+    breaker.acquire(target.state)
+    next(
+      ctx,
+      watchAttempt(handler, ctx, (outcome) => {
+        const s = target.state
+        // The client leaving says nothing about the upstream.
+        if (outcome === 'client-gone') {
+          if (s.circuitState === 'half-open' && s.halfOpenInflight > 0) s.halfOpenInflight--
+          return
+        }
+        if (breaker.onResult(s, outcome === 'failed', Date.now())) {
+          ctx.routeCounters.circuitBreaks++
+          target.counters.circuitBreaks++
+        }
+      }),
+    )
+  }
 }

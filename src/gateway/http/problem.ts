@@ -1,4 +1,5 @@
-// RFC 9457 problem details for every error the gateway itself answers on the data plane.
+// RFC 9457 problem details for every error the gateway itself answers on the data plane: one builder,
+// whatever front-end writes the answer.
 import type { ServerResponse } from 'node:http'
 
 export type ProblemKind =
@@ -10,6 +11,11 @@ export type ProblemKind =
   | 'unauthorized'
   | 'forbidden'
   | 'validation-failed'
+  | 'bad-request'
+  | 'request-timeout'
+  | 'header-fields-too-large'
+  | 'not-implemented'
+  | 'http-version-not-supported'
 
 const TITLES: Record<ProblemKind, [number, string]> = {
   'route-not-found': [404, 'Not Found'],
@@ -20,12 +26,18 @@ const TITLES: Record<ProblemKind, [number, string]> = {
   unauthorized: [401, 'Unauthorized'],
   forbidden: [403, 'Forbidden'],
   'validation-failed': [400, 'Bad Request'],
+  'bad-request': [400, 'Bad Request'],
+  'request-timeout': [408, 'Request Timeout'],
+  'header-fields-too-large': [431, 'Request Header Fields Too Large'],
+  'not-implemented': [501, 'Not Implemented'],
+  'http-version-not-supported': [505, 'HTTP Version Not Supported'],
 }
 
 export const PROBLEM_BASE = 'https://sallyport.dev/problems/'
 
 export interface ProblemOptions {
   readonly detail: string
+  /** The request target the problem is about; '' when there is none (a request that did not parse). */
   readonly instance: string
   readonly traceId: string
   readonly retryAfterS?: number
@@ -40,14 +52,14 @@ export function problemBody(kind: ProblemKind, opts: ProblemOptions): { status: 
     title,
     status,
     detail: opts.detail,
-    instance: opts.instance,
+    ...(opts.instance !== '' ? { instance: opts.instance } : {}),
     traceId: opts.traceId,
     ...opts.extra,
   })
   return { status, body }
 }
 
-/** Status, headers and body of a problem response, for a writer of its own (the fast lane). */
+/** Status, headers and body of a problem response. */
 export function problemResponse(
   kind: ProblemKind,
   opts: ProblemOptions,

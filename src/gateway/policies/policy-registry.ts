@@ -1,31 +1,9 @@
 // Policy state that must outlive a route-table swap, keyed by stable ids: rate-limit buckets per
 // scope and response caches per route. Built once by index.ts, handed to compileRouteTable.
-import { ResponseCache } from '../middleware/response-cache.ts'
 import type { RouteConfig } from '../model/index.ts'
+import type { RequestValidator } from './openapi-validation.ts'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit.ts'
-
-/** What the policy path needs of the OpenAPI layer (kept narrow so resilience/ stays independent). */
-export interface RequestValidator {
-  needsBody(routeId: string, method: string, path: string): boolean
-  validateRequest(
-    routeId: string,
-    req: {
-      method: string
-      path: string
-      query: URLSearchParams
-      headers: Record<string, string | string[] | undefined>
-      body?: unknown
-    },
-  ): readonly { message: string }[] | undefined
-  validateResponse(
-    routeId: string,
-    method: string,
-    path: string,
-    status: number,
-    contentType: string | undefined,
-    body: unknown,
-  ): readonly { message: string }[] | undefined
-}
+import { ResponseCache } from './response-cache.ts'
 
 export class PolicyRegistry {
   /** Set once the OpenAPI aggregator exists; routes with `openapiValidate` consult it per request. */

@@ -2,11 +2,14 @@
 // jose). Algorithms are pinned to the key's kind, so `alg: none` and HS/RS key confusion are refused.
 // Verified payloads are cached by token string (TTL ≤ the token's remaining life, ≤ 60 s).
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto'
-import type { IncomingMessage } from 'node:http'
 import type { JWTPayload, JWTVerifyGetKey } from 'jose'
 import { LRUCache } from 'lru-cache'
+import type { RequestHead } from '../http/request-head.ts'
 import type { RouteConfig } from '../model/index.ts'
 import { toMs } from '../util/duration.ts'
+import type { Interceptor, ProxyContext } from './interceptor.ts'
+import { answerProblem } from './local-answer.ts'
+import type { DispatchHandler } from '../upstream/types.ts'
 
 type Cfg = NonNullable<RouteConfig['jwt']>
 
@@ -16,8 +19,8 @@ export type JwtOutcome =
 
 export interface JwtPolicy {
   /** Synchronous answer from the verified-token cache, or undefined when a verify is needed. */
-  cached(req: IncomingMessage): JwtOutcome | undefined
-  verify(req: IncomingMessage): Promise<JwtOutcome>
+  cached(req: RequestHead): JwtOutcome | undefined
+  verify(req: RequestHead): Promise<JwtOutcome>
 }
 
 const HS = ['HS256', 'HS384', 'HS512']
@@ -39,7 +42,7 @@ function fail(status: 401 | 403, code: string, detail: string): JwtOutcome {
   return { ok: false, status, detail, challenge }
 }
 
-function tokenOf(req: IncomingMessage): string | undefined {
+function tokenOf(req: RequestHead): string | undefined {
   const h = req.headers.authorization
   if (h === undefined || h.length < 8 || h.slice(0, 7).toLowerCase() !== 'bearer ') return undefined
   const t = h.slice(7).trim()
@@ -166,4 +169,42 @@ export function compileJwt(cfg: Cfg | undefined): JwtPolicy | undefined {
       }
     },
   }
+}
+
+const UNVERIFIABLE: JwtOutcome = {
+  ok: false,
+  status: 401,
+  detail: 'token invalid',
+  challenge: 'Bearer realm="sallyport"',
+}
+
+/** A request without a valid token (and required roles) is answered 401 / 403 here. */
+export function jwtInterceptor(jwt: JwtPolicy): Interceptor {
+  return (next) => (ctx, handler) => {
+    const cached = jwt.cached(ctx.req)
+    if (cached) decide(cached, ctx, handler, next)
+    else
+      jwt.verify(ctx.req).then(
+        (o) => decide(o, ctx, handler, next),
+        () => decide(UNVERIFIABLE, ctx, handler, next),
+      )
+  }
+}
+
+function decide(
+  o: JwtOutcome,
+  ctx: ProxyContext,
+  handler: DispatchHandler,
+  next: (ctx: ProxyContext, handler: DispatchHandler) => void,
+): void {
+  if (ctx.gone) return
+  if (o.ok) {
+    ctx.claims = o.claims as Record<string, unknown>
+    next(ctx, handler)
+    return
+  }
+  answerProblem(handler, ctx, o.status === 403 ? 'forbidden' : 'unauthorized', {
+    detail: o.detail,
+    headers: { 'www-authenticate': o.challenge },
+  })
 }

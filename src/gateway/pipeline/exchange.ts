@@ -1,0 +1,266 @@
+// One request through the gateway, whatever front-end it came in on: the context its route's
+// interceptors see, the handler at the end of their chain that writes the response to the front-end's
+// sink, the bookkeeping (counters, gauges) and the event published when it ends. One object per
+// request; the front-end calls `clientGone()` when its client leaves early.
+import { channel } from 'node:diagnostics_channel'
+import type { Duplex } from 'node:stream'
+import { type ProblemKind, problemResponse } from '../http/problem.ts'
+import type { RequestHead } from '../http/request-head.ts'
+import { isBodiless, type ResponseFields } from '../http/response-fields.ts'
+import type { TargetParts } from '../http/request-target.ts'
+import type { ProxyContext } from '../policies/interceptor.ts'
+import type { CompiledRoute, CompiledTarget } from '../router/route-table.ts'
+import { EXCHANGE_CHANNEL, type ExchangeEvent } from '../stats/exchange-event.ts'
+import type { GatewayTraffic } from '../stats/traffic.ts'
+import type { DispatchController, DispatchHandler, ResponseHeaders } from '../upstream/types.ts'
+import type { ResponseSink } from './response-sink.ts'
+
+const responseChannel = channel(EXCHANGE_CHANNEL)
+const NO_FIELDS: ResponseFields = {}
+const EMPTY = Buffer.alloc(0)
+
+export const clientGoneError = (): Error => new Error('client went away')
+
+export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
+  readonly req: RequestHead
+  readonly sink: ResponseSink
+  readonly traffic: GatewayTraffic
+  readonly method: string
+  readonly url: string
+  readonly upgrade: boolean
+  readonly hasBody: boolean
+  /** The client's content as it streams in (node:http's IncomingMessage), or null. */
+  readonly bodyStream: NodeJS.ReadableStream | null
+  readonly started = performance.now()
+  // Filled by resolveTarget().
+  path = '/'
+  query = ''
+  authority = ''
+  host = ''
+  asterisk = false
+  traceId = ''
+  traceparent = ''
+  route: CompiledRoute | undefined = undefined
+  matchedLength = 0
+  // ProxyContext.
+  body: Buffer | undefined = undefined
+  claims: Record<string, unknown> | undefined = undefined
+  gone = false
+  attempts = 0
+  target: CompiledTarget | undefined = undefined
+  upstreamError: Error | undefined = undefined
+  /** Targets tried already (retries pick another one); undefined until a second attempt needs it. */
+  tried: CompiledTarget[] | undefined = undefined
+  /** The controller of the upstream attempt in progress, if any. */
+  controller: DispatchController | undefined = undefined
+  // ExchangeEvent.
+  upstreamPath = ''
+  status = 0
+  responseHeaders: ResponseFields | undefined = undefined
+  startedAt = 0
+  durationMs = 0
+  error: Error | undefined = undefined
+  done = false
+  /** The response has no content (HEAD, 1xx, 204, 304): bytes for one are dropped. */
+  bodiless = false
+  sse = false
+
+  constructor(
+    req: RequestHead,
+    sink: ResponseSink,
+    traffic: GatewayTraffic,
+    bodyStream: NodeJS.ReadableStream | null,
+    upgrade: boolean,
+  ) {
+    this.req = req
+    this.sink = sink
+    this.traffic = traffic
+    this.method = req.method ?? 'GET'
+    this.url = req.url ?? '/'
+    this.bodyStream = bodyStream
+    this.hasBody = bodyStream !== null
+    this.upgrade = upgrade
+  }
+
+  get routeId(): string {
+    return this.route?.id ?? ''
+  }
+
+  get routeCounters(): ProxyContext['routeCounters'] {
+    return (this.route as CompiledRoute).counters
+  }
+
+  /** The route matched: it counts the request as in flight until `finish`. */
+  enterRoute(route: CompiledRoute, matchedLength: number): void {
+    this.route = route
+    this.matchedLength = matchedLength
+    route.counters.totalRequests++
+    route.counters.activeConns++
+    this.traffic.counters.activeConns++
+  }
+
+  readBody(limit: number): Promise<Buffer> {
+    if (this.body !== undefined) return Promise.resolve(this.body)
+    const stream = this.bodyStream
+    if (stream === null) return Promise.resolve(EMPTY)
+    // A client that sent `Expect: 100-continue` waits for this before it sends anything.
+    this.sink.interim(100, NO_FIELDS)
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = []
+      let size = 0
+      const stop = (err: Error | undefined) => {
+        stream.removeListener('data', onData)
+        stream.removeListener('end', onEnd)
+        stream.removeListener('error', onError)
+        stream.removeListener('close', onClose)
+        if (err) {
+          // The rest is not read: the connection cannot carry another request after the answer.
+          this.sink.closeAfter()
+          reject(err)
+        }
+      }
+      const onData = (c: Buffer) => {
+        size += c.length
+        if (size > limit)
+          stop(new Error(`request body is larger than ${limit} bytes and cannot be validated`))
+        else chunks.push(c)
+      }
+      const onEnd = () => {
+        stop(undefined)
+        this.body = Buffer.concat(chunks, size)
+        resolve(this.body)
+      }
+      const onError = () => stop(new Error('the client stopped sending the request body'))
+      const onClose = () => stop(new Error('the client stopped sending the request body'))
+      stream.on('data', onData)
+      stream.on('end', onEnd)
+      stream.on('error', onError)
+      stream.on('close', onClose)
+    })
+  }
+
+  /** Answers with an RFC 9457 problem straight to the sink (no route, malformed request…). */
+  problem(kind: ProblemKind, detail: string, extraHeaders?: Record<string, string>): void {
+    const p = problemResponse(kind, {
+      detail,
+      instance: this.url,
+      traceId: this.traceId,
+      ...(extraHeaders ? { headers: extraHeaders } : {}),
+    })
+    this.status = p.status
+    this.bodiless = isBodiless(this.method, p.status)
+    this.sink.start(p.status, p.headers, false)
+    if (!this.bodiless) this.sink.write(Buffer.from(p.body), noop)
+    this.sink.end()
+  }
+
+  // The end of the interceptor chain: the response goes to the client.
+
+  onRequestStart(controller: DispatchController): void {
+    this.controller = controller
+    if (this.gone) controller.abort(clientGoneError())
+  }
+
+  onResponseInterim(_controller: DispatchController, statusCode: number, headers: ResponseHeaders): void {
+    if (!this.done) this.sink.interim(statusCode, headers)
+  }
+
+  onResponseStart(controller: DispatchController, statusCode: number, headers: ResponseHeaders): void {
+    if (this.done || this.sink.closed) {
+      controller.abort(clientGoneError())
+      return
+    }
+    this.status = statusCode
+    this.responseHeaders = headers
+    this.bodiless = isBodiless(this.method, statusCode)
+    const type = headers['content-type']
+    if (typeof type === 'string' && type.startsWith('text/event-stream')) {
+      this.sse = true
+      this.traffic.activeSse++
+    }
+    // An event stream's head goes out at once: the first event may be a while.
+    this.sink.start(statusCode, headers, this.sse)
+  }
+
+  onResponseData(controller: DispatchController, chunk: Buffer): void {
+    if (this.bodiless || this.done) return
+    const sink = this.sink
+    // The chunk's bytes belong to the upstream connection's read buffer until the write is done.
+    if (!sink.write(chunk, controller.hold())) {
+      controller.pause()
+      sink.onDrain(() => controller.resume())
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.done) return
+    this.sink.end()
+    this.finish(undefined)
+  }
+
+  onResponseError(_controller: DispatchController, err: Error): void {
+    if (this.done) return
+    if (this.sink.headSent) this.sink.abort()
+    else if (!this.gone && !this.sink.closed) {
+      this.sink.closeAfter()
+      this.problem('bad-gateway', `the response could not be completed: ${err.message}`)
+    }
+    this.finish(err)
+  }
+
+  onUpgrade(
+    _controller: DispatchController,
+    statusCode: number,
+    headers: ResponseHeaders,
+    socket: Duplex,
+    head: Buffer,
+  ): void {
+    const target = this.target
+    if (this.done || this.sink.closed || target === undefined) {
+      socket.destroy()
+      return
+    }
+    this.status = statusCode
+    this.responseHeaders = headers
+    // An open tunnel is load on its target (least-load balancing) and a gauge of its own.
+    const traffic = this.traffic
+    traffic.activeWs++
+    target.state.inflight++
+    socket.once('close', () => {
+      traffic.activeWs--
+      target.state.inflight--
+    })
+    this.sink.upgrade(statusCode, headers, socket, head)
+    this.finish(undefined)
+  }
+
+  /** The client left before its response was complete: stop the upstream side too. */
+  clientGone(): void {
+    if (this.done) return
+    this.gone = true
+    this.controller?.abort(clientGoneError())
+    if (!this.done) this.finish(clientGoneError())
+  }
+
+  /** Request-level bookkeeping, once. */
+  finish(err: Error | undefined): void {
+    if (this.done) return
+    this.done = true
+    const route = this.route
+    if (route === undefined) return
+    const now = Date.now()
+    const ms = performance.now() - this.started
+    const failed = err !== undefined || this.status >= 500
+    route.counters.finish(ms, failed, now)
+    this.traffic.counters.finish(ms, failed, now)
+    if (this.sse) this.traffic.activeSse--
+    if (this.target !== undefined && responseChannel.hasSubscribers) {
+      this.startedAt = now - ms
+      this.durationMs = ms
+      this.error = err ?? this.upstreamError
+      responseChannel.publish(this as ExchangeEvent)
+    }
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,119 @@
+// The one request pipeline. Every front-end (node:http, the fast lane, upgrades; later HTTP/2) hands
+// each request here with a sink to answer through: the target and Host are read and checked, the path
+// normalised, the route matched, and the route's composed dispatch (interceptors → target → upstream)
+// runs. What the gateway answers itself (malformed request, no route) is written here too.
+import type { ProblemKind } from '../http/problem.ts'
+import type { RequestHead } from '../http/request-head.ts'
+import { normalizePath, resolveTarget } from '../http/request-target.ts'
+import type { RouteTableSwitcher } from '../router/switcher.ts'
+import type { GatewayTraffic } from '../stats/traffic.ts'
+import { Exchange } from './exchange.ts'
+import type { ResponseSink } from './response-sink.ts'
+import { traceOf } from './trace.ts'
+
+export interface PipelineDeps {
+  readonly switcher: RouteTableSwitcher
+  readonly traffic: GatewayTraffic
+  readonly isDraining: () => boolean
+}
+
+/** What a front-end knows of a request beyond its head. */
+export interface RequestFraming {
+  /** The request line said HTTP/1.0 (Host is optional, no Upgrade). */
+  readonly http10: boolean
+  /** How many Host field lines the request had (more than one is refused). */
+  readonly hostLines: number
+  /** The request's content as it streams in, or null when it has none. */
+  readonly body: NodeJS.ReadableStream | null
+  /** An HTTP/1.1 Upgrade request. */
+  readonly upgrade: boolean
+}
+
+export interface Pipeline {
+  /** Runs one request; the returned exchange is told when the client leaves (`clientGone()`). */
+  handle(req: RequestHead, sink: ResponseSink, framing: RequestFraming): Exchange
+  /** Answers a request the front-end could not accept (e.g. an unknown HTTP version), then closes. */
+  refuse(req: RequestHead, sink: ResponseSink, kind: ProblemKind, detail: string): void
+}
+
+/** What `OPTIONS *` (a question about the gateway itself) is told. */
+const ALLOW = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'
+
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  const { switcher, traffic } = deps
+
+  const start = (req: RequestHead, sink: ResponseSink, framing: RequestFraming): Exchange => {
+    const ex = new Exchange(req, sink, traffic, framing.body, framing.upgrade)
+    traffic.rate.mark(Date.now())
+    traffic.counters.totalRequests++
+    const trace = traceOf(req.headers.traceparent)
+    ex.traceId = trace.traceId
+    ex.traceparent = trace.traceparent
+    if (deps.isDraining()) sink.closeAfter()
+    return ex
+  }
+
+  return {
+    handle(req, sink, framing) {
+      const ex = start(req, sink, framing)
+      const malformed =
+        resolveTarget(ex, ex.method, ex.url, req.headers.host, framing.hostLines, framing.http10) ??
+        framingProblem(req, framing)
+      if (malformed !== undefined) {
+        // The rest of what the client sent cannot be trusted to start where we think it does.
+        sink.closeAfter()
+        if (typeof malformed === 'string') ex.problem('bad-request', malformed)
+        else ex.problem(malformed.kind, malformed.detail)
+        return ex
+      }
+      if (ex.asterisk) {
+        sink.start(204, { allow: ALLOW }, false)
+        sink.end()
+        return ex
+      }
+      const path = normalizePath(ex.path)
+      ex.path = path
+      const match = switcher.current.match(path, req, ex.host)
+      if (!match) {
+        ex.problem('route-not-found', `no route matches ${ex.method} ${path}`)
+        return ex
+      }
+      ex.enterRoute(match.route, match.matchedLength)
+      match.route.dispatch(ex, ex)
+      return ex
+    },
+
+    refuse(req, sink, kind, detail) {
+      const ex = start(req, sink, { http10: false, hostLines: 1, body: null, upgrade: false })
+      sink.closeAfter()
+      ex.problem(kind, detail)
+    },
+  }
+}
+
+/** RFC 9112 §6.1/§6.3: request framing the gateway will not forward. */
+function framingProblem(
+  req: RequestHead,
+  framing: RequestFraming,
+): { kind: ProblemKind; detail: string } | undefined {
+  const te = req.headers['transfer-encoding']
+  if (te !== undefined && te !== 'chunked') {
+    const codings = te
+      .toLowerCase()
+      .split(',')
+      .map((c) => c.trim())
+    if (codings[codings.length - 1] !== 'chunked')
+      return {
+        kind: 'bad-request',
+        detail: 'the request has a Transfer-Encoding that does not end in chunked',
+      }
+    if (codings.length > 1 || codings[0] !== 'chunked')
+      return { kind: 'not-implemented', detail: `the transfer coding "${te.slice(0, 60)}" is not supported` }
+  }
+  if (framing.upgrade) {
+    if (framing.http10) return { kind: 'bad-request', detail: 'Upgrade needs HTTP/1.1' }
+    if (framing.body !== null)
+      return { kind: 'bad-request', detail: 'an upgrade request cannot carry a body' }
+  }
+  return undefined
+}

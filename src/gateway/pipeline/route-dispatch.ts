@@ -1,0 +1,164 @@
+// The last steps of every route, after its request interceptors: pick a target (another one on a
+// retry), count the attempt, run the attempt interceptors, send the request upstream. A failure
+// before any response byte becomes the gateway's own 502/504 answer here, so every interceptor
+// outside (CORS, cache, retry) sees it as a response.
+import type { Duplex } from 'node:stream'
+import { compose, type Dispatch } from '../policies/interceptor.ts'
+import { DecoratingHandler } from '../policies/decorating-handler.ts'
+import { answerProblem, LOCAL_CONTROLLER } from '../policies/local-answer.ts'
+import type { CompiledRoute, CompiledTarget } from '../router/route-table.ts'
+import type { DispatchController, DispatchHandler, ResponseHeaders } from '../upstream/types.ts'
+import { clientGoneError, type Exchange } from './exchange.ts'
+import { explainFailure, failureKind } from './upstream-failure.ts'
+import { upstreamHeaders, upstreamPathOf } from './upstream-request.ts'
+
+/** The route's dispatch: its interceptors around target pick → attempt interceptors → upstream. */
+export function dispatchFor(route: CompiledRoute): Dispatch {
+  const send: Dispatch = (ctx, handler) => sendUpstream(ctx as Exchange, handler)
+  const attempt = compose(route.policies?.attempt ?? [], send)
+  // Only the pipeline calls a route's dispatch, always with its own Exchange.
+  const pick: Dispatch = (ctx, handler) => pickTarget(route, ctx as Exchange, handler, attempt)
+  return compose(route.policies?.request ?? [], pick)
+}
+
+function pickTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler, attempt: Dispatch): void {
+  if (ex.gone) {
+    handler.onResponseError(LOCAL_CONTROLLER, clientGoneError())
+    return
+  }
+  const target = choose(route, ex)
+  if (target === undefined) {
+    noTarget(route, ex, handler)
+    return
+  }
+  if (ex.attempts > 0) {
+    ex.tried ??= []
+    ex.tried.push(ex.target as CompiledTarget)
+  }
+  ex.attempts++
+  ex.target = target
+  ex.upstreamError = undefined
+  ex.upstreamPath = upstreamPathOf(route, target, ex.path, ex.matchedLength, ex.query)
+  target.counters.totalRequests++
+  target.counters.activeConns++
+  target.state.inflight++
+  attempt(ex, new Attempt(handler, ex, target))
+}
+
+/** The balancer's pick; on a retry, a target not tried yet when there is one. */
+function choose(route: CompiledRoute, ex: Exchange): CompiledTarget | undefined {
+  const n = route.targets.length
+  let first = -1
+  for (let tries = 0; tries < n; tries++) {
+    const i = route.balancer.pick(ex.req)
+    if (i < 0) return undefined
+    const t = route.targets[i] as CompiledTarget
+    if (ex.attempts === 0 || (t !== ex.target && !ex.tried?.includes(t))) return t
+    if (first < 0) first = i
+  }
+  return route.targets[first]
+}
+
+function noTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler): void {
+  const now = Date.now()
+  let openUntil = 0
+  for (const t of route.targets)
+    if (t.state.circuitState === 'open' && t.state.healthy)
+      openUntil = openUntil === 0 ? t.state.openUntil : Math.min(openUntil, t.state.openUntil)
+  answerProblem(handler, ex, 'service-unavailable', {
+    detail:
+      openUntil > 0
+        ? `circuit open for every available target of route ${route.id}`
+        : `route ${route.id} has no healthy upstream target`,
+    retryAfterS: openUntil > 0 ? Math.max(1, (openUntil - now) / 1000) : 1,
+  })
+}
+
+function sendUpstream(ex: Exchange, handler: DispatchHandler): void {
+  const route = ex.route as CompiledRoute
+  const target = ex.target as CompiledTarget
+  const upgrade = ex.upgrade ? (ex.req.headers.upgrade as string) : undefined
+  if (ex.body === undefined && ex.bodyStream !== null) ex.sink.bodyWanted()
+  target.pool.dispatch(
+    {
+      path: ex.upstreamPath,
+      method: ex.method,
+      headers: upstreamHeaders(ex.req, route, target, ex.authority, ex.traceparent, upgrade),
+      body: ex.body ?? ex.bodyStream,
+      headersTimeout: route.timeoutMs,
+      upgrade: upgrade !== undefined,
+    },
+    handler,
+  )
+}
+
+/** One upstream attempt: the target's bookkeeping, and the gateway's answer when the upstream gave none. */
+class Attempt extends DecoratingHandler {
+  readonly ex: Exchange
+  readonly target: CompiledTarget
+  readonly started = performance.now()
+  status = 0
+  settled = false
+
+  constructor(inner: DispatchHandler, ex: Exchange, target: CompiledTarget) {
+    super(inner)
+    this.ex = ex
+    this.target = target
+  }
+
+  override onRequestStart(controller: DispatchController): void {
+    this.ex.controller = controller
+    if (this.ex.gone) controller.abort(clientGoneError())
+    else this.inner.onRequestStart?.(controller)
+  }
+
+  override onResponseStart(
+    controller: DispatchController,
+    statusCode: number,
+    headers: ResponseHeaders,
+  ): void {
+    this.status = statusCode
+    this.inner.onResponseStart(controller, statusCode, headers)
+  }
+
+  override onResponseEnd(controller: DispatchController): void {
+    this.settle(undefined)
+    this.inner.onResponseEnd(controller)
+  }
+
+  override onResponseError(controller: DispatchController, err: Error): void {
+    this.settle(err)
+    const ex = this.ex
+    if (this.status !== 0 || ex.gone) {
+      this.inner.onResponseError(controller, err)
+      return
+    }
+    // No answer at all (refused, reset, timed out, malformed): the gateway answers for the upstream.
+    ex.upstreamError = err
+    const route = ex.route as CompiledRoute
+    answerProblem(this.inner, ex, failureKind(err), {
+      detail: explainFailure(err, this.target, route.timeoutMs),
+    })
+  }
+
+  override onUpgrade(
+    controller: DispatchController,
+    statusCode: number,
+    headers: ResponseHeaders,
+    socket: Duplex,
+    head: Buffer,
+  ): void {
+    this.status = statusCode
+    this.settle(undefined)
+    super.onUpgrade(controller, statusCode, headers, socket, head)
+  }
+
+  settle(err: Error | undefined): void {
+    if (this.settled) return
+    this.settled = true
+    const t = this.target
+    t.counters.finish(performance.now() - this.started, err !== undefined || this.status >= 500, Date.now())
+    t.state.inflight--
+    if (this.ex.controller !== undefined && this.ex.target === t) this.ex.controller = undefined
+  }
+}

@@ -1,0 +1,86 @@
+// Compiles a route's traffic policies into interceptors, once per route table. Two chains: around the
+// request (outermost first: CORS, rate limit, JWT, rate limit keyed on claims, OpenAPI validation,
+// cache, retry), and around each upstream attempt (circuit breaker, passive health). A route with no
+// policy gets `undefined` and keeps the plain path.
+import type { RouteSpec } from '../config/route-spec.ts'
+import type { Settings } from '../config/settings.ts'
+import type { TargetState } from '../health/target-state.ts'
+import { cacheInterceptor } from './cache-interceptor.ts'
+import { breakerInterceptor, breakerOptions, CircuitBreaker, close } from './circuit-breaker.ts'
+import { compileCors, corsInterceptor } from './cors.ts'
+import type { Interceptor } from './interceptor.ts'
+import { compileJwt, jwtInterceptor } from './jwt.ts'
+import { type ValidationPolicy, validationInterceptor } from './openapi-validation.ts'
+import { passiveHealth, passiveHealthInterceptor } from './passive-health.ts'
+import type { PolicyRegistry } from './policy-registry.ts'
+import { compileRateLimiter, rateLimitInterceptor } from './rate-limit.ts'
+import { cacheEnabled } from './response-cache.ts'
+import { retryInterceptor, retryPolicy } from './retry.ts'
+
+export interface RoutePolicies {
+  /** Around the whole request, outermost first. */
+  readonly request: readonly Interceptor[]
+  /** Around each upstream attempt (the attempt's target is known), outermost first. */
+  readonly attempt: readonly Interceptor[]
+  /** The policies on the route, by name (for views). */
+  readonly names: readonly string[]
+}
+
+function validationOf(spec: RouteSpec, registry: PolicyRegistry | undefined): ValidationPolicy | undefined {
+  const mode = spec.config.metadata?.openapiValidate
+  if (!registry || !mode || mode === 'off') return undefined
+  const request = mode === 'request' || mode === 'both'
+  const response = mode === 'response' || mode === 'both'
+  return request || response ? { validator: () => registry.validator, request, response } : undefined
+}
+
+export function compilePolicies(
+  spec: RouteSpec,
+  settings: Settings,
+  registry: PolicyRegistry | undefined,
+  states: readonly TargetState[],
+): RoutePolicies | undefined {
+  const cfg = spec.config
+  const d = settings.policyDefaults
+  const bo = breakerOptions(cfg.circuitBreaker, d.circuitBreaker)
+  const breaker = bo ? new CircuitBreaker(bo) : undefined
+  // Live target state carries the breaker that judges it; a breaker taken off closes the circuit.
+  for (const s of states) {
+    if (!breaker && s.breaker) close(s)
+    s.breaker = breaker
+  }
+  const request: Interceptor[] = []
+  const attempt: Interceptor[] = []
+  const names: string[] = []
+  const add = (list: Interceptor[], name: string, interceptor: Interceptor) => {
+    list.push(interceptor)
+    if (!names.includes(name)) names.push(name)
+  }
+
+  const cors = compileCors(cfg.cors)
+  if (cors) add(request, 'cors', corsInterceptor(cors))
+  const rl = cfg.rateLimit
+  const limiter =
+    registry && rl
+      ? compileRateLimiter(
+          rl,
+          (scope) => registry.storeFor(scope, `${rl.requestsPerSec}/${rl.burst ?? ''}`),
+          spec.id,
+        )
+      : undefined
+  // A limit keyed on a client's claims waits for JWT; any other one comes first and is cheaper.
+  if (limiter && !limiter.needsClaims) add(request, 'rateLimit', rateLimitInterceptor(limiter))
+  const jwt = compileJwt(cfg.jwt)
+  if (jwt) add(request, 'jwt', jwtInterceptor(jwt))
+  if (limiter?.needsClaims) add(request, 'rateLimit', rateLimitInterceptor(limiter))
+  const validation = validationOf(spec, registry)
+  if (validation) add(request, 'openapiValidation', validationInterceptor(validation))
+  if (registry && cacheEnabled(cfg.cache))
+    add(request, 'cache', cacheInterceptor(registry.cacheFor(spec.id, cfg.cache)))
+  const retry = retryPolicy(cfg.retry, d.retry)
+  if (retry) add(request, 'retry', retryInterceptor(retry))
+  if (breaker) add(attempt, 'circuitBreaker', breakerInterceptor(breaker))
+  const passive = passiveHealth(spec, settings)
+  if (passive) add(attempt, 'passiveHealth', passiveHealthInterceptor(passive))
+  return names.length > 0 ? { request, attempt, names } : undefined
+}
