@@ -168,6 +168,8 @@ for (const lane of LANES) {
       // One byte every 200 ms; bounded at 4 s (the 408 is due by 3 s).
       const parts: Part[] = ['GET /a HTTP/1.1\r\n']
       for (let i = 0; i < 20; i++) parts.push(200, 'X')
+      // What completes the head after the 408 must not be read as a request either.
+      parts.push(': 1\r\nHost: x\r\n\r\n')
       const r = await rawRequest(port, parts, { quietMs: 1000, maxMs: 4500 })
       assert.ok(r.bytes.length > 0, `no answer within ${4500} ms (closed by server: ${r.closedByServer})`)
       const res = one(r.bytes)
@@ -202,6 +204,17 @@ for (const lane of LANES) {
       assert.ok(r.closedByServer, 'the gateway closed the connection')
       assertNothingUpstream(up)
     })
+
+    // --- RFC 9110 §9.3.6 CONNECT: a 2xx would make the upstream connection a tunnel -----------------
+    for (const target of ['example.com:443', '/x', 'http://gw.test/x']) {
+      test(`RFC 9110 §9.3.6: CONNECT ${target} → 501 and close, nothing upstream`, async (t) => {
+        const { up, port } = await setup(t, lane)
+        const r = await once(port, `CONNECT ${target} HTTP/1.1\r\nHost: gw.test\r\n\r\n`)
+        assertProblem(one(r.bytes), 501)
+        assert.ok(r.closedByServer, 'the gateway closed the connection')
+        assertNothingUpstream(up)
+      })
+    }
 
     // --- RFC 9110 §2.5 versions ----------------------------------------------------------------------
     test('RFC 9110 §2.5: GET / HTTP/2.0 → 505', async (t) => {

@@ -133,3 +133,53 @@ test('a hanging upstream gives 504 after the route timeout; retry budget caps re
   // Budget: 20 % of 1 request still allows one retry, never four.
   assert.ok(up.hits <= 2, `hits ${up.hits}`)
 })
+
+test('retry does not retry the gateway’s own 503 when no target is left (every circuit open)', async () => {
+  const dead = await refusingUrl()
+  const g = await startGateway({
+    routes: [
+      {
+        id: 'open-retry',
+        path: '/open-retry',
+        targets: [{ url: dead }],
+        circuitBreaker: { maxFailures: 1, openTimeout: '1h' },
+        retry: { maxAttempts: 3, backoff: 'fixed', baseDelay: '200ms', jitter: false },
+      },
+    ],
+  })
+  closers.push(() => g.close())
+  // Refused, then the retry finds the circuit open: 503 at once, not after more retry delays.
+  const first = await call(`${g.url}/open-retry`)
+  assert.ok(first.status === 502 || first.status === 503, String(first.status))
+  const counters = g.gw.core.routeCounters.peek('open-retry')
+  const retriesBefore = counters?.retryAttempts ?? 0
+  const started = performance.now()
+  const r = await call(`${g.url}/open-retry`)
+  const ms = performance.now() - started
+  assert.equal(r.status, 503)
+  assert.ok(ms < 150, `503 took ${ms.toFixed(0)} ms (a retry delay is 200 ms)`)
+  assert.equal(counters?.retryAttempts, retriesBefore, 'no retry of a 503 the gateway made itself')
+})
+
+test('an answer retried for a 4xx status (retryOn 429) is no failure for passive health or the breaker', async () => {
+  const up = await flaky({ status: 429 })
+  closers.push(() => up.close())
+  const g = await startGateway({
+    routes: [
+      {
+        id: 'r429',
+        path: '/r429',
+        targets: [{ url: up.url }],
+        retry: { maxAttempts: 2, retryOn: [429], backoff: 'fixed', baseDelay: '1ms', budgetPercent: 100 },
+        healthCheck: { passiveFailures: 2 },
+        circuitBreaker: { maxFailures: 2, openTimeout: '1h' },
+      },
+    ],
+  })
+  closers.push(() => g.close())
+  for (let i = 0; i < 4; i++) assert.equal((await call(`${g.url}/r429`)).status, 429)
+  const target = g.gw.core.watcher.current.routes[0]?.targets[0]?.id as string
+  const state = g.gw.core.targetStates.peek(target)
+  assert.equal(state?.healthy, true)
+  assert.equal(state?.circuitState, 'closed')
+})

@@ -49,6 +49,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
   attempts = 0
   target: CompiledTarget | undefined = undefined
   upstreamError: Error | undefined = undefined
+  noTarget = false
   /** Targets tried already (retries pick another one); undefined until a second attempt needs it. */
   tried: CompiledTarget[] | undefined = undefined
   /** The controller of the upstream attempt in progress, if any. */
@@ -166,8 +167,15 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
   }
 
   onResponseStart(controller: DispatchController, statusCode: number, headers: ResponseHeaders): void {
-    if (this.done || this.sink.closed) {
+    if (this.done) {
       controller.abort(clientGoneError())
+      return
+    }
+    if (this.sink.closed) {
+      // The client left before its 'close' was heard: the same as clientGone(), for every policy too.
+      this.gone = true
+      controller.abort(clientGoneError())
+      this.finish(clientGoneError())
       return
     }
     this.status = statusCode

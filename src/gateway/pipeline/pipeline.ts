@@ -57,8 +57,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     handle(req, sink, framing) {
       const ex = start(req, sink, framing)
       const malformed =
-        resolveTarget(ex, ex.method, ex.url, req.headers.host, framing.hostLines, framing.http10) ??
-        framingProblem(req, framing)
+        framingProblem(req, framing) ??
+        resolveTarget(ex, ex.method, ex.url, req.headers.host, framing.hostLines, framing.http10)
       if (malformed !== undefined) {
         // The rest of what the client sent cannot be trusted to start where we think it does.
         sink.closeAfter()
@@ -91,11 +91,17 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 }
 
-/** RFC 9112 §6.1/§6.3: request framing the gateway will not forward. */
+/** RFC 9112 §6.1/§6.3: requests the gateway will not forward, whatever their route. */
 function framingProblem(
   req: RequestHead,
   framing: RequestFraming,
 ): { kind: ProblemKind; detail: string } | undefined {
+  // A 2xx to CONNECT would turn the upstream connection into a tunnel: never sent on.
+  if (req.method === 'CONNECT')
+    return {
+      kind: 'not-implemented',
+      detail: 'CONNECT is not served here: Sallyport is a gateway, not a forward proxy',
+    }
   const te = req.headers['transfer-encoding']
   if (te !== undefined && te !== 'chunked') {
     const codings = te

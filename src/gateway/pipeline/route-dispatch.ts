@@ -5,7 +5,7 @@
 import type { Duplex } from 'node:stream'
 import { compose, type Dispatch } from '../policies/interceptor.ts'
 import { DecoratingHandler } from '../policies/decorating-handler.ts'
-import { answerProblem, LOCAL_CONTROLLER } from '../policies/local-answer.ts'
+import { answerProblem, LocalController } from '../policies/local-answer.ts'
 import type { CompiledRoute, CompiledTarget } from '../router/route-table.ts'
 import type { DispatchController, DispatchHandler, ResponseHeaders } from '../upstream/types.ts'
 import { clientGoneError, type Exchange } from './exchange.ts'
@@ -23,14 +23,16 @@ export function dispatchFor(route: CompiledRoute): Dispatch {
 
 function pickTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler, attempt: Dispatch): void {
   if (ex.gone) {
-    handler.onResponseError(LOCAL_CONTROLLER, clientGoneError())
+    handler.onResponseError(new LocalController(), clientGoneError())
     return
   }
   const target = choose(route, ex)
   if (target === undefined) {
+    ex.noTarget = true
     noTarget(route, ex, handler)
     return
   }
+  ex.noTarget = false
   if (ex.attempts > 0) {
     ex.tried ??= []
     ex.tried.push(ex.target as CompiledTarget)

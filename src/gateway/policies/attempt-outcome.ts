@@ -49,7 +49,8 @@ class OutcomeWatch extends DecoratingHandler {
   }
 
   override onResponseError(controller: DispatchController, err: Error): void {
-    this.end(this.ctx.gone ? 'client-gone' : 'failed')
+    // An answer dropped after its head (a retry on its status) is judged by that status.
+    this.end(this.ctx.gone ? 'client-gone' : this.status >= 200 && this.status < 500 ? 'ok' : 'failed')
     this.inner.onResponseError(controller, err)
   }
 

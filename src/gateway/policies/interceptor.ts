@@ -44,6 +44,8 @@ export interface ProxyContext {
   readonly target: AttemptTarget | undefined
   /** Why the gateway answered an attempt itself (502, 504), for policies that treat failures apart. */
   readonly upstreamError: Error | undefined
+  /** No target was available for the last attempt: the answer (503) is the gateway's own. */
+  readonly noTarget: boolean
   /**
    * Reads the client's content in full (at most `limit` bytes, else rejects) into `body`, from where
    * it is then sent upstream; asks a client that waits for 100 Continue to send it.

@@ -7,14 +7,23 @@ import type { ProxyContext } from './interceptor.ts'
 
 const noop = () => {}
 
-/** The controller of a local answer: nothing to pause, hold or abort. */
-export const LOCAL_CONTROLLER: DispatchController = {
-  aborted: false,
-  paused: false,
-  abort: noop,
-  pause: noop,
-  resume: noop,
-  hold: () => noop,
+/**
+ * The controller of a local answer: nothing to pause or hold; an abort (the client left, a retry
+ * drops the answer) ends the answer with `onResponseError`, as it would an upstream's.
+ */
+export class LocalController implements DispatchController {
+  aborted = false
+  paused = false
+  reason: Error | undefined
+  abort(reason: Error): void {
+    this.aborted = true
+    this.reason ??= reason
+  }
+  pause(): void {}
+  resume(): void {}
+  hold(): () => void {
+    return noop
+  }
 }
 
 export function answer(
@@ -23,10 +32,12 @@ export function answer(
   fields: ResponseFields,
   body?: Buffer | string,
 ): void {
-  handler.onResponseStart(LOCAL_CONTROLLER, status, fields)
-  if (body !== undefined && body.length > 0)
-    handler.onResponseData(LOCAL_CONTROLLER, typeof body === 'string' ? Buffer.from(body) : body)
-  handler.onResponseEnd(LOCAL_CONTROLLER)
+  const c = new LocalController()
+  handler.onResponseStart(c, status, fields)
+  if (!c.aborted && body !== undefined && body.length > 0)
+    handler.onResponseData(c, typeof body === 'string' ? Buffer.from(body) : body)
+  if (c.aborted) handler.onResponseError(c, c.reason as Error)
+  else handler.onResponseEnd(c)
 }
 
 export type LocalProblem = Omit<ProblemOptions, 'instance' | 'traceId'>

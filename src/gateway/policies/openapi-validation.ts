@@ -119,7 +119,8 @@ class ContractCheck extends DecoratingHandler {
     const type = headers['content-type']
     this.type = typeof type === 'string' ? type : undefined
     // The gateway's own answers (a 502 for a refused connection) are not the service's contract.
-    this.chunks = this.type?.includes('json') && !this.ctx.upstreamError ? [] : undefined
+    const own = this.ctx.upstreamError !== undefined || this.ctx.noTarget
+    this.chunks = this.type?.includes('json') && !own ? [] : undefined
     this.bytes = 0
     this.inner.onResponseStart(controller, statusCode, headers)
   }

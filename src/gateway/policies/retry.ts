@@ -106,7 +106,8 @@ class RetryHandler extends DecoratingHandler {
   mayRetry(): boolean {
     const ctx = this.ctx
     const p = this.policy
-    if (ctx.gone || ctx.attempts >= p.maxAttempts || !p.methods.has(ctx.method)) return false
+    // No target left to try (all down or open): the 503 stands.
+    if (ctx.gone || ctx.noTarget || ctx.attempts >= p.maxAttempts || !p.methods.has(ctx.method)) return false
     // Content already streamed to an upstream cannot be sent again; content read in full can.
     if (ctx.hasBody && ctx.body === undefined) return false
     return p.budget.tryRetry(Date.now())

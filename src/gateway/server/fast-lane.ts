@@ -305,6 +305,9 @@ class LaneConnection implements ResponseSink {
   headTimedOut(now: number): boolean {
     if (this.busy || this.headStarted === 0 || this.pending.length === 0) return false
     if (now - this.headStarted < this.lane.deps.headTimeoutMs) return false
+    // Nothing after the 408 is read: the connection is over.
+    this.socket.removeListener('data', this.onData)
+    this.closing = true
     this.socket.end(clientErrorResponse('request-timeout', 'the request head did not arrive in time'))
     this.pending = ''
     this.headStarted = 0

@@ -6,7 +6,7 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import { type ReadBuffer, takeReadBuffer } from './read-buffers.ts'
-import { ResponseParser, type ResponseSink } from './response-parser.ts'
+import { ResponseParser, type ParserSink } from './response-parser.ts'
 import type { DispatchController, DispatchHandler, DispatchOptions, ResponseHeaders } from './types.ts'
 import { UpstreamError } from './types.ts'
 import { writeAtTurnEnd } from './write-batch.ts'
@@ -22,16 +22,16 @@ export interface ConnectionOwner {
   /** The connection is gone (closed, failed or worn out). */
   forget(conn: UpstreamConnection): void
   /** Try a request again on a fresh connection (a reused one was closed under it). */
-  replay(ex: Exchange): void
+  replay(ex: UpstreamExchange): void
 }
 
 /** Errors that mean the upstream closed a kept-alive connection (not that we gave up on it). */
 const CLOSED_BY_PEER = new Set(['ECONNRESET', 'EPIPE'])
 
 /** What an exchange tells its pool. */
-export interface ExchangeOwner {
+export interface UpstreamExchangeOwner {
   /** Aborted while waiting for a connection. */
-  dequeue(ex: Exchange): void
+  dequeue(ex: UpstreamExchange): void
   /** Ended or failed: counted once per exchange. */
   exchangeDone(): void
 }
@@ -42,7 +42,7 @@ const noop = () => {}
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 
 /** One request on its way through the pool; it is the controller its handler is given. */
-export class Exchange implements DispatchController {
+export class UpstreamExchange implements DispatchController {
   readonly opts: DispatchOptions
   readonly handler: DispatchHandler
   conn: UpstreamConnection | undefined = undefined
@@ -53,9 +53,9 @@ export class Exchange implements DispatchController {
   /** The whole request body has been written. */
   bodySent = false
   replays = 0
-  private readonly owner: ExchangeOwner
+  private readonly owner: UpstreamExchangeOwner
 
-  constructor(opts: DispatchOptions, handler: DispatchHandler, owner: ExchangeOwner) {
+  constructor(opts: DispatchOptions, handler: DispatchHandler, owner: UpstreamExchangeOwner) {
     this.opts = opts
     this.handler = handler
     this.owner = owner
@@ -102,11 +102,11 @@ export class Exchange implements DispatchController {
   }
 }
 
-export class UpstreamConnection implements ResponseSink {
+export class UpstreamConnection implements ParserSink {
   readonly socket: net.Socket
   readonly parser: ResponseParser
   private readonly owner: ConnectionOwner
-  exchange: Exchange | undefined = undefined
+  exchange: UpstreamExchange | undefined = undefined
   /** The buffer the socket reads into (plain TCP; TLS and upgrade sockets read into fresh buffers). */
   readBuffer: ReadBuffer | undefined
   /** Carries one upgrade request and never goes back to the pool. */
@@ -184,7 +184,7 @@ export class UpstreamConnection implements ResponseSink {
   private readonly onSocketClose = (): void => this.onClose()
 
   /** Sends one request; its response goes to the exchange's handler. */
-  run(ex: Exchange): void {
+  run(ex: UpstreamExchange): void {
     this.exchange = ex
     ex.conn = this
     const { opts } = ex
@@ -267,24 +267,24 @@ export class UpstreamConnection implements ResponseSink {
   }
 
   onInterim(status: number, headers: ResponseHeaders): void {
-    const ex = this.exchange as Exchange
+    const ex = this.exchange as UpstreamExchange
     ex.handler.onResponseInterim?.(ex, status, headers)
   }
 
   onHead(status: number, headers: ResponseHeaders): void {
-    const ex = this.exchange as Exchange
+    const ex = this.exchange as UpstreamExchange
     ex.handler.onResponseStart(ex, status, headers)
   }
 
   onBody(chunk: Buffer): void {
     // A view of the read buffer: the handler uses it now, or holds it (controller.hold()), or copies it.
-    const ex = this.exchange as Exchange
+    const ex = this.exchange as UpstreamExchange
     ex.handler.onResponseData(ex, chunk)
   }
 
   /** 101: the socket leaves the pool and belongs to the handler from now on. */
   onUpgrade(status: number, headers: ResponseHeaders, rest: Buffer): void {
-    const ex = this.exchange as Exchange
+    const ex = this.exchange as UpstreamExchange
     const socket = this.socket
     // Paused before anyone reads on: bytes must wait for the new owner, not go to a removed listener.
     socket.pause()
@@ -303,7 +303,7 @@ export class UpstreamConnection implements ResponseSink {
   }
 
   onEnd(): void {
-    const ex = this.exchange as Exchange
+    const ex = this.exchange as UpstreamExchange
     this.exchange = undefined
     ex.settle()
     if (this.parser.keepAlive && ex.bodySent && !this.closed && !this.dedicated) {
@@ -323,7 +323,7 @@ export class UpstreamConnection implements ResponseSink {
   }
 
   /** Abandons the exchange (aborted by its handler): this connection cannot be trusted any more. */
-  drop(ex: Exchange): void {
+  drop(ex: UpstreamExchange): void {
     if (this.exchange !== ex) return
     this.exchange = undefined
     this.parser.stop()
@@ -363,14 +363,14 @@ export class UpstreamConnection implements ResponseSink {
       this.error ??
       new UpstreamError('UPSTREAM_CLOSED', 'upstream closed the connection before the response was complete')
     // A kept-alive connection the upstream closed just as we used it: nothing reached the upstream's
-    // application (no response byte came back), so an idempotent request is sent again, once. Not
+    // application (not one response byte came back), so an idempotent request is sent again, once. Not
     // when we gave up on it ourselves (a head timeout): the upstream may be working on it right now.
     const closedByPeer =
       this.error === undefined || CLOSED_BY_PEER.has((this.error as NodeJS.ErrnoException).code ?? '')
     if (
       closedByPeer &&
       this.reused &&
-      !this.parser.gotBytes &&
+      !this.parser.sawBytes &&
       ex.replayable &&
       ex.replays === 0 &&
       !ex.aborted
@@ -401,7 +401,7 @@ function requestHead(opts: DispatchOptions, bodyLength: number | undefined): str
 /** Streams the client's request body to the upstream, with back-pressure both ways. */
 function streamBody(
   conn: UpstreamConnection,
-  ex: Exchange,
+  ex: UpstreamExchange,
   body: NodeJS.ReadableStream,
   chunked: boolean,
 ): void {

@@ -2,7 +2,12 @@
 // request takes the most recently used idle connection (warm, least likely to have been closed by
 // the upstream), or opens one; when a connection cap is set, the rest wait in order. An upgrade
 // request always opens a connection of its own (outside the cap: a tunnel may last for hours).
-import { type ConnectionOwner, Exchange, type ExchangeOwner, UpstreamConnection } from './connection.ts'
+import {
+  type ConnectionOwner,
+  UpstreamExchange,
+  type UpstreamExchangeOwner,
+  UpstreamConnection,
+} from './connection.ts'
 import type { Dispatcher, DispatchHandler, DispatchOptions } from './types.ts'
 import { UpstreamError } from './types.ts'
 
@@ -19,7 +24,7 @@ export interface UpstreamPoolOptions {
 const HINT_MARGIN_MS = 1000
 const REAP_EVERY_MS = 1000
 
-export class UpstreamPool implements ConnectionOwner, ExchangeOwner, Dispatcher {
+export class UpstreamPool implements ConnectionOwner, UpstreamExchangeOwner, Dispatcher {
   readonly origin: string
   readonly host: string
   readonly port: number
@@ -28,7 +33,7 @@ export class UpstreamPool implements ConnectionOwner, ExchangeOwner, Dispatcher 
   private readonly keepAliveTimeoutMs: number
   private readonly cap: number
   private readonly idle: UpstreamConnection[] = []
-  private readonly queue: Exchange[] = []
+  private readonly queue: UpstreamExchange[] = []
   private open = 0
   private running = 0
   private reaper: NodeJS.Timeout | undefined
@@ -53,7 +58,7 @@ export class UpstreamPool implements ConnectionOwner, ExchangeOwner, Dispatcher 
   }
 
   dispatch(opts: DispatchOptions, handler: DispatchHandler): void {
-    const ex = new Exchange(opts, handler, this)
+    const ex = new UpstreamExchange(opts, handler, this)
     this.running++
     handler.onRequestStart?.(ex)
     if (ex.aborted) return
@@ -124,7 +129,7 @@ export class UpstreamPool implements ConnectionOwner, ExchangeOwner, Dispatcher 
     if (next !== undefined) this.connect().run(next)
   }
 
-  replay(ex: Exchange): void {
+  replay(ex: UpstreamExchange): void {
     if (ex.opts.upgrade === true) {
       this.open++
       new UpstreamConnection(this, true).run(ex)
@@ -132,7 +137,7 @@ export class UpstreamPool implements ConnectionOwner, ExchangeOwner, Dispatcher 
     else this.queue.unshift(ex)
   }
 
-  dequeue(ex: Exchange): void {
+  dequeue(ex: UpstreamExchange): void {
     const i = this.queue.indexOf(ex)
     if (i >= 0) this.queue.splice(i, 1)
   }

@@ -12,7 +12,7 @@ import { connectionTokens, HOP_BY_HOP } from '../http/hop-headers.ts'
 import type { ResponseHeaders } from './types.ts'
 import { UpstreamError } from './types.ts'
 
-export interface ResponseSink {
+export interface ParserSink {
   /** A 1xx response other than 101; the final one follows. */
   onInterim(status: number, headers: ResponseHeaders): void
   onHead(status: number, headers: ResponseHeaders): void
@@ -124,7 +124,7 @@ function hasToken(value: string, token: string): boolean {
 }
 
 export class ResponseParser {
-  private readonly sink: ResponseSink
+  private readonly sink: ParserSink
   private state: State = State.Idle
   private pending: Buffer | null = null
   private remaining = 0
@@ -136,13 +136,15 @@ export class ResponseParser {
   keepAlive = false
   /** Seconds from the upstream's `Keep-Alive: timeout=N`, or 0. */
   keepAliveHintS = 0
-  /** True once the head is in: the exchange can no longer be replayed elsewhere. */
+  /** True once the head is in (the head timer stops). */
   gotBytes = false
+  /** True once any byte of a response came: the upstream has the request, so it is never sent again. */
+  sawBytes = false
   /** The header names of the previous response on this connection, as sent and lower-cased. */
   private readonly rawNames: string[] = []
   private readonly lowerNames: string[] = []
 
-  constructor(sink: ResponseSink) {
+  constructor(sink: ParserSink) {
     this.sink = sink
   }
 
@@ -155,6 +157,7 @@ export class ResponseParser {
     this.keepAlive = false
     this.keepAliveHintS = 0
     this.gotBytes = false
+    this.sawBytes = false
   }
 
   get idle(): boolean {
@@ -178,6 +181,7 @@ export class ResponseParser {
   }
 
   feed(chunk: Buffer): void {
+    if (chunk.length > 0) this.sawBytes = true
     let data = chunk
     let at = 0
     while (at < data.length) {
