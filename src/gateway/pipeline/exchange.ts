@@ -5,6 +5,7 @@
 import { channel } from 'node:diagnostics_channel'
 import type { Duplex } from 'node:stream'
 import { type ProblemKind, problemResponse } from '../http/problem.ts'
+import { answerProblem } from '../policies/local-answer.ts'
 import type { RequestHead } from '../http/request-head.ts'
 import { isBodiless, type ResponseFields } from '../http/response-fields.ts'
 import type { TargetParts } from '../http/request-target.ts'
@@ -14,6 +15,7 @@ import { EXCHANGE_CHANNEL, type ExchangeEvent } from '../stats/exchange-event.ts
 import type { GatewayTraffic } from '../stats/traffic.ts'
 import type { DispatchController, DispatchHandler, ResponseHeaders } from '../upstream/types.ts'
 import type { ResponseSink } from './response-sink.ts'
+import { explainFailure, failureKind } from './upstream-failure.ts'
 
 const responseChannel = channel(EXCHANGE_CHANNEL)
 const NO_FIELDS: ResponseFields = {}
@@ -54,6 +56,15 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
   tried: CompiledTarget[] | undefined = undefined
   /** The controller of the upstream attempt in progress, if any. */
   controller: DispatchController | undefined = undefined
+  // The attempt in progress (one at a time; a retry starts the next after this one ended).
+  attemptStarted = 0
+  attemptStatus = 0
+  attemptOpen = false
+  /**
+   * The exchange is its attempt's handler itself: the route has no interceptors, so nothing sits
+   * between (one object less per request on the plain path). Otherwise an Attempt wraps the chain.
+   */
+  direct = false
   // ExchangeEvent.
   upstreamPath = ''
   status = 0
@@ -155,6 +166,44 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     this.sink.end()
   }
 
+  /** An upstream attempt to `target` begins: it is load on the target until it ends. */
+  beginAttempt(target: CompiledTarget, direct: boolean): void {
+    this.target = target
+    this.direct = direct
+    this.attemptStarted = performance.now()
+    this.attemptStatus = 0
+    this.attemptOpen = true
+    target.counters.totalRequests++
+    target.counters.activeConns++
+    target.state.inflight++
+  }
+
+  /** The attempt ended (its response complete, or failed): the target's bookkeeping, once. */
+  endAttempt(err: Error | undefined): void {
+    if (!this.attemptOpen) return
+    this.attemptOpen = false
+    const t = this.target as CompiledTarget
+    const failed = err !== undefined || this.attemptStatus >= 500
+    t.counters.finish(performance.now() - this.attemptStarted, failed, Date.now())
+    t.state.inflight--
+    this.controller = undefined
+  }
+
+  /**
+   * The attempt failed before any response byte (refused, reset, timed out, malformed): the gateway
+   * answers for the upstream through `handler` (502/504). False when a response had begun or the
+   * client is gone: the failure then goes on as an error.
+   */
+  answerFailure(handler: DispatchHandler, err: Error): boolean {
+    if (this.attemptStatus !== 0 || this.gone) return false
+    this.upstreamError = err
+    const route = this.route as CompiledRoute
+    answerProblem(handler, this, failureKind(err), {
+      detail: explainFailure(err, this.target as CompiledTarget, route.timeoutMs),
+    })
+    return true
+  }
+
   // The end of the interceptor chain: the response goes to the client.
 
   onRequestStart(controller: DispatchController): void {
@@ -178,6 +227,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
       this.finish(clientGoneError())
       return
     }
+    if (this.direct && this.attemptOpen) this.attemptStatus = statusCode
     this.status = statusCode
     this.responseHeaders = headers
     this.bodiless = isBodiless(this.method, statusCode)
@@ -201,12 +251,17 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
   }
 
   onResponseEnd(): void {
+    if (this.direct) this.endAttempt(undefined)
     if (this.done) return
     this.sink.end()
     this.finish(undefined)
   }
 
   onResponseError(_controller: DispatchController, err: Error): void {
+    if (this.direct && this.attemptOpen) {
+      this.endAttempt(err)
+      if (!this.done && this.answerFailure(this, err)) return
+    }
     if (this.done) return
     if (this.sink.headSent) this.sink.abort()
     else if (!this.gone && !this.sink.closed) {
@@ -224,6 +279,10 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     head: Buffer,
   ): void {
     const target = this.target
+    if (this.direct) {
+      this.attemptStatus = statusCode
+      this.endAttempt(undefined)
+    }
     if (this.done || this.sink.closed || target === undefined) {
       socket.destroy()
       return

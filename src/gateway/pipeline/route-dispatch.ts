@@ -9,7 +9,6 @@ import { answerProblem, LocalController } from '../policies/local-answer.ts'
 import type { CompiledRoute, CompiledTarget } from '../router/route-table.ts'
 import type { DispatchController, DispatchHandler, ResponseHeaders } from '../upstream/types.ts'
 import { clientGoneError, type Exchange } from './exchange.ts'
-import { explainFailure, failureKind } from './upstream-failure.ts'
 import { upstreamHeaders, upstreamPathOf } from './upstream-request.ts'
 
 /** The route's dispatch: its interceptors around target pick → attempt interceptors → upstream. */
@@ -38,13 +37,12 @@ function pickTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler
     ex.tried.push(ex.target as CompiledTarget)
   }
   ex.attempts++
-  ex.target = target
   ex.upstreamError = undefined
   ex.upstreamPath = upstreamPathOf(route, target, ex.path, ex.matchedLength, ex.query)
-  target.counters.totalRequests++
-  target.counters.activeConns++
-  target.state.inflight++
-  attempt(ex, new Attempt(handler, ex, target))
+  // Nothing between the exchange and the upstream: it handles its attempt itself.
+  const direct = handler === ex && route.policies === undefined
+  ex.beginAttempt(target, direct)
+  attempt(ex, direct ? ex : new Attempt(handler, ex))
 }
 
 /** The balancer's pick; on a retry, a target not tried yet when there is one. */
@@ -94,18 +92,14 @@ function sendUpstream(ex: Exchange, handler: DispatchHandler): void {
   )
 }
 
-/** One upstream attempt: the target's bookkeeping, and the gateway's answer when the upstream gave none. */
+/** One upstream attempt inside a route's interceptors: the exchange's attempt bookkeeping and its
+ * answer for an upstream that gave none, delivered through the chain. */
 class Attempt extends DecoratingHandler {
   readonly ex: Exchange
-  readonly target: CompiledTarget
-  readonly started = performance.now()
-  status = 0
-  settled = false
 
-  constructor(inner: DispatchHandler, ex: Exchange, target: CompiledTarget) {
+  constructor(inner: DispatchHandler, ex: Exchange) {
     super(inner)
     this.ex = ex
-    this.target = target
   }
 
   override onRequestStart(controller: DispatchController): void {
@@ -119,28 +113,18 @@ class Attempt extends DecoratingHandler {
     statusCode: number,
     headers: ResponseHeaders,
   ): void {
-    this.status = statusCode
+    this.ex.attemptStatus = statusCode
     this.inner.onResponseStart(controller, statusCode, headers)
   }
 
   override onResponseEnd(controller: DispatchController): void {
-    this.settle(undefined)
+    this.ex.endAttempt(undefined)
     this.inner.onResponseEnd(controller)
   }
 
   override onResponseError(controller: DispatchController, err: Error): void {
-    this.settle(err)
-    const ex = this.ex
-    if (this.status !== 0 || ex.gone) {
-      this.inner.onResponseError(controller, err)
-      return
-    }
-    // No answer at all (refused, reset, timed out, malformed): the gateway answers for the upstream.
-    ex.upstreamError = err
-    const route = ex.route as CompiledRoute
-    answerProblem(this.inner, ex, failureKind(err), {
-      detail: explainFailure(err, this.target, route.timeoutMs),
-    })
+    this.ex.endAttempt(err)
+    if (!this.ex.answerFailure(this.inner, err)) this.inner.onResponseError(controller, err)
   }
 
   override onUpgrade(
@@ -150,17 +134,8 @@ class Attempt extends DecoratingHandler {
     socket: Duplex,
     head: Buffer,
   ): void {
-    this.status = statusCode
-    this.settle(undefined)
+    this.ex.attemptStatus = statusCode
+    this.ex.endAttempt(undefined)
     super.onUpgrade(controller, statusCode, headers, socket, head)
-  }
-
-  settle(err: Error | undefined): void {
-    if (this.settled) return
-    this.settled = true
-    const t = this.target
-    t.counters.finish(performance.now() - this.started, err !== undefined || this.status >= 500, Date.now())
-    t.state.inflight--
-    if (this.ex.controller !== undefined && this.ex.target === t) this.ex.controller = undefined
   }
 }
