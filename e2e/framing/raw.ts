@@ -1,6 +1,7 @@
 // Raw-socket tools for the framing tests: an upstream that records every byte and answers with exact
 // bytes, a client that writes exact bytes and collects what comes back, and a strict HTTP/1.1 response
 // framer (RFC 9112 §6.3) to assert on "exactly these responses, framed exactly so".
+import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import net from 'node:net'
 import { createGateway, type Gateway, type GatewayConfig } from '../../src/gateway/index.ts'
@@ -726,3 +727,30 @@ export async function startPair(
 }
 
 export { sleep }
+
+/** Exactly one well-framed response in `bytes` (with the request methods, for HEAD). */
+export function one(bytes: Buffer, methods?: string[]): ParsedResponse {
+  const rs = parseResponses(bytes, { methods })
+  assert.equal(
+    rs.length,
+    1,
+    `expected exactly one response, got ${rs.length}:\n${rs.length === 0 ? '(no bytes)' : printResponses(rs)}`,
+  )
+  return rs[0] as ParsedResponse
+}
+
+/** The gateway's own RFC 9457 answer with this status. */
+export function assertProblem(r: ParsedResponse, status: number): void {
+  assert.equal(r.status, status, show(r.raw))
+  assert.equal(headerOf(r, 'content-type'), 'application/problem+json', show(r.raw))
+  assert.equal((JSON.parse(r.body.toString('utf8')) as { status?: number }).status, status)
+}
+
+/** Not one byte reached the upstream. */
+export function assertNothingUpstream(up: RawUpstream): void {
+  assert.equal(
+    up.totalReceived(),
+    0,
+    `the upstream received:\n${up.connections.map((c) => show(c.received)).join('\n')}`,
+  )
+}

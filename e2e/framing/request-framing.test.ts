@@ -5,7 +5,9 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import {
   type AfterHook,
-  printResponses as describeResponses,
+  assertNothingUpstream,
+  assertProblem,
+  one,
   finalResponses,
   headerOf,
   headerValues,
@@ -16,7 +18,6 @@ import {
   parseResponses,
   RawClient,
   rawRequest,
-  type RawUpstream,
   show,
   startPair,
 } from './raw.ts'
@@ -38,31 +39,6 @@ function setup(t: AfterHook, lane: Lane, config: Record<string, unknown> = {}) {
       return `HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body, 'latin1')}\r\n\r\n${body}`
     },
     (url) => ({ ...config, routes: [{ path: '/', targets: [{ url }] }] }),
-  )
-}
-
-function one(bytes: Buffer, methods?: string[]): ParsedResponse {
-  const rs = parseResponses(bytes, { methods })
-  assert.equal(
-    rs.length,
-    1,
-    `expected exactly one response, got ${rs.length}:\n${rs.length === 0 ? '(no bytes)' : describeResponses(rs)}`,
-  )
-  return rs[0] as ParsedResponse
-}
-
-function assertProblem(r: ParsedResponse, status: number): void {
-  assert.equal(r.status, status, show(r.raw))
-  assert.equal(headerOf(r, 'content-type'), 'application/problem+json', show(r.raw))
-  const problem = JSON.parse(r.body.toString('utf8')) as { status?: number }
-  assert.equal(problem.status, status)
-}
-
-function assertNothingUpstream(up: RawUpstream): void {
-  assert.equal(
-    up.totalReceived(),
-    0,
-    `the upstream received:\n${up.connections.map((c) => show(c.received)).join('\n')}`,
   )
 }
 

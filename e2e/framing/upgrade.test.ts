@@ -7,17 +7,16 @@ import { describe, test } from 'node:test'
 import { WebSocket, WebSocketServer } from 'ws'
 import {
   type AfterHook,
-  printResponses as describeResponses,
+  assertNothingUpstream,
+  assertProblem,
+  one,
   finalResponses,
-  headerOf,
   headerValues,
   LANES,
   type Lane,
-  type ParsedResponse,
   parseResponses,
   RawClient,
   rawRequest,
-  type RawUpstream,
   show,
   sleep,
   startLaneGateway,
@@ -58,30 +57,6 @@ function setup(t: AfterHook, lane: Lane, config: (url: string) => Record<string,
 }
 
 const plainRoute = (url: string) => ({ routes: [{ path: '/', targets: [{ url }] }] })
-
-function one(bytes: Buffer): ParsedResponse {
-  const rs = parseResponses(bytes)
-  assert.equal(
-    rs.length,
-    1,
-    `expected exactly one response, got ${rs.length}:\n${rs.length === 0 ? '(no bytes)' : describeResponses(rs)}`,
-  )
-  return rs[0] as ParsedResponse
-}
-
-function assertProblem(r: ParsedResponse, status: number): void {
-  assert.equal(r.status, status, show(r.raw))
-  assert.equal(headerOf(r, 'content-type'), 'application/problem+json', show(r.raw))
-  assert.equal((JSON.parse(r.body.toString('utf8')) as { status?: number }).status, status)
-}
-
-function assertNothingUpstream(up: RawUpstream): void {
-  assert.equal(
-    up.totalReceived(),
-    0,
-    `the upstream received:\n${up.connections.map((c) => show(c.received)).join('\n')}`,
-  )
-}
 
 for (const lane of LANES) {
   describe(`upgrade (fast lane ${lane})`, () => {

@@ -52,7 +52,7 @@ export interface OpenApiAggregator {
   refresh(): Promise<void>
   /** Opt-in validation (route metadata `openapiValidate`): undefined when the route is not validated. */
   validateRequest(routeId: string, req: RequestToValidate): ValidationFailure[] | undefined
-  /** Whether forward.ts should buffer and parse the JSON body before validateRequest. */
+  /** Whether the validation interceptor must read and parse the JSON body before validateRequest. */
   needsBody(routeId: string, method: string, path: string): boolean
   /** Response validation (mode `response`/`both`); violations are counted per service. */
   validateResponse(
