@@ -7,15 +7,11 @@ import type { Snapshot } from '../config/snapshot.ts'
 import type { OpenApiServiceView, OpenApiValidateMode } from '../model/index.ts'
 import { OPENAPI_METADATA_KEY, OPENAPI_VALIDATE_METADATA_KEY } from '../model/metadata-keys.ts'
 import { sendProblem } from '../http/problem.ts'
+import type { RequestValidator } from '../policies/openapi-validation.ts'
 import { contentHash } from '../util/content-hash.ts'
 import { fetchOpenApiDocument, type LoadedDocument, type OpenApiDocument } from './fetch-document.ts'
 import { gatewayPathPrefix, mergeDocuments } from './merge-documents.ts'
-import {
-  compileValidator,
-  type OperationValidator,
-  type RequestToValidate,
-  type ValidationFailure,
-} from './request-validator.ts'
+import { compileValidator, type OperationValidator, type ValidationFailure } from './request-validator.ts'
 
 export const DEFAULT_OPENAPI_REFRESH_MS = 30_000
 export const DEFAULT_OPENAPI_TIMEOUT_MS = 10_000
@@ -43,26 +39,14 @@ export interface OpenApiAggregatorOptions {
   readonly version?: string
 }
 
-export interface OpenApiAggregator {
+/** Validation (route metadata `openapiValidate`) is the RequestValidator the policies call. */
+export interface OpenApiAggregator extends RequestValidator {
   services(): OpenApiServiceView[]
   /** The service's document as it serves it, before merging. */
   document(service: string): OpenApiDocument | undefined
   has(service: string): boolean
   merged(serverUrl: string): OpenApiDocument
   refresh(): Promise<void>
-  /** Opt-in validation (route metadata `openapiValidate`): undefined when the route is not validated. */
-  validateRequest(routeId: string, req: RequestToValidate): ValidationFailure[] | undefined
-  /** Whether the validation interceptor must read and parse the JSON body before validateRequest. */
-  needsBody(routeId: string, method: string, path: string): boolean
-  /** Response validation (mode `response`/`both`); violations are counted per service. */
-  validateResponse(
-    routeId: string,
-    method: string,
-    path: string,
-    status: number,
-    contentType: string | undefined,
-    body: unknown,
-  ): ValidationFailure[] | undefined
   close(): Promise<void>
 }
 

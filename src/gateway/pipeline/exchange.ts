@@ -4,7 +4,7 @@
 // request; the front-end calls `clientGone()` when its client leaves early.
 import { channel } from 'node:diagnostics_channel'
 import type { Duplex } from 'node:stream'
-import { type ProblemKind, problemResponse } from '../http/problem.ts'
+import type { ProblemKind } from '../http/problem.ts'
 import { answerProblem } from '../policies/local-answer.ts'
 import type { RequestHead } from '../http/request-head.ts'
 import { isBodiless, type ResponseFields } from '../http/response-fields.ts'
@@ -151,19 +151,9 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     })
   }
 
-  /** Answers with an RFC 9457 problem straight to the sink (no route, malformed request…). */
-  problem(kind: ProblemKind, detail: string, extraHeaders?: Record<string, string>): void {
-    const p = problemResponse(kind, {
-      detail,
-      instance: this.url,
-      traceId: this.traceId,
-      ...(extraHeaders ? { headers: extraHeaders } : {}),
-    })
-    this.status = p.status
-    this.bodiless = isBodiless(this.method, p.status)
-    this.sink.start(p.status, p.headers, false)
-    if (!this.bodiless) this.sink.write(Buffer.from(p.body), noop)
-    this.sink.end()
+  /** Answers with a problem of the gateway's own (no route, malformed request…), like any answer. */
+  problem(kind: ProblemKind, detail: string): void {
+    answerProblem(this, this, kind, { detail })
   }
 
   /** An upstream attempt to `target` begins: it is load on the target until it ends. */
@@ -266,6 +256,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     if (this.sink.headSent) this.sink.abort()
     else if (!this.gone && !this.sink.closed) {
       this.sink.closeAfter()
+      this.upstreamError ??= err
       this.problem('bad-gateway', `the response could not be completed: ${err.message}`)
     }
     this.finish(err)
@@ -329,5 +320,3 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     }
   }
 }
-
-function noop(): void {}

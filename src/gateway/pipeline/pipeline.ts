@@ -5,6 +5,7 @@
 import type { ProblemKind } from '../http/problem.ts'
 import type { RequestHead } from '../http/request-head.ts'
 import { normalizePath, resolveTarget } from '../http/request-target.ts'
+import { answer } from '../policies/local-answer.ts'
 import type { RouteTableSwitcher } from '../router/switcher.ts'
 import type { GatewayTraffic } from '../stats/traffic.ts'
 import { Exchange } from './exchange.ts'
@@ -67,8 +68,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         return ex
       }
       if (ex.asterisk) {
-        sink.start(204, { allow: ALLOW }, false)
-        sink.end()
+        answer(ex, 204, { allow: ALLOW })
         return ex
       }
       const path = normalizePath(ex.path)

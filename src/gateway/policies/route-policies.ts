@@ -22,8 +22,6 @@ export interface RoutePolicies {
   readonly request: readonly Interceptor[]
   /** Around each upstream attempt (the attempt's target is known), outermost first. */
   readonly attempt: readonly Interceptor[]
-  /** The policies on the route, by name (for views). */
-  readonly names: readonly string[]
 }
 
 function validationOf(spec: RouteSpec, registry: PolicyRegistry | undefined): ValidationPolicy | undefined {
@@ -51,14 +49,9 @@ export function compilePolicies(
   }
   const request: Interceptor[] = []
   const attempt: Interceptor[] = []
-  const names: string[] = []
-  const add = (list: Interceptor[], name: string, interceptor: Interceptor) => {
-    list.push(interceptor)
-    if (!names.includes(name)) names.push(name)
-  }
 
   const cors = compileCors(cfg.cors)
-  if (cors) add(request, 'cors', corsInterceptor(cors))
+  if (cors) request.push(corsInterceptor(cors))
   const rl = cfg.rateLimit
   const limiter =
     registry && rl
@@ -69,18 +62,18 @@ export function compilePolicies(
         )
       : undefined
   // A limit keyed on a client's claims waits for JWT; any other one comes first and is cheaper.
-  if (limiter && !limiter.needsClaims) add(request, 'rateLimit', rateLimitInterceptor(limiter))
+  if (limiter && !limiter.needsClaims) request.push(rateLimitInterceptor(limiter))
   const jwt = compileJwt(cfg.jwt)
-  if (jwt) add(request, 'jwt', jwtInterceptor(jwt))
-  if (limiter?.needsClaims) add(request, 'rateLimit', rateLimitInterceptor(limiter))
+  if (jwt) request.push(jwtInterceptor(jwt))
+  if (limiter?.needsClaims) request.push(rateLimitInterceptor(limiter))
   const validation = validationOf(spec, registry)
-  if (validation) add(request, 'openapiValidation', validationInterceptor(validation))
+  if (validation) request.push(validationInterceptor(validation))
   if (registry && cacheEnabled(cfg.cache))
-    add(request, 'cache', cacheInterceptor(registry.cacheFor(spec.id, cfg.cache)))
+    request.push(cacheInterceptor(registry.cacheFor(spec.id, cfg.cache)))
   const retry = retryPolicy(cfg.retry, d.retry)
-  if (retry) add(request, 'retry', retryInterceptor(retry))
-  if (breaker) add(attempt, 'circuitBreaker', breakerInterceptor(breaker))
+  if (retry) request.push(retryInterceptor(retry))
+  if (breaker) attempt.push(breakerInterceptor(breaker))
   const passive = passiveHealth(spec, settings)
-  if (passive) add(attempt, 'passiveHealth', passiveHealthInterceptor(passive))
-  return names.length > 0 ? { request, attempt, names } : undefined
+  if (passive) attempt.push(passiveHealthInterceptor(passive))
+  return request.length > 0 || attempt.length > 0 ? { request, attempt } : undefined
 }

@@ -67,8 +67,7 @@ export class UpstreamPool implements ConnectionOwner, UpstreamExchangeOwner, Dis
       return
     }
     if (opts.upgrade === true) {
-      this.open++
-      new UpstreamConnection(this, true).run(ex)
+      this.connect(true).run(ex)
       return
     }
     const conn = this.takeIdle()
@@ -89,9 +88,10 @@ export class UpstreamPool implements ConnectionOwner, UpstreamExchangeOwner, Dis
     return conn
   }
 
-  private connect(): UpstreamConnection {
+  /** `dedicated`: for an upgrade, never pooled (and not held to the cap). */
+  private connect(dedicated = false): UpstreamConnection {
     this.open++
-    return new UpstreamConnection(this)
+    return new UpstreamConnection(this, dedicated)
   }
 
   release(conn: UpstreamConnection): void {
@@ -130,10 +130,8 @@ export class UpstreamPool implements ConnectionOwner, UpstreamExchangeOwner, Dis
   }
 
   replay(ex: UpstreamExchange): void {
-    if (ex.opts.upgrade === true) {
-      this.open++
-      new UpstreamConnection(this, true).run(ex)
-    } else if (this.open < this.cap) this.connect().run(ex)
+    if (ex.opts.upgrade === true) this.connect(true).run(ex)
+    else if (this.open < this.cap) this.connect().run(ex)
     else this.queue.unshift(ex)
   }
 

@@ -317,6 +317,8 @@ export class ResponseParser {
     const http10 = head.charCodeAt(7) === 48
     const headers: ResponseHeaders = {}
     let length = -1
+    /** The Content-Length was a list or came twice: it is handed on as one value. */
+    let lengthListed = false
     let codings: string | undefined
     let close = http10
     let dropped: string[] | undefined
@@ -367,8 +369,10 @@ export class ResponseParser {
       }
       if (name === 'content-length') {
         // Repeated lengths must agree (RFC 9112 §6.3); a list like "5, 5" counts as repeated.
-        const n = isDigits(value) ? Number(value) : listedLength(value)
+        const plain = isDigits(value)
+        const n = plain ? Number(value) : listedLength(value)
         if (length >= 0 && n !== length) throw badResponse('conflicting content-length values')
+        lengthListed ||= !plain || length >= 0
         length = n
       } else if (name === 'transfer-encoding') {
         codings = codings === undefined ? value : `${codings},${value}`
@@ -424,7 +428,7 @@ export class ResponseParser {
         .filter((c) => c !== '' && c !== 'identity')
       if (list.length === 1 && list[0] === 'chunked') chunked = true
       else if (list.length > 0) throw badResponse(`unsupported transfer coding "${codings.slice(0, 40)}"`)
-    } else if (length >= 0) headers['content-length'] = String(length)
+    } else if (lengthListed) headers['content-length'] = String(length)
     // RFC 9110 §8.6: no Content-Length on a 204 (a 304 or a HEAD response keeps it: it describes the
     // representation, not this message).
     if (status === 204) delete headers['content-length']
