@@ -1,3 +1,4 @@
+import { request as undiciRequest } from 'undici'
 import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -73,23 +74,31 @@ describe('push registration', () => {
       const routes = gw.core.watcher.current.routes.filter((r) => r.source === 'farp')
       assert.deepEqual(
         routes.map((r) => r.id),
-        ['farp-user-service-http'],
+        ['farp-user-service-http', 'farp-user-service-http-host'],
       )
       assert.equal(routes[0]?.path, '/user-service/*')
       assert.equal(routes[0]?.priority, 20)
       assert.equal(routes[0]?.targets[0]?.healthCheckPath, '/health')
+      // The same service by name: user-service.localhost, the path untouched.
+      assert.deepEqual(routes[1]?.hosts, ['user-service.localhost'])
+      assert.equal(routes[1]?.stripPrefix, false)
 
       const { url } = await gw.listen()
       const proxied = await fetch(`${url}/user-service/users?limit=3`)
       assert.equal(proxied.status, 200)
       assert.equal((await json(proxied)).path, '/users?limit=3')
+      const byName = await undiciRequest(`${url}/users?limit=3`, {
+        headers: { host: `user-service.localhost:${new URL(url).port}` },
+      })
+      assert.equal(byName.statusCode, 200)
+      assert.equal(((await byName.body.json()) as Json).path, '/users?limit=3')
 
       const list = (await (await fetch(`${url}/gateway/api/discovery/services`)).json()) as Json
       assert.ok(Array.isArray(list), JSON.stringify(list))
       assert.equal(list.length, 1)
       assert.equal(list[0].name, 'user-service')
       assert.equal(list[0].version, '1.2.0')
-      assert.equal(list[0].routeCount, 1)
+      assert.equal(list[0].routeCount, 2)
       assert.equal(list[0].healthy, true)
       assert.deepEqual(list[0].protocols, ['http'])
       assert.ok(list[0].schemaTypes.includes('openapi'))

@@ -1,5 +1,6 @@
 // `npx sallyport`: flags → createGateway().listen(), graceful drain on SIGINT/SIGTERM, and one clear
 // line with a non-zero exit for every way it can fail to start.
+import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { styleText } from 'node:util'
@@ -7,7 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { buildSnapshot, validateSettings } from './config/snapshot.ts'
 import { loadConfigFile } from './config/load.ts'
 import { isGatewayError } from './errors.ts'
-import { createGateway, type Gateway } from './index.ts'
+import { createGateway, type Gateway, type ListenInfo } from './index.ts'
 import { packageVersion } from './util/version.ts'
 
 const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const
@@ -80,7 +81,7 @@ async function start(flags: StartFlags): Promise<void> {
     const { version } = (e as CustomEvent<{ version: number }>).detail
     if (version > 2) info(`configuration v${version} applied`)
   })
-  let listening: { url: string }
+  let listening: ListenInfo
   try {
     listening = await gateway.listen()
   } catch (err) {
@@ -103,6 +104,13 @@ async function start(flags: StartFlags): Promise<void> {
   const snap = gateway.core.watcher.current
   info(`Sallyport ${gateway.core.version} listening on ${listening.url}`)
   info(`Dashboard:  ${listening.url}${snap.settings.adminBasePath}/`)
+  if (listening.httpsUrl !== undefined) {
+    info(
+      `HTTPS:      ${listening.httpsUrl} (HTTP/2 and HTTP/1.1; also https://<service>.localhost:${listening.port})`,
+    )
+    if (listening.caFile !== undefined)
+      info(`Local CA:   ${listening.caFile} (trust it once: sallyport trust)`)
+  }
   info(`Config:     ${snap.configFile ?? 'embedded default (no --config)'}; ${snap.routes.length} route(s)`)
   info(`Data dir:   ${gateway.core.dataDir ?? '(none)'}`)
   let stopping = false
@@ -157,6 +165,61 @@ async function announce(flags: {
   process.on('SIGTERM', stop)
 }
 
+interface TrustFlags {
+  remove?: boolean
+  dataDir?: string
+}
+
+/** A path as the user's shell would need it typed. */
+function shellQuote(path: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(path)) return path
+  return process.platform === 'win32' ? `"${path}"` : `'${path.replaceAll("'", "'\\''")}'`
+}
+
+async function trust(flags: TrustFlags, command: Command): Promise<void> {
+  // `sallyport --data-dir x trust` works too: the flag then belongs to the program.
+  const explicitDir = flags.dataDir ?? command.parent?.opts<{ dataDir?: string }>().dataDir
+  const dataDir = explicitDir ?? defaultDataDir()
+  const out = (line: string) => process.stdout.write(`${line}\n`)
+  if (!explicitDir && process.env.SUDO_USER && process.getuid?.() === 0)
+    process.stderr.write(
+      `${styleText('yellow', 'sallyport:', { stream: process.stderr })} running under sudo: using root's data dir ${dataDir}; pass --data-dir to trust your own CA\n`,
+    )
+  const tls = await import('./tls/index.ts')
+  const caDir = tls.localCaDir(dataDir)
+  const caFile = join(caDir, tls.CA_CERT_FILE)
+  try {
+    let result: Awaited<ReturnType<typeof tls.installCa>>
+    if (flags.remove) {
+      if (!existsSync(caFile)) {
+        out(`no local CA in ${caDir}: nothing to remove`)
+        return
+      }
+      result = await tls.removeCa(caFile)
+      out(`the Sallyport local CA ${caFile} is no longer trusted by ${result.store}`)
+    } else {
+      const existed = existsSync(caFile)
+      await tls.loadOrCreateLocalCa(caDir)
+      if (!existed) out(`created a local CA in ${caDir} (its key never leaves that folder)`)
+      result = await tls.installCa(caFile)
+      out(`the Sallyport local CA ${caFile} is now trusted by ${result.store}`)
+    }
+    for (const line of result.done) out(`  ${line}`)
+    for (const hint of result.hints) out(`hint: ${hint}`)
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err)
+    if (err instanceof tls.TrustStoreError && err.permissionDenied) {
+      const again = `sallyport trust${flags.remove ? ' --remove' : ''} --data-dir ${shellQuote(dataDir)}`
+      fail(
+        process.platform === 'win32'
+          ? `${message}; run it from an Administrator prompt: ${again}`
+          : `${message}; run it as root: sudo ${again}`,
+      )
+    }
+    fail(message)
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
   const program = new Command('sallyport')
     .description('A local-development API gateway with a live dashboard.')
@@ -191,6 +254,14 @@ export async function main(argv: readonly string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .action(announce)
+  program
+    .command('trust')
+    .description("trust Sallyport's local HTTPS certificate authority (made if missing) in the OS store")
+    .option('--remove', 'take the CA out of the OS trust store instead')
+    .option('--data-dir <dir>', `where the CA lives, in <dir>/tls (default ${defaultDataDir()})`)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .action(trust)
   try {
     await program.parseAsync([...argv], { from: 'user' })
   } catch (err) {

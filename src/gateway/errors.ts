@@ -19,6 +19,7 @@ export const errors = {
   SP_ERR_ROUTE_BAD_REGEX: { status: 400, message: 'route path is not a valid regular expression' },
   SP_ERR_SERVER_PORT_IN_USE: { status: 500, message: 'port is already in use' },
   SP_ERR_SERVER_LISTEN: { status: 500, message: 'cannot listen' },
+  SP_ERR_SERVER_TLS: { status: 500, message: 'cannot set up HTTPS (certificate files or the local CA)' },
   SP_ERR_SERVER_INSECURE_BIND: {
     status: 500,
     message: 'refusing to expose the admin API without credentials',

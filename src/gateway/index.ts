@@ -2,7 +2,7 @@
 // admin API on the same port, and starts/stops every long-running part in one order.
 import type { AddressInfo } from 'node:net'
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { assertSecureBind } from './admin/admin-guard.ts'
 import { createGobetween } from './admin/dialects/gobetween/api.ts'
@@ -27,6 +27,9 @@ import { PolicyRegistry } from './policies/policy-registry.ts'
 import { compileRouteTable, type RouteTable } from './router/route-table.ts'
 import { RouteTableSwitcher } from './router/switcher.ts'
 import { installFastLane } from './server/fast-lane.ts'
+import { createHttp2Front } from './server/http2-front.ts'
+import { installProtocolSniffer } from './server/protocol-sniffer.ts'
+import { startHttps } from './server/https.ts'
 import {
   createGatewayServer,
   KEEP_ALIVE_TIMEOUT_MS,
@@ -65,6 +68,10 @@ export interface ListenInfo {
   readonly url: string
   readonly host: string
   readonly port: number
+  /** With `server.tls`: the same port over HTTPS, by name (https://localhost:<port>). */
+  readonly httpsUrl?: string | undefined
+  /** The local CA's certificate (auto TLS with a data dir): what `sallyport trust` installs. */
+  readonly caFile?: string | undefined
 }
 
 export interface Gateway {
@@ -147,7 +154,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     targetStates.retain(targetIds)
     healthChecker.reconcile(next)
     routeCounters.retain(new Set(next.routes.map((r) => r.id)))
-    upstreams?.retain(new Set(next.routes.flatMap((r) => r.targets.map((t) => t.origin))))
+    upstreams?.retain(new Set(next.routes.flatMap((r) => r.targets.map((t) => t.clientKey))))
     events.dispatchEvent(new CustomEvent('config', { detail: { version: next.version, hash: next.hash } }))
   })
 
@@ -232,6 +239,34 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
           keepAliveS: KEEP_ALIVE_TIMEOUT_MS / 1000,
           headTimeoutMs: settings.headTimeoutMs,
         })
+  // HTTP/2 on the same port: h2c with prior knowledge (and h2 inside TLS) through the same pipeline.
+  const http2Front = createHttp2Front({
+    isOwnPath,
+    pipeline,
+    idleTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+    own: (req, res) => {
+      // The admin side reads Host (allowed hosts); HTTP/2 says :authority.
+      req.headers.host ??= req.headers[':authority']
+      server.emit('request', req, res)
+    },
+  })
+  // HTTPS on the same port when configured: the local CA (or files) picked by SNI, ALPN h2 or http/1.1.
+  const https = settings.tls
+    ? await startHttps(settings, {
+        configDir: configFile ? dirname(configFile) : process.cwd(),
+        dataDir: options.dataDir ? resolve(options.dataDir) : undefined,
+        http2: (socket) => http2Front.accept(socket),
+        http1: (socket) => sniffer.http1(socket),
+      })
+    : undefined
+  const sniffer = installProtocolSniffer(server, {
+    http2: (socket) => http2Front.accept(socket),
+    tls: https ? (socket) => https.front.accept(socket) : undefined,
+    cleartextHttp1: https?.redirect,
+    // A connection that sent nothing yet is idle, like one between requests.
+    firstByteTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+  })
+  const holders = [sniffer, ...(lane ? [lane] : []), http2Front, ...(https ? [https.front] : [])]
   let listening = false
   // Set by listen(): nothing needs the admin side until its first request, so it loads only then.
   let adminOnDemand = false
@@ -326,7 +361,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       // Loading the admin side blocks the event loop for a moment: let the first requests through first.
       if (!servicesPromise && !adminOnDemand)
         setTimeout(() => startServicesOnce().catch(() => {}), FAST_START_DELAY_MS).unref()
-      return { url: core.url, host: addr.address, port: addr.port }
+      return {
+        url: core.url,
+        host: addr.address,
+        port: addr.port,
+        ...(https ? { httpsUrl: `https://localhost:${addr.port}`, caFile: https.caFile } : {}),
+      }
     },
     close() {
       closing ??= (async () => {
@@ -338,7 +378,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await gobetween.close()
         const svc = servicesPromise ? await servicesPromise.catch(() => undefined) : undefined
         await svc?.closeRealtime()
-        if (listening) await drainServer(server, settings.drainTimeoutMs, lane)
+        if (listening) await drainServer(server, settings.drainTimeoutMs, holders)
         lane?.close()
         await watcher.close()
         await svc?.close()

@@ -15,7 +15,12 @@ export type BalancerKind =
 export interface TargetSpec {
   readonly id: string
   readonly url: string
+  /** The http(s) origin the target is reached at (ws → http, h2c → http). */
   readonly origin: string
+  /** Spoken to over HTTP/2: an h2c:// URL, `http2: true`, or a gRPC route. */
+  readonly http2: boolean
+  /** Which upstream client serves it: the origin, marked for HTTP/2 (one client per key). */
+  readonly clientKey: string
   readonly weight: number
   readonly healthCheckPath: string | undefined
 }
@@ -82,6 +87,13 @@ export interface RouteDefaults {
   readonly manualPriorityBoost: number
 }
 
+/** A target URL in http(s) terms: ws → http, wss → https, h2c → http. */
+export function httpUrlOf(url: string): string {
+  if (url.startsWith('ws')) return `http${url.slice(2)}`
+  if (url.startsWith('h2c:')) return `http:${url.slice(4)}`
+  return url
+}
+
 /** The id a config-file route gets when it names none. */
 export function defaultRouteId(source: RouteSource, cfg: RouteConfig): string {
   return cfg.id ?? routeId(source, cfg.path)
@@ -103,15 +115,19 @@ export function toRouteSpec(source: RouteSource, cfg: RouteConfig, defaults: Rou
     source === 'manual' && cfg.path.startsWith(defaults.routePrefix) && defaults.routePrefix !== ''
       ? cfg.path.slice(defaults.routePrefix.length) || '/'
       : cfg.path
-  const targets = cfg.targets.map(
-    (t): TargetSpec => ({
+  const targets = cfg.targets.map((t): TargetSpec => {
+    const origin = new URL(httpUrlOf(t.url)).origin
+    const http2 = t.http2 ?? (t.url.startsWith('h2c:') || cfg.protocol === 'grpc')
+    return {
       id: targetId(givenPath, t.url),
       url: t.url,
-      origin: new URL(t.url.replace(/^ws/, 'http')).origin,
+      origin,
+      http2,
+      clientKey: http2 ? `h2 ${origin}` : origin,
       weight: t.weight ?? 1,
       healthCheckPath: t.healthCheckPath,
-    }),
-  )
+    }
+  })
   const basePriority = cfg.priority ?? 0
   return {
     id: defaultRouteId(source, cfg),

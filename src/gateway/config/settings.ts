@@ -12,6 +12,10 @@ export interface Settings {
   readonly drainTimeoutMs: number
   /** A request head must be complete this long after its first byte (else 408). */
   readonly headTimeoutMs: number
+  /** HTTPS on the same port: the local CA (`auto`) or certificate files; undefined = cleartext only. */
+  readonly tls: TlsSettings | undefined
+  /** Cleartext HTTP/1.x requests are redirected (308) to https. */
+  readonly redirectHttp: boolean
   readonly trustProxy: boolean
   readonly adminBasePath: string
   readonly realtime: boolean
@@ -31,6 +35,24 @@ export interface Settings {
   readonly dialects: DialectsConfig
 }
 
+export type TlsSettings =
+  | { readonly mode: 'auto'; readonly hosts: readonly string[] }
+  | { readonly mode: 'files'; readonly cert: string; readonly key: string }
+
+/** `server.tls` as settings: "auto" or an object without files is the local CA. */
+function tlsSettings(cfg: NonNullable<GatewayConfig['server']>['tls']): TlsSettings | undefined {
+  if (cfg === undefined) return undefined
+  if (cfg === 'auto') return { mode: 'auto', hosts: [] }
+  // One of the two alone is a mistake: the files mode says which one is missing.
+  if (cfg.cert !== undefined || cfg.key !== undefined)
+    return {
+      mode: 'files',
+      cert: cfg.cert ?? '(server.tls.cert is missing)',
+      key: cfg.key ?? '(server.tls.key is missing)',
+    }
+  return { mode: 'auto', hosts: cfg.hosts ?? [] }
+}
+
 export interface SettingsOverrides {
   readonly host?: string | undefined
   readonly port?: number | undefined
@@ -44,6 +66,8 @@ export function resolveSettings(cfg: GatewayConfig, overrides: SettingsOverrides
     port: overrides.port ?? cfg.server?.port ?? DEFAULTS.port,
     drainTimeoutMs: toMs(cfg.server?.drainTimeout, DEFAULTS.drainTimeoutMs),
     headTimeoutMs: Math.max(1, toMs(cfg.server?.headTimeout, DEFAULTS.headTimeoutMs)),
+    tls: tlsSettings(cfg.server?.tls),
+    redirectHttp: typeof cfg.server?.tls === 'object' && cfg.server.tls.redirectHttp === true,
     trustProxy: cfg.server?.trustProxy ?? false,
     adminBasePath: cfg.admin?.basePath ?? DEFAULTS.adminBasePath,
     realtime: cfg.admin?.realtime ?? DEFAULTS.realtime,

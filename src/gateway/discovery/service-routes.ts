@@ -14,6 +14,25 @@ import {
 
 export const FARP_DEFAULT_PRIORITY = 20
 export const DISCOVERY_PRIORITY = 10
+/** Host routes (`<service>.localhost`) rank above the service's path routes. */
+const HOST_ROUTE_BOOST = 5
+
+/**
+ * The name-based twin of a service route: `http(s)://<service>.localhost:<port>/…` with the path
+ * untouched (RFC 6761 reserves .localhost for loopback; browsers resolve it without /etc/hosts).
+ */
+function hostRouteOf(route: RouteConfig, svc: string): RouteConfig {
+  const { addPrefix: _addPrefix, ...rest } = route
+  return {
+    ...rest,
+    id: `${route.id}-host`,
+    path: '/*',
+    hosts: [`${svc}.localhost`],
+    stripPrefix: false,
+    priority: (route.priority ?? 0) + HOST_ROUTE_BOOST,
+  }
+}
+
 export const DEFAULT_PREFIX_TEMPLATE = '/{{.ServiceName}}'
 
 export interface ServiceRouteOptions {
@@ -127,20 +146,19 @@ export function describeService(
     const openapiUrl = resolveServiceUrl(md[OPENAPI_METADATA_KEY], base)
     const metadata: Record<string, string> = { 'discovery.origin': lead.origin }
     if (openapiUrl) metadata[OPENAPI_METADATA_KEY] = openapiUrl
+    const pathRoute: RouteConfig = {
+      id: `discovery-${svc}`,
+      path: `${prefix}/*`,
+      targets,
+      stripPrefix: prefix !== '',
+      priority: DISCOVERY_PRIORITY,
+      serviceName: svc,
+      metadata,
+    }
     return {
       name: svc,
       farp: [],
-      discovery: [
-        {
-          id: `discovery-${svc}`,
-          path: `${prefix}/*`,
-          targets,
-          stripPrefix: prefix !== '',
-          priority: DISCOVERY_PRIORITY,
-          serviceName: svc,
-          metadata,
-        },
-      ],
+      discovery: [pathRoute, hostRouteOf(pathRoute, svc)],
       capabilities,
       protocols: ['http'],
       schemaTypes: openapiUrl ? ['openapi'] : [],
@@ -220,6 +238,8 @@ export function describeService(
       matchHeaders: { 'content-type': '~^application/grpc' },
       priority: priority + 1,
     })
+  for (const r of routes.filter((r) => r.protocol === 'http' || r.protocol === 'grpc'))
+    routes.push(hostRouteOf(r, svc))
   return {
     name: svc,
     farp: routes,

@@ -1,9 +1,12 @@
 // Active health checks: an HTTP GET to each target's health path on an interval. 200–399 counts as
 // a success; `unhealthyThreshold` failures in a row take the target out, `healthyThreshold`
-// successes bring it back. Reconciled on every snapshot; state lives on TargetState (keyed by id).
+// successes bring it back. Targets of gRPC routes are asked the standard gRPC way instead
+// (grpc.health.v1.Health/Check; the check's `path`, without its "/", names the service).
+// Reconciled on every snapshot; state lives on TargetState (keyed by id).
 import type { Snapshot } from '../config/snapshot.ts'
 import { UpstreamAgent } from '../upstream/agent.ts'
 import { requestStatus } from '../upstream/request.ts'
+import { probeGrpcHealth } from './grpc-health-probe.ts'
 import { toMs } from '../util/duration.ts'
 import type { TargetState, TargetStateRegistry } from './target-state.ts'
 
@@ -14,6 +17,8 @@ export interface CheckSpec {
   readonly timeoutMs: number
   readonly unhealthyThreshold: number
   readonly healthyThreshold: number
+  /** A gRPC target: the service its health is asked about ('' for the whole server). */
+  readonly grpcService?: string
 }
 
 export const HEALTH_DEFAULTS = {
@@ -31,12 +36,15 @@ export function checkSpecs(snapshot: Snapshot): CheckSpec[] {
     if (!route.enabled || route.protocol === 'websocket') continue
     const cfg = route.config.healthCheck ?? defaults
     if (cfg?.enabled === false) continue
+    const grpc = route.protocol === 'grpc'
     for (const t of route.targets) {
       const path = t.healthCheckPath ?? cfg?.path
-      if (path === undefined || out.has(t.id)) continue
+      // A gRPC server answers the standard check without a path being named; others need one.
+      if ((path === undefined && !(grpc && cfg !== undefined)) || out.has(t.id)) continue
       out.set(t.id, {
         targetId: t.id,
-        url: t.origin + path,
+        ...(grpc ? { grpcService: (path ?? '/').slice(1) } : {}),
+        url: grpc ? t.origin : t.origin + path,
         intervalMs: Math.max(50, toMs(cfg?.interval, HEALTH_DEFAULTS.intervalMs)),
         timeoutMs: Math.max(10, toMs(cfg?.timeout, HEALTH_DEFAULTS.timeoutMs)),
         unhealthyThreshold: cfg?.unhealthyThreshold ?? HEALTH_DEFAULTS.unhealthyThreshold,
@@ -102,6 +110,19 @@ export async function probe(
   }
 }
 
+/** The standard gRPC health check of one target, as a probe result. */
+async function probeGrpc(
+  origin: string,
+  service: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<ProbeResult> {
+  const r = await probeGrpcHealth(origin, { service, timeoutMs, signal })
+  return r.healthy
+    ? { ok: true, latencyMs: Math.round(r.latencyMs), error: null }
+    : { ok: false, latencyMs: null, error: `gRPC health check: ${r.detail}` }
+}
+
 export function record(state: TargetState, spec: CheckSpec, r: ProbeResult): void {
   state.lastCheckAt = Date.now()
   state.lastCheckLatencyMs = r.latencyMs
@@ -130,7 +151,11 @@ export function createHealthChecker(states: TargetStateRegistry): HealthChecker 
     if (job.stopped || job.abort) return
     job.abort = new AbortController()
     try {
-      const r = await probe(agent, job.spec.url, job.spec.timeoutMs, job.abort.signal)
+      const spec = job.spec
+      const r =
+        spec.grpcService !== undefined
+          ? await probeGrpc(spec.url, spec.grpcService, spec.timeoutMs, job.abort.signal)
+          : await probe(agent, spec.url, spec.timeoutMs, job.abort.signal)
       if (!job.stopped) record(states.get(job.spec.targetId), job.spec, r)
     } finally {
       job.abort = undefined

@@ -40,9 +40,16 @@ export type LoadBalancerName = Type.Static<typeof LoadBalancerName>
 export const TargetConfig = Type.Object(
   {
     url: Type.String({
-      pattern: '^(http|https|ws|wss)://[^\\s/]+',
-      description: 'an http(s) or ws(s) URL such as http://127.0.0.1:3000',
+      pattern: '^(http|https|ws|wss|h2c)://[^\\s/]+',
+      description:
+        'an http(s) or ws(s) URL such as http://127.0.0.1:3000; h2c://host:port speaks cleartext HTTP/2',
     }),
+    http2: Type.Optional(
+      Type.Boolean({
+        description:
+          'speak HTTP/2 to this target (h2c for http://, ALPN h2 for https://); always for gRPC routes',
+      }),
+    ),
     weight: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 1000, description: 'relative weight (default 1)' }),
     ),
@@ -52,6 +59,34 @@ export const TargetConfig = Type.Object(
   { additionalProperties: false },
 )
 export type TargetConfig = Type.Static<typeof TargetConfig>
+
+/** HTTPS (HTTP/2 and HTTP/1.1 by ALPN) on the gateway's port, beside cleartext HTTP. */
+export const TlsConfig = Type.Union(
+  [
+    Type.Literal('auto', {
+      description: 'a local CA in the data dir issues certificates for localhost names on demand',
+    }),
+    Type.Object(
+      {
+        cert: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate (chain) file' })),
+        key: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key file' })),
+        hosts: Type.Optional(
+          Type.Array(Type.String({ minLength: 1 }), {
+            description: 'more host names the local CA may issue for ("*.example.test" allowed)',
+          }),
+        ),
+        redirectHttp: Type.Optional(
+          Type.Boolean({
+            description: 'answer cleartext HTTP/1.x requests with a 308 to https (default false)',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: '"auto", or cert and key files; without cert and key the local CA is used' },
+)
+export type TlsConfig = Type.Static<typeof TlsConfig>
 
 export const HeaderRules = Type.Object(
   {
@@ -73,6 +108,11 @@ export const RetryConfig = Type.Object(
     jitter: Type.Optional(Type.Boolean()),
     methods: Type.Optional(Type.Array(Type.String())),
     retryOn: Type.Optional(Type.Array(Type.Integer({ minimum: 100, maximum: 599 }))),
+    grpcRetryOn: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[A-Za-z_]+$' }), {
+        description: 'gRPC status names retried for gRPC calls (default ["UNAVAILABLE"])',
+      }),
+    ),
     budgetPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
   },
   { additionalProperties: false },
@@ -310,6 +350,7 @@ export const GatewayConfig = Type.Object(
           /** A request head must be complete this long after its first byte, else 408 (default 30s). */
           headTimeout: Type.Optional(Duration),
           trustProxy: Type.Optional(Type.Boolean()),
+          tls: Type.Optional(TlsConfig),
         },
         { additionalProperties: false },
       ),

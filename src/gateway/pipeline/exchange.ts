@@ -4,6 +4,7 @@
 // request; the front-end calls `clientGone()` when its client leaves early.
 import { channel } from 'node:diagnostics_channel'
 import type { Duplex } from 'node:stream'
+import { encodeGrpcMessage, GrpcStatus, isGrpcLike } from '../http/grpc.ts'
 import type { ProblemKind } from '../http/problem.ts'
 import { answerProblem } from '../policies/local-answer.ts'
 import type { RequestHead } from '../http/request-head.ts'
@@ -13,7 +14,12 @@ import type { ProxyContext } from '../policies/interceptor.ts'
 import type { CompiledRoute, CompiledTarget } from '../router/route-table.ts'
 import { EXCHANGE_CHANNEL, type ExchangeEvent } from '../stats/exchange-event.ts'
 import type { GatewayTraffic } from '../stats/traffic.ts'
-import type { DispatchController, DispatchHandler, ResponseHeaders } from '../upstream/types.ts'
+import {
+  type DispatchController,
+  type DispatchHandler,
+  type ResponseHeaders,
+  UpstreamError,
+} from '../upstream/types.ts'
 import type { ResponseSink } from './response-sink.ts'
 import { explainFailure, failureKind } from './upstream-failure.ts'
 
@@ -30,6 +36,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
   readonly method: string
   readonly url: string
   readonly upgrade: boolean
+  readonly grpc: boolean
   readonly hasBody: boolean
   /** The client's content as it streams in (node:http's IncomingMessage), or null. */
   readonly bodyStream: NodeJS.ReadableStream | null
@@ -46,6 +53,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
   matchedLength = 0
   // ProxyContext.
   body: Buffer | undefined = undefined
+  upstreamHeaderChanges: Record<string, string | undefined> | undefined = undefined
   claims: Record<string, unknown> | undefined = undefined
   gone = false
   attempts = 0
@@ -73,6 +81,9 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
   durationMs = 0
   error: Error | undefined = undefined
   done = false
+  /** A gRPC call's deadline (performance.now() time), or 0; its timer. */
+  deadlineAt = 0
+  deadlineTimer: NodeJS.Timeout | undefined = undefined
   /** The response has no content (HEAD, 1xx, 204, 304): bytes for one are dropped. */
   bodiless = false
   sse = false
@@ -92,6 +103,8 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     this.bodyStream = bodyStream
     this.hasBody = bodyStream !== null
     this.upgrade = upgrade
+    const type = req.headers['content-type']
+    this.grpc = type !== undefined && isGrpcLike(type)
   }
 
   get routeId(): string {
@@ -240,10 +253,10 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     }
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(_controller: DispatchController, trailers?: ResponseHeaders): void {
     if (this.direct) this.endAttempt(undefined)
     if (this.done) return
-    this.sink.end()
+    this.sink.end(trailers)
     this.finish(undefined)
   }
 
@@ -253,7 +266,14 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
       if (!this.done && this.answerFailure(this, err)) return
     }
     if (this.done) return
-    if (this.sink.headSent) this.sink.abort()
+    if (this.sink.headSent && this.grpc && !this.gone && !this.sink.closed) {
+      // A gRPC client reads a status from trailers: say why the call ended instead of resetting it.
+      const late = (err as UpstreamError).code === 'UPSTREAM_DEADLINE_EXCEEDED'
+      this.sink.end({
+        'grpc-status': String(late ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.UNAVAILABLE),
+        'grpc-message': encodeGrpcMessage(err.message),
+      })
+    } else if (this.sink.headSent) this.sink.abort()
     else if (!this.gone && !this.sink.closed) {
       this.sink.closeAfter()
       this.upstreamError ??= err
@@ -292,6 +312,24 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     this.finish(undefined)
   }
 
+  /**
+   * A gRPC call ends by `ms` from now: past it the upstream call is cancelled and the client gets
+   * DEADLINE_EXCEEDED (in trailers-only form when nothing was answered yet).
+   */
+  armDeadline(ms: number): void {
+    this.deadlineAt = performance.now() + ms
+    this.deadlineTimer = setTimeout(() => {
+      if (this.done) return
+      const err = new UpstreamError('UPSTREAM_DEADLINE_EXCEEDED', `the call's deadline of ${ms} ms passed`)
+      const controller = this.controller
+      if (controller !== undefined) controller.abort(err)
+      else if (!this.sink.headSent) {
+        this.upstreamError = err
+        this.problem('gateway-timeout', err.message)
+      }
+    }, ms)
+  }
+
   /** The client left before its response was complete: stop the upstream side too. */
   clientGone(): void {
     if (this.done) return
@@ -304,6 +342,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
   finish(err: Error | undefined): void {
     if (this.done) return
     this.done = true
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer)
     const route = this.route
     if (route === undefined) return
     const now = Date.now()

@@ -2,10 +2,12 @@
 // each request here with a sink to answer through: the target and Host are read and checked, the path
 // normalised, the route matched, and the route's composed dispatch (interceptors → target → upstream)
 // runs. What the gateway answers itself (malformed request, no route) is written here too.
+import { parseGrpcTimeout } from '../http/grpc.ts'
 import type { ProblemKind } from '../http/problem.ts'
 import type { RequestHead } from '../http/request-head.ts'
 import { normalizePath, resolveTarget } from '../http/request-target.ts'
 import { answer } from '../policies/local-answer.ts'
+import type { CompiledRoute } from '../router/route-table.ts'
 import type { RouteTableSwitcher } from '../router/switcher.ts'
 import type { GatewayTraffic } from '../stats/traffic.ts'
 import { Exchange } from './exchange.ts'
@@ -79,6 +81,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         return ex
       }
       ex.enterRoute(match.route, match.matchedLength)
+      if (ex.grpc) {
+        const deadline = grpcDeadlineMs(match.route, req.headers['grpc-timeout'])
+        if (deadline > 0) ex.armDeadline(deadline)
+      }
       match.route.dispatch(ex, ex)
       return ex
     },
@@ -89,6 +95,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       ex.problem(kind, detail)
     },
   }
+}
+
+/** The platform document's gRPC call deadline when neither the client nor the route sets one. */
+export const DEFAULT_GRPC_DEADLINE_MS = 5000
+
+/**
+ * A gRPC call's deadline: the client's grpc-timeout, capped by the route's timeout when the route
+ * sets one; without either, 5 s. 0: none (a route with `timeout: 0` and no grpc-timeout).
+ */
+export function grpcDeadlineMs(route: CompiledRoute, grpcTimeout: string | string[] | undefined): number {
+  const asked = typeof grpcTimeout === 'string' ? parseGrpcTimeout(grpcTimeout) : undefined
+  const routeMs = route.spec.config.timeout !== undefined ? route.timeoutMs : undefined
+  if (asked === undefined) return routeMs ?? DEFAULT_GRPC_DEADLINE_MS
+  return routeMs !== undefined && routeMs > 0 ? Math.min(asked, routeMs) : asked
 }
 
 /** RFC 9112 §6.1/§6.3: requests the gateway will not forward, whatever their route. */

@@ -22,7 +22,8 @@ export interface ResponseSink {
   write(chunk: Buffer, done: () => void): boolean
   /** Calls `resume` once the client can take more. */
   onDrain(resume: () => void): void
-  end(): void
+  /** The response is complete; `trailers` go with it where the client's protocol carries them. */
+  end(trailers?: ResponseFields): void
   /** Cuts the connection: a response that cannot be completed must not look complete. */
   abort(): void
   /** The connection closes after this response (draining, a malformed request, the client asked). */

@@ -3,6 +3,7 @@
 // before any response byte becomes the gateway's own 502/504 answer here, so every interceptor
 // outside (CORS, cache, retry) sees it as a response.
 import type { Duplex } from 'node:stream'
+import { formatGrpcTimeout } from '../http/grpc.ts'
 import { compose, type Dispatch } from '../policies/interceptor.ts'
 import { DecoratingHandler } from '../policies/decorating-handler.ts'
 import { answerProblem, LocalController } from '../policies/local-answer.ts'
@@ -79,13 +80,26 @@ function sendUpstream(ex: Exchange, handler: DispatchHandler): void {
   const target = ex.target as CompiledTarget
   const upgrade = ex.upgrade ? (ex.req.headers.upgrade as string) : undefined
   if (ex.body === undefined && ex.bodyStream !== null) ex.sink.bodyWanted()
+  const headers = upstreamHeaders(ex.req, route, target, ex.authority, ex.traceparent, upgrade)
+  const changes = ex.upstreamHeaderChanges
+  if (changes !== undefined)
+    for (const name in changes) {
+      const value = changes[name]
+      if (value === undefined) delete headers[name]
+      else headers[name] = value
+    }
+  if (ex.deadlineAt > 0) {
+    // The upstream learns how long it has left (gRPC servers cancel their own work past it).
+    headers['grpc-timeout'] = formatGrpcTimeout(Math.max(1, ex.deadlineAt - performance.now()))
+  }
   target.pool.dispatch(
     {
       path: ex.upstreamPath,
       method: ex.method,
-      headers: upstreamHeaders(ex.req, route, target, ex.authority, ex.traceparent, upgrade),
+      headers,
       body: ex.body ?? ex.bodyStream,
-      headersTimeout: route.timeoutMs,
+      // A gRPC call's deadline covers the whole call, not only the wait for the head.
+      headersTimeout: ex.grpc ? 0 : route.timeoutMs,
       upgrade: upgrade !== undefined,
     },
     handler,
@@ -117,9 +131,9 @@ class Attempt extends DecoratingHandler {
     this.inner.onResponseStart(controller, statusCode, headers)
   }
 
-  override onResponseEnd(controller: DispatchController): void {
+  override onResponseEnd(controller: DispatchController, trailers?: ResponseHeaders): void {
     this.ex.endAttempt(undefined)
-    this.inner.onResponseEnd(controller)
+    this.inner.onResponseEnd(controller, trailers)
   }
 
   override onResponseError(controller: DispatchController, err: Error): void {

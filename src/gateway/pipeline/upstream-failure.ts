@@ -4,7 +4,9 @@ import type { ProblemKind } from '../http/problem.ts'
 import type { CompiledTarget } from '../router/route-table.ts'
 
 export function failureKind(err: Error & { code?: string }): ProblemKind {
-  return err.code === 'UPSTREAM_HEADERS_TIMEOUT' || err.code === 'UPSTREAM_CONNECT_TIMEOUT'
+  return err.code === 'UPSTREAM_HEADERS_TIMEOUT' ||
+    err.code === 'UPSTREAM_CONNECT_TIMEOUT' ||
+    err.code === 'UPSTREAM_DEADLINE_EXCEEDED'
     ? 'gateway-timeout'
     : 'bad-gateway'
 }
@@ -21,6 +23,8 @@ export function explainFailure(
       return `could not connect to upstream ${target.spec.url} in time`
     case 'ECONNREFUSED':
       return `upstream ${target.spec.url} refused the connection`
+    case 'UPSTREAM_DEADLINE_EXCEEDED':
+      return err.message
     case 'UPSTREAM_BAD_RESPONSE':
     case 'UPSTREAM_CLOSED':
       return `upstream ${target.spec.url}: ${err.message}`

@@ -43,9 +43,9 @@ class OutcomeWatch extends DecoratingHandler {
     this.inner.onResponseStart(controller, statusCode, headers)
   }
 
-  override onResponseEnd(controller: DispatchController): void {
+  override onResponseEnd(controller: DispatchController, trailers?: ResponseHeaders): void {
     this.end(this.status >= 500 ? 'failed' : 'ok')
-    this.inner.onResponseEnd(controller)
+    this.inner.onResponseEnd(controller, trailers)
   }
 
   override onResponseError(controller: DispatchController, err: Error): void {

@@ -67,8 +67,8 @@ class CacheFill extends DecoratingHandler {
     this.inner.onResponseData(controller, chunk)
   }
 
-  override onResponseEnd(controller: DispatchController): void {
-    this.inner.onResponseEnd(controller)
+  override onResponseEnd(controller: DispatchController, trailers?: ResponseHeaders): void {
+    this.inner.onResponseEnd(controller, trailers)
     if (this.capture && this.upstream)
       this.cache.commit(
         this.capture,

@@ -18,6 +18,7 @@ export interface CorsPolicy {
   decorate(req: RequestHead, headers: ResponseFields): void
 }
 
+const GRPC_EXPOSE = 'grpc-status, grpc-message'
 const DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE']
 
 function addVary(headers: ResponseFields, value: string): void {
@@ -89,7 +90,11 @@ export function compileCors(cfg: Cfg | undefined): CorsPolicy | undefined {
       if (allowed === undefined) return
       headers['access-control-allow-origin'] = allowed
       if (credentials) headers['access-control-allow-credentials'] = 'true'
-      if (expose) headers['access-control-expose-headers'] = expose
+      // A gRPC-Web client must read the call's status from the head of a trailers-only answer.
+      const grpcWeb = req.headers['content-type']?.startsWith('application/grpc-web') === true
+      if (grpcWeb)
+        headers['access-control-expose-headers'] = expose ? `${expose}, ${GRPC_EXPOSE}` : GRPC_EXPOSE
+      else if (expose) headers['access-control-expose-headers'] = expose
     },
   }
 }

@@ -26,8 +26,8 @@ export class DecoratingHandler implements DispatchHandler {
     this.inner.onResponseData(controller, chunk)
   }
 
-  onResponseEnd(controller: DispatchController): void {
-    this.inner.onResponseEnd(controller)
+  onResponseEnd(controller: DispatchController, trailers?: ResponseHeaders): void {
+    this.inner.onResponseEnd(controller, trailers)
   }
 
   onResponseError(controller: DispatchController, err: Error): void {

@@ -30,8 +30,15 @@ export interface ProxyContext {
   readonly traceId: string
   /** An HTTP/1.1 Upgrade request (WebSocket and the like). */
   readonly upgrade: boolean
+  /** A gRPC or gRPC-Web call: what the gateway answers itself is a gRPC status, not a problem. */
+  readonly grpc: boolean
   /** The client's request has content (streamed to the upstream unless an interceptor read it). */
   readonly hasBody: boolean
+  /**
+   * Request fields an interceptor changes on the way upstream (gRPC-Web → gRPC): a value replaces
+   * the client's, undefined removes it. The client's own fields stay as they came (the inspector).
+   */
+  upstreamHeaderChanges: Record<string, string | undefined> | undefined
   /** Content an interceptor read in full (request validation): sent from here, so it can be sent again. */
   body: Buffer | undefined
   /** Verified JWT claims, for policies keyed on them. */

@@ -1,5 +1,7 @@
 // Answers the gateway makes itself (a preflight, a cache hit, a 401, a 429), delivered through a
 // handler exactly like an upstream's response, so every interceptor outside sees them the same way.
+import { grpcStatusForProblem, trailersOnly } from '../http/grpc.ts'
+import { grpcWebMode } from '../http/grpc-web.ts'
 import { type ProblemKind, type ProblemOptions, problemResponse } from '../http/problem.ts'
 import type { ResponseFields } from '../http/response-fields.ts'
 import type { DispatchController, DispatchHandler } from '../upstream/types.ts'
@@ -42,13 +44,28 @@ export function answer(
 
 export type LocalProblem = Omit<ProblemOptions, 'instance' | 'traceId'>
 
-/** An RFC 9457 problem for this request (instance and traceId filled in). */
+/**
+ * An RFC 9457 problem for this request (instance and traceId filled in); for a gRPC or gRPC-Web call
+ * the same answer as a gRPC status in trailers-only form (HTTP 200, no content), which is what gRPC
+ * clients read.
+ */
 export function answerProblem(
   handler: DispatchHandler,
   ctx: ProxyContext,
   kind: ProblemKind,
   opts: LocalProblem,
 ): void {
+  if (ctx.grpc) {
+    answer(handler, 200, grpcAnswerFields(ctx, kind, opts.detail))
+    return
+  }
   const p = problemResponse(kind, { ...opts, instance: ctx.url, traceId: ctx.traceId })
   answer(handler, p.status, p.headers, p.body)
+}
+
+/** A gRPC status of the gateway's own in trailers-only form, in the content type the client speaks. */
+export function grpcAnswerFields(ctx: ProxyContext, kind: ProblemKind, detail: string): ResponseFields {
+  const type = ctx.req.headers['content-type']
+  const web = grpcWebMode(type, ctx.req.headers.accept)
+  return trailersOnly(grpcStatusForProblem(kind), detail, web?.responseContentType ?? 'application/grpc')
 }

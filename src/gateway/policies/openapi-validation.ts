@@ -134,8 +134,8 @@ class ContractCheck extends DecoratingHandler {
     this.inner.onResponseData(controller, chunk)
   }
 
-  override onResponseEnd(controller: DispatchController): void {
-    this.inner.onResponseEnd(controller)
+  override onResponseEnd(controller: DispatchController, trailers?: ResponseHeaders): void {
+    this.inner.onResponseEnd(controller, trailers)
     const chunks = this.chunks
     if (!chunks) return
     let body: unknown

@@ -3,6 +3,13 @@
 // The interceptor retries before anything reached the client: on a status in `retryOn`, or when the
 // gateway could not get an answer at all (refused, reset, timed out); each retry picks another
 // target when there is one.
+//
+// gRPC calls (all POSTs, their content streamed) are retried only when `methods` names the call
+// ("/pkg.Service/Method", or "/pkg.Service" for all of its methods) or POST: such a call's one
+// request message is read in full first so it can be sent again (name only unary and
+// server-streaming methods). A gRPC answer is retryable when the gateway got none at all, or when it
+// is a trailers-only status listed in `grpcRetryOn` (default UNAVAILABLE).
+import { GrpcStatus } from '../http/grpc.ts'
 import type { RouteConfig } from '../model/index.ts'
 import type { DispatchController, DispatchHandler, ResponseHeaders } from '../upstream/types.ts'
 import { toMs } from '../util/duration.ts'
@@ -15,6 +22,8 @@ export interface RetryPolicy {
   readonly maxAttempts: number
   readonly methods: ReadonlySet<string>
   readonly retryOn: ReadonlySet<number>
+  /** gRPC status codes (trailers-only answers) worth another attempt. */
+  readonly grpcRetryOn: ReadonlySet<string>
   readonly budget: RetryBudget
   delayMs(retry: number): number
 }
@@ -71,6 +80,11 @@ export function retryPolicy(route: Cfg | undefined, defaults: Cfg | undefined): 
     maxAttempts,
     methods: new Set((cfg.methods ?? d?.methods ?? IDEMPOTENT).map((m) => m.toUpperCase())),
     retryOn: new Set(cfg.retryOn ?? d?.retryOn ?? [502, 503, 504]),
+    grpcRetryOn: new Set(
+      (cfg.grpcRetryOn ?? d?.grpcRetryOn ?? ['UNAVAILABLE']).map((name) =>
+        String(GrpcStatus[name.toUpperCase() as keyof typeof GrpcStatus] ?? name),
+      ),
+    ),
     budget: new RetryBudget(cfg.budgetPercent ?? d?.budgetPercent ?? 20),
     delayMs(retry) {
       const raw = backoff === 'fixed' ? base : backoff === 'linear' ? base * retry : base * 2 ** (retry - 1)
@@ -81,10 +95,34 @@ export function retryPolicy(route: Cfg | undefined, defaults: Cfg | undefined): 
   }
 }
 
+/** Most request content read in full so a gRPC call can be sent again. */
+const MAX_REPLAYED_GRPC_MESSAGE = 4 * 1024 * 1024
+
+/** Whether the route's `methods` allow retrying this gRPC call. */
+function grpcCallAllowed(policy: RetryPolicy, path: string): boolean {
+  if (policy.methods.has('POST')) return true
+  const slash = path.indexOf('/', 1)
+  return (
+    policy.methods.has(path.toUpperCase()) ||
+    (slash > 0 && policy.methods.has(path.slice(0, slash).toUpperCase()))
+  )
+}
+
 export function retryInterceptor(policy: RetryPolicy): Interceptor {
   return (next) => (ctx, handler) => {
     policy.budget.request(Date.now())
-    next(ctx, new RetryHandler(handler, policy, ctx, next))
+    const retryHandler = new RetryHandler(handler, policy, ctx, next)
+    if (ctx.grpc && ctx.hasBody && ctx.body === undefined && grpcCallAllowed(policy, ctx.path)) {
+      retryHandler.grpcAllowed = true
+      // The call's request message, kept so it can be sent again; a failure to read is the client's.
+      ctx.readBody(MAX_REPLAYED_GRPC_MESSAGE).then(
+        () => next(ctx, retryHandler),
+        () => next(ctx, retryHandler),
+      )
+      return
+    }
+    retryHandler.grpcAllowed = ctx.grpc && grpcCallAllowed(policy, ctx.path)
+    next(ctx, retryHandler)
   }
 }
 
@@ -94,6 +132,8 @@ class RetryHandler extends DecoratingHandler {
   readonly next: Dispatch
   /** This attempt's answer is being dropped; its end (or error) starts the next attempt. */
   retrying = false
+  /** A gRPC call the route's `methods` name (gRPC calls are otherwise never retried). */
+  grpcAllowed = false
 
   constructor(inner: DispatchHandler, policy: RetryPolicy, ctx: ProxyContext, next: Dispatch) {
     super(inner)
@@ -107,7 +147,8 @@ class RetryHandler extends DecoratingHandler {
     const ctx = this.ctx
     const p = this.policy
     // No target left to try (all down or open): the 503 stands.
-    if (ctx.gone || ctx.noTarget || ctx.attempts >= p.maxAttempts || !p.methods.has(ctx.method)) return false
+    const allowed = ctx.grpc ? this.grpcAllowed : p.methods.has(ctx.method)
+    if (ctx.gone || ctx.noTarget || ctx.attempts >= p.maxAttempts || !allowed) return false
     // Content already streamed to an upstream cannot be sent again; content read in full can.
     if (ctx.hasBody && ctx.body === undefined) return false
     return p.budget.tryRetry(Date.now())
@@ -118,7 +159,12 @@ class RetryHandler extends DecoratingHandler {
     statusCode: number,
     headers: ResponseHeaders,
   ): void {
-    const failed = this.ctx.upstreamError !== undefined || this.policy.retryOn.has(statusCode)
+    const grpcStatus = headers['grpc-status']
+    const failed =
+      this.ctx.upstreamError !== undefined ||
+      (this.ctx.grpc
+        ? typeof grpcStatus === 'string' && this.policy.grpcRetryOn.has(grpcStatus)
+        : this.policy.retryOn.has(statusCode))
     if (failed && this.mayRetry()) {
       // Nothing has reached the client yet: drop this answer and try again.
       this.retrying = true
@@ -132,9 +178,9 @@ class RetryHandler extends DecoratingHandler {
     if (!this.retrying) this.inner.onResponseData(controller, chunk)
   }
 
-  override onResponseEnd(controller: DispatchController): void {
+  override onResponseEnd(controller: DispatchController, trailers?: ResponseHeaders): void {
     if (this.retrying) this.again()
-    else this.inner.onResponseEnd(controller)
+    else this.inner.onResponseEnd(controller, trailers)
   }
 
   override onResponseError(controller: DispatchController, err: Error): void {

@@ -8,6 +8,7 @@ import type { TargetState } from '../health/target-state.ts'
 import { cacheInterceptor } from './cache-interceptor.ts'
 import { breakerInterceptor, breakerOptions, CircuitBreaker, close } from './circuit-breaker.ts'
 import { compileCors, corsInterceptor } from './cors.ts'
+import { grpcWebInterceptor } from './grpc-web.ts'
 import type { Interceptor } from './interceptor.ts'
 import { compileJwt, jwtInterceptor } from './jwt.ts'
 import { type ValidationPolicy, validationInterceptor } from './openapi-validation.ts'
@@ -52,6 +53,8 @@ export function compilePolicies(
 
   const cors = compileCors(cfg.cors)
   if (cors) request.push(corsInterceptor(cors))
+  // Browsers speak gRPC-Web: translated inside CORS, outside everything that may answer.
+  if (spec.protocol === 'grpc') request.push(grpcWebInterceptor())
   const rl = cfg.rateLimit
   const limiter =
     registry && rl

@@ -1,7 +1,7 @@
 // A route table is compiled once per snapshot, off to the side, then swapped in whole. Everything a
 // request needs (matchers, balancer, rewrite, header rules, counters, pools) is resolved here.
 import { createBalancer, type Balancer, type BalancerTarget } from '../balancers/index.ts'
-import type { RouteSpec, TargetSpec } from '../config/route-spec.ts'
+import { httpUrlOf, type RouteSpec, type TargetSpec } from '../config/route-spec.ts'
 import type { Snapshot } from '../config/snapshot.ts'
 import type { TargetState, TargetStateRegistry } from '../health/target-state.ts'
 import type { RequestHead } from '../http/request-head.ts'
@@ -10,7 +10,7 @@ import type { PolicyRegistry } from '../policies/policy-registry.ts'
 import { compilePolicies, type RoutePolicies } from '../policies/route-policies.ts'
 import type { CounterRegistry, TrafficCounters } from '../stats/counters.ts'
 import type { UpstreamAgent } from '../upstream/agent.ts'
-import type { UpstreamPool } from '../upstream/pool.ts'
+import type { OriginClient } from '../upstream/types.ts'
 import { PathIndex, type PathMatch } from './path-index.ts'
 import { compileHeaders, compileHosts, type HeaderPredicate, type HostPredicate } from './predicates.ts'
 
@@ -20,7 +20,7 @@ export interface CompiledTarget extends BalancerTarget {
   readonly spec: TargetSpec
   readonly id: string
   /** The upstream client for the target's origin (shared by every route on that origin). */
-  readonly pool: UpstreamPool
+  readonly pool: OriginClient
   /** Path prefix of the target URL (e.g. "/v1" for http://svc:8080/v1), prepended to forwarded paths. */
   readonly basePath: string
   /** Host header sent upstream when the client's Host is not kept. */
@@ -85,7 +85,7 @@ interface TargetAddress {
 }
 
 function addressOf(targetUrl: string): TargetAddress {
-  const url = new URL(targetUrl.replace(/^ws/, 'http'))
+  const url = new URL(httpUrlOf(targetUrl))
   return {
     basePath: url.pathname === '/' ? '' : url.pathname.replace(/\/$/, ''),
     hostHeader: url.host,
@@ -112,7 +112,7 @@ function compileTarget(
     spec: t,
     id: t.id,
     weight: t.weight,
-    pool: deps.upstreams.get(t.origin),
+    pool: deps.upstreams.get(t.clientKey),
     basePath: address.basePath,
     hostHeader: address.hostHeader,
     counters: deps.targetCounters.get(t.id),

@@ -49,7 +49,8 @@ export interface DispatchHandler {
   onResponseInterim?(controller: DispatchController, statusCode: number, headers: ResponseHeaders): void
   onResponseStart(controller: DispatchController, statusCode: number, headers: ResponseHeaders): void
   onResponseData(controller: DispatchController, chunk: Buffer): void
-  onResponseEnd(controller: DispatchController): void
+  /** The response is complete; `trailers`: its trailer fields (HTTP/2 upstreams, gRPC), if any. */
+  onResponseEnd(controller: DispatchController, trailers?: ResponseHeaders): void
   onResponseError(controller: DispatchController, err: Error): void
   /** 101 to an upgrade request: `socket` (paused) is the handler's now, `head` what followed the 101. */
   onUpgrade?(
@@ -66,6 +67,12 @@ export interface Dispatcher {
   dispatch(opts: DispatchOptions, handler: DispatchHandler): void
 }
 
+/** The client of one upstream origin (HTTP/1.1 pool or HTTP/2 session): dispatches, then closes. */
+export interface OriginClient extends Dispatcher {
+  /** No new requests; running ones finish, then connections close. */
+  close(): Promise<void>
+}
+
 /** Error codes of this client; socket errors keep Node's own (`ECONNREFUSED`, `ECONNRESET`, ...). */
 export type UpstreamErrorCode =
   | 'UPSTREAM_HEADERS_TIMEOUT'
@@ -73,6 +80,8 @@ export type UpstreamErrorCode =
   | 'UPSTREAM_CLOSED'
   | 'UPSTREAM_BAD_RESPONSE'
   | 'UPSTREAM_POOL_CLOSED'
+  /** A gRPC call's deadline (grpc-timeout, the route's timeout, or the 5 s default) passed. */
+  | 'UPSTREAM_DEADLINE_EXCEEDED'
 
 export class UpstreamError extends Error {
   readonly code: UpstreamErrorCode
