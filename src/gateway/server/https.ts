@@ -1,12 +1,12 @@
 // HTTPS for the gateway's port, set up once at start (a change to `server.tls` applies on restart):
 // the certificate source (tls/, loaded only when HTTPS is on: it brings an X.509 library), the TLS
 // front-end, and with `redirectHttp` a tiny HTTP/1.1 server that sends cleartext requests to https.
-import { createServer } from 'node:http'
 import type { Socket } from 'node:net'
 import { resolve } from 'node:path'
 import type { TLSSocket } from 'node:tls'
 import type { Settings } from '../config/settings.ts'
 import { GatewayError } from '../errors.ts'
+import { http } from '../util/node-http.ts'
 import { createTlsFront, type TlsFront } from './tls-front.ts'
 
 export interface HttpsParts {
@@ -62,7 +62,7 @@ export async function startHttps(settings: Settings, parts: HttpsParts): Promise
 
 /** 308 to the same URL over https (RFC 9110 §15.4.9: the method and body stay as they were). */
 function redirectServer(): (socket: Socket) => void {
-  const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+  const server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => {
     const host = req.headers.host
     if (host === undefined) {
       res.writeHead(400, { 'content-type': 'text/plain' }).end('a Host field is required\n')
