@@ -3,7 +3,8 @@
 // 503 unhealthy. Registered inside the admin guard, so configured admin credentials are required.
 import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../core.ts'
-import { probe } from '../health/health-checker.ts'
+import { type ProbeResult, probe } from '../health/health-checker.ts'
+import { probeGrpcHealth } from '../health/grpc-health-probe.ts'
 import { UpstreamAgent } from '../upstream/agent.ts'
 
 export type ComponentStatus = 'healthy' | 'degraded' | 'unhealthy'
@@ -52,13 +53,14 @@ export async function healthReport(core: GatewayCore, agent: UpstreamAgent): Pro
     latencyMs: 0,
     error: core.lifecycle.draining ? 'gateway is draining' : null,
   }
-  const groups = new Map<string, { id: string; origin: string; path: string | undefined }[]>()
+  const groups = new Map<string, { id: string; origin: string; path: string | undefined; grpc: boolean }[]>()
   for (const r of core.watcher.current.routes) {
     if (!r.enabled) continue
     const name = r.serviceName ?? r.id
     const list = groups.get(name) ?? []
     for (const t of r.targets)
-      if (!list.some((x) => x.id === t.id)) list.push({ id: t.id, origin: t.origin, path: t.healthCheckPath })
+      if (!list.some((x) => x.id === t.id))
+        list.push({ id: t.id, origin: t.origin, path: t.healthCheckPath, grpc: r.protocol === 'grpc' })
     groups.set(name, list)
   }
   const checking = core.healthChecker.checking
@@ -75,14 +77,10 @@ export async function healthReport(core: GatewayCore, agent: UpstreamAgent): Pro
             error = s.lastCheckError
             reachable = s.healthy
           } else {
-            // Not actively checked: ping now; any answer below 500 means the service is up.
-            const r = await probe(
-              agent,
-              t.origin + (t.path ?? '/'),
-              PING_TIMEOUT_MS,
-              undefined,
-              (c) => c < 500,
-            )
+            // Not actively checked: ping now; any answer below 500 (any gRPC status) means it is up.
+            const r = t.grpc
+              ? await pingGrpc(t.origin)
+              : await probe(agent, t.origin + (t.path ?? '/'), PING_TIMEOUT_MS, undefined, (c) => c < 500)
             latencyMs = r.latencyMs
             error = r.error
             reachable = r.ok && (s?.healthy ?? true)
@@ -129,4 +127,11 @@ export function registerHealthReport(app: FastifyInstance, core: GatewayCore): v
     reply.code(report.status === 'healthy' ? 200 : report.status === 'degraded' ? 207 : 503)
     return report
   })
+}
+
+/** A gRPC server is up when it answers the standard health check at all (even "not implemented"). */
+async function pingGrpc(origin: string): Promise<ProbeResult> {
+  const r = await probeGrpcHealth(origin, { timeoutMs: PING_TIMEOUT_MS })
+  const latencyMs = Math.round(r.latencyMs)
+  return r.answered ? { ok: true, latencyMs, error: null } : { ok: false, latencyMs: null, error: r.detail }
 }

@@ -60,7 +60,10 @@ test('a value that fails its check is explained field by field', () => {
     { path: ['extra'], message: 'unknown field "extra"' },
   ])
   assert.deepEqual(checkRoute({ ...route, targets: [{ url: 'ftp://x' }] }), [
-    { path: ['targets', 0, 'url'], message: 'must be an http(s), ws(s) or h2c (cleartext HTTP/2) URL such as http://127.0.0.1:3000' },
+    {
+      path: ['targets', 0, 'url'],
+      message: 'must be an http(s), ws(s) or h2c (cleartext HTTP/2) URL such as http://127.0.0.1:3000',
+    },
   ])
   assert.deepEqual(checkSettings({ admin: { basePath: 'no-slash' } }), [
     { path: ['admin', 'basePath'], message: 'must match pattern "^/[A-Za-z0-9._~-]+$"' },

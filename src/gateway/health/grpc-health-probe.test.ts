@@ -105,6 +105,8 @@ describe('gRPC health probe against @grpc/grpc-js', () => {
     const r = await probeGrpcHealth(server.url, FAST)
     assert.equal(r.healthy, false)
     assert.match(r.detail, /no grpc\.health\.v1\.Health service, grpc-status 12 \(UNIMPLEMENTED\)/)
+    // It did answer: the server is up (what the /health report's ping asks).
+    assert.equal(r.answered, true)
   })
 
   test('a server that never answers times out with the timeout in the detail', async (t) => {
@@ -175,7 +177,7 @@ describe('gRPC health probe: connection failures', () => {
     const aborted = AbortSignal.abort()
     assert.deepEqual(
       { ...(await probeGrpcHealth('http://127.0.0.1:1', { ...FAST, signal: aborted })), latencyMs: 0 },
-      { healthy: false, detail: 'aborted', latencyMs: 0 },
+      { healthy: false, detail: 'aborted', answered: false, latencyMs: 0 },
     )
   })
 })

@@ -44,6 +44,8 @@ export interface GrpcHealthResult {
   readonly detail: string
   /** The ServingStatus the server reported (SERVING, NOT_SERVING, UNKNOWN, SERVICE_UNKNOWN), if it did. */
   readonly status?: string
+  /** A gRPC status came back (the server is up and speaks gRPC, healthy or not). */
+  readonly answered: boolean
   readonly latencyMs: number
 }
 
@@ -57,7 +59,7 @@ export function probeGrpcHealth(origin: string, opts: GrpcHealthProbeOptions): P
     let session: ClientHttp2Session | undefined
     let stream: ClientHttp2Stream | undefined
     let settled = false
-    const finish = (healthy: boolean, detail: string, status?: string) => {
+    const finish: Finish = (healthy, detail, status, answered = status !== undefined) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
@@ -66,7 +68,11 @@ export function probeGrpcHealth(origin: string, opts: GrpcHealthProbeOptions): P
       if (stream?.closed && !stream.rstCode) session?.close()
       else session?.destroy()
       const latencyMs = performance.now() - started
-      resolve(status === undefined ? { healthy, detail, latencyMs } : { healthy, detail, status, latencyMs })
+      resolve(
+        status === undefined
+          ? { healthy, detail, answered, latencyMs }
+          : { healthy, detail, status, answered, latencyMs },
+      )
     }
     const onAbort = () => finish(false, 'aborted')
     const timer = setTimeout(
@@ -114,7 +120,8 @@ export function probeGrpcHealth(origin: string, opts: GrpcHealthProbeOptions): P
   })
 }
 
-type Finish = (healthy: boolean, detail: string, status?: string) => void
+/** `answered`: a gRPC status came back (defaults to whether a serving status did). */
+type Finish = (healthy: boolean, detail: string, status?: string, answered?: boolean) => void
 
 function readAnswer(stream: ClientHttp2Stream, origin: string, finish: Finish): void {
   let head: IncomingHttpHeaders | undefined
@@ -162,7 +169,7 @@ function readAnswer(stream: ClientHttp2Stream, origin: string, finish: Finish): 
     const code = Number(raw)
     if (code !== GrpcStatus.OK) {
       const message = decodeGrpcMessage(String(trailers?.['grpc-message'] ?? head?.['grpc-message'] ?? ''))
-      return finish(false, failureDetail(code, message))
+      return finish(false, failureDetail(code, message), undefined, true)
     }
     const frame = frames[0]
     if (frame === undefined) return finish(false, 'grpc-status 0 (OK) without a HealthCheckResponse')

@@ -41,8 +41,7 @@ export const TargetConfig = Type.Object(
   {
     url: Type.String({
       pattern: '^(http|https|ws|wss|h2c)://[^\\s/]+',
-      description:
-        'an http(s), ws(s) or h2c (cleartext HTTP/2) URL such as http://127.0.0.1:3000',
+      description: 'an http(s), ws(s) or h2c (cleartext HTTP/2) URL such as http://127.0.0.1:3000',
     }),
     http2: Type.Optional(
       Type.Boolean({
