@@ -8,8 +8,9 @@ import { encodeFrame, GrpcFrameReader } from './grpc.ts'
 import {
   Base64StreamDecoder,
   Base64StreamEncoder,
+  type GrpcWebMode,
   grpcWebMode,
-  requestHeadersFor,
+  requestHeaderChanges,
   responseHeadersFor,
   trailerFrame,
 } from './grpc-web.ts'
@@ -287,6 +288,20 @@ describe('header changes', () => {
     )
   })
 })
+
+/** The fields sent upstream: the client's with the changes applied (as the pipeline does). */
+function requestHeadersFor(
+  headers: Readonly<Record<string, string | string[]>>,
+  mode: GrpcWebMode,
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value
+  for (const [name, value] of Object.entries(requestHeaderChanges(mode))) {
+    if (value === undefined) delete out[name]
+    else out[name] = value
+  }
+  return out
+}
 
 describe('the pieces together, against a real gRPC server', () => {
   // EchoMessage { string text = 1; int32 count = 2; } by hand, small values only.

@@ -171,24 +171,17 @@ export function trailerFrame(trailers: Readonly<Record<string, string | string[]
 export type HeaderRecord = Record<string, string | string[]>
 
 /**
- * The request headers to send upstream: gRPC content type, `te: trailers`, no `x-grpc-web`, and no
- * `content-length` when the body is base64 (its decoded length differs). `x-user-agent` is kept.
+ * What changes in the request fields sent upstream (a value replaces, undefined removes): the gRPC
+ * content type, `te: trailers`, no `x-grpc-web`, and no `content-length` when the body is base64 (its
+ * decoded length differs). Everything else (`x-user-agent`…) goes as it came.
  */
-export function requestHeadersFor(
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-  mode: GrpcWebMode,
-): HeaderRecord {
-  const out: HeaderRecord = {}
-  for (const [key, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    const name = key.toLowerCase()
-    if (name === 'x-grpc-web' || name === 'content-type' || name === 'te') continue
-    if (name === 'content-length' && mode.text) continue
-    out[name] = value
+export function requestHeaderChanges(mode: GrpcWebMode): Record<string, string | undefined> {
+  return {
+    'content-type': mode.upstreamContentType,
+    te: 'trailers',
+    'x-grpc-web': undefined,
+    ...(mode.text ? { 'content-length': undefined } : {}),
   }
-  out['content-type'] = mode.upstreamContentType
-  out.te = 'trailers'
-  return out
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   Base64StreamEncoder,
   type GrpcWebMode,
   grpcWebMode,
+  requestHeaderChanges,
   responseHeadersFor,
   trailerFrame,
 } from '../http/grpc-web.ts'
@@ -28,11 +29,7 @@ export function grpcWebInterceptor(): Interceptor {
       next(ctx, handler)
       return
     }
-    ctx.upstreamHeaderChanges = {
-      'content-type': mode.upstreamContentType,
-      'x-grpc-web': undefined,
-      ...(mode.text ? { 'content-length': undefined } : {}),
-    }
+    ctx.upstreamHeaderChanges = requestHeaderChanges(mode)
     const wrapped = new GrpcWebHandler(handler, mode)
     if (!mode.text || !ctx.hasBody) {
       next(ctx, wrapped)
