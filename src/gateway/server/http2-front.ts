@@ -104,10 +104,8 @@ export function createHttp2Front(parts: Http2FrontParts): Http2Front {
       state.windowStart = now
       state.earlyResets = 0
     }
-    if (++state.earlyResets > MAX_EARLY_RESETS) {
-      session.goaway(NGHTTP2_ENHANCE_YOUR_CALM)
-      session.destroy()
-    }
+    // One GOAWAY with the reason, then the connection goes (a second GOAWAY must not follow).
+    if (++state.earlyResets > MAX_EARLY_RESETS) session.destroy(NGHTTP2_ENHANCE_YOUR_CALM)
   }
 
   const proxy = (req: Http2ServerRequest, res: Http2ServerResponse): void => {

@@ -36,8 +36,16 @@ export function createTlsFront(opts: TlsFrontOptions): TlsFront {
     if (socket.alpnProtocol === 'h2') opts.http2(socket)
     else opts.http1(socket)
   })
-  // A failed handshake (an untrusted certificate, a port scan) is the client's business: close.
-  server.on('tlsClientError', (_err: Error, socket: TLSSocket) => socket.destroy())
+  // A failed handshake (an untrusted certificate, a port scan) is the client's business: close it,
+  // the TCP connection under it too (else it lingers half-closed and holds up a drain).
+  server.on('tlsClientError', (_err: Error, socket: TLSSocket) => {
+    socket.destroy()
+    const raw = (socket as TLSSocket & { _parent?: Socket })._parent
+    if (raw !== undefined) {
+      handshaking.delete(raw)
+      raw.destroy()
+    }
+  })
   return {
     accept(socket) {
       handshaking.add(socket)
@@ -45,7 +53,9 @@ export function createTlsFront(opts: TlsFrontOptions): TlsFront {
       server.emit('connection', socket)
     },
     closeIdle() {
-      // A handshake in progress ends soon (done: its front-end drains it; or timed out).
+      // A connection still in its handshake has no request in flight.
+      for (const socket of handshaking) socket.destroy()
+      handshaking.clear()
     },
     closeAll() {
       for (const socket of handshaking) socket.destroy()
