@@ -105,7 +105,11 @@ export function createHttp2Front(parts: Http2FrontParts): Http2Front {
       state.earlyResets = 0
     }
     // One GOAWAY with the reason, then the connection goes (a second GOAWAY must not follow).
-    if (++state.earlyResets > MAX_EARLY_RESETS) session.destroy(NGHTTP2_ENHANCE_YOUR_CALM)
+    if (++state.earlyResets > MAX_EARLY_RESETS)
+      session.destroy(
+        new Error('too many streams cancelled right after they opened'),
+        NGHTTP2_ENHANCE_YOUR_CALM,
+      )
   }
 
   const proxy = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
