@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: Sallyport beside its peers on this machine, one run, ratios. See BENCHMARKS.md.
 // Runs the shared peer harness (../shared/bench) from a writable copy for throughput / p99 / startup / RSS,
-// then the scenarios it does not cover (route count, swaps under load, 1 MiB POST, WebSocket, SSE, profile).
+// then the scenarios it does not cover (route count, swaps under load, 1 MiB POST, WebSocket, SSE, HTTP/2 and
+// gRPC with h2load, profile).
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -21,12 +22,17 @@ import {
   wsScenario,
 } from './lib/scenarios.mjs'
 import { openapiMergeScenario } from './lib/openapi-merge.mjs'
+import { grpcScenario } from './lib/grpc.mjs'
+import { H2_TARGETS, h2Scenario } from './lib/http2.mjs'
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url))
 const REPO = path.dirname(BENCH)
 const ALL_PEERS = 'direct,nginx,haproxy,caddy,fastify-http-proxy,fast-gateway,http-proxy,undici-floor'
 const QUICK_PEERS = 'direct,nginx,fastify-http-proxy,undici-floor'
-const ALL_SCENARIOS = 'throughput,routes,policies,swaps,post,ws,sse,openapi-merge,announce,dashboard'
+const ALL_SCENARIOS = 'throughput,routes,policies,swaps,post,ws,sse,h2,grpc,openapi-merge,announce,dashboard'
+// h2 and grpc size their runs to fit this many seconds each (and stop starting runs past H2_LIMIT_S)
+const H2_BUDGET_S = 110
+const H2_LIMIT_S = 150
 
 const HELP = `usage: npm run bench [-- options]
   --quick               short runs, 1 round, peers ${QUICK_PEERS} (+ sallyport)
@@ -101,7 +107,11 @@ function parseArgs(argv) {
 const log = (s) => console.error(s)
 
 function checkTools() {
-  const missing = ['wrk', 'nginx', 'haproxy', 'caddy', 'taskset'].filter((t) => {
+  const needed = ['wrk', 'nginx', 'haproxy', 'caddy', 'taskset']
+  // HTTP/2 and gRPC load comes from h2load (Debian: nghttp2-client); nginx's certificate from openssl
+  if (opt.scenarios.includes('h2') || opt.scenarios.includes('grpc')) needed.push('h2load')
+  if (opt.scenarios.includes('h2')) needed.push('openssl')
+  const missing = needed.filter((t) => {
     try {
       execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' })
       return false
@@ -111,7 +121,7 @@ function checkTools() {
   })
   if (missing.length) {
     console.error(
-      `bench: missing ${missing.join(', ')}.\n  Install them once (Debian/Ubuntu, as root):\n    apt-get update && apt-get install -y nginx-light haproxy caddy wrk util-linux`,
+      `bench: missing ${missing.join(', ')}.\n  Install them once (Debian/Ubuntu, as root):\n    apt-get update && apt-get install -y nginx-light haproxy caddy wrk util-linux nghttp2-client openssl`,
     )
     process.exit(1)
   }
@@ -247,6 +257,8 @@ function machineInfo() {
     nginx: sh('nginx -v 2>&1'),
     haproxy: sh('haproxy -v 2>&1 | head -1'),
     caddy: sh('caddy version 2>&1'),
+    h2load: sh('h2load --version 2>&1 | head -1'),
+    openssl: sh('openssl version 2>&1'),
     sallyport: JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).version,
     gitHead: sh(`git -C ${q(REPO)} rev-parse --short HEAD 2>/dev/null || echo uncommitted`),
   }
@@ -385,6 +397,18 @@ try {
       tickMs: 20,
     }),
   )
+  // HTTP/2 and gRPC (issue "HTTP/2 and gRPC end to end", item 8): h2load -c16 -m10 on cpu0, everything
+  // else on cpu1. Run length: what fits H2_BUDGET_S over all rounds and targets, at most --duration.
+  const fit = (targets) => {
+    const warmup = Math.min(opt.warmup, 2)
+    const seconds = Math.max(
+      2,
+      Math.min(opt.duration, Math.floor(H2_BUDGET_S / (opt.rounds * targets)) - warmup - 2),
+    )
+    return { rounds: opt.rounds, seconds, warmup, conns: 16, streams: 10, budgetS: H2_LIMIT_S }
+  }
+  await scenario('h2', () => h2Scenario(ctx, { names: H2_TARGETS, ...fit(H2_TARGETS.length) }))
+  await scenario('grpc', () => grpcScenario(ctx, { names: ['direct', 'sallyport'], ...fit(2) }))
   await scenario('dashboard', () => dashboardScenario(ctx, { loads: opt.quick ? 3 : 7 }))
   await scenario('profile', () =>
     profileScenario(ctx, { seconds: opt.quick ? 8 : 15, bodies: ['small', '64k'], top: 30 }),

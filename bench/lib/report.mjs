@@ -45,6 +45,141 @@ function extraMedian(results, scenario, name, field) {
   return median(recs.filter((r) => !r.failed).map((r) => r[field]))
 }
 
+/** Like pairedRatio, for the extra scenarios' { name: [record per round] } shape. */
+export function pairedExtra(results, scenario, a, b, field) {
+  const byRound = (name) => {
+    const recs = results.scenarios[scenario]?.[name]
+    return new Map((Array.isArray(recs) ? recs : []).filter((r) => !r.failed).map((r) => [r.round, r[field]]))
+  }
+  const ra = byRound(a)
+  const rb = byRound(b)
+  const perRound = [...ra.keys()]
+    .filter((k) => rb.has(k))
+    .sort((x, y) => x - y)
+    .map((k) => ratio(ra.get(k), rb.get(k)))
+    .filter(Number.isFinite)
+  return { median: perRound.length ? median(perRound) : Number.NaN, perRound }
+}
+
+/** "name failed: error" for the targets whose every run failed (shown in the row's note). */
+function failedNote(results, scenario, names) {
+  const sc = results.scenarios[scenario]
+  return names
+    .map((n) => {
+      const recs = sc?.[n]
+      if (!Array.isArray(recs) || !recs.length || recs.some((r) => !r.failed)) return null
+      return `${n} FAILED: ${String(recs[0].error).replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 300)}`
+    })
+    .filter(Boolean)
+}
+
+const joinNotes = (...notes) => notes.flat().filter(Boolean).join('; ') || undefined
+
+/** Scenario h2: Sallyport over TLS h2 ÷ portless and ÷ nginx (TLS h2); h2c ÷ nginx h2c; p99 of both. */
+function h2Rows(results, rows) {
+  const sc = results.scenarios.h2
+  if (!sc) return
+  if (sc.failed) {
+    rows.push({ metric: 'HTTP/2 throughput (h2load)', note: `FAILED: ${sc.error}`, vs: {} })
+    return
+  }
+  const med = (n, f) => extraMedian(results, 'h2', n, f)
+  const load = sc.meta?.h2load ? `h2load ${sc.meta.h2load.replace(/ \(.*$/, '')}` : 'h2load'
+  const tlsNames = ['sallyport-tls', 'portless', 'nginx']
+  const h2cNames = ['sallyport-h2c', 'nginx-h2c']
+  const tlsP = pairedExtra(results, 'h2', 'sallyport-tls', 'portless', 'rps')
+  const tlsN = pairedExtra(results, 'h2', 'sallyport-tls', 'nginx', 'rps')
+  rows.push({
+    metric: `HTTP/2 over TLS (ALPN h2) throughput, 100 B, ${load}`,
+    sallyport: med('sallyport-tls', 'rps'),
+    unit: 'req/s',
+    vs: {
+      portless: ratio(med('sallyport-tls', 'rps'), med('portless', 'rps')),
+      nginx: ratio(med('sallyport-tls', 'rps'), med('nginx', 'rps')),
+    },
+    paired: tlsP.median,
+    target: '≥ 3× portless',
+    pass: judge(tlsP.median, (x) => x >= 3),
+    unpairedPass: judge(ratio(med('sallyport-tls', 'rps'), med('portless', 'rps')), (x) => x >= 3),
+    note: joinNotes(
+      tlsP.perRound.length > 1
+        ? `÷ portless per round ${tlsP.perRound.map((x) => fmt(x)).join(' / ')}`
+        : null,
+      tlsN.perRound.length > 1 ? `÷ nginx per round ${tlsN.perRound.map((x) => fmt(x)).join(' / ')}` : null,
+      failedNote(results, 'h2', tlsNames),
+    ),
+  })
+  const h2cN = pairedExtra(results, 'h2', 'sallyport-h2c', 'nginx-h2c', 'rps')
+  rows.push({
+    metric: `HTTP/2 h2c (prior knowledge) throughput, 100 B, ${load}; ÷ nginx is nginx h2c`,
+    sallyport: med('sallyport-h2c', 'rps'),
+    unit: 'req/s',
+    vs: { nginx: ratio(med('sallyport-h2c', 'rps'), med('nginx-h2c', 'rps')) },
+    paired: h2cN.median,
+    target: 'higher is better',
+    note: joinNotes(
+      h2cN.perRound.length > 1 ? `per round ${h2cN.perRound.map((x) => fmt(x)).join(' / ')}` : null,
+      failedNote(results, 'h2', h2cNames),
+    ),
+  })
+  const p99P = pairedExtra(results, 'h2', 'sallyport-tls', 'portless', 'p99')
+  rows.push({
+    metric: 'HTTP/2 over TLS p99 (h2load --log-file), same runs',
+    sallyport: med('sallyport-tls', 'p99'),
+    unit: 'ms',
+    vs: {
+      portless: ratio(med('sallyport-tls', 'p99'), med('portless', 'p99')),
+      nginx: ratio(med('sallyport-tls', 'p99'), med('nginx', 'p99')),
+    },
+    paired: p99P.median,
+    target: 'lower is better',
+  })
+  rows.push({
+    metric: 'HTTP/2 h2c p99, same runs; ÷ nginx is nginx h2c',
+    sallyport: med('sallyport-h2c', 'p99'),
+    unit: 'ms',
+    vs: { nginx: ratio(med('sallyport-h2c', 'p99'), med('nginx-h2c', 'p99')) },
+    paired: pairedExtra(results, 'h2', 'sallyport-h2c', 'nginx-h2c', 'p99').median,
+    target: 'lower is better',
+  })
+}
+
+/** Scenario grpc: unary calls/s through the gateway ÷ straight to the same @grpc/grpc-js server. */
+function grpcRows(results, rows) {
+  const sc = results.scenarios.grpc
+  if (!sc) return
+  if (sc.failed) {
+    rows.push({ metric: 'gRPC unary calls (h2load)', note: `FAILED: ${sc.error}`, vs: {} })
+    return
+  }
+  const med = (n, f) => extraMedian(results, 'grpc', n, f)
+  const p = pairedExtra(results, 'grpc', S, 'direct', 'callsPerSec')
+  const load = sc.meta?.h2load ? `h2load ${sc.meta.h2load.replace(/ -d .*$/, '')}` : 'h2load'
+  const plain = ratio(med(S, 'callsPerSec'), med('direct', 'callsPerSec'))
+  rows.push({
+    metric: `gRPC unary calls through the gateway, @grpc/grpc-js echo server, h2c, ${load}; every call checked grpc-status 0`,
+    sallyport: med(S, 'callsPerSec'),
+    unit: 'calls/s',
+    vs: { direct: plain },
+    paired: p.median,
+    target: '≥ 0.5× direct',
+    pass: judge(p.median, (x) => x >= 0.5),
+    unpairedPass: judge(plain, (x) => x >= 0.5),
+    note: joinNotes(
+      p.perRound.length > 1 ? `per round ${p.perRound.map((x) => fmt(x)).join(' / ')}` : null,
+      failedNote(results, 'grpc', [S, 'direct']),
+    ),
+  })
+  rows.push({
+    metric: 'gRPC unary p99 (h2load --log-file), same runs',
+    sallyport: med(S, 'p99'),
+    unit: 'ms',
+    vs: { direct: ratio(med(S, 'p99'), med('direct', 'p99')) },
+    paired: pairedExtra(results, 'grpc', S, 'direct', 'p99').median,
+    target: 'lower is better',
+  })
+}
+
 /** One line per target: { metric, unit, sallyport, vs: { peer: ratio }, target, ratioToTarget, pass, note }. */
 export function buildSummary(results) {
   const rows = []
@@ -196,6 +331,8 @@ export function buildSummary(results) {
     ['direct', 'undici-floor', 'fastify-http-proxy'],
   )
   extra('sse', 'p99', 'SSE event delivery p99', 'ms', ['direct', 'undici-floor', 'fastify-http-proxy'], true)
+  h2Rows(results, rows)
+  grpcRows(results, rows)
   const pol = results.scenarios.policies?.rows
   if (pol) {
     const plain = pol.find((r) => r.name === 'sallyport-10-routes')
@@ -272,7 +409,10 @@ export function renderMarkdown(results, summary) {
   lines.push('')
   lines.push(
     `Machine: ${m.machine.cpus} × ${m.machine.cpuModel}, ${m.machine.memGiB} GiB, ${m.machine.os}, kernel ${m.machine.kernel}; ` +
-      `Node ${m.node}; ${m.machine.wrk}; ${m.machine.nginx}; ${m.machine.haproxy}; caddy ${m.machine.caddy}; sallyport ${m.machine.sallyport} (${m.machine.gitHead}).`,
+      `Node ${m.node}; ${m.machine.wrk}; ${m.machine.nginx}; ${m.machine.haproxy}; caddy ${m.machine.caddy}; ` +
+      (m.machine.h2load && (results.scenarios.h2 || results.scenarios.grpc) ? `${m.machine.h2load}; ` : '') +
+      (results.scenarios.h2?.meta?.portless ? `portless ${results.scenarios.h2.meta.portless}; ` : '') +
+      `sallyport ${m.machine.sallyport} (${m.machine.gitHead}).`,
   )
   const peerVer = results.scenarios.throughput?.meta
   if (peerVer) lines.push(`Harness: layout ${peerVer.options?.layout}, Node peers on ${peerVer.peerNode}.`)
@@ -331,6 +471,33 @@ export function renderMarkdown(results, summary) {
     for (const r of tp.rows) {
       lines.push(
         `| ${r.body} | ${r.name} | ${fmt(r.rps, 0)} | ${fmt(r.spreadPct, 1)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.vsNginx, 3)} | ${fmt(r.cpuWrk, 0)}/${fmt(r.cpuProxy, 0)}/${fmt(r.cpuUp, 0)} | ${fmt(r.startupMs, 0)} | ${fmt(r.idleRssMB, 1)} | ${fmt(r.peakRssMB, 1)} | ${r.errors}${r.failed ? ` (${r.failed} failed)` : ''}${r.noisy ? ` (${r.noisy} noisy)` : ''} |`,
+      )
+    }
+  }
+  for (const [key, title, field, unit, upField] of [
+    ['h2', 'HTTP/2 detail (scenario h2)', 'rps', 'req/s', 'cpuUp'],
+    ['grpc', 'gRPC detail (scenario grpc)', 'callsPerSec', 'calls/s', 'cpuServer'],
+  ]) {
+    const sc = results.scenarios[key]
+    if (!sc || sc.failed) continue
+    const names = Object.keys(sc).filter((k) => Array.isArray(sc[k]))
+    if (!names.length) continue
+    const m = sc.meta || {}
+    lines.push('')
+    lines.push(`${title}, medians over rounds: h2load ${m.h2load}; ${m.layout}; ${m.latency}.`)
+    lines.push('')
+    lines.push(
+      `| target | ${unit} | p50 ms | p99 ms | errors | cpu% proxy/upstream | busy % cpu0/cpu1 | runs ok |`,
+    )
+    lines.push('|---|---:|---:|---:|---:|---|---|---:|')
+    for (const n of names) {
+      const recs = sc[n]
+      const ok = recs.filter((r) => !r.failed)
+      const md = (f) => median(ok.map((r) => r[f]))
+      const err = recs.find((r) => r.failed)
+      const errText = err ? ` (${err.error.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 200)})` : ''
+      lines.push(
+        `| ${n} | ${fmt(md(field), 0)} | ${fmt(md('p50'))} | ${fmt(md('p99'))} | ${ok.reduce((a, r) => a + (r.errors || 0), 0)} | ${fmt(md('cpuProxy'), 0)}/${fmt(md(upField), 0)} | ${fmt(md('cpu0Busy'), 0)}/${fmt(md('cpu1Busy'), 0)} | ${ok.length}/${recs.length}${errText} |`,
       )
     }
   }
