@@ -91,9 +91,13 @@ test('with the local CA trusted, the dashboard is a secure context over HTTP/2 w
     const res = await page.goto(`${HTTPS}/gateway/#/overview`)
     expect(res?.status()).toBe(200)
     await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible()
-    expect(await page.evaluate(() => window.isSecureContext)).toBe(true)
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { isSecureContext: boolean }).isSecureContext),
+    ).toBe(true)
     const protocol = await page.evaluate(
-      () => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).nextHopProtocol,
+      () =>
+        (performance.getEntriesByType('navigation' as never)[0] as unknown as { nextHopProtocol: string })
+          .nextHopProtocol,
     )
     expect(protocol).toBe('h2')
     // The data plane on the same origin, from the page (a fetch a front-end would make).

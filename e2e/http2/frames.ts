@@ -38,7 +38,7 @@ export const SETTING = {
   ENABLE_CONNECT_PROTOCOL: 0x8,
 } as const
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1')
+export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1')
 
 export interface Frame {
   readonly type: number

@@ -6,12 +6,23 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createServer, type ServerResponse } from 'node:http'
 import http2 from 'node:http2'
-import type { AddressInfo, Socket } from 'node:net'
+import { type AddressInfo, connect, type Socket } from 'node:net'
 import { after, test } from 'node:test'
 import { type TestGateway, startGateway } from '../fixtures/gateway.ts'
 import { echo, startFixture } from '../fixtures/upstreams.ts'
-import { ERROR, FLAG, FRAME, RawH2, requestHeaders, rstStream, settingsOf } from './frames.ts'
-import { Closers, h2connect, h2request, sleep, within } from './helpers.ts'
+import {
+  ERROR,
+  FLAG,
+  FRAME,
+  frame,
+  PREFACE,
+  RawH2,
+  requestHeaders,
+  rstStream,
+  settingsFrame,
+  settingsOf,
+} from './frames.ts'
+import { Closers, h2connect, h2get, h2request, sleep, within } from './helpers.ts'
 
 const closers = new Closers()
 after(() => closers.run())
@@ -380,3 +391,43 @@ test('RFC 9113 §8.3.1: Host naming another host than :authority → 400 problem
   assert.equal(plain.json<Seen>().headers['x-forwarded-host'], 'app.test:8443')
   assert.equal(up.hits, 2)
 })
+
+// The bytes of a whole exchange in one packet: the stream is made and reset before the gateway's
+// request handler runs, so it reaches the handler already destroyed. It must be dropped (and counted
+// as an early reset), never take the gateway down.
+for (const [what, tail] of [
+  ['RST_STREAM', (id: number) => rstStream(id, ERROR.CANCEL)],
+  [
+    'DATA longer than its content-length',
+    (id: number) => frame(FRAME.DATA, FLAG.END_STREAM, id, Buffer.alloc(10)),
+  ],
+] as const) {
+  test(`HEADERS then ${what} in the connection's first packet: the stream is dropped, the gateway serves on`, async () => {
+    const up = await echo()
+    closers.add(() => up.close())
+    const g = await startGateway({ routes: [{ path: '/one', targets: [{ url: up.url }] }] })
+    closers.add(() => g.close())
+    const port = portOf(g)
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => resolve(s))
+      s.once('error', reject)
+    })
+    closers.add(() => {
+      socket.destroy()
+    })
+    socket.on('error', () => {})
+    const authority = `127.0.0.1:${port}`
+    const head = requestHeaders(1, {
+      method: 'POST',
+      path: '/one/x',
+      authority,
+      endStream: false,
+      extra: [['content-length', '5']],
+    })
+    socket.write(Buffer.concat([PREFACE, settingsFrame(), head, tail(1)]))
+    await sleep(300)
+    const r = await h2get(`http://${authority}`, '/one/after')
+    assert.equal(r.status, 200)
+    assert.equal(up.hits, 1, 'only the request after reached the upstream')
+  })
+}

@@ -44,10 +44,10 @@ export function upstreamHeaders(
     out.connection = 'upgrade'
     out.upgrade = upgrade
   }
-  const remote = req.socket.remoteAddress ?? ''
+  const remote = req.socket?.remoteAddress ?? ''
   const prior = src['x-forwarded-for']
   out['x-forwarded-for'] = prior ? `${prior}, ${remote}` : remote
-  out['x-forwarded-proto'] = (req.socket as TLSSocket).encrypted ? 'https' : 'http'
+  out['x-forwarded-proto'] = (req.socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http'
   out['x-forwarded-host'] = authority
   out.traceparent = traceparent
   out.host = target.hostHeader

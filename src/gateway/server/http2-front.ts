@@ -12,11 +12,13 @@ import http2, {
   type Http2ServerRequest,
   type Http2ServerResponse,
   type Http2Session,
+  type Http2Stream,
 } from 'node:http2'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { RequestHead } from '../http/request-head.ts'
+import { http } from '../util/node-http.ts'
 import type { Pipeline, RequestFraming } from '../pipeline/pipeline.ts'
 import { Http2Sink } from './http2-sink.ts'
 
@@ -63,14 +65,38 @@ class Http2RequestHead implements RequestHead {
 
 /** Per-session bookkeeping: the transport socket (for addresses) and the early-reset meter. */
 interface SessionState {
+  readonly session: Http2Session
   readonly socket: Socket
   windowStart: number
   earlyResets: number
 }
 
+/** Methods the HTTP/1.1 front-ends take too (node:http's list): `get` is not GET (RFC 9110 §9.1). */
+const METHODS = new Set(http.METHODS)
+
+/** Why an HTTP/2 request cannot be forwarded as it is, or undefined. */
+function malformedRequest(
+  method: string,
+  scheme: string | string[] | undefined,
+  host: string | undefined,
+  authority: string | undefined,
+): string | undefined {
+  if (!METHODS.has(method)) return `the method "${method.slice(0, 40)}" is not one the gateway forwards`
+  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https')
+    return `the :scheme "${String(scheme).slice(0, 40)}" is not http or https`
+  // RFC 9113 §8.3.1: a Host that names another entity than :authority makes the request malformed.
+  if (host !== undefined && authority !== undefined && host.toLowerCase() !== authority.toLowerCase())
+    return 'the Host field and :authority name different hosts'
+  return undefined
+}
+
 export function createHttp2Front(parts: Http2FrontParts): Http2Front {
   const { pipeline, isOwnPath } = parts
-  const states = new WeakMap<Http2Session, SessionState>()
+  /**
+   * Each stream's session state, noted when the stream is made: a stream the client reset in the same
+   * packet reaches 'request' already destroyed, its `session` gone.
+   */
+  const streamStates = new WeakMap<Http2Stream, SessionState>()
   const open = new Set<Http2Session>()
   /** The socket being accepted: node:http2 makes its session synchronously inside emit('connection'). */
   let accepting: Socket | undefined
@@ -87,8 +113,9 @@ export function createHttp2Front(parts: Http2FrontParts): Http2Front {
   })
 
   server.on('session', (session: Http2Session) => {
-    const socket = accepting as Socket
-    states.set(session, { socket, windowStart: 0, earlyResets: 0 })
+    const state: SessionState = { session, socket: accepting as Socket, windowStart: 0, earlyResets: 0 }
+    // Before node's own listener, which hands the stream to the server's 'request'.
+    session.prependListener('stream', (stream: Http2Stream) => streamStates.set(stream, state))
     open.add(session)
     session.setTimeout(parts.idleTimeoutMs, () => session.close())
     session.on('close', () => open.delete(session))
@@ -96,9 +123,9 @@ export function createHttp2Front(parts: Http2FrontParts): Http2Front {
   })
 
   /** A stream the client reset before its response was complete: counted against its session. */
-  const noteEarlyReset = (session: Http2Session): void => {
-    const state = states.get(session)
-    if (state === undefined || session.destroyed) return
+  const noteEarlyReset = (state: SessionState): void => {
+    const session = state.session
+    if (session.destroyed) return
     const now = performance.now()
     if (now - state.windowStart > RESET_WINDOW_MS) {
       state.windowStart = now
@@ -114,20 +141,24 @@ export function createHttp2Front(parts: Http2FrontParts): Http2Front {
 
   const proxy = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
     const stream = req.stream
-    const session = stream.session as Http2Session
+    const state = streamStates.get(stream)
+    if (state === undefined || stream.destroyed) {
+      // Reset before it could be read (HEADERS and RST_STREAM in one packet): nothing to do but count.
+      if (state !== undefined) noteEarlyReset(state)
+      return
+    }
     const src = req.headers
     const headers: IncomingHttpHeaders = {}
     for (const name in src) if (name.charCodeAt(0) !== 58 /* : */) headers[name] = src[name]
     const authority = src[':authority']
     const host = headers.host
     if (host === undefined && authority !== undefined) headers.host = authority
-    const socket = states.get(session)?.socket as Socket
-    const head = new Http2RequestHead(req.method, req.url ?? '', headers, socket)
+    const head = new Http2RequestHead(req.method, req.url ?? '', headers, state.socket)
     const expect = headers.expect
     const sink = new Http2Sink(res, expect !== undefined && expect.toLowerCase() === '100-continue')
-    if (host !== undefined && authority !== undefined && host !== authority) {
-      // RFC 9113 §8.3.1: a Host that names another entity than :authority makes the request malformed.
-      pipeline.refuse(head, sink, 'bad-request', 'the Host field and :authority name different hosts')
+    const malformed = malformedRequest(req.method, src[':scheme'], host, authority)
+    if (malformed !== undefined) {
+      pipeline.refuse(head, sink, 'bad-request', malformed)
       return
     }
     const framing: RequestFraming = {
@@ -140,7 +171,7 @@ export function createHttp2Front(parts: Http2FrontParts): Http2Front {
     if (!ex.done)
       res.once('close', () => {
         if (ex.done) return
-        noteEarlyReset(session)
+        noteEarlyReset(state)
         ex.clientGone()
       })
   }
