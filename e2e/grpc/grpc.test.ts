@@ -393,6 +393,33 @@ describe('statuses the gateway makes', () => {
     assert.equal(up.calls, 1)
   })
 
+  test('grpc-timeout 0 has already passed (DEADLINE_EXCEEDED at once); one past the longest timer is capped, not 1 ms', async () => {
+    const up = await startControlledEcho()
+    closers.push(() => up.close())
+    const g = await gateway([grpcRoute([up.url])])
+    const zero = await rawGrpc(g.url, `${SERVICE}/Unary`, { headers: { 'grpc-timeout': '0m' } })
+    assert.equal(rawStatus(zero), grpc.status.DEADLINE_EXCEEDED)
+    assert.ok(zero.ms < 500, `took ${zero.ms.toFixed(0)} ms`)
+    // 30 days: past setTimeout's 24.8-day limit, which would otherwise fire after 1 ms.
+    const long = await rawGrpc(g.url, `${SERVICE}/Unary`, { headers: { 'grpc-timeout': '2592000S' } })
+    assert.equal(rawStatus(long), grpc.status.OK)
+  })
+
+  test("retry keeps a named call's message to resend; one over 4 MiB gets RESOURCE_EXHAUSTED, never a cut message upstream", async () => {
+    const up = await echoServer()
+    const g = await gateway([
+      grpcRoute([up.url], { retry: { maxAttempts: 2, methods: ['/sallyport.test.Echo/Unary'] } }),
+    ])
+    const c = client(g.address)
+    const fits = await unary(c, { text: 'x'.repeat(3 * 1024 * 1024) })
+    assert.equal(fits.code, grpc.status.OK)
+    assert.equal(fits.messages[0]?.text.length, 3 * 1024 * 1024)
+    const before = up.calls
+    const big = await unary(c, { text: 'x'.repeat(5 * 1024 * 1024) })
+    assert.equal(big.code, grpc.status.RESOURCE_EXHAUSTED, big.details)
+    assert.equal(up.calls, before, 'nothing of it went upstream')
+  })
+
   test('rate limit → RESOURCE_EXHAUSTED (trailers-only), not sent upstream', async () => {
     const up = await echoServer()
     const g = await gateway([grpcRoute([up.url], { rateLimit: { requestsPerSec: 0.5, burst: 1 } })])
@@ -468,19 +495,24 @@ describe('targets', () => {
     assert.equal(a.calls, aBefore + 4, 'every call went to the one healthy target')
   })
 
-  test('retry: a refused target is retried on another when the route allows POST, not otherwise', async () => {
+  test('retry: a refused target is retried on another when the route names the method, not for POST alone', async () => {
     const dead = await refusingUrl()
     const good = await echoServer()
     const retry = { maxAttempts: 2, baseDelay: 1, budgetPercent: 100 }
-    const allowed = await gateway([grpcRoute([dead, good.url], { retry: { ...retry, methods: ['POST'] } })])
-    const notAllowed = await gateway([grpcRoute([dead, good.url], { retry })])
+    const allowed = await gateway([
+      grpcRoute([dead, good.url], { retry: { ...retry, methods: ['/sallyport.test.Echo/Unary'] } }),
+    ])
+    // POST does not stand for gRPC methods: a streaming call must never be held back to be kept.
+    const notAllowed = await gateway([
+      grpcRoute([dead, good.url], { retry: { ...retry, methods: ['POST'] } }),
+    ])
     const a = client(allowed.address)
     for (let i = 0; i < 4; i++) {
       const r = await unary(a, { text: `${i}` })
       assert.equal(r.code, grpc.status.OK, `allowed #${i}: ${r.details}`)
     }
     assert.equal(good.calls, 4)
-    // Without POST in `methods` (the default is idempotent methods only), the refused attempt stands.
+    // Without the method named, the refused attempt stands.
     const n = client(notAllowed.address)
     const codes: number[] = []
     for (let i = 0; i < 4; i++) codes.push((await unary(n, { text: `${i}` })).code)
@@ -499,7 +531,7 @@ describe('targets', () => {
     const good = await echoServer()
     const retry = { maxAttempts: 2, baseDelay: 1, budgetPercent: 100 }
     const allowed = await gateway([
-      grpcRoute([down.url, good.url], { retry: { ...retry, methods: ['POST'] } }),
+      grpcRoute([down.url, good.url], { retry: { ...retry, methods: ['/sallyport.test.Echo'] } }),
     ])
     const notAllowed = await gateway([grpcRoute([down.url, good.url], { retry })])
     const a = client(allowed.address)

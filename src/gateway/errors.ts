@@ -34,6 +34,10 @@ export const errors = {
   SP_ERR_PROXY_BAD_REQUEST: { status: 400, message: 'request is malformed' },
   SP_ERR_PROXY_HEAD_TIMEOUT: { status: 408, message: 'request head did not arrive in time' },
   SP_ERR_PROXY_HEAD_TOO_LARGE: { status: 431, message: 'request head is too large' },
+  SP_ERR_PROXY_CONTENT_TOO_LARGE: {
+    status: 413,
+    message: 'request content is too large to keep for a retry',
+  },
   SP_ERR_PROXY_TRANSFER_CODING: { status: 501, message: 'transfer coding not supported' },
   SP_ERR_PROXY_HTTP_VERSION: { status: 505, message: 'HTTP version not supported' },
   SP_ERR_ADMIN_BAD_BODY: { status: 400, message: 'request body is invalid' },

@@ -49,6 +49,7 @@ describe('gRPC status codes', () => {
       'bad-request': 13,
       'request-timeout': 4,
       'header-fields-too-large': 8,
+      'content-too-large': 8,
       'not-implemented': 12,
       'http-version-not-supported': 13,
     }

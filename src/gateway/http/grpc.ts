@@ -70,6 +70,7 @@ const PROBLEM_STATUS: Readonly<Record<string, GrpcStatusCode>> = {
   'bad-request': GrpcStatus.INTERNAL,
   'request-timeout': GrpcStatus.DEADLINE_EXCEEDED,
   'header-fields-too-large': GrpcStatus.RESOURCE_EXHAUSTED,
+  'content-too-large': GrpcStatus.RESOURCE_EXHAUSTED,
   'not-implemented': GrpcStatus.UNIMPLEMENTED,
   'http-version-not-supported': GrpcStatus.INTERNAL,
 }

@@ -14,6 +14,7 @@ export type ProblemKind =
   | 'bad-request'
   | 'request-timeout'
   | 'header-fields-too-large'
+  | 'content-too-large'
   | 'not-implemented'
   | 'http-version-not-supported'
 
@@ -29,6 +30,7 @@ const TITLES: Record<ProblemKind, [number, string]> = {
   'bad-request': [400, 'Bad Request'],
   'request-timeout': [408, 'Request Timeout'],
   'header-fields-too-large': [431, 'Request Header Fields Too Large'],
+  'content-too-large': [413, 'Content Too Large'],
   'not-implemented': [501, 'Not Implemented'],
   'http-version-not-supported': [505, 'HTTP Version Not Supported'],
 }

@@ -83,7 +83,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       ex.enterRoute(match.route, match.matchedLength)
       if (ex.grpc) {
         const deadline = grpcDeadlineMs(match.route, req.headers['grpc-timeout'])
-        if (deadline > 0) ex.armDeadline(deadline)
+        if (deadline !== undefined) ex.armDeadline(deadline)
       }
       match.route.dispatch(ex, ex)
       return ex
@@ -100,15 +100,25 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 /** The platform document's gRPC call deadline when neither the client nor the route sets one. */
 export const DEFAULT_GRPC_DEADLINE_MS = 5000
 
+/** The longest a timer can wait (2^31 − 1 ms, ~24.8 days); longer deadlines wait this long. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /**
- * A gRPC call's deadline: the client's grpc-timeout, capped by the route's timeout when the route
- * sets one; without either, 5 s. 0: none (a route with `timeout: 0` and no grpc-timeout).
+ * A gRPC call's deadline in ms: the client's grpc-timeout (0: already passed), capped by the route's
+ * timeout when the route sets one; without either, 5 s. Undefined: none (a route with `timeout: 0`
+ * and no grpc-timeout).
  */
-export function grpcDeadlineMs(route: CompiledRoute, grpcTimeout: string | string[] | undefined): number {
+export function grpcDeadlineMs(
+  route: CompiledRoute,
+  grpcTimeout: string | string[] | undefined,
+): number | undefined {
   const asked = typeof grpcTimeout === 'string' ? parseGrpcTimeout(grpcTimeout) : undefined
   const routeMs = route.spec.config.timeout !== undefined ? route.timeoutMs : undefined
-  if (asked === undefined) return routeMs ?? DEFAULT_GRPC_DEADLINE_MS
-  return routeMs !== undefined && routeMs > 0 ? Math.min(asked, routeMs) : asked
+  let ms: number | undefined
+  if (asked === undefined)
+    ms = routeMs === undefined ? DEFAULT_GRPC_DEADLINE_MS : routeMs > 0 ? routeMs : undefined
+  else ms = routeMs !== undefined && routeMs > 0 ? Math.min(asked, routeMs) : asked
+  return ms === undefined ? undefined : Math.min(ms, MAX_TIMER_MS)
 }
 
 /** RFC 9112 §6.1/§6.3: requests the gateway will not forward, whatever their route. */

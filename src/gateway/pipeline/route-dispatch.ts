@@ -22,7 +22,8 @@ export function dispatchFor(route: CompiledRoute): Dispatch {
 }
 
 function pickTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler, attempt: Dispatch): void {
-  if (ex.gone) {
+  // Gone, or already answered while an interceptor waited (a body read, a deadline): nothing goes up.
+  if (ex.gone || ex.done) {
     handler.onResponseError(new LocalController(), clientGoneError())
     return
   }
@@ -75,6 +76,9 @@ function noTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler):
   })
 }
 
+/** The longest deadline told to an upstream: 99,999,999 ms, the most grpc-timeout says in ms. */
+const MAX_FORWARDED_DEADLINE_MS = 99_999_999
+
 function sendUpstream(ex: Exchange, handler: DispatchHandler): void {
   const route = ex.route as CompiledRoute
   const target = ex.target as CompiledTarget
@@ -89,8 +93,10 @@ function sendUpstream(ex: Exchange, handler: DispatchHandler): void {
       else headers[name] = value
     }
   if (ex.deadlineAt > 0) {
-    // The upstream learns how long it has left (gRPC servers cancel their own work past it).
-    headers['grpc-timeout'] = formatGrpcTimeout(Math.max(1, ex.deadlineAt - performance.now()))
+    // The upstream learns how long it has left (gRPC servers cancel their own work past it), at most
+    // ~27 h: some servers' timers overflow on longer ones and fire at once.
+    const left = Math.min(MAX_FORWARDED_DEADLINE_MS, Math.max(1, ex.deadlineAt - performance.now()))
+    headers['grpc-timeout'] = formatGrpcTimeout(left)
   }
   target.pool.dispatch(
     {

@@ -5,7 +5,7 @@
 // target when there is one.
 //
 // gRPC calls (all POSTs, their content streamed) are retried only when `methods` names the call
-// ("/pkg.Service/Method", or "/pkg.Service" for all of its methods) or POST: such a call's one
+// ("/pkg.Service/Method", or "/pkg.Service" for all of its methods; never by POST): such a call's one
 // request message is read in full first so it can be sent again (name only unary and
 // server-streaming methods). A gRPC answer is retryable when the gateway got none at all, or when it
 // is a trailers-only status listed in `grpcRetryOn` (default UNAVAILABLE).
@@ -15,6 +15,7 @@ import type { DispatchController, DispatchHandler, ResponseHeaders } from '../up
 import { toMs } from '../util/duration.ts'
 import { DecoratingHandler } from './decorating-handler.ts'
 import type { Dispatch, Interceptor, ProxyContext } from './interceptor.ts'
+import { answerProblem } from './local-answer.ts'
 
 type Cfg = NonNullable<RouteConfig['retry']>
 
@@ -98,9 +99,8 @@ export function retryPolicy(route: Cfg | undefined, defaults: Cfg | undefined): 
 /** Most request content read in full so a gRPC call can be sent again. */
 const MAX_REPLAYED_GRPC_MESSAGE = 4 * 1024 * 1024
 
-/** Whether the route's `methods` allow retrying this gRPC call. */
+/** Whether the route's `methods` name this gRPC call (or its service). */
 function grpcCallAllowed(policy: RetryPolicy, path: string): boolean {
-  if (policy.methods.has('POST')) return true
   const slash = path.indexOf('/', 1)
   return (
     policy.methods.has(path.toUpperCase()) ||
@@ -114,10 +114,14 @@ export function retryInterceptor(policy: RetryPolicy): Interceptor {
     const retryHandler = new RetryHandler(handler, policy, ctx, next)
     if (ctx.grpc && ctx.hasBody && ctx.body === undefined && grpcCallAllowed(policy, ctx.path)) {
       retryHandler.grpcAllowed = true
-      // The call's request message, kept so it can be sent again; a failure to read is the client's.
+      // The call's request message, kept so it can be sent again. Too large (or the client went):
+      // the rest of the stream cannot be sent on whole, so the call ends here.
       ctx.readBody(MAX_REPLAYED_GRPC_MESSAGE).then(
         () => next(ctx, retryHandler),
-        () => next(ctx, retryHandler),
+        (err: Error) =>
+          answerProblem(handler, ctx, 'content-too-large', {
+            detail: `${err.message}: a retried gRPC call keeps its message (at most ${MAX_REPLAYED_GRPC_MESSAGE} bytes)`,
+          }),
       )
       return
     }
