@@ -431,3 +431,30 @@ for (const [what, tail] of [
     assert.equal(up.hits, 1, 'only the request after reached the upstream')
   })
 }
+
+test('a connection preface trickled a byte at a time is closed once server.headTimeout has passed since its first byte', async () => {
+  const g = await startGateway({ server: { headTimeout: 1000 }, routes: [] })
+  closers.add(() => g.close())
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const s = connect(portOf(g), '127.0.0.1', () => resolve(s))
+    s.once('error', reject)
+  })
+  closers.add(() => {
+    socket.destroy()
+  })
+  socket.on('error', () => {})
+  let closedAt = 0
+  socket.once('close', () => {
+    closedAt = performance.now()
+  })
+  const started = performance.now()
+  // 24 bytes, 250 ms apart, would take 6 s; each byte would restart an idle timer.
+  for (const byte of PREFACE) {
+    if (closedAt > 0) break
+    socket.write(Buffer.from([byte]))
+    await sleep(250)
+  }
+  assert.ok(closedAt > 0, 'the gateway kept the connection open')
+  const after = closedAt - started
+  assert.ok(after >= 900 && after < 2500, `closed after ${after.toFixed(0)} ms`)
+})

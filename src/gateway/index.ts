@@ -265,6 +265,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     cleartextHttp1: https?.redirect,
     // A connection that sent nothing yet is idle, like one between requests.
     firstByteTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+    decideTimeoutMs: settings.headTimeoutMs,
   })
   const holders = [sniffer, ...(lane ? [lane] : []), http2Front, ...(https ? [https.front] : [])]
   let listening = false

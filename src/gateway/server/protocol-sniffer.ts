@@ -14,6 +14,8 @@ export interface SniffedFronts {
   readonly cleartextHttp1?: ((socket: Socket) => void) | undefined
   /** How long a connection may stay silent before its first byte. */
   readonly firstByteTimeoutMs: number
+  /** Once bytes came, how long until enough of them say what the connection speaks (fixed, not idle). */
+  readonly decideTimeoutMs: number
 }
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1')
@@ -49,17 +51,24 @@ export function installProtocolSniffer(server: Server, fronts: SniffedFronts): P
   const waiting = new Set<Socket>()
   server.on('connection', (socket: Socket) => {
     let seen: Buffer | undefined
+    /** Runs from the first byte: a preface trickled one byte at a time does not keep resetting it. */
+    let deadline: NodeJS.Timeout | undefined
     waiting.add(socket)
     const silent = () => socket.destroy()
     // The server allows half-open connections: one that ends before saying anything is closed here.
     const gone = () => {
+      clearTimeout(deadline)
       waiting.delete(socket)
       socket.destroy()
     }
     const onData = (chunk: Buffer) => {
       seen = seen === undefined ? chunk : Buffer.concat([seen, chunk])
       let kind = sniff(seen)
-      if (kind === undefined) return
+      if (kind === undefined) {
+        deadline ??= setTimeout(silent, fronts.decideTimeoutMs)
+        return
+      }
+      clearTimeout(deadline)
       if (kind === 'tls' && fronts.tls === undefined) kind = 'http1'
       waiting.delete(socket)
       socket.removeListener('data', onData)
