@@ -37,6 +37,8 @@ const CONNECTION_SPECIFIC = new Set([
 const NGHTTP2_CANCEL = 0x8
 const NGHTTP2_REFUSED_STREAM = 0x7
 const noop = () => {}
+/** How long closing waits for an upstream's streams before it cuts them. */
+const CLOSE_BOUND_MS = 5000
 
 /** Response fields without pseudo-header fields. */
 function fieldsOf(headers: IncomingHttpHeaders): ResponseFields {
@@ -126,7 +128,7 @@ export class Http2Origin implements Dispatcher {
     })
     session.on('error', (err: Error) => {
       retire()
-      sessionErrors.set(session, err)
+      sessionErrors.set(session, sessionFailure(err))
     })
     // Quiet for a while: close (gracefully: a stream still open finishes; new ones get a new session).
     session.setTimeout(this.idleTimeoutMs, () => {
@@ -144,7 +146,10 @@ export class Http2Origin implements Dispatcher {
     this.active--
   }
 
-  /** No new requests; running streams finish, then the sessions close. */
+  /**
+   * No new requests; running streams finish, then the sessions close. A session still connecting
+   * (an upstream that never sends SETTINGS) goes at once; any other within CLOSE_BOUND_MS.
+   */
   close(): Promise<void> {
     this.closed = true
     const sessions = [this.session, ...this.retired].filter((s): s is ClientHttp2Session => s !== undefined)
@@ -153,13 +158,39 @@ export class Http2Origin implements Dispatcher {
       sessions.map(
         (s) =>
           new Promise<void>((resolve) => {
-            if (s.closed || s.destroyed) resolve()
-            else s.close(() => resolve())
+            if (s.closed || s.destroyed) return resolve()
+            // Nothing running on it (or never connected): nothing to wait for.
+            if (s.connecting || (streamsOn.get(s) ?? 0) === 0) {
+              s.destroy()
+              return resolve()
+            }
+            const bound = setTimeout(() => {
+              s.destroy()
+              resolve()
+            }, CLOSE_BOUND_MS)
+            s.close(() => {
+              clearTimeout(bound)
+              resolve()
+            })
           }),
       ),
     ).then(noop)
   }
 }
+
+/** What a session's error means for the requests on it. */
+function sessionFailure(err: Error & { code?: string }): Error {
+  // An HTTP/1.1 server answers the HTTP/2 preface with bytes nghttp2 cannot read.
+  return err.code === 'ERR_HTTP2_ERROR'
+    ? new UpstreamError(
+        'UPSTREAM_BAD_RESPONSE',
+        `does not speak HTTP/2 (${err.message}); if it speaks HTTP/1.1, drop http2: true, h2c:// or protocol: grpc`,
+      )
+    : err
+}
+
+/** Streams running on each session (closing waits only for sessions that have some). */
+const streamsOn = new WeakMap<ClientHttp2Session, number>()
 
 /** The error a session died of: its streams report it instead of a bare "stream cancelled". */
 const sessionErrors = new WeakMap<ClientHttp2Session, Error>()
@@ -178,6 +209,7 @@ class Http2Exchange implements DispatchController {
   private ended = false
   private replayed = false
   private trailers: ResponseFields | undefined
+  private streamError: Error | undefined
 
   constructor(owner: Http2Origin, opts: DispatchOptions, handler: DispatchHandler) {
     this.owner = owner
@@ -211,6 +243,7 @@ class Http2Exchange implements DispatchController {
     this.session = session
     this.stream = stream
     this.owner.streamStarted()
+    streamsOn.set(session, (streamsOn.get(session) ?? 0) + 1)
     if (opts.headersTimeout > 0) {
       this.timer = setTimeout(() => {
         this.abort(
@@ -231,7 +264,10 @@ class Http2Exchange implements DispatchController {
       this.trailers = fieldsOf(t)
     })
     stream.on('end', () => this.onEnd())
-    stream.on('error', noop) // reported once, from 'close'
+    // Reported once, from 'close'; a protocol error is the session's (it comes here first).
+    stream.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'ERR_HTTP2_ERROR') this.streamError = sessionFailure(err)
+    })
     stream.on('close', () => this.onClose())
     if (this.paused) stream.pause()
     if (!empty) {
@@ -283,6 +319,7 @@ class Http2Exchange implements DispatchController {
     setImmediate(() => {
       const err =
         sessionErrors.get(session) ??
+        this.streamError ??
         new UpstreamError(
           'UPSTREAM_CLOSED',
           this.started
@@ -297,6 +334,8 @@ class Http2Exchange implements DispatchController {
     if (this.stream === undefined) return
     this.stream = undefined
     this.owner.streamEnded()
+    const session = this.session as ClientHttp2Session
+    streamsOn.set(session, (streamsOn.get(session) ?? 1) - 1)
   }
 
   /** Fails before a stream was opened. */
@@ -312,6 +351,8 @@ class Http2Exchange implements DispatchController {
     clearTimeout(this.timer)
     const stream = this.stream
     if (stream !== undefined && !stream.destroyed) stream.close(NGHTTP2_CANCEL)
+    // Abandoned now: a stream not yet sent (no SETTINGS from the upstream) may never report 'close'.
+    this.finishStream()
     this.handler.onResponseError(this, reason)
   }
 
