@@ -98,6 +98,16 @@ describe('leaf certificates', () => {
     assert.notEqual((await memoryOnly.leafFor('a.localhost')).certPem, first.certPem)
   })
 
+  test('at most maxSaved leaves stay on disk, the most recent (random *.localhost names leave no trail)', async () => {
+    const dir = hostsDir()
+    const issuer = createLeafIssuer(ca, { dir, maxSaved: 3 })
+    for (let i = 0; i < 6; i++) {
+      await issuer.leafFor(`r${i}.localhost`)
+      await new Promise((r) => setTimeout(r, 15)) // distinct mtimes
+    }
+    assert.deepEqual(readdirSync(dir).sort(), ['r3.localhost.pem', 'r4.localhost.pem', 'r5.localhost.pem'])
+  })
+
   test('reissued within 30 days of the end, from memory and from disk', async () => {
     const dir = hostsDir()
     let now = Date.now()

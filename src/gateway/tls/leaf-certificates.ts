@@ -2,7 +2,7 @@
 // asks for it: kept in memory (bounded) and, with a data dir, in <dir>/<name>.pem so a restart reuses them.
 import { channel } from 'node:diagnostics_channel'
 import { createPrivateKey, X509Certificate } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from '../util/atomic-write.ts'
 import { createHostPolicy, LOCALHOST } from './host-names.ts'
@@ -35,6 +35,8 @@ export interface LeafIssuerOptions {
   readonly dir?: string | undefined
   /** How many leaves stay in memory; the least recently used goes first. */
   readonly maxCached?: number
+  /** Leaves kept on disk (the most recently issued); default 1024. */
+  readonly maxSaved?: number
   readonly now?: () => number
 }
 
@@ -48,7 +50,7 @@ interface Entry {
 
 export function createLeafIssuer(ca: LocalCa, options: LeafIssuerOptions = {}): LeafIssuer {
   const policy = createHostPolicy(options.hosts ?? [])
-  const { dir, maxCached = 256, now = Date.now } = options
+  const { dir, maxCached = 256, maxSaved = 1024, now = Date.now } = options
   const caCert = new X509Certificate(ca.certPem)
   const entries = new Map<string, Entry>()
   const fresh = (leaf: Leaf) => leaf.notAfter - now() > RENEW_BEFORE_MS
@@ -66,6 +68,7 @@ export function createLeafIssuer(ca: LocalCa, options: LeafIssuerOptions = {}): 
       // Saving only spares the next start an issuance; a leaf that cannot be saved still serves.
       await privateDir(dir)
         .then(() => writeFileAtomic(file, leaf.certPem + leaf.keyPem))
+        .then(() => pruneSaved(dir, maxSaved))
         .catch((error: unknown) => leafChannel.publish({ name, error }))
     return leaf
   }
@@ -163,4 +166,18 @@ async function readSaved(file: string, name: string, ca: X509Certificate): Promi
   } catch {
     return undefined
   }
+}
+
+/**
+ * Keeps at most `max` saved leaves, the most recently written: any page a browser opens can ask for
+ * random *.localhost names, and each would otherwise leave a file behind for good.
+ */
+async function pruneSaved(dir: string, max: number): Promise<void> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.pem'))
+  if (names.length <= max) return
+  const dated = await Promise.all(
+    names.map(async (n) => ({ n, at: (await stat(join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })),
+  )
+  dated.sort((a, b) => a.at - b.at)
+  await Promise.all(dated.slice(0, names.length - max).map(({ n }) => rm(join(dir, n), { force: true })))
 }
