@@ -12,6 +12,7 @@ import http2, {
   type Http2ServerRequest,
   type Http2ServerResponse,
   type Http2Session,
+  type ServerHttp2Stream,
   type Http2Stream,
 } from 'node:http2'
 import type { IncomingHttpHeaders } from 'node:http'
@@ -41,6 +42,8 @@ export interface Http2Front {
   /** Sessions open now. */
   readonly sessions: number
 }
+
+const noop = (): void => {}
 
 /** nginx's default (http2_max_concurrent_streams 128). */
 export const MAX_STREAMS = 128
@@ -139,24 +142,30 @@ export function createHttp2Front(parts: Http2FrontParts): Http2Front {
       )
   }
 
-  const proxy = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
-    const stream = req.stream
+  const proxy = (stream: ServerHttp2Stream, src: IncomingHttpHeaders): void => {
+    // A stream's errors (a reset, a protocol error) end it; 'close' tells the exchange.
+    stream.on('error', noop)
     const state = streamStates.get(stream)
     if (state === undefined || stream.destroyed) {
       // Reset before it could be read (HEADERS and RST_STREAM in one packet): nothing to do but count.
       if (state !== undefined) noteEarlyReset(state)
       return
     }
-    const src = req.headers
+    const method = src[':method'] as string
     const headers: IncomingHttpHeaders = {}
     for (const name in src) if (name.charCodeAt(0) !== 58 /* : */) headers[name] = src[name]
-    const authority = src[':authority']
+    const authority = src[':authority'] as string | undefined
     const host = headers.host
     if (host === undefined && authority !== undefined) headers.host = authority
-    const head = new Http2RequestHead(req.method, req.url ?? '', headers, state.socket)
+    const head = new Http2RequestHead(
+      method,
+      (src[':path'] as string | undefined) ?? '',
+      headers,
+      state.socket,
+    )
     const expect = headers.expect
-    const sink = new Http2Sink(res, expect !== undefined && expect.toLowerCase() === '100-continue')
-    const malformed = malformedRequest(req.method, src[':scheme'], host, authority)
+    const sink = new Http2Sink(stream, expect !== undefined && expect.toLowerCase() === '100-continue')
+    const malformed = malformedRequest(method, src[':scheme'], host, authority)
     if (malformed !== undefined) {
       pipeline.refuse(head, sink, 'bad-request', malformed)
       return
@@ -164,27 +173,34 @@ export function createHttp2Front(parts: Http2FrontParts): Http2Front {
     const framing: RequestFraming = {
       http10: false,
       hostLines: headers.host === undefined ? 0 : 1,
-      body: stream.endAfterHeaders ? null : (req as unknown as NodeJS.ReadableStream),
+      body: stream.endAfterHeaders ? null : stream,
       upgrade: false,
     }
     const ex = pipeline.handle(head, sink, framing)
     if (!ex.done)
-      res.once('close', () => {
+      stream.once('close', () => {
         if (ex.done) return
         noteEarlyReset(state)
         ex.clientGone()
       })
   }
 
-  server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => {
-    if (isOwnPath(req.url ?? '/')) parts.own(req, res)
-    else proxy(req, res)
-  })
-  // Expect: 100-continue goes the pipeline's way (the sink sends 100 once the body is wanted).
-  server.on('checkContinue', (req: Http2ServerRequest, res: Http2ServerResponse) => {
-    if (isOwnPath(req.url ?? '/')) res.writeContinue()
-    server.emit('request', req, res)
-  })
+  // Streams, not node's compatibility 'request': the proxy writes the stream itself; only the
+  // gateway's own paths get a compatibility request and response (fastify reads those).
+  server.on(
+    'stream',
+    (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, raw: string[]) => {
+      if (!isOwnPath((headers[':path'] as string | undefined) ?? '/')) {
+        proxy(stream, headers)
+        return
+      }
+      if (stream.destroyed) return
+      const req = new http2.Http2ServerRequest(stream, headers, {}, raw)
+      const res = new http2.Http2ServerResponse(stream)
+      if (headers.expect === '100-continue') res.writeContinue()
+      parts.own(req, res)
+    },
+  )
 
   return {
     accept(duplex) {
