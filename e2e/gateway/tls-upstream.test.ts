@@ -1,42 +1,15 @@
 import assert from 'node:assert/strict'
-import { execFile, spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
 import { createServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { after, before, describe, test } from 'node:test'
-import { send, startGateway, tempDir } from './helpers.ts'
+import { send, startGateway } from './helpers.ts'
+import { selfSignedCertificate } from '../fixtures/certificates.ts'
 
-// A self-signed certificate for 127.0.0.1, made by openssl for this run.
-function makeCert(): { key: string; cert: string; certFile: string } | undefined {
-  const dir = tempDir('sallyport-tls-')
-  const r = spawnSync('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout',
-    join(dir, 'key.pem'),
-    '-out',
-    join(dir, 'cert.pem'),
-  ])
-  if (r.status !== 0) return undefined
-  const certFile = join(dir, 'cert.pem')
-  return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile }
-}
-
-const tls = makeCert()
+const tls = selfSignedCertificate()
 
 describe('HTTPS upstreams', {
   skip: tls ? false : 'openssl is not available to make a test certificate',

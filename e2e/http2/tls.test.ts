@@ -3,12 +3,10 @@
 // same body over every protocol, the upstream is told https, and WebSocket clients keep their
 // HTTP/1.1 connection (no RFC 8441 extended CONNECT).
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import type { ClientHttp2Session } from 'node:http2'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import type { ConnectionOptions, TLSSocket } from 'node:tls'
@@ -28,6 +26,7 @@ import {
   type TlsGateway,
   within,
 } from './helpers.ts'
+import { selfSignedCertificate } from '../fixtures/certificates.ts'
 
 const closers = new Closers()
 after(() => closers.run())
@@ -282,43 +281,8 @@ test('curl --cacert <ca> --http2 https://localhost:PORT/ gets 200 over HTTP/2 (a
   assert.equal(clear.out.trimEnd().split('\n').at(-1), '200 2 0')
 })
 
-/** A self-signed certificate for localhost and 127.0.0.1, made by openssl in a temp dir. */
-function opensslCert(): { dir: string; certFile: string; keyFile: string; cert: string } | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'sallyport-h2-cert-'))
-  const certFile = join(dir, 'cert.pem')
-  const keyFile = join(dir, 'key.pem')
-  const r = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { timeout: 20_000 },
-  )
-  if (r.status !== 0) {
-    rmSync(dir, { recursive: true, force: true })
-    return undefined
-  }
-  return { dir, certFile, keyFile, cert: readFileSync(certFile, 'utf8') }
-}
-
 test('server.tls with cert and key files (openssl req -x509): h2 and HTTP/1.1 over TLS serve that certificate', async () => {
-  const made = opensslCert()
+  const made = selfSignedCertificate()
   assert.ok(made, 'openssl could not make a test certificate')
   closers.add(() => rmSync(made.dir, { recursive: true, force: true }))
   const up = await echo('files')

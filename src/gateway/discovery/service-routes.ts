@@ -22,9 +22,12 @@ const HOST_ROUTE_BOOST = 5
  * untouched (RFC 6761 reserves .localhost for loopback; browsers resolve it without /etc/hosts).
  */
 function hostRouteOf(route: RouteConfig, svc: string): RouteConfig {
-  const { addPrefix: _addPrefix, ...rest } = route
+  const { addPrefix: _addPrefix, metadata, ...rest } = route
+  // The service's document joins the merged one through its path route only (once, prefixed).
+  const { [OPENAPI_METADATA_KEY]: _openapi, ...kept } = metadata ?? {}
   return {
     ...rest,
+    metadata: kept,
     id: `${route.id}-host`,
     path: '/*',
     hosts: [`${svc}.localhost`],

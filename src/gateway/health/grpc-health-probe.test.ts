@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer as createHttp1Server } from 'node:http'
 import {
   createServer as createH2Server,
@@ -10,13 +8,12 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2'
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import * as grpc from '@grpc/grpc-js'
 import { loadTestProtos, startEchoServer } from '../../../e2e/fixtures/grpc/echo-server.ts'
 import { encodeFrame } from '../http/grpc.ts'
 import { HEALTH_CHECK_PATH, probeGrpcHealth } from './grpc-health-probe.ts'
+import { selfSignedCertificate } from '../../../e2e/fixtures/certificates.ts'
 
 const FAST = { timeoutMs: 2000 }
 
@@ -277,40 +274,7 @@ describe('gRPC health probe: the wire', () => {
   })
 })
 
-// A self-signed certificate for 127.0.0.1, made by openssl for this run.
-function makeCert(): { key: string; cert: string } | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'sallyport-grpc-tls-'))
-  try {
-    const r = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ])
-    if (r.status !== 0) return undefined
-    return {
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
-
-const tls = makeCert()
+const tls = selfSignedCertificate()
 
 describe('gRPC health probe over TLS (h2)', { skip: tls ? false : 'openssl is not available' }, () => {
   const servers: { close(): Promise<void> }[] = []
