@@ -19,6 +19,16 @@ function harnessRuns(results, scenario, body, name) {
     (r) => r.body === body && r.name === name && !r.failed,
   )
 }
+/** Round k of `ra` ÷ round k of `rb`, for every round both have; their median. */
+function pairRounds(ra, rb) {
+  const perRound = [...ra.keys()]
+    .filter((k) => rb.has(k))
+    .sort((x, y) => x - y)
+    .map((k) => ratio(ra.get(k), rb.get(k)))
+    .filter(Number.isFinite)
+  return { median: perRound.length ? median(perRound) : Number.NaN, perRound }
+}
+
 /**
  * Median of per-round ratios: round k of `a` ÷ round k of `b`. The rounds are interleaved, so each pair ran
  * within a minute or two of each other and drift in the machine's speed cancels out of each ratio; the
@@ -27,14 +37,7 @@ function harnessRuns(results, scenario, body, name) {
 export function pairedRatio(results, scenario, body, a, b, field = 'rps') {
   const byRound = (name) =>
     new Map(harnessRuns(results, scenario, body, name).map((r) => [r.round, r[field]]))
-  const ra = byRound(a)
-  const rb = byRound(b)
-  const perRound = [...ra.keys()]
-    .filter((k) => rb.has(k))
-    .sort((x, y) => x - y)
-    .map((k) => ratio(ra.get(k), rb.get(k)))
-    .filter(Number.isFinite)
-  return { median: perRound.length ? median(perRound) : Number.NaN, perRound }
+  return pairRounds(byRound(a), byRound(b))
 }
 const perRoundNote = (p) =>
   p.perRound.length > 1 ? `per round ${p.perRound.map((x) => fmt(x)).join(' / ')}` : undefined
@@ -51,14 +54,7 @@ export function pairedExtra(results, scenario, a, b, field) {
     const recs = results.scenarios[scenario]?.[name]
     return new Map((Array.isArray(recs) ? recs : []).filter((r) => !r.failed).map((r) => [r.round, r[field]]))
   }
-  const ra = byRound(a)
-  const rb = byRound(b)
-  const perRound = [...ra.keys()]
-    .filter((k) => rb.has(k))
-    .sort((x, y) => x - y)
-    .map((k) => ratio(ra.get(k), rb.get(k)))
-    .filter(Number.isFinite)
-  return { median: perRound.length ? median(perRound) : Number.NaN, perRound }
+  return pairRounds(byRound(a), byRound(b))
 }
 
 /** "name failed: error" for the targets whose every run failed (shown in the row's note). */
