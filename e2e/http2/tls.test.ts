@@ -320,3 +320,16 @@ test('server.tls with cert and key files (openssl req -x509): h2 and HTTP/1.1 ov
   assert.equal(c.code, 0, c.err)
   assert.equal(c.out.trimEnd().split('\n').at(-1), '200 2')
 })
+
+test('server.tls.redirectHttp: cleartext HTTP/1.1 gets 308 to the same URL over https (RFC 9110 §15.4.9); HTTPS serves', async () => {
+  const up = await startFixture((req, res) => res.end(`ok ${req.url}`))
+  closers.add(() => up.close())
+  const g = await tlsGateway({ redirectHttp: true }, [{ path: '/r', targets: [{ url: up.url }] }])
+  const plain = await h1request(`${g.url}/r/x?y=1`, { method: 'POST', body: 'b' })
+  assert.equal(plain.status, 308)
+  assert.equal(plain.headers.location, `https://127.0.0.1:${g.port}/r/x?y=1`)
+  assert.equal(up.hits, 0, 'nothing went upstream over cleartext')
+  const secure = await h1request(`${g.httpsUrl}/r/x?y=1`, { ca: g.ca })
+  assert.equal(secure.status, 200)
+  assert.equal(secure.text, 'ok /r/x?y=1')
+})
