@@ -107,6 +107,24 @@ describe('sallyport CLI', () => {
     assert.match(gw.output(), /draining/)
   })
 
+  test('server.tls auto: the start lines name the HTTPS URL and the local CA to trust', async () => {
+    const config = write('tls.yaml', 'server:\n  tls: auto\nroutes: []\n')
+    const tlsDir = join(dir, 'tls-data')
+    const gw = await startCli(['--port', '0', '--no-discovery', '--data-dir', tlsDir, '--config', config])
+    try {
+      const port = new URL(gw.url).port
+      assert.match(gw.output(), new RegExp(`HTTPS: +https://localhost:${port} `))
+      assert.match(
+        gw.output(),
+        new RegExp(
+          `Local CA: +${join(tlsDir, 'tls', 'ca.pem').replaceAll('/', '\\/')} \\(trust it once: sallyport trust\\)`,
+        ),
+      )
+    } finally {
+      assert.equal(await gw.stop('SIGTERM'), 0)
+    }
+  })
+
   test('headless without discovery: the admin side loads on its first request, history kept', async () => {
     const up = await startUpstream('orders')
     const config = write(
