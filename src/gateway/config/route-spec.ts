@@ -17,9 +17,10 @@ export interface TargetSpec {
   readonly url: string
   /** The http(s) origin the target is reached at (ws → http, h2c → http). */
   readonly origin: string
-  /** Spoken to over HTTP/2: an h2c:// URL, `http2: true`, or a gRPC route. */
-  readonly http2: boolean
-  /** Which upstream client serves it: the origin, marked for HTTP/2 (one client per key). */
+  /**
+   * Which upstream client serves it: the origin, marked "h2 " when spoken to over HTTP/2 (an h2c://
+   * URL, `http2: true`, or a gRPC route); one client per key.
+   */
   readonly clientKey: string
   readonly weight: number
   readonly healthCheckPath: string | undefined
@@ -122,7 +123,6 @@ export function toRouteSpec(source: RouteSource, cfg: RouteConfig, defaults: Rou
       id: targetId(givenPath, t.url),
       url: t.url,
       origin,
-      http2,
       clientKey: http2 ? `h2 ${origin}` : origin,
       weight: t.weight ?? 1,
       healthCheckPath: t.healthCheckPath,

@@ -37,19 +37,14 @@ export interface Settings {
 
 export type TlsSettings =
   | { readonly mode: 'auto'; readonly hosts: readonly string[] }
-  | { readonly mode: 'files'; readonly cert: string; readonly key: string }
+  /** Either may be missing in a config that names only one: HTTPS start-up says which. */
+  | { readonly mode: 'files'; readonly cert: string | undefined; readonly key: string | undefined }
 
 /** `server.tls` as settings: "auto" or an object without files is the local CA. */
 function tlsSettings(cfg: NonNullable<GatewayConfig['server']>['tls']): TlsSettings | undefined {
   if (cfg === undefined) return undefined
   if (cfg === 'auto') return { mode: 'auto', hosts: [] }
-  // One of the two alone is a mistake: the files mode says which one is missing.
-  if (cfg.cert !== undefined || cfg.key !== undefined)
-    return {
-      mode: 'files',
-      cert: cfg.cert ?? '(server.tls.cert is missing)',
-      key: cfg.key ?? '(server.tls.key is missing)',
-    }
+  if (cfg.cert !== undefined || cfg.key !== undefined) return { mode: 'files', cert: cfg.cert, key: cfg.key }
   return { mode: 'auto', hosts: cfg.hosts ?? [] }
 }
 

@@ -4,9 +4,9 @@
 // request; the front-end calls `clientGone()` when its client leaves early.
 import { channel } from 'node:diagnostics_channel'
 import type { Duplex } from 'node:stream'
-import { encodeGrpcMessage, GrpcStatus, isGrpcLike } from '../http/grpc.ts'
+import { isGrpcLike } from '../http/grpc.ts'
 import type { ProblemKind } from '../http/problem.ts'
-import { answerProblem } from '../policies/local-answer.ts'
+import { answerProblem, grpcCutTrailers } from '../policies/local-answer.ts'
 import type { RequestHead } from '../http/request-head.ts'
 import { isBodiless, type ResponseFields } from '../http/response-fields.ts'
 import type { TargetParts } from '../http/request-target.ts'
@@ -268,11 +268,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     if (this.done) return
     if (this.sink.headSent && this.grpc && !this.gone && !this.sink.closed) {
       // A gRPC client reads a status from trailers: say why the call ended instead of resetting it.
-      const late = (err as UpstreamError).code === 'UPSTREAM_DEADLINE_EXCEEDED'
-      this.sink.end({
-        'grpc-status': String(late ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.UNAVAILABLE),
-        'grpc-message': encodeGrpcMessage(err.message),
-      })
+      this.sink.end(grpcCutTrailers(err))
     } else if (this.sink.headSent) this.sink.abort()
     else if (!this.gone && !this.sink.closed) {
       this.sink.closeAfter()

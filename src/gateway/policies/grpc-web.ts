@@ -3,7 +3,7 @@
 // upstream's gRPC response comes back as gRPC-Web: its trailers become the last body frame (flag
 // 0x80), the whole body base64 for -text. Answers the gateway makes itself are already in gRPC-Web's
 // trailers-only form (policies/local-answer.ts). Sits inside CORS, so browsers can read the result.
-import { encodeGrpcMessage, GrpcStatus } from '../http/grpc.ts'
+import { GrpcStatus } from '../http/grpc.ts'
 import {
   Base64StreamDecoder,
   Base64StreamEncoder,
@@ -16,7 +16,7 @@ import {
 import type { DispatchController, DispatchHandler, ResponseHeaders } from '../upstream/types.ts'
 import { DecoratingHandler } from './decorating-handler.ts'
 import type { Interceptor, ProxyContext } from './interceptor.ts'
-import { answerProblem } from './local-answer.ts'
+import { answerProblem, grpcCutTrailers } from './local-answer.ts'
 
 /** A browser's gRPC-Web request is one message (unary or server streaming): read whole up to this. */
 const MAX_TEXT_REQUEST = 4 * 1024 * 1024
@@ -117,11 +117,7 @@ class GrpcWebHandler extends DecoratingHandler {
       return
     }
     this.translating = false
-    const late = (err as Error & { code?: string }).code === 'UPSTREAM_DEADLINE_EXCEEDED'
-    this.finishWith(controller, {
-      'grpc-status': String(late ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.UNAVAILABLE),
-      'grpc-message': encodeGrpcMessage(err.message),
-    })
+    this.finishWith(controller, grpcCutTrailers(err))
   }
 
   /** The trailer frame (base64 with the rest of the body for -text), then the end. */

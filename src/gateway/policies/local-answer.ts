@@ -1,6 +1,6 @@
 // Answers the gateway makes itself (a preflight, a cache hit, a 401, a 429), delivered through a
 // handler exactly like an upstream's response, so every interceptor outside sees them the same way.
-import { grpcStatusForProblem, trailersOnly } from '../http/grpc.ts'
+import { encodeGrpcMessage, GrpcStatus, grpcStatusForProblem, trailersOnly } from '../http/grpc.ts'
 import { grpcWebMode } from '../http/grpc-web.ts'
 import { type ProblemKind, type ProblemOptions, problemResponse } from '../http/problem.ts'
 import type { ResponseFields } from '../http/response-fields.ts'
@@ -64,8 +64,20 @@ export function answerProblem(
 }
 
 /** A gRPC status of the gateway's own in trailers-only form, in the content type the client speaks. */
-export function grpcAnswerFields(ctx: ProxyContext, kind: ProblemKind, detail: string): ResponseFields {
+function grpcAnswerFields(ctx: ProxyContext, kind: ProblemKind, detail: string): ResponseFields {
   const type = ctx.req.headers['content-type']
   const web = grpcWebMode(type, ctx.req.headers.accept)
   return trailersOnly(grpcStatusForProblem(kind), detail, web?.responseContentType ?? 'application/grpc')
+}
+
+/**
+ * The trailers that end a gRPC response cut after its head was sent: gRPC clients read a status
+ * there, not a reset. DEADLINE_EXCEEDED when the call's deadline cut it, else UNAVAILABLE.
+ */
+export function grpcCutTrailers(err: Error & { code?: string }): ResponseFields {
+  const late = err.code === 'UPSTREAM_DEADLINE_EXCEEDED'
+  return {
+    'grpc-status': String(late ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.UNAVAILABLE),
+    'grpc-message': encodeGrpcMessage(err.message),
+  }
 }

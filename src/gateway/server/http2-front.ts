@@ -194,7 +194,11 @@ export function createHttp2Front(parts: Http2FrontParts): Http2Front {
         proxy(stream, headers)
         return
       }
-      if (stream.destroyed) return
+      if (stream.destroyed) {
+        // Reset in the packet that opened it: its error must not go unheard (node throws it).
+        stream.on('error', noop)
+        return
+      }
       const req = new http2.Http2ServerRequest(stream, headers, {}, raw)
       const res = new http2.Http2ServerResponse(stream)
       if (headers.expect === '100-continue') res.writeContinue()

@@ -3,19 +3,18 @@
 // the gateway's time per small request).
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2'
 import type { Duplex } from 'node:stream'
+import { HOP_BY_HOP } from '../http/hop-headers.ts'
 import type { ResponseFields } from '../http/response-fields.ts'
 import type { ResponseSink } from '../pipeline/response-sink.ts'
 
-/** Fields HTTP/2 forbids (RFC 9113 §8.2.2): they mean something only on an HTTP/1.1 connection. */
-const CONNECTION_SPECIFIC = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']
 const NGHTTP2_INTERNAL_ERROR = 0x2
 
-/** The fields as an HTTP/2 header block: `:status` added, the connection-specific ones gone. */
+/** The fields as an HTTP/2 header block: `:status` added, hop-by-hop ones gone (RFC 9113 §8.2.2). */
 function h2Head(status: number, fields: ResponseFields): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = { ':status': status }
   for (const name in fields) {
     const value = fields[name]
-    if (value !== undefined && !CONNECTION_SPECIFIC.includes(name)) out[name] = value
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value
   }
   return out
 }
@@ -136,8 +135,7 @@ function h2Trailers(fields: ResponseFields | undefined): OutgoingHttpHeaders {
   if (fields === undefined) return out
   for (const name in fields) {
     const value = fields[name]
-    if (value !== undefined && name.charCodeAt(0) !== 58 && !CONNECTION_SPECIFIC.includes(name))
-      out[name] = value
+    if (value !== undefined && name.charCodeAt(0) !== 58 && !HOP_BY_HOP.has(name)) out[name] = value
   }
   return out
 }

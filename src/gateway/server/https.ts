@@ -29,6 +29,12 @@ export interface Https {
 export async function startHttps(settings: Settings, parts: HttpsParts): Promise<Https> {
   const tls = settings.tls
   if (tls === undefined) throw new Error('startHttps without server.tls')
+  if (tls.mode === 'files' && (tls.cert === undefined || tls.key === undefined))
+    throw new GatewayError(
+      'SP_ERR_SERVER_TLS',
+      `cannot set up HTTPS: server.tls names a ${tls.cert === undefined ? 'key' : 'cert'} but no ${tls.cert === undefined ? 'cert' : 'key'} (give both, or neither for the local CA)`,
+      {},
+    )
   let front: TlsFront
   let caFile: string | undefined
   try {
@@ -37,8 +43,8 @@ export async function startHttps(settings: Settings, parts: HttpsParts): Promise
       tls.mode === 'files'
         ? {
             mode: 'files' as const,
-            cert: resolve(parts.configDir, tls.cert),
-            key: resolve(parts.configDir, tls.key),
+            cert: resolve(parts.configDir, tls.cert as string),
+            key: resolve(parts.configDir, tls.key as string),
           }
         : tls
     const source = await createCertificateSource(setting, parts.dataDir)

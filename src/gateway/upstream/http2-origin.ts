@@ -12,6 +12,7 @@ import http2, {
 } from 'node:http2'
 import { isIP } from 'node:net'
 import type { Readable } from 'node:stream'
+import { HOP_BY_HOP } from '../http/hop-headers.ts'
 import type { ResponseFields } from '../http/response-fields.ts'
 import type { Dispatcher, DispatchController, DispatchHandler, DispatchOptions } from './types.ts'
 import { UpstreamError } from './types.ts'
@@ -23,17 +24,11 @@ export interface Http2OriginOptions {
   readonly idleTimeoutMs?: number
 }
 
-/** Request fields HTTP/2 forbids (RFC 9113 §8.2.2); `te` is allowed only as "trailers". */
-const CONNECTION_SPECIFIC = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'te',
-  'host',
-  'http2-settings',
-])
+/**
+ * Request fields not sent as they are: the hop-by-hop ones HTTP/2 forbids (RFC 9113 §8.2.2; `te` goes
+ * back only as "trailers", for gRPC) and Host, which HTTP/2 says as `:authority`.
+ */
+const notSent = (name: string): boolean => name === 'host' || HOP_BY_HOP.has(name)
 const NGHTTP2_CANCEL = 0x8
 const NGHTTP2_REFUSED_STREAM = 0x7
 const noop = () => {}
@@ -225,7 +220,7 @@ class Http2Exchange implements DispatchController {
       ':scheme': this.owner.tls ? 'https' : 'http',
       ':authority': (opts.headers.host as string | undefined) ?? this.owner.authority,
     }
-    for (const name in opts.headers) if (!CONNECTION_SPECIFIC.has(name)) headers[name] = opts.headers[name]
+    for (const name in opts.headers) if (!notSent(name)) headers[name] = opts.headers[name]
     const type = opts.headers['content-type']
     // gRPC servers want to know the client reads trailers (the gRPC over HTTP/2 protocol).
     if (typeof type === 'string' && type.startsWith('application/grpc')) headers.te = 'trailers'
