@@ -1,15 +1,33 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { eventually, startUpstream, tempDir } from '../gateway/helpers.ts'
-import { cliEntry, runCli, startCli } from './run-cli.ts'
+import { built, cliEntry, runCli, startCli } from './run-cli.ts'
 
 const dir = tempDir('sallyport-cli-')
+
+/** Every process below `pid` (Linux /proc), so a test can clean up what an outer process left behind. */
+function descendants(pid: number): number[] {
+  let children: number[] = []
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter(Boolean)
+      .map(Number)
+  } catch {}
+  return children.flatMap((c) => [c, ...descendants(c)])
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {}
+}
 const write = (name: string, text: string) => {
   const file = join(dir, name)
   writeFileSync(file, text)
@@ -105,6 +123,26 @@ describe('sallyport CLI', () => {
     assert.deepEqual(await (await fetch(`${gw.url}/gateway/api/routes`)).json(), [])
     assert.equal(await gw.stop('SIGTERM'), 0)
     assert.match(gw.output(), /draining/)
+  })
+
+  test('started through `npm exec` (as npx does), SIGTERM to npm drains the gateway too', {
+    skip: !built,
+  }, async () => {
+    // npm forwards the signal to its `sh -c`, which ends without passing it on; the gateway must not be
+    // left running as an orphan holding the port.
+    const gw = await startCli(['--port', '0', '--no-discovery', '--data-dir', dir], {}, { viaNpm: true })
+    const tree = descendants(gw.child.pid as number)
+    try {
+      assert.equal((await fetch(`${gw.url}/live`)).status, 200)
+      gw.child.kill('SIGTERM')
+      await eventually(
+        () => /npm exited: draining in-flight requests…[\s\S]*stopped/.test(gw.output()),
+        10_000,
+      )
+      await assert.rejects(fetch(`${gw.url}/live`), 'the gateway still answers after npm was stopped')
+    } finally {
+      for (const pid of tree) killQuietly(pid)
+    }
   })
 
   test('server.tls auto: the start lines name the HTTPS URL and the local CA to trust', async () => {

@@ -6,7 +6,7 @@ import { delimiter, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const built = existsSync(`${root}out/main/cli.js`)
+export const built = existsSync(`${root}out/main/cli.js`)
 export const cliEntry = built ? `${root}bin/sallyport.js` : `${root}src/gateway/cli.ts`
 const command = built ? cliEntry : process.execPath
 const commandArgs = (args: string[]) => (built ? args : [cliEntry, ...args])
@@ -32,9 +32,20 @@ export interface RunningCli {
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-/** Starts the CLI and resolves once it prints its listening URL. */
-export function startCli(args: string[], extraEnv: Record<string, string> = {}): Promise<RunningCli> {
-  const child = spawn(command, commandArgs(args), {
+/**
+ * Starts the CLI and resolves once it prints its listening URL. `viaNpm` starts it as `npm exec sallyport`
+ * from the repository (npm → sh -c → node, as `npx sallyport` does); `child` is then npm itself.
+ */
+export function startCli(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+  opts: { viaNpm?: boolean } = {},
+): Promise<RunningCli> {
+  const [file, argv] = opts.viaNpm
+    ? ['npm', ['exec', '--offline', '--', 'sallyport', ...args]]
+    : [command, commandArgs(args)]
+  const child = spawn(file, argv, {
+    cwd: root,
     env: { ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -9,6 +9,7 @@ import { buildSnapshot, validateSettings } from './config/snapshot.ts'
 import { loadConfigFile } from './config/load.ts'
 import { isGatewayError } from './errors.ts'
 import { createGateway, type Gateway, type ListenInfo } from './index.ts'
+import { onParentExit, startedByNpm } from './util/parent-exit.ts'
 import { packageVersion } from './util/version.ts'
 
 const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const
@@ -127,6 +128,7 @@ async function start(flags: StartFlags): Promise<void> {
   }
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
+  if (startedByNpm()) onParentExit(() => void stop('npm exited'))
 }
 
 async function validate(file: string): Promise<void> {
