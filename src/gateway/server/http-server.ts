@@ -8,6 +8,7 @@ import type { Exchange } from '../pipeline/exchange.ts'
 import type { Pipeline, RequestFraming } from '../pipeline/pipeline.ts'
 import { http } from '../util/node-http.ts'
 import { clientErrorProblem, clientErrorResponse } from './client-error.ts'
+import { boundUnreadContentAfter, isClosing, lingerOnClose, lingerThenClose } from './lingering-close.ts'
 import { NodeSink } from './node-sink.ts'
 import { SocketSink } from './socket-sink.ts'
 
@@ -95,8 +96,14 @@ function onResponseClose(this: TrackedResponse): void {
     const open = (socket[kOpen] ?? 1) - 1
     socket[kOpen] = open
     const last = socket[kLastWords]
-    if (open === 0 && last !== undefined) socket.end(last)
+    if (open === 0 && last !== undefined) closeWith(socket, last)
   }
+}
+
+/** The last words, then a close in stages: the client may still be sending what could not be read. */
+function closeWith(socket: Socket, last: string): void {
+  if (last !== '' && socket.writable) socket.write(last)
+  lingerThenClose(socket)
 }
 
 function proxyRequest(pipeline: Pipeline, req: IncomingMessage, res: ServerResponse): void {
@@ -150,10 +157,28 @@ function onClientError(err: NodeJS.ErrnoException, duplex: Duplex): void {
   if (current) {
     // A response of the gateway's own paths is on its way.
     current.shouldKeepAlive = false
-    current.once('close', () => socket.end(last))
+    current.once('close', () => closeWith(socket, last))
     return
   }
-  socket.end(last)
+  closeWith(socket, last)
+}
+
+/**
+ * A request read from a connection that is closing is not served (RFC 9112 §9.6: nothing after the
+ * close): no answer at all, the connection ends after the response before it.
+ */
+function ignoredOnClosing(req: IncomingMessage, res: ServerResponse): boolean {
+  if (!isClosing(req.socket)) return false
+  res.shouldKeepAlive = false
+  req.resume()
+  return true
+}
+
+/** An upgrade or CONNECT read from a closing connection: nothing more is written, the close goes on. */
+function refusedOnClosing(socket: Socket): boolean {
+  if (!isClosing(socket)) return false
+  lingerThenClose(socket)
+  return true
 }
 
 export function createGatewayServer(parts: ServerParts): Server {
@@ -173,24 +198,30 @@ export function createGatewayServer(parts: ServerParts): Server {
       highWaterMark: 256 * 1024,
     },
     (req, res) => {
+      if (ignoredOnClosing(req, res)) return
+      // An answer before the whole upload was read (a 413, 401, 429…): the rest is dropped, within bounds.
+      boundUnreadContentAfter(req, res)
       if (isOwnPath(req.url ?? '/')) parts.own(req, res)
       else proxyRequest(pipeline, req, res)
     },
   )
+  // node:http closes a connection right after the last response; ours close in stages.
+  server.on('connection', lingerOnClose)
   // Expect: 100-continue goes to the upstream, whose 100 the client then gets (NodeSink.interim);
   // the gateway's own paths always take the body.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (isOwnPath(req.url ?? '/')) res.writeContinue()
+    if (!isClosing(req.socket) && isOwnPath(req.url ?? '/')) res.writeContinue()
     server.emit('request', req, res)
   })
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (refusedOnClosing(socket)) return
     if (isOwnPath(req.url ?? '/')) parts.ownUpgrade(req, socket, head)
     else proxyUpgrade(pipeline, req, socket, head)
   })
   // CONNECT (authority-form): this is not a forward proxy; the pipeline says so.
-  server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) =>
-    proxyUpgrade(pipeline, req, socket, head),
-  )
+  server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (!refusedOnClosing(socket)) proxyUpgrade(pipeline, req, socket, head)
+  })
   server.on('clientError', onClientError)
   return server
 }

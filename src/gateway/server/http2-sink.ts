@@ -6,7 +6,9 @@ import type { Duplex } from 'node:stream'
 import { HOP_BY_HOP } from '../http/hop-headers.ts'
 import type { ResponseFields } from '../http/response-fields.ts'
 import type { ResponseSink } from '../pipeline/response-sink.ts'
+import { LINGER_BYTES, LINGER_MS } from './lingering-close.ts'
 
+const NGHTTP2_NO_ERROR = 0x0
 const NGHTTP2_INTERNAL_ERROR = 0x2
 
 /** The fields as an HTTP/2 header block: `:status` added, hop-by-hop ones gone (RFC 9113 §8.2.2). */
@@ -108,9 +110,7 @@ export class Http2Sink implements ResponseSink {
       this.sendHead()
       if (!stream.destroyed) stream.end()
     }
-    // Content the answer did not need (a local answer to a POST) is read and dropped, so the
-    // client's upload completes and the stream closes.
-    if (!stream.readableEnded && !stream.destroyed) stream.resume()
+    if (!stream.readableEnded && !stream.destroyed) dropUnreadContent(stream)
   }
 
   abort(): void {
@@ -138,4 +138,30 @@ function h2Trailers(fields: ResponseFields | undefined): OutgoingHttpHeaders {
     if (value !== undefined && name.charCodeAt(0) !== 58 && !HOP_BY_HOP.has(name)) out[name] = value
   }
   return out
+}
+
+/**
+ * Content the answer did not need (a local answer to an upload) is read and dropped, so the client's
+ * upload completes and the stream closes. Within bounds: past LINGER_BYTES or LINGER_MS the stream is reset
+ * with NO_ERROR, which asks the client to stop sending without failing the response (RFC 9113 §8.1).
+ */
+function dropUnreadContent(stream: ServerHttp2Stream): void {
+  let dropped = 0
+  const onData = (chunk: Buffer) => {
+    dropped += chunk.length
+    if (dropped > LINGER_BYTES) stop()
+  }
+  const stop = () => {
+    clearTimeout(deadline)
+    stream.removeListener('data', onData)
+    stream.resume()
+    // The reset must not cut the answer: it goes once the answer is all handed over.
+    if (stream.writableFinished) stream.close(NGHTTP2_NO_ERROR)
+    else stream.once('finish', () => stream.close(NGHTTP2_NO_ERROR))
+  }
+  const deadline = setTimeout(stop, LINGER_MS)
+  deadline.unref()
+  stream.on('data', onData)
+  stream.once('end', () => clearTimeout(deadline))
+  stream.once('close', () => clearTimeout(deadline))
 }

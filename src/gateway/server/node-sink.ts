@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream'
 import { interimHead } from '../http/http1-head.ts'
 import type { ResponseFields } from '../http/response-fields.ts'
 import type { ResponseSink } from '../pipeline/response-sink.ts'
+import { serveNoMore } from './lingering-close.ts'
 
 /** How long an upstream has to send its own 100 Continue before the gateway sends one (curl waits 1 s). */
 const CONTINUE_FALLBACK_MS = 1000
@@ -79,6 +80,7 @@ export class NodeSink implements ResponseSink {
 
   closeAfter(): void {
     this.res.shouldKeepAlive = false
+    serveNoMore(this.res.req.socket)
   }
 
   upgrade(_status: number, _fields: ResponseFields, socket: Duplex): void {

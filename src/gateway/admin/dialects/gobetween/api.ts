@@ -7,6 +7,7 @@ import { isIP } from 'node:net'
 import type { GatewayCore } from '../../../core.ts'
 import { GatewayError, isGatewayError } from '../../../errors.ts'
 import { createTcpServer, type TcpServer } from '../../../l4/index.ts'
+import { boundUnreadContentAfter, lingerOnClose } from '../../../server/lingering-close.ts'
 import { isLoopbackHost } from '../../admin-guard.ts'
 import { REDACTED } from '../../native/redact.ts'
 import { createStateFile } from '../state-file.ts'
@@ -44,16 +45,25 @@ function send(res: ServerResponse, status: number, value: unknown): void {
   res.end(text)
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * The body, up to BODY_LIMIT. Past it the 413 goes out while the client may still be sending: the rest
+ * is dropped and the connection closes in stages (server/lingering-close.ts), so the client reads it.
+ */
+function readBody(req: IncomingMessage, res: ServerResponse): Promise<string> {
   return new Promise((ok, fail) => {
+    const tooLarge = () => {
+      res.shouldKeepAlive = false
+      req.removeAllListeners('data')
+      req.resume()
+      fail(new GatewayError('SP_ERR_ADMIN_BODY_TOO_LARGE'))
+    }
+    if (Number(req.headers['content-length']) > BODY_LIMIT) return tooLarge()
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (c: Buffer) => {
       size += c.length
-      if (size > BODY_LIMIT) {
-        fail(new GatewayError('SP_ERR_ADMIN_BODY_TOO_LARGE'))
-        req.destroy()
-      } else chunks.push(c)
+      if (size > BODY_LIMIT) tooLarge()
+      else chunks.push(c)
     })
     req.on('end', () => ok(Buffer.concat(chunks).toString('utf8')))
     req.on('error', fail)
@@ -193,7 +203,7 @@ export function createGobetween(core: GatewayCore): Gobetween {
         return send(res, 400, 'server name may use letters, digits, ".", "_" and "-"')
       let body: unknown
       try {
-        body = JSON.parse(await readBody(req))
+        body = JSON.parse(await readBody(req, res))
       } catch (err) {
         if (isGatewayError(err)) throw err
         return send(res, 400, `request body is not valid JSON: ${(err as Error).message}`)
@@ -240,6 +250,7 @@ export function createGobetween(core: GatewayCore): Gobetween {
           { host },
         )
       const server = http.createServer((req, res) => {
+        boundUnreadContentAfter(req, res)
         route(req, res).catch((err: unknown) => {
           if (res.headersSent) return res.destroy()
           const e = isGatewayError(err) ? err : undefined
@@ -258,6 +269,7 @@ export function createGobetween(core: GatewayCore): Gobetween {
         )
         server.listen(port, host, () => ok())
       })
+      server.on('connection', lingerOnClose)
       api = server
       const addr = server.address()
       if (addr && typeof addr === 'object')
