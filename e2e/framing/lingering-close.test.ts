@@ -86,6 +86,18 @@ describe('closing in stages (RFC 9112 §9.6)', () => {
     assert.equal(writeError, undefined)
   })
 
+  test('RFC 9110 §10.1.1: Expect: 100-continue with a body the admin API will not take gets the 413 at once, no 100', async (t) => {
+    const { port } = await startPair(t, 'on', echoTarget, config)
+    const r = await rawRequest(
+      port,
+      `POST /gateway/api/routes HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${8 * MiB}\r\nExpect: 100-continue\r\n\r\n`,
+      { until: finalResponses(1), maxMs: 4000 },
+    )
+    const [first, ...rest] = parseResponses(r.bytes)
+    assert.equal(first?.status, 413, show(r.bytes))
+    assert.equal(rest.length, 0, show(r.bytes))
+  })
+
   for (const lane of LANES) {
     test(`RFC 9112 §9.6: a 401 to an upload on a kept-alive connection drops the unwanted body; the next request is served and never sees it (fast lane ${lane})`, async (t) => {
       const { up, port } = await startPair(t, lane, echoTarget, config)

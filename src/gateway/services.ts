@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { registerAdmin } from './admin/admin-plugin.ts'
 import { createRealtime, type Realtime } from './admin/realtime.ts'
+import { DEFAULTS } from './config/defaults.ts'
 import type { GatewayCore } from './core.ts'
 import { attachDiscovery, createDiscovery } from './discovery/index.ts'
 import { attachOpenApi, createOpenApiAggregator, type OpenApiAggregator } from './openapi/index.ts'
@@ -52,7 +53,7 @@ export async function startServices(
   // We own the server: fastify gets it through serverFactory and hands back its request handler.
   const app = Fastify({
     logger: false,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: DEFAULTS.adminBodyLimitBytes,
     // The gateway's server answers heads it cannot read itself (server/http-server.ts), once.
     clientErrorHandler: () => {},
     serverFactory: (fastifyHandler) => {

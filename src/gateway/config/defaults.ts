@@ -20,6 +20,8 @@ export const DEFAULTS = {
   keepAliveTimeoutMs: 60_000,
   discovery: true,
   manualPriorityBoost: 100,
+  /** The largest request body the admin API and the dialects read (larger ones get a 413). */
+  adminBodyLimitBytes: 1024 * 1024,
 } as const
 
 /** Paths the gateway answers itself; a route may not shadow them. */

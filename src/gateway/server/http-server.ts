@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream'
 import type { Exchange } from '../pipeline/exchange.ts'
 import type { Pipeline, RequestFraming } from '../pipeline/pipeline.ts'
 import { http } from '../util/node-http.ts'
+import { DEFAULTS } from '../config/defaults.ts'
 import { clientErrorProblem, clientErrorResponse } from './client-error.ts'
 import { boundUnreadContentAfter, isClosing, lingerOnClose, lingerThenClose } from './lingering-close.ts'
 import { NodeSink } from './node-sink.ts'
@@ -210,7 +211,15 @@ export function createGatewayServer(parts: ServerParts): Server {
   // Expect: 100-continue goes to the upstream, whose 100 the client then gets (NodeSink.interim);
   // the gateway's own paths always take the body.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (!isClosing(req.socket) && isOwnPath(req.url ?? '/')) res.writeContinue()
+    // The gateway's own paths take the body, unless it is too large: then the 413 comes without a 100
+    // and the client never sends it.
+    const own = isOwnPath(req.url ?? '/')
+    if (
+      own &&
+      !isClosing(req.socket) &&
+      !(Number(req.headers['content-length']) > DEFAULTS.adminBodyLimitBytes)
+    )
+      res.writeContinue()
     server.emit('request', req, res)
   })
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {

@@ -5,6 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { http } from '../../../util/node-http.ts'
 import { isIP } from 'node:net'
 import type { GatewayCore } from '../../../core.ts'
+import { DEFAULTS } from '../../../config/defaults.ts'
 import { GatewayError, isGatewayError } from '../../../errors.ts'
 import { createTcpServer, type TcpServer } from '../../../l4/index.ts'
 import { boundUnreadContentAfter, lingerOnClose } from '../../../server/lingering-close.ts'
@@ -28,7 +29,7 @@ interface Running {
   error: string | undefined
 }
 
-const BODY_LIMIT = 1024 * 1024
+const BODY_LIMIT = DEFAULTS.adminBodyLimitBytes
 const byCore = new WeakMap<GatewayCore, Gobetween>()
 
 /** The gobetween handle of a gateway (tests read its url). */
