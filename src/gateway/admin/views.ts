@@ -15,6 +15,7 @@ export function targetView(
     url: t.url,
     weight: t.weight,
     healthy: s?.healthy ?? true,
+    ...(s && !s.healthy && s.reason !== null ? { healthReason: s.reason } : {}),
     activeConns: c?.activeConns ?? 0,
     circuitState: s?.circuitState ?? 'closed',
     totalRequests: c?.totalRequests ?? 0,

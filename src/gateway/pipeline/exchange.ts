@@ -179,17 +179,48 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     target.counters.totalRequests++
     target.counters.activeConns++
     target.state.inflight++
+    target.state.judge?.begin(target.state)
   }
 
-  /** The attempt ended (its response complete, or failed): the target's bookkeeping, once. */
+  /**
+   * The attempt ended (its response complete, or failed): the target's bookkeeping, once. A 5xx or
+   * no complete answer is a failure, for the counters and for passive health and the breaker; an
+   * answer dropped after its head (a retry on its status) is judged by that status; a client that
+   * left says nothing of the upstream.
+   */
   endAttempt(err: Error | undefined): void {
     if (!this.attemptOpen) return
     this.attemptOpen = false
     const t = this.target as CompiledTarget
-    const failed = err !== undefined || this.attemptStatus >= 500
-    t.counters.finish(performance.now() - this.attemptStarted, failed, Date.now())
+    const status = this.attemptStatus
+    const failed = err !== undefined || status >= 500
+    const now = Date.now()
+    t.counters.finish(performance.now() - this.attemptStarted, failed, now)
     t.state.inflight--
     this.controller = undefined
+    const judge = t.state.judge
+    if (judge === undefined) return
+    const outcome =
+      err === undefined
+        ? status >= 500
+          ? 'failed'
+          : 'ok'
+        : this.gone
+          ? 'client-gone'
+          : status >= 200 && status < 500
+            ? 'ok'
+            : 'failed'
+    const route = this.route as CompiledRoute
+    const why =
+      outcome !== 'failed'
+        ? ''
+        : status >= 500
+          ? `upstream ${t.spec.url} answered ${status}`
+          : explainFailure(err as Error, t, route.timeoutMs)
+    if (judge.end(t.state, outcome, why, now)) {
+      route.counters.circuitBreaks++
+      t.counters.circuitBreaks++
+    }
   }
 
   /**
