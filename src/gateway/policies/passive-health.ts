@@ -25,7 +25,7 @@ export class PassiveHealth {
       if (!failed) s.markHealthy()
       else {
         s.passiveUntil = now + this.cooldownMs
-        s.reason = `still failing after ${Math.round(this.cooldownMs / 1000)} s out of rotation: ${why}`
+        s.reason = `failed again when tried after the cooldown: ${why}`
       }
       return
     }
