@@ -62,9 +62,11 @@ test('one of two targets refuses: 5 requests fail (the threshold), then all go t
   assert.equal(up.healthy, true)
   assert.equal(up.healthReason, undefined)
   assert.equal(up.circuitState, 'closed')
-  // The route view shows the same.
+  // The route view and the stats show the same.
   const route = (await call(`${g.url}/gateway/api/routes/two`)).json<{ targets: Upstream[] }>()
   assert.equal(route.targets.find((t) => t.url === dead)?.healthy, false)
+  const stats = (await call(`${g.url}/gateway/api/stats`)).json<{ healthyUpstreams: number }>()
+  assert.equal(stats.healthyUpstreams, 1)
 })
 
 test('with retries on the route, a refused target costs no failed request at all', async () => {
@@ -141,6 +143,9 @@ test('a target that comes back gets traffic again once the cooldown has passed',
   // Still inside the cooldown: nothing goes to it.
   await run(`${g.url}/back`, 4)
   assert.equal(revived.hits, 0)
+  const stats = async () =>
+    (await call(`${g.url}/gateway/api/stats`)).json<{ healthyUpstreams: number }>().healthyUpstreams
+  assert.equal(await stats(), 1)
   await new Promise((r) => setTimeout(r, 350))
   const { statuses, from } = await run(`${g.url}/back`, 10)
   assert.deepEqual(statuses, Array(10).fill(200))
@@ -148,6 +153,7 @@ test('a target that comes back gets traffic again once the cooldown has passed',
   const u = await upstream(g, deadUrl, 'back')
   assert.equal(u.healthy, true)
   assert.equal(u.circuitState, 'closed')
+  assert.equal(await stats(), 2)
 })
 
 test('a target still dead after the cooldown costs one request, then waits another cooldown', async () => {

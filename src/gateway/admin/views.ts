@@ -91,7 +91,7 @@ export function gatewayStats(core: GatewayCore): GatewayStats {
     for (const t of r.targets) {
       if (seen.has(t.id)) continue
       seen.add(t.id)
-      if (core.targetStates.peek(t.id)?.available ?? true) healthy++
+      if (core.targetStates.peek(t.id)?.up ?? true) healthy++
     }
   }
   let cacheHits = 0

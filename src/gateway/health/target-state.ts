@@ -62,6 +62,14 @@ export class TargetState {
     return this.circuitState === 'closed' || this.breaker?.allows(this, Date.now()) !== false
   }
 
+  /**
+   * Healthy with a closed circuit: what counts and notifications call up. Unlike `available` it takes
+   * no turn: a target waiting to be tried again after its cooldown is not up yet.
+   */
+  get up(): boolean {
+    return this.healthy && this.circuitState === 'closed'
+  }
+
   markHealthy(): void {
     this.healthy = true
     this.passiveUntil = 0
