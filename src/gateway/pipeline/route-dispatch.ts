@@ -142,10 +142,12 @@ class Attempt extends DecoratingHandler {
     headers: ResponseHeaders,
   ): void {
     this.ex.attemptStatus = statusCode
+    if (this.ex.grpc) this.ex.noteGrpcStatus(headers)
     this.inner.onResponseStart(controller, statusCode, headers)
   }
 
   override onResponseEnd(controller: DispatchController, trailers?: ResponseHeaders): void {
+    if (this.ex.grpc) this.ex.noteGrpcStatus(trailers)
     this.ex.endAttempt(undefined)
     this.inner.onResponseEnd(controller, trailers)
   }
