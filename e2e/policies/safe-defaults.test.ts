@@ -113,6 +113,14 @@ test('a single target that resets every connection: 5 × 502, then 503 without a
   assert.equal(u.healthy, false)
   assert.equal(u.circuitState, 'open')
   assert.equal(g.gw.stats().circuitBreaks, 1)
+  // An admin reset puts it back at once: the next request reaches it again.
+  const target = g.gw.core.watcher.current.routes[0]?.targets[0]?.id as string
+  const reset = await call(`${g.url}/gateway/api/circuits/${encodeURIComponent(target)}/reset`, {
+    method: 'POST',
+  })
+  assert.deepEqual(reset.json(), { targetId: target, circuitState: 'closed', healthy: true })
+  assert.equal((await call(`${g.url}/one`)).status, 502)
+  assert.ok(dead.connections > connections)
 })
 
 test('a target that comes back gets traffic again once the cooldown has passed', async () => {
