@@ -1,7 +1,7 @@
 // The last steps of every route, after its request interceptors: pick a target (another one on a
-// retry), count the attempt, send the request upstream. A failure
-// before any response byte becomes the gateway's own 502/504 answer here, so every interceptor
-// outside (CORS, cache, retry) sees it as a response.
+// retry), count the attempt, send the request upstream. A failure before any response byte becomes
+// the gateway's own 502/504 answer here, so every interceptor outside (CORS, cache, retry) sees it as
+// a response.
 import type { Duplex } from 'node:stream'
 import { formatGrpcTimeout } from '../http/grpc.ts'
 import { compose, type Dispatch } from '../policies/interceptor.ts'
