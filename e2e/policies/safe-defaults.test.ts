@@ -2,9 +2,10 @@
 // target leaves the rotation after the platform document's 5 consecutive failures, the admin API says
 // so, and both can be turned off per route or gateway-wide.
 import assert from 'node:assert/strict'
+import { connect } from 'node:net'
 import { after, test } from 'node:test'
-import { call, startGateway, type TestGateway } from '../fixtures/gateway.ts'
-import { echo, refusingUrl, resetsConnections, startFixture } from '../fixtures/upstreams.ts'
+import { call, startGateway, type TestGateway, until } from '../fixtures/gateway.ts'
+import { echo, refusingUrl, resetsConnections, slow, startFixture } from '../fixtures/upstreams.ts'
 
 const closers: (() => Promise<void>)[] = []
 after(async () => {
@@ -188,6 +189,26 @@ test('a target still dead after the cooldown costs one request, then waits anoth
   assert.equal(u.healthy, false)
   assert.match(u.healthReason ?? '', /^failed again when tried after the cooldown: .*refused the connection$/)
   assert.equal(u.circuitState, 'open')
+})
+
+test('clients that leave before the answer never count against the target', async () => {
+  const up = await slow(300, 'slow')
+  closers.push(() => up.close())
+  const g = await startGateway({ routes: [{ id: 'left', path: '/left', targets: [{ url: up.url }] }] })
+  closers.push(() => g.close())
+  const port = Number(new URL(g.url).port)
+  for (let i = 0; i < 8; i++) {
+    // A POST is read by node:http, which hears the client hang up while the upstream is still working.
+    const s = connect(port, '127.0.0.1')
+    s.write('POST /left HTTP/1.1\r\nhost: x\r\ncontent-length: 1\r\n\r\nx')
+    await new Promise((r) => setTimeout(r, 30))
+    s.destroy()
+  }
+  await until(() => up.hits === 8)
+  const u = await upstream(g, up.url, 'left')
+  assert.equal(u.healthy, true)
+  assert.equal(u.circuitState, 'closed')
+  assert.equal((await call(`${g.url}/left`)).status, 200)
 })
 
 test('circuitBreaker and healthCheck { enabled: false } on a route: 200, 502, 200, 502… as before', async () => {
