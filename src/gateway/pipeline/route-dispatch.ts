@@ -71,7 +71,7 @@ function noTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler):
     const s = t.state
     const at = !s.healthy ? s.passiveUntil : s.circuitState === 'open' ? s.openUntil : 0
     if (at > 0 && at < next) next = at
-    why ||= s.reason ?? (s.circuitState === 'open' ? `circuit open for ${t.spec.url}` : '')
+    why ||= s.reason ?? ''
   }
   const open = route.targets.every((t) => t.state.healthy && t.state.circuitState !== 'closed')
   answerProblem(handler, ex, 'service-unavailable', {
