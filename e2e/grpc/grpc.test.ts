@@ -318,6 +318,25 @@ describe('statuses the gateway makes', () => {
     assert.equal(up.calls, 0)
   })
 
+  test('by default 5 calls a server answers UNAVAILABLE open its circuit; NOT_FOUND is the call’s own', async () => {
+    const down = await startControlledEcho({ fail: { code: grpc.status.UNAVAILABLE, details: 'overloaded' } })
+    const missing = await startControlledEcho({ fail: { code: grpc.status.NOT_FOUND, details: 'no such' } })
+    closers.push(
+      () => down.close(),
+      () => missing.close(),
+    )
+    const g = await gateway([grpcRoute([down.url])])
+    const c = client(g.address)
+    for (let i = 0; i < 5; i++) assert.equal((await unary(c, { text: 'x' })).details, 'overloaded')
+    const r = await unary(c, { text: 'x' })
+    assert.equal(r.code, grpc.status.UNAVAILABLE)
+    assert.match(r.details, /no healthy upstream target .*answered gRPC status UNAVAILABLE/)
+    assert.equal(down.calls, 5, 'the open circuit keeps the sixth call away from the server')
+    const m = client((await gateway([grpcRoute([missing.url])])).address)
+    for (let i = 0; i < 8; i++) assert.equal((await unary(m, { text: 'x' })).code, grpc.status.NOT_FOUND)
+    assert.equal(missing.calls, 8)
+  })
+
   test('client deadline 300 ms, upstream slow → DEADLINE_EXCEEDED in about that time; the upstream sees the cancel', async () => {
     const up = await startControlledEcho()
     closers.push(() => up.close())

@@ -15,6 +15,7 @@ export function targetView(
     url: t.url,
     weight: t.weight,
     healthy: s?.healthy ?? true,
+    ...(s && !s.healthy && s.reason !== null ? { healthReason: s.reason } : {}),
     activeConns: c?.activeConns ?? 0,
     circuitState: s?.circuitState ?? 'closed',
     totalRequests: c?.totalRequests ?? 0,
@@ -90,7 +91,7 @@ export function gatewayStats(core: GatewayCore): GatewayStats {
     for (const t of r.targets) {
       if (seen.has(t.id)) continue
       seen.add(t.id)
-      if (core.targetStates.peek(t.id)?.available ?? true) healthy++
+      if (core.targetStates.peek(t.id)?.up ?? true) healthy++
     }
   }
   let cacheHits = 0

@@ -22,6 +22,21 @@ export const DEFAULTS = {
   manualPriorityBoost: 100,
   /** The largest request body the admin API and the dialects read (larger ones get a 413). */
   adminBodyLimitBytes: 1024 * 1024,
+  // Every target: passive health and a circuit breaker, on unless `enabled: false` (issue 19).
+  healthCheck: {
+    /** Consecutive failed attempts (no answer, or a 5xx) that take a target out of rotation. */
+    passiveFailures: 5,
+    /** Then one request is let through; its success brings the target back, a failure waits again. */
+    passiveCooldownMs: 30_000,
+    // Active checks, where a path is named (or on gRPC routes that configure them).
+    intervalMs: 10_000,
+    timeoutMs: 5_000,
+    unhealthyThreshold: 3,
+    healthyThreshold: 2,
+  },
+  // The platform document's gRPC call policy (sony/gobreaker): 5 consecutive failures in 30 s → open
+  // for 30 s (503 without calling the upstream) → half-open, one request decides.
+  circuitBreaker: { maxFailures: 5, intervalMs: 30_000, openTimeoutMs: 30_000, halfOpenMax: 1 },
 } as const
 
 /** Paths the gateway answers itself; a route may not shadow them. */

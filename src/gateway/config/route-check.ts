@@ -13,6 +13,8 @@ export function routeDefaults(settings: Settings): RouteDefaults {
     timeoutMs: settings.timeoutMs,
     routePrefix: settings.routePrefix,
     manualPriorityBoost: DEFAULTS.manualPriorityBoost,
+    healthCheck: settings.policyDefaults.healthCheck,
+    circuitBreaker: settings.policyDefaults.circuitBreaker,
   }
 }
 

@@ -2,6 +2,7 @@
 import type { LoadBalancerName, RouteConfig, RouteProtocol, RouteSource } from '../model/index.ts'
 import { routeId, targetId } from '../model/ids.ts'
 import { toMs } from '../util/duration.ts'
+import { type BreakerSettings, type HealthSettings, resolveBreaker, resolveHealth } from './resilience.ts'
 
 export type PathType = 'prefix' | 'exact' | 'regex'
 export type BalancerKind =
@@ -49,6 +50,10 @@ export interface RouteSpec {
   readonly balancer: BalancerKind
   readonly hashKey: string
   readonly timeoutMs: number
+  /** Passive and active health checks of its targets (the route's over the gateway's defaults). */
+  readonly health: HealthSettings
+  /** Its targets' circuit breaker (the route's over the gateway's defaults). */
+  readonly breaker: BreakerSettings
   /** The route as the source gave it (policies read their own fields from here). */
   readonly config: RouteConfig
   readonly createdAt: string | undefined
@@ -86,6 +91,8 @@ export interface RouteDefaults {
   readonly timeoutMs: number
   readonly routePrefix: string
   readonly manualPriorityBoost: number
+  readonly healthCheck: HealthSettings
+  readonly circuitBreaker: BreakerSettings
 }
 
 /** A target URL in http(s) terms: ws → http, wss → https, h2c → http. */
@@ -152,6 +159,8 @@ export function toRouteSpec(source: RouteSource, cfg: RouteConfig, defaults: Rou
     balancer: balancerKind(cfg.loadBalancer ?? defaults.loadBalancer),
     hashKey: cfg.hashKey ?? 'ip',
     timeoutMs: toMs(cfg.timeout, defaults.timeoutMs),
+    health: resolveHealth(cfg.healthCheck, defaults.healthCheck),
+    breaker: resolveBreaker(cfg.circuitBreaker, defaults.circuitBreaker),
     config: cfg,
     createdAt: cfg.createdAt,
     updatedAt: cfg.updatedAt,

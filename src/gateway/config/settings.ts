@@ -2,6 +2,14 @@
 import type { DialectsConfig, GatewayConfig, LoadBalancerName } from '../model/index.ts'
 import { toMs } from '../util/duration.ts'
 import { DEFAULTS } from './defaults.ts'
+import {
+  BUILT_IN_BREAKER,
+  BUILT_IN_HEALTH,
+  type BreakerSettings,
+  type HealthSettings,
+  resolveBreaker,
+  resolveHealth,
+} from './resilience.ts'
 
 type Defaults = NonNullable<GatewayConfig['defaults']>
 type AdminAuth = NonNullable<NonNullable<GatewayConfig['admin']>['auth']>
@@ -29,7 +37,12 @@ export interface Settings {
   /** Upstream connections per origin; undefined = no cap. */
   readonly connections: number | undefined
   readonly keepAliveTimeoutMs: number
-  readonly policyDefaults: Pick<Defaults, 'healthCheck' | 'circuitBreaker' | 'retry'>
+  /** Gateway-wide policy defaults; health checks and breakers resolved over the built-in ones. */
+  readonly policyDefaults: {
+    readonly healthCheck: HealthSettings
+    readonly circuitBreaker: BreakerSettings
+    readonly retry: Defaults['retry']
+  }
   readonly discovery: NonNullable<GatewayConfig['discovery']> & { enabled: boolean }
   /** Settings of the compatible API dialects (FluxGate, service management, gobetween). */
   readonly dialects: DialectsConfig
@@ -75,7 +88,11 @@ export function resolveSettings(cfg: GatewayConfig, overrides: SettingsOverrides
     connectTimeoutMs: toMs(d.connectTimeout, DEFAULTS.connectTimeoutMs),
     connections: d.connections ?? DEFAULTS.connections,
     keepAliveTimeoutMs: toMs(d.keepAliveTimeout, DEFAULTS.keepAliveTimeoutMs),
-    policyDefaults: { healthCheck: d.healthCheck, circuitBreaker: d.circuitBreaker, retry: d.retry },
+    policyDefaults: {
+      healthCheck: resolveHealth(d.healthCheck, BUILT_IN_HEALTH),
+      circuitBreaker: resolveBreaker(d.circuitBreaker, BUILT_IN_BREAKER),
+      retry: d.retry,
+    },
     discovery: {
       ...cfg.discovery,
       enabled: overrides.discovery ?? cfg.discovery?.enabled ?? DEFAULTS.discovery,

@@ -7,7 +7,6 @@ import type { Snapshot } from '../config/snapshot.ts'
 import { UpstreamAgent } from '../upstream/agent.ts'
 import { requestStatus } from '../upstream/request.ts'
 import { probeGrpcHealth } from './grpc-health-probe.ts'
-import { toMs } from '../util/duration.ts'
 import type { TargetState, TargetStateRegistry } from './target-state.ts'
 
 export interface CheckSpec {
@@ -21,34 +20,25 @@ export interface CheckSpec {
   readonly grpcService?: string
 }
 
-export const HEALTH_DEFAULTS = {
-  intervalMs: 10_000,
-  timeoutMs: 5_000,
-  unhealthyThreshold: 3,
-  healthyThreshold: 2,
-}
-
 /** Every target that should be actively checked under this snapshot. */
 export function checkSpecs(snapshot: Snapshot): CheckSpec[] {
   const out = new Map<string, CheckSpec>()
-  const defaults = snapshot.settings.policyDefaults.healthCheck
   for (const route of snapshot.routes) {
-    if (!route.enabled || route.protocol === 'websocket') continue
-    const cfg = route.config.healthCheck ?? defaults
-    if (cfg?.enabled === false) continue
+    const h = route.health
+    if (!route.enabled || route.protocol === 'websocket' || !h.enabled) continue
     const grpc = route.protocol === 'grpc'
     for (const t of route.targets) {
-      const path = t.healthCheckPath ?? cfg?.path
+      const path = t.healthCheckPath ?? h.path
       // A gRPC server answers the standard check without a path being named; others need one.
-      if ((path === undefined && !(grpc && cfg !== undefined)) || out.has(t.id)) continue
+      if ((path === undefined && !(grpc && h.active)) || out.has(t.id)) continue
       out.set(t.id, {
         targetId: t.id,
         ...(grpc ? { grpcService: (path ?? '/').slice(1) } : {}),
         url: grpc ? t.origin : t.origin + path,
-        intervalMs: Math.max(50, toMs(cfg?.interval, HEALTH_DEFAULTS.intervalMs)),
-        timeoutMs: Math.max(10, toMs(cfg?.timeout, HEALTH_DEFAULTS.timeoutMs)),
-        unhealthyThreshold: cfg?.unhealthyThreshold ?? HEALTH_DEFAULTS.unhealthyThreshold,
-        healthyThreshold: cfg?.healthyThreshold ?? HEALTH_DEFAULTS.healthyThreshold,
+        intervalMs: Math.max(50, h.intervalMs),
+        timeoutMs: Math.max(10, h.timeoutMs),
+        unhealthyThreshold: h.unhealthyThreshold,
+        healthyThreshold: h.healthyThreshold,
       })
     }
   }
@@ -137,6 +127,7 @@ export function record(state: TargetState, spec: CheckSpec, r: ProbeResult): voi
     if (state.checkFailures >= spec.unhealthyThreshold) {
       state.healthy = false
       state.passiveUntil = 0
+      state.passiveTrial = false
       state.reason = r.error
     }
   }

@@ -25,7 +25,7 @@ export function watchUpstreamHealth(
         if (seen.has(t.id)) continue
         seen.add(t.id)
         const s = states.peek(t.id)
-        const healthy = s ? s.available : true
+        const healthy = s ? s.up : true
         // Targets start healthy: one found unhealthy on its first sample is news too.
         const before = last.get(t.id) ?? true
         last.set(t.id, healthy)

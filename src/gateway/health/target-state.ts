@@ -1,11 +1,23 @@
 // Live state of one upstream target, shared by every route table that uses the target id.
-// Health checks and circuit breakers write `healthy` / `circuitState`; balancers read `available`.
+// Health checks, passive health and circuit breakers write `healthy` / `circuitState`; balancers read
+// `available`.
 import type { CircuitState } from '../model/index.ts'
 
-/** The per-target breaker logic (resilience/circuit-breaker.ts); absent when no breaker is configured. */
+/** How one upstream attempt ended. `client-gone`: the client left (that says nothing of the upstream). */
+export type AttemptOutcome = 'ok' | 'failed' | 'client-gone'
+
+/** The per-target breaker logic (policies/circuit-breaker.ts); absent when the route turns it off. */
 export interface TargetBreaker {
   /** Called by `available` only while the circuit is not closed: may move open → half-open. */
   allows(state: TargetState, now: number): boolean
+}
+
+/** What a route's passive health and breaker learn from each attempt (policies/attempt-judge.ts). */
+export interface AttemptJudge {
+  /** An attempt to the target begins (it may take the one slot a recovering target has). */
+  begin(state: TargetState): void
+  /** It ended; `why` says what failed. True when this failure opened the circuit. */
+  end(state: TargetState, outcome: AttemptOutcome, why: string, now: number): boolean
 }
 
 export class TargetState {
@@ -14,25 +26,29 @@ export class TargetState {
   circuitState: CircuitState = 'closed'
   /** Requests in flight to this target right now (least-load balancing reads it). */
   inflight = 0
-  /** Set by the route table when a breaker is configured for this target. */
+  /** Set by the route table when its route runs a breaker. */
   breaker: TargetBreaker | undefined = undefined
-  // Circuit breaker bookkeeping (gobreaker semantics, see resilience/circuit-breaker.ts).
+  /** Set by the route table unless its route turns both passive health and the breaker off. */
+  judge: AttemptJudge | undefined = undefined
+  // Circuit breaker bookkeeping (gobreaker semantics, see policies/circuit-breaker.ts).
   failures = 0
   failuresSince = 0
   openUntil = 0
   halfOpenInflight = 0
   halfOpenSuccesses = 0
   trips = 0
-  // Passive health: consecutive proxy failures; unhealthy until an active check or `passiveUntil`.
+  // Passive health: consecutive proxy failures; unhealthy until an active check passes, or until the
+  // one request let through after `passiveUntil` succeeds (`passiveTrial` while it is in flight).
   passiveFailures = 0
   passiveUntil = 0
+  passiveTrial = false
   // Active health: the last probe's outcome.
   checkSuccesses = 0
   checkFailures = 0
   lastCheckAt = 0
   lastCheckLatencyMs: number | null = null
   lastCheckError: string | null = null
-  /** Why the target is unhealthy (active check error or passive failures), for /health. */
+  /** Why the target is unhealthy (active check error or passive failures), for the admin views. */
   reason: string | null = null
 
   constructor(id: string) {
@@ -40,18 +56,25 @@ export class TargetState {
   }
 
   get available(): boolean {
-    if (!this.healthy) {
-      // Passively marked down: back in rotation once the cooldown has passed.
-      if (this.passiveUntil === 0 || Date.now() < this.passiveUntil) return false
-      this.markHealthy()
-    }
+    // Passively marked down: after the cooldown, one request at a time may try it.
+    if (!this.healthy && (this.passiveUntil === 0 || this.passiveTrial || Date.now() < this.passiveUntil))
+      return false
     return this.circuitState === 'closed' || this.breaker?.allows(this, Date.now()) !== false
+  }
+
+  /**
+   * Healthy with a closed circuit: what counts and notifications call up. Unlike `available` it takes
+   * no turn: a target waiting to be tried again after its cooldown is not up yet.
+   */
+  get up(): boolean {
+    return this.healthy && this.circuitState === 'closed'
   }
 
   markHealthy(): void {
     this.healthy = true
     this.passiveUntil = 0
     this.passiveFailures = 0
+    this.passiveTrial = false
     this.reason = null
   }
 }

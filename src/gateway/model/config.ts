@@ -132,27 +132,64 @@ export const RateLimitConfig = Type.Object(
 
 export const HealthCheckConfig = Type.Object(
   {
-    enabled: Type.Optional(Type.Boolean()),
-    path: Type.Optional(Type.String({ pattern: '^/' })),
+    enabled: Type.Optional(
+      Type.Boolean({
+        description: 'default true: every target is watched; false turns passive and active checks off',
+      }),
+    ),
+    path: Type.Optional(
+      Type.String({ pattern: '^/', description: 'active checks: GET this path on each target' }),
+    ),
     interval: Type.Optional(Duration),
     timeout: Type.Optional(Duration),
-    unhealthyThreshold: Type.Optional(Type.Integer({ minimum: 1 })),
-    healthyThreshold: Type.Optional(Type.Integer({ minimum: 1 })),
-    passiveFailures: Type.Optional(Type.Integer({ minimum: 0 })),
+    unhealthyThreshold: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'active check failures in a row that take a target out (default 3)',
+      }),
+    ),
+    healthyThreshold: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'active check successes in a row that bring it back (default 2)',
+      }),
+    ),
+    passiveFailures: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'failed requests in a row (no answer, or a 5xx) that take a target out of rotation (default 5; 0 = off)',
+      }),
+    ),
     passiveCooldown: Type.Optional(Duration),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description:
+      'on by default (passive): a target out after passiveFailures is tried again by one request after passiveCooldown (default 30s); active checks every interval (10s), timeout 5s; gateway-wide in defaults.healthCheck',
+  },
 )
 
 export const CircuitBreakerConfig = Type.Object(
   {
-    enabled: Type.Optional(Type.Boolean()),
-    maxFailures: Type.Optional(Type.Integer({ minimum: 1 })),
+    enabled: Type.Optional(Type.Boolean({ description: 'default true: one breaker per target' })),
+    maxFailures: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'consecutive failures within interval that open it (default 5)',
+      }),
+    ),
     interval: Type.Optional(Duration),
     openTimeout: Type.Optional(Duration),
-    halfOpenMaxRequests: Type.Optional(Type.Integer({ minimum: 1 })),
+    halfOpenMaxRequests: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'requests let through when half-open (default 1)' }),
+    ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description:
+      'on by default: 5 consecutive failures (no answer, or a 5xx) in 30s (interval) open it for 30s (openTimeout): 503 without calling the upstream; gateway-wide in defaults.circuitBreaker',
+  },
 )
 
 export const CacheConfig = Type.Object(

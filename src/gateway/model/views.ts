@@ -22,6 +22,8 @@ export const TargetView = Type.Object({
   url: Type.String(),
   weight: Type.Number(),
   healthy: Type.Boolean(),
+  /** Why the target is out of rotation (failed health checks or consecutive failed requests). */
+  healthReason: Type.Optional(Type.String()),
   activeConns: Type.Number(),
   circuitState: Type.Optional(CircuitState),
   totalRequests: Type.Number(),

@@ -6,6 +6,7 @@ import { channel } from 'node:diagnostics_channel'
 import type { Duplex } from 'node:stream'
 import { isGrpcLike } from '../http/grpc.ts'
 import type { ProblemKind } from '../http/problem.ts'
+import { attemptOutcome, failureReason } from '../policies/attempt-judge.ts'
 import { answerProblem, grpcCutTrailers } from '../policies/local-answer.ts'
 import type { RequestHead } from '../http/request-head.ts'
 import { isBodiless, type ResponseFields } from '../http/response-fields.ts'
@@ -67,6 +68,8 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
   // The attempt in progress (one at a time; a retry starts the next after this one ended).
   attemptStarted = 0
   attemptStatus = 0
+  /** A gRPC attempt's grpc-status once seen. */
+  attemptGrpcStatus: string | undefined = undefined
   attemptOpen = false
   /**
    * The exchange is its attempt's handler itself: the route has no interceptors, so nothing sits
@@ -175,21 +178,49 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     this.direct = direct
     this.attemptStarted = performance.now()
     this.attemptStatus = 0
+    this.attemptGrpcStatus = undefined
     this.attemptOpen = true
     target.counters.totalRequests++
     target.counters.activeConns++
     target.state.inflight++
+    target.state.judge?.begin(target.state)
   }
 
-  /** The attempt ended (its response complete, or failed): the target's bookkeeping, once. */
+  /**
+   * The attempt ended (its response complete, or failed): the target's bookkeeping, once, and what
+   * its passive health and breaker learn (policies/attempt-judge.ts).
+   */
   endAttempt(err: Error | undefined): void {
     if (!this.attemptOpen) return
     this.attemptOpen = false
     const t = this.target as CompiledTarget
-    const failed = err !== undefined || this.attemptStatus >= 500
-    t.counters.finish(performance.now() - this.attemptStarted, failed, Date.now())
+    const status = this.attemptStatus
+    const failed = err !== undefined || status >= 500
+    const now = Date.now()
+    t.counters.finish(performance.now() - this.attemptStarted, failed, now)
     t.state.inflight--
     this.controller = undefined
+    const judge = t.state.judge
+    if (judge === undefined) return
+    const grpcStatus = this.attemptGrpcStatus
+    const outcome = attemptOutcome(err, status, grpcStatus, this.gone)
+    const route = this.route as CompiledRoute
+    const why =
+      outcome === 'failed'
+        ? failureReason(t.spec.url, status, grpcStatus, () =>
+            explainFailure(err as Error, t, route.timeoutMs),
+          )
+        : ''
+    if (judge.end(t.state, outcome, why, now)) {
+      route.counters.circuitBreaks++
+      t.counters.circuitBreaks++
+    }
+  }
+
+  /** A gRPC answer's status, from its head (trailers-only) or its trailers, for the attempt's verdict. */
+  noteGrpcStatus(fields: ResponseHeaders | undefined): void {
+    const status = fields?.['grpc-status']
+    if (typeof status === 'string') this.attemptGrpcStatus = status
   }
 
   /**
@@ -230,7 +261,10 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
       this.finish(clientGoneError())
       return
     }
-    if (this.direct && this.attemptOpen) this.attemptStatus = statusCode
+    if (this.direct && this.attemptOpen) {
+      this.attemptStatus = statusCode
+      if (this.grpc) this.noteGrpcStatus(headers)
+    }
     this.status = statusCode
     this.responseHeaders = headers
     this.bodiless = isBodiless(this.method, statusCode)
@@ -254,7 +288,10 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
   }
 
   onResponseEnd(_controller: DispatchController, trailers?: ResponseHeaders): void {
-    if (this.direct) this.endAttempt(undefined)
+    if (this.direct && this.attemptOpen) {
+      if (this.grpc) this.noteGrpcStatus(trailers)
+      this.endAttempt(undefined)
+    }
     if (this.done) return
     this.sink.end(trailers)
     this.finish(undefined)

@@ -1,7 +1,7 @@
 // The last steps of every route, after its request interceptors: pick a target (another one on a
-// retry), count the attempt, run the attempt interceptors, send the request upstream. A failure
-// before any response byte becomes the gateway's own 502/504 answer here, so every interceptor
-// outside (CORS, cache, retry) sees it as a response.
+// retry), count the attempt, send the request upstream. A failure before any response byte becomes
+// the gateway's own 502/504 answer here, so every interceptor outside (CORS, cache, retry) sees it as
+// a response.
 import type { Duplex } from 'node:stream'
 import { formatGrpcTimeout } from '../http/grpc.ts'
 import { compose, type Dispatch } from '../policies/interceptor.ts'
@@ -12,16 +12,14 @@ import type { DispatchController, DispatchHandler, ResponseHeaders } from '../up
 import { clientGoneError, type Exchange } from './exchange.ts'
 import { upstreamHeaders, upstreamPathOf } from './upstream-request.ts'
 
-/** The route's dispatch: its interceptors around target pick → attempt interceptors → upstream. */
+/** The route's dispatch: its interceptors around target pick → upstream. */
 export function dispatchFor(route: CompiledRoute): Dispatch {
-  const send: Dispatch = (ctx, handler) => sendUpstream(ctx as Exchange, handler)
-  const attempt = compose(route.policies?.attempt ?? [], send)
   // Only the pipeline calls a route's dispatch, always with its own Exchange.
-  const pick: Dispatch = (ctx, handler) => pickTarget(route, ctx as Exchange, handler, attempt)
+  const pick: Dispatch = (ctx, handler) => pickTarget(route, ctx as Exchange, handler)
   return compose(route.policies?.request ?? [], pick)
 }
 
-function pickTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler, attempt: Dispatch): void {
+function pickTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler): void {
   // Gone, or already answered while an interceptor waited (a body read, a deadline): nothing goes up.
   if (ex.gone || ex.done) {
     handler.onResponseError(new LocalController(), clientGoneError())
@@ -44,7 +42,7 @@ function pickTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler
   // Nothing between the exchange and the upstream: it handles its attempt itself.
   const direct = handler === ex && route.policies === undefined
   ex.beginAttempt(target, direct)
-  attempt(ex, direct ? ex : new Attempt(handler, ex))
+  sendUpstream(ex, direct ? ex : new Attempt(handler, ex))
 }
 
 /** The balancer's pick; on a retry, a target not tried yet when there is one. */
@@ -61,18 +59,28 @@ function choose(route: CompiledRoute, ex: Exchange): CompiledTarget | undefined 
   return route.targets[first]
 }
 
+/**
+ * 503 when every target is out (open circuit, passively or actively down), nothing sent upstream;
+ * Retry-After says when the first of them may be tried again.
+ */
 function noTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler): void {
   const now = Date.now()
-  let openUntil = 0
-  for (const t of route.targets)
-    if (t.state.circuitState === 'open' && t.state.healthy)
-      openUntil = openUntil === 0 ? t.state.openUntil : Math.min(openUntil, t.state.openUntil)
+  let next = Number.POSITIVE_INFINITY
+  let why = ''
+  for (const t of route.targets) {
+    const s = t.state
+    const at = !s.healthy ? s.passiveUntil : s.circuitState === 'open' ? s.openUntil : 0
+    if (at > 0 && at < next) next = at
+    why ||= s.reason ?? ''
+  }
+  const open = route.targets.every((t) => t.state.healthy && t.state.circuitState !== 'closed')
   answerProblem(handler, ex, 'service-unavailable', {
-    detail:
-      openUntil > 0
-        ? `circuit open for every available target of route ${route.id}`
-        : `route ${route.id} has no healthy upstream target`,
-    retryAfterS: openUntil > 0 ? Math.max(1, (openUntil - now) / 1000) : 1,
+    detail: `${
+      open
+        ? `circuit open for every target of route ${route.id}`
+        : `route ${route.id} has no healthy upstream target`
+    }${why ? ` (${why})` : ''}`,
+    retryAfterS: Number.isFinite(next) ? Math.max(1, Math.ceil((next - now) / 1000)) : 1,
   })
 }
 
@@ -134,10 +142,12 @@ class Attempt extends DecoratingHandler {
     headers: ResponseHeaders,
   ): void {
     this.ex.attemptStatus = statusCode
+    if (this.ex.grpc) this.ex.noteGrpcStatus(headers)
     this.inner.onResponseStart(controller, statusCode, headers)
   }
 
   override onResponseEnd(controller: DispatchController, trailers?: ResponseHeaders): void {
+    if (this.ex.grpc) this.ex.noteGrpcStatus(trailers)
     this.ex.endAttempt(undefined)
     this.inner.onResponseEnd(controller, trailers)
   }

@@ -1,43 +1,10 @@
 // A consecutive-failure circuit breaker per target with gobreaker semantics: closed → open after
 // `maxFailures` consecutive failures within `intervalMs`; open for `openTimeoutMs` (no upstream
 // traffic); then half-open lets `halfOpenMax` requests through: all succeed → closed, any fails → open.
+import type { BreakerSettings } from '../config/resilience.ts'
 import type { TargetBreaker, TargetState } from '../health/target-state.ts'
-import type { RouteConfig } from '../model/index.ts'
-import { toMs } from '../util/duration.ts'
-import type { Interceptor } from './interceptor.ts'
-import { watchAttempt } from './attempt-outcome.ts'
 
-export interface BreakerOptions {
-  readonly maxFailures: number
-  readonly intervalMs: number
-  readonly openTimeoutMs: number
-  readonly halfOpenMax: number
-}
-
-export const BREAKER_DEFAULTS: BreakerOptions = {
-  maxFailures: 5,
-  intervalMs: 30_000,
-  openTimeoutMs: 30_000,
-  halfOpenMax: 1,
-}
-
-type Cfg = NonNullable<RouteConfig['circuitBreaker']>
-
-/** Route value over gateway default; undefined when neither turns a breaker on. */
-export function breakerOptions(
-  route: Cfg | undefined,
-  defaults: Cfg | undefined,
-): BreakerOptions | undefined {
-  const cfg = route ?? defaults
-  if (!cfg || cfg.enabled === false) return undefined
-  const d = route && defaults ? defaults : undefined
-  return {
-    maxFailures: cfg.maxFailures ?? d?.maxFailures ?? BREAKER_DEFAULTS.maxFailures,
-    intervalMs: toMs(cfg.interval ?? d?.interval, BREAKER_DEFAULTS.intervalMs),
-    openTimeoutMs: toMs(cfg.openTimeout ?? d?.openTimeout, BREAKER_DEFAULTS.openTimeoutMs),
-    halfOpenMax: cfg.halfOpenMaxRequests ?? d?.halfOpenMaxRequests ?? BREAKER_DEFAULTS.halfOpenMax,
-  }
-}
+export type BreakerOptions = Omit<BreakerSettings, 'enabled'>
 
 export class CircuitBreaker implements TargetBreaker {
   readonly opts: BreakerOptions
@@ -59,6 +26,11 @@ export class CircuitBreaker implements TargetBreaker {
   /** A request is about to go to the target (after the balancer picked it). */
   acquire(s: TargetState): void {
     if (s.circuitState === 'half-open') s.halfOpenInflight++
+  }
+
+  /** The attempt ended without a verdict (the client left): its half-open slot is free again. */
+  release(s: TargetState): void {
+    if (s.circuitState === 'half-open' && s.halfOpenInflight > 0) s.halfOpenInflight--
   }
 
   /** Returns true when this failure tripped the circuit (closed/half-open → open). */
@@ -102,35 +74,4 @@ export function close(s: TargetState): void {
   s.openUntil = 0
   s.halfOpenInflight = 0
   s.halfOpenSuccesses = 0
-}
-
-/**
- * Around each upstream attempt: takes a half-open slot, and counts the attempt's outcome (a 5xx or no
- * answer is a failure). Open circuits keep their targets out of the balancer's picks
- * (TargetState.available), so an open route is answered 503 without calling the upstream.
- */
-export function breakerInterceptor(breaker: CircuitBreaker): Interceptor {
-  return (next) => (ctx, handler) => {
-    const target = ctx.target
-    if (!target) {
-      next(ctx, handler)
-      return
-    }
-    breaker.acquire(target.state)
-    next(
-      ctx,
-      watchAttempt(handler, ctx, (outcome) => {
-        const s = target.state
-        // The client leaving says nothing about the upstream.
-        if (outcome === 'client-gone') {
-          if (s.circuitState === 'half-open' && s.halfOpenInflight > 0) s.halfOpenInflight--
-          return
-        }
-        if (breaker.onResult(s, outcome === 'failed', Date.now())) {
-          ctx.routeCounters.circuitBreaks++
-          target.counters.circuitBreaks++
-        }
-      }),
-    )
-  }
 }

@@ -1,46 +1,47 @@
-// Passive health: a target that fails `threshold` proxied attempts in a row is taken out of rotation
-// until an active check passes or `cooldownMs` has gone by (TargetState.available).
-import type { RouteSpec } from '../config/route-spec.ts'
-import type { Settings } from '../config/settings.ts'
-import { toMs } from '../util/duration.ts'
-import { watchAttempt } from './attempt-outcome.ts'
-import type { Interceptor } from './interceptor.ts'
+// Passive health: a target whose proxied attempts fail `threshold` times in a row is taken out of
+// rotation. An active check that passes brings it back; so does, after `cooldownMs`, the one request
+// let through to try it (TargetState.available): its success brings the target back, its failure
+// keeps it out for another cooldown.
+import type { TargetState } from '../health/target-state.ts'
 
-export interface PassiveHealth {
+export class PassiveHealth {
   readonly threshold: number
-  /** How long a passively failed target stays out when no active check brings it back. */
   readonly cooldownMs: number
-}
+  constructor(threshold: number, cooldownMs: number) {
+    this.threshold = threshold
+    this.cooldownMs = cooldownMs
+  }
 
-export function passiveHealth(spec: RouteSpec, settings: Settings): PassiveHealth | undefined {
-  const cfg = spec.config.healthCheck ?? settings.policyDefaults.healthCheck
-  const anyPath = spec.targets.some((t) => t.healthCheckPath !== undefined)
-  if ((!cfg && !anyPath) || cfg?.enabled === false) return undefined
-  const threshold = cfg?.passiveFailures ?? 5
-  if (threshold === 0) return undefined
-  return { threshold, cooldownMs: toMs(cfg?.passiveCooldown, 30_000) }
-}
+  /** An attempt goes to a target that is down: it is the one trying it after the cooldown. */
+  acquire(s: TargetState): void {
+    if (!s.healthy && s.passiveUntil > 0) s.passiveTrial = true
+  }
 
-export function passiveHealthInterceptor(passive: PassiveHealth): Interceptor {
-  return (next) => (ctx, handler) => {
-    const target = ctx.target
-    if (!target) {
-      next(ctx, handler)
+  onResult(s: TargetState, failed: boolean, why: string, now: number): void {
+    if (!s.healthy) {
+      // Only the trial request speaks for a target that is down (late answers from before do not).
+      if (!s.passiveTrial) return
+      s.passiveTrial = false
+      if (!failed) s.markHealthy()
+      else {
+        s.passiveUntil = now + this.cooldownMs
+        s.reason = `failed again when tried after the cooldown: ${why}`
+      }
       return
     }
-    next(
-      ctx,
-      watchAttempt(handler, ctx, (outcome) => {
-        if (outcome === 'client-gone') return
-        const s = target.state
-        if (outcome === 'ok') s.passiveFailures = 0
-        else if (++s.passiveFailures >= passive.threshold && s.healthy) {
-          s.healthy = false
-          s.checkSuccesses = 0
-          s.passiveUntil = Date.now() + passive.cooldownMs
-          s.reason = `${s.passiveFailures} consecutive proxy failures`
-        }
-      }),
-    )
+    if (!failed) {
+      s.passiveFailures = 0
+      return
+    }
+    if (++s.passiveFailures < this.threshold) return
+    s.healthy = false
+    s.checkSuccesses = 0
+    s.passiveUntil = now + this.cooldownMs
+    s.reason = `${s.passiveFailures} consecutive failures, the last: ${why}`
+  }
+
+  /** The attempt ended without a verdict (the client left). */
+  release(s: TargetState): void {
+    if (!s.healthy) s.passiveTrial = false
   }
 }

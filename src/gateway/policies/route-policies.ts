@@ -1,18 +1,15 @@
-// Compiles a route's traffic policies into interceptors, once per route table. Two chains: around the
-// request (outermost first: CORS, rate limit, JWT, rate limit keyed on claims, OpenAPI validation,
-// cache, retry), and around each upstream attempt (circuit breaker, passive health). A route with no
-// policy gets `undefined` and keeps the plain path.
+// Compiles a route's traffic policies into interceptors around the request, once per route table
+// (outermost first: CORS, rate limit, JWT, rate limit keyed on claims, OpenAPI validation, cache,
+// retry). A route with none gets `undefined` and keeps the plain path. The circuit breaker and passive
+// health are no interceptors: every attempt's end reaches them (attempt-judge.ts).
 import type { RouteSpec } from '../config/route-spec.ts'
 import type { Settings } from '../config/settings.ts'
-import type { TargetState } from '../health/target-state.ts'
 import { cacheInterceptor } from './cache-interceptor.ts'
-import { breakerInterceptor, breakerOptions, CircuitBreaker, close } from './circuit-breaker.ts'
 import { compileCors, corsInterceptor } from './cors.ts'
 import { grpcWebInterceptor } from './grpc-web.ts'
 import type { Interceptor } from './interceptor.ts'
 import { compileJwt, jwtInterceptor } from './jwt.ts'
 import { type ValidationPolicy, validationInterceptor } from './openapi-validation.ts'
-import { passiveHealth, passiveHealthInterceptor } from './passive-health.ts'
 import type { PolicyRegistry } from './policy-registry.ts'
 import { compileRateLimiter, rateLimitInterceptor } from './rate-limit.ts'
 import { cacheEnabled } from './response-cache.ts'
@@ -21,8 +18,6 @@ import { retryInterceptor, retryPolicy } from './retry.ts'
 export interface RoutePolicies {
   /** Around the whole request, outermost first. */
   readonly request: readonly Interceptor[]
-  /** Around each upstream attempt (the attempt's target is known), outermost first. */
-  readonly attempt: readonly Interceptor[]
 }
 
 function validationOf(spec: RouteSpec, registry: PolicyRegistry | undefined): ValidationPolicy | undefined {
@@ -37,19 +32,10 @@ export function compilePolicies(
   spec: RouteSpec,
   settings: Settings,
   registry: PolicyRegistry | undefined,
-  states: readonly TargetState[],
 ): RoutePolicies | undefined {
   const cfg = spec.config
   const d = settings.policyDefaults
-  const bo = breakerOptions(cfg.circuitBreaker, d.circuitBreaker)
-  const breaker = bo ? new CircuitBreaker(bo) : undefined
-  // Live target state carries the breaker that judges it; a breaker taken off closes the circuit.
-  for (const s of states) {
-    if (!breaker && s.breaker) close(s)
-    s.breaker = breaker
-  }
   const request: Interceptor[] = []
-  const attempt: Interceptor[] = []
 
   const cors = compileCors(cfg.cors)
   if (cors) request.push(corsInterceptor(cors))
@@ -75,8 +61,5 @@ export function compilePolicies(
     request.push(cacheInterceptor(registry.cacheFor(spec.id, cfg.cache)))
   const retry = retryPolicy(cfg.retry, d.retry)
   if (retry) request.push(retryInterceptor(retry))
-  if (breaker) attempt.push(breakerInterceptor(breaker))
-  const passive = passiveHealth(spec, settings)
-  if (passive) attempt.push(passiveHealthInterceptor(passive))
-  return request.length > 0 || attempt.length > 0 ? { request, attempt } : undefined
+  return request.length > 0 ? { request } : undefined
 }

@@ -7,6 +7,7 @@ import type { TargetState, TargetStateRegistry } from '../health/target-state.ts
 import type { RequestHead } from '../http/request-head.ts'
 import type { Dispatch } from '../policies/interceptor.ts'
 import type { PolicyRegistry } from '../policies/policy-registry.ts'
+import { judgeTargets } from '../policies/attempt-judge.ts'
 import { compilePolicies, type RoutePolicies } from '../policies/route-policies.ts'
 import type { CounterRegistry, TrafficCounters } from '../stats/counters.ts'
 import type { UpstreamAgent } from '../upstream/agent.ts'
@@ -127,6 +128,10 @@ export function compileRouteTable(snapshot: Snapshot, deps: RouteTableDeps): Rou
   for (const spec of snapshot.routes) {
     if (!spec.enabled) continue
     const targets = spec.targets.map((t) => compileTarget(t, deps, addresses))
+    judgeTargets(
+      spec,
+      targets.map((t) => t.state),
+    )
     const route = {
       spec,
       id: spec.id,
@@ -144,12 +149,7 @@ export function compileRouteTable(snapshot: Snapshot, deps: RouteTableDeps): Rou
       addPrefix: spec.addPrefix && spec.addPrefix !== '/' ? spec.addPrefix.replace(/\/$/, '') : '',
       headersAdd: Object.entries(spec.headersAdd),
       headersRemove: spec.headersRemove.length > 0 ? new Set(spec.headersRemove) : NO_HEADERS,
-      policies: compilePolicies(
-        spec,
-        snapshot.settings,
-        deps.policies,
-        targets.map((t) => t.state),
-      ),
+      policies: compilePolicies(spec, snapshot.settings, deps.policies),
       accepts: compileAccepts(spec),
       dispatch: undefinedDispatch,
     } satisfies CompiledRoute

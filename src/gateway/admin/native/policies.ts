@@ -1,4 +1,5 @@
-// Native admin endpoints for traffic policies: reset a target's circuit, purge response caches.
+// Native admin endpoints for traffic policies: reset a target's circuit (and its passive health
+// verdict, which the same failures set by default), purge response caches.
 import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
 import { close } from '../../policies/circuit-breaker.ts'
@@ -9,7 +10,9 @@ export function registerPolicyApi(app: FastifyInstance, core: GatewayCore): void
     const state = core.targetStates.peek(id)
     if (!state) return reply.code(404).send({ error: 'target not found' })
     close(state)
-    return { targetId: id, circuitState: state.circuitState }
+    // Taken out by failed requests, not by an active check (whose own probes decide): in again.
+    if (!state.healthy && state.passiveUntil > 0) state.markHealthy()
+    return { targetId: id, circuitState: state.circuitState, healthy: state.healthy }
   })
   app.delete<{ Querystring: { route?: string } }>('/api/cache', async (req, reply) => {
     const routeId = req.query.route

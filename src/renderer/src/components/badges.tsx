@@ -10,8 +10,13 @@ export function Badge({ tone, children, title }: { tone: Tone; children: string;
   )
 }
 
-export function HealthBadge({ healthy }: { healthy: boolean }) {
-  return <Badge tone={healthy ? 'ok' : 'bad'}>{healthy ? 'healthy' : 'unhealthy'}</Badge>
+/** `reason` (why a target is out of rotation) shows on hover. */
+export function HealthBadge({ healthy, reason }: { healthy: boolean; reason?: string | undefined }) {
+  return (
+    <Badge tone={healthy ? 'ok' : 'bad'} {...(reason ? { title: reason } : {})}>
+      {healthy ? 'healthy' : 'unhealthy'}
+    </Badge>
+  )
 }
 
 export function CircuitBadge({ state }: { state: CircuitState | undefined }) {

@@ -67,7 +67,7 @@ export default function UpstreamsPage() {
       header: 'Health',
       width: '10%',
       sortable: true,
-      cell: (u) => <HealthBadge healthy={u.healthy} />,
+      cell: (u) => <HealthBadge healthy={u.healthy} reason={u.healthReason} />,
     },
     {
       id: 'circuit',
