@@ -53,6 +53,36 @@ describe('config file hot reload', () => {
     assert.equal((await send(`${gw.base}/two`)).headers['x-upstream'], 'b')
   })
 
+  test('a rename-save whose only new route is broken lists it (not applied) and keeps the version', async () => {
+    const before = gw.core.watcher.current
+    const tmp = join(dir, '.gateway.yaml.tmp')
+    await writeFile(
+      tmp,
+      `${yamlFor([
+        { path: '/one', url: a.url },
+        { path: '/two', url: b.url },
+        { path: '/slow', url: slow.url },
+      ])}  - path: /late\n    timeout: 5 seconds\n    targets:\n      - url: ${b.url}\n`,
+    )
+    await rename(tmp, file)
+    await eventually(() => gw.core.watcher.issues().some((i) => i.id === 'config-/late'))
+    const issue = gw.core.watcher.issues().find((i) => i.id === 'config-/late')
+    assert.match(issue?.message ?? '', /gateway\.yaml:\d+: routes\[3\]\.timeout: must be milliseconds/)
+    assert.equal(issue?.field, 'routes[3].timeout')
+    assert.equal(gw.core.watcher.current.version, before.version, 'nothing new was applied')
+    assert.equal((await send(`${gw.base}/late`)).status, 404)
+    // Fixing it by taking the route out again: the problem disappears.
+    await writeFile(
+      file,
+      yamlFor([
+        { path: '/one', url: a.url },
+        { path: '/two', url: b.url },
+        { path: '/slow', url: slow.url },
+      ]),
+    )
+    await eventually(() => gw.core.watcher.issues().length === 0)
+  })
+
   test('a broken file keeps the last good routes serving and says what is wrong', async () => {
     const version = gw.core.watcher.current.version
     await writeFile(file, 'routes:\n  - path: /one\n    targets: [ { url: http://127.0.0.1:1 \n')

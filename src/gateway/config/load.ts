@@ -33,12 +33,13 @@ function parse(text: string): Parsed {
 function parseError(file: string, parsed: Parsed): GatewayError | undefined {
   const first = parsed.doc.errors[0]
   if (!first) return undefined
-  const line = first.linePos?.[0]?.line ?? parsed.lineCounter.linePos(first.pos[0]).line
+  const pos = first.linePos?.[0] ?? parsed.lineCounter.linePos(first.pos[0])
   const detail = first.message.split('\n')[0]
-  return new GatewayError('SP_ERR_CONFIG_PARSE', `${file}${line ? `:${line}` : ''}: ${detail}`, {
-    file,
-    line,
-  })
+  return new GatewayError(
+    'SP_ERR_CONFIG_PARSE',
+    `${file}${pos.line ? `:${pos.line}:${pos.col}` : ''}: ${detail}`,
+    { file, line: pos.line, column: pos.col },
+  )
 }
 
 /** The value by the fast parser, or undefined when only the full one can say (anchors, any error). */

@@ -110,7 +110,12 @@ export const ConfigIssue = Type.Object({
   code: Type.String(),
   message: Type.String(),
   effect: Type.Union([Type.Literal('disabled'), Type.Literal('rejected'), Type.Literal('warning')]),
+  /** The file the problem is in (config-file problems). */
+  file: Type.Optional(Type.String()),
   line: Type.Optional(Type.Number()),
+  column: Type.Optional(Type.Number()),
+  /** The field the problem is about, e.g. `routes[6].timeout`. */
+  field: Type.Optional(Type.String()),
 })
 export type ConfigIssue = Type.Static<typeof ConfigIssue>
 
