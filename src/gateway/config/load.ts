@@ -53,6 +53,26 @@ function fastValue(text: string): { value: unknown } | undefined {
   }
 }
 
+/** A `.json` file is held to JSON (YAML would let a trailing comma or a comment through). */
+function jsonValue(file: string, text: string): { value: unknown } {
+  try {
+    return { value: JSON.parse(text) }
+  } catch (err) {
+    const message = (err as Error).message
+    const at = /at position (\d+)/.exec(message)
+    const offset = at ? Number(at[1]) : text.length
+    const before = text.slice(0, offset).split('\n')
+    const line = before.length
+    const column = (before.at(-1)?.length ?? 0) + 1
+    const detail = message.replace(/\s*(in JSON )?at position \d+.*$/, '').replace(/^JSON\.parse: /, '')
+    throw new GatewayError('SP_ERR_CONFIG_PARSE', `${file}:${line}:${column}: ${detail || 'not JSON'}`, {
+      file,
+      line,
+      column,
+    })
+  }
+}
+
 export function parseConfigText(file: string, text: string): LoadedFile {
   // The parsed document (a node with its source range for every key and value) costs KBs per route and
   // the loaded file lives as long as its configuration: it is held weakly and parsed again from the text
@@ -67,7 +87,7 @@ export function parseConfigText(file: string, text: string): LoadedFile {
     return p
   }
   let value: unknown
-  const fast = fastValue(text)
+  const fast = file.endsWith('.json') ? jsonValue(file, text) : fastValue(text)
   if (fast) value = fast.value ?? {}
   else {
     const parsed = document()

@@ -89,18 +89,20 @@ export function buildSnapshot(sources: readonly SourceConfig[], opts: BuildOptio
         typeof loosely.id === 'string'
           ? loosely.id
           : `${source.source}-${typeof loosely.path === 'string' ? loosely.path : `#${index}`}`
-      const first = problems[0]
-      if (first) {
-        const { prefix, at } = locate(source.file, ['routes', index, ...first.path])
-        issues.push({
-          entity: 'route',
-          id,
-          source: source.source,
-          code: 'SP_ERR_ROUTE_INVALID',
-          message: `${prefix}${at.field}: ${first.message}`,
-          effect: 'disabled',
-          ...at,
-        })
+      if (problems.length > 0) {
+        // Every bad field of the route, so one save can fix them all.
+        for (const problem of problems) {
+          const { prefix, at } = locate(source.file, ['routes', index, ...problem.path])
+          issues.push({
+            entity: 'route',
+            id,
+            source: source.source,
+            code: 'SP_ERR_ROUTE_INVALID',
+            message: `${prefix}${at.field}: ${problem.message}`,
+            effect: 'disabled',
+            ...at,
+          })
+        }
         return
       }
       const route = cfg as RouteConfig
