@@ -22,9 +22,14 @@ export type {
 export interface EffectiveConfig {
   config: unknown
   configFile?: string | null
+  /** Rejected sources first (their save was not applied at all), then the routes left out. */
   issues: ConfigIssue[]
+  /** The applied version and its hash: a save that was not applied does not change them. */
   version: number | string
   hash: string
+  appliedAt?: string
+  /** applied: everything serves; partial: some routes left out; rejected: a source's last save was not applied. */
+  status?: 'applied' | 'partial' | 'rejected'
 }
 
 export interface StatsPoint {
