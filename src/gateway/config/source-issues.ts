@@ -1,5 +1,6 @@
 // A source that could not be read, parsed or checked as a whole, told as config issues: the same
 // entries `sallyport validate` prints and GET /config lists, each with file, line and field when known.
+import { basename } from 'node:path'
 import type { GatewayError } from '../errors.ts'
 import type { ConfigIssue, RouteSource } from '../model/index.ts'
 
@@ -23,7 +24,7 @@ export function sourceErrorIssues(source: RouteSource, error: GatewayError): Con
   return problems.map((p) =>
     defined({
       entity,
-      id: p.field ?? p.file ?? source,
+      id: p.field ?? (p.file ? basename(p.file) : source),
       source,
       code: error.code,
       message: p.message,

@@ -193,7 +193,10 @@ export function createConfigWatcher(opts: WatcherOptions = {}): ConfigWatcher {
       const rejected = [...errors].flatMap(([source, error]) =>
         error ? sourceErrorIssues(source, error) : [],
       )
-      return [...rejected, ...current.issues]
+      // A rejected source's route problems were found in an earlier save, not in the file as it is
+      // now: they would point at lines that may be gone. They come back if the next good save has them.
+      const broken = new Set(rejected.map((i) => i.source))
+      return [...rejected, ...current.issues.filter((i) => !broken.has(i.source))]
     },
     sources() {
       return [...new Set([...hashes.keys(), ...errors.keys()])].map((source) => ({
