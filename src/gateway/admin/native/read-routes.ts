@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
 import { GatewayError } from '../../errors.ts'
+import type { ConfigView } from '../../model/index.ts'
 import { gatewayStats, routeStats, routeView, routeViews, upstreamViews } from '../views.ts'
 import { redactConfig } from './redact.ts'
 import { routeIdOf } from './route-ref.ts'
@@ -33,7 +34,7 @@ export function registerReadApi(app: FastifyInstance, core: GatewayCore): void {
     for (const r of core.watcher.current.routes) out[r.id] = routeStats(r, core)
     return out
   })
-  app.get('/api/config', async () => {
+  app.get('/api/config', async (): Promise<ConfigView> => {
     const snap = core.watcher.current
     return {
       version: snap.version,

@@ -1,6 +1,6 @@
 // Shapes the admin API returns that src/gateway/model does not define yet. Model types are imported
 // type-only from the gateway; these few local ones should move into the model when it gains them.
-import type { ConfigIssue } from '../../../gateway/model/index.ts'
+import type { ConfigView } from '../../../gateway/model/index.ts'
 
 export type {
   CircuitState,
@@ -19,18 +19,7 @@ export type {
 } from '../../../gateway/model/index.ts'
 
 /** GET api/config */
-export interface EffectiveConfig {
-  config: unknown
-  configFile?: string | null
-  /** Rejected sources first (their save was not applied at all), then the routes left out. */
-  issues: ConfigIssue[]
-  /** The applied version and its hash: a save that was not applied does not change them. */
-  version: number | string
-  hash: string
-  appliedAt?: string
-  /** applied: everything serves; partial: some routes left out; rejected: a source's last save was not applied. */
-  status?: 'applied' | 'partial' | 'rejected'
-}
+export type EffectiveConfig = ConfigView
 
 export interface StatsPoint {
   t: number
