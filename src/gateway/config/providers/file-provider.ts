@@ -5,7 +5,7 @@
 import { type FSWatcher, watch } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import type { GatewayConfig } from '../../model/index.ts'
-import { type FileSource, readConfigSource } from '../check-file.ts'
+import { type FileSource, readConfigSource, splitRoutes } from '../check-file.ts'
 import type { GatewayError } from '../../errors.ts'
 import type { Provider, ProviderSink } from './provider.ts'
 
@@ -14,11 +14,6 @@ const DEBOUNCE_MS = 40
 const SETTLE_MS = 60
 /** …this many times before it counts as what the user meant. */
 const SETTLE_TRIES = 5
-
-function splitRoutes(value: GatewayConfig): { settings: GatewayConfig; routes: unknown[] } {
-  const { routes, ...settings } = value
-  return { settings, routes: Array.isArray(routes) ? routes : [] }
-}
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms).unref())
 
