@@ -215,4 +215,13 @@ test('config is redacted; openapi document lists the admin API', async (t) => {
   assert.equal(doc.openapi, '3.1.0')
   assert.ok(doc.paths['/gateway/api/routes'].post)
   assert.ok(doc.components.schemas.RouteInput.properties.targets)
+  // The config answer is what its documented schema says (the fields the dashboard's Config page reads).
+  const { Compile } = await import('typebox/compile')
+  const { ConfigView } = await import('../../src/gateway/model/index.ts')
+  const errors = [...Compile(ConfigView).Errors(cfg.json())].map((e) => JSON.stringify(e))
+  assert.deepEqual(errors, [])
+  assert.equal(cfg.json().status, 'applied')
+  assert.deepEqual(doc.paths['/gateway/api/config'].get.responses['200'].content['application/json'].schema, {
+    $ref: '#/components/schemas/ConfigView',
+  })
 })

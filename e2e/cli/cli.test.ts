@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
@@ -78,7 +78,7 @@ describe('sallyport CLI', () => {
       /unknown\.yaml:2: server\.prot: unknown field "prot"/,
     )
     const broken = write('broken.yaml', 'routes: [\n')
-    assert.match(runCli(['--config', broken, '--no-discovery']).stderr, /broken\.yaml:\d+: /)
+    assert.match(runCli(['--config', broken, '--no-discovery']).stderr, /broken\.yaml:\d+:\d+: /)
     assert.match(
       runCli(['--config', join(dir, 'missing.yaml'), '--no-discovery']).stderr,
       /missing\.yaml: file not found/,
@@ -101,6 +101,42 @@ describe('sallyport CLI', () => {
     assert.equal(r.code, 1)
     assert.match(r.stderr, /routes\[0\]\.targets/)
     assert.match(r.stderr, /shadow the gateway's own "\/gateway"/)
+  })
+
+  test('hot reload: one line per save says what was applied, what was not and why', async () => {
+    const up = await startUpstream('reload')
+    const route = (id: string, extra = '') =>
+      `  - id: ${id}\n    path: /${id}\n${extra}    targets:\n      - url: ${up.url}\n`
+    const file = write('reload-lines.yaml', `routes:\n${route('a')}${route('d')}`)
+    const save = (text: string) => {
+      writeFileSync(`${file}.tmp`, text)
+      renameSync(`${file}.tmp`, file)
+    }
+    const gw = await startCli(['--port', '0', '--no-discovery', '--data-dir', dir, '--config', file])
+    const said = (re: RegExp) =>
+      eventually(() => re.test(gw.output())).catch(() => assert.fail(`${re} not in:\n${gw.output()}`))
+    try {
+      save(`routes:\n${route('b')}${route('c')}${route('d', '    stripPrefix: true\n')}`)
+      await said(
+        /config v2 applied from \S+reload-lines\.yaml: \+2 routes \(b, c\), -1 \(a\), 1 changed \(d\)\n/,
+      )
+      const applied = `routes:\n${route('b')}${route('c')}${route('d', '    stripPrefix: true\n')}`
+      save(`${applied}${route('e', '    timeout: 5 seconds\n')}`)
+      await said(
+        /reload-lines\.yaml: nothing applied, still serving config v2; not applied: route e: \S+:\d+: routes\[3\]\.timeout: must be milliseconds/,
+      )
+      assert.equal((await fetch(`${gw.url}/e`)).status, 404)
+      save(`${applied}  - id: [\n`)
+      await said(/reload-lines\.yaml:\d+:\d+: .*: not applied, still serving config v2\n/)
+      assert.doesNotMatch(gw.output(), /valid again/)
+      save(applied)
+      await said(/reload-lines\.yaml is valid again: config v2 \(unchanged\) serving\n/)
+      save(`routes:\n${route('b')}`)
+      await said(/config v3 applied from \S+: -2 route\(s\) \(c, d\)\n/)
+    } finally {
+      assert.equal(await gw.stop('SIGTERM'), 0)
+      await up.close()
+    }
   })
 
   test('a taken port: one clear line, exit 1', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { expect, test } from '@playwright/test'
 import { UPSTREAM_PORT } from './env.ts'
 import { admin, gotoPage, screenshot, sendTraffic, skipBecause, through } from './helpers.ts'
@@ -128,4 +129,51 @@ test('config: effective config, file path and problems', async ({ page }) => {
       .or(page.getByLabel('Effective configuration as JSON')),
   ).toContainText('/svc')
   await screenshot(page, 'config')
+})
+
+test('config: a save that cannot apply is listed where it is wrong, never as applied, and gone once fixed', async ({
+  page,
+}) => {
+  const file = process.env.SALLYPORT_E2E_CONFIG as string
+  const good = readFileSync(file, 'utf8')
+  /** An editor's save: a temp file renamed over the config. */
+  const save = (text: string) => {
+    writeFileSync(`${file}.tmp`, text)
+    renameSync(`${file}.tmp`, file)
+  }
+  const status = page.getByTestId('config-status')
+  const problems = page.getByRole('table', { name: /Problems with/ })
+  try {
+    await gotoPage(page, 'config')
+    await expect(status).toContainText('No problems')
+    const version = (await page.getByTestId('config-version').textContent()) ?? ''
+    const hash = (await page.getByTestId('config-hash').textContent()) ?? ''
+    save(
+      `${good}  - id: late\n    path: /late\n    timeout: 5 seconds\n    targets:\n      - url: http://127.0.0.1:18790\n`,
+    )
+    const row = problems.getByRole('row').filter({ hasText: 'late' })
+    await expect(row).toContainText('dashboard.yaml:14 · routes[2].timeout')
+    await expect(row).toContainText('must be milliseconds')
+    await expect(row).toContainText('not applied')
+    await expect(status).toContainText(`The routes below were not applied; the rest of version ${version}`)
+    await expect(page.getByTestId('config-version')).toHaveText(version)
+    await screenshot(page, 'config-route-not-applied')
+    save(`${good}  - id: [\n`)
+    await expect(status).toContainText(`was not applied: the gateway keeps serving version ${version}`)
+    await expect(
+      problems
+        .first()
+        .getByRole('row')
+        .filter({ hasText: /dashboard\.yaml:\d+:\d+/ }),
+    ).toContainText('save not applied')
+    await expect(page.getByTestId('config-hash')).toHaveText(hash)
+    // The route problem was found in the save before; the file as it is now cannot say.
+    await expect(problems).toHaveCount(1)
+    await screenshot(page, 'config-save-rejected')
+    save(good)
+    await expect(status).toContainText(`No problems: every route and setting of version ${version} applied`)
+    await expect(problems).toHaveCount(0)
+  } finally {
+    save(good)
+  }
 })

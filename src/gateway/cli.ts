@@ -5,8 +5,9 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { styleText } from 'node:util'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { buildSnapshot, validateSettings } from './config/snapshot.ts'
-import { loadConfigFile } from './config/load.ts'
+import { checkConfigFile } from './config/check-file.ts'
+import { reloadLine } from './config/reload-line.ts'
+import type { ReloadReport } from './config/watcher.ts'
 import { isGatewayError } from './errors.ts'
 import { createGateway, type Gateway, type ListenInfo } from './index.ts'
 import { onParentExit, startedByNpm } from './util/parent-exit.ts'
@@ -66,10 +67,17 @@ async function start(flags: StartFlags): Promise<void> {
   } catch (err) {
     fail(isGatewayError(err) ? err.message : String(err))
   }
+  // Recovery is told by the reload that follows it (config-reload), which knows whether all applied.
   gateway.events.addEventListener('config-error', (e) => {
     const { source, message } = (e as CustomEvent<{ source: string; message: string | null }>).detail
-    if (message) warn(`${message} (still serving the last good ${source} configuration)`)
-    else info(`${source} configuration is valid again`)
+    if (!message) return
+    if (source === 'config')
+      warn(`${message}: not applied, still serving config v${gateway.core.watcher.current.version}`)
+    else warn(`${message} (still serving the last good ${source} configuration)`)
+  })
+  gateway.events.addEventListener('config-reload', (e) => {
+    const told = reloadLine((e as CustomEvent<ReloadReport>).detail)
+    if (told) (told.warn ? warn : info)(told.line)
   })
   gateway.events.addEventListener('upstream-health', (e) => {
     const { url, routeId, healthy, reason } = (
@@ -77,10 +85,6 @@ async function start(flags: StartFlags): Promise<void> {
     ).detail
     if (healthy) info(`upstream ${url} (route ${routeId}) is healthy again`)
     else warn(`upstream ${url} (route ${routeId}) is unhealthy${reason ? `: ${reason}` : ''}`)
-  })
-  gateway.events.addEventListener('config', (e) => {
-    const { version } = (e as CustomEvent<{ version: number }>).detail
-    if (version > 2) info(`configuration v${version} applied`)
   })
   let listening: ListenInfo
   try {
@@ -133,18 +137,13 @@ async function start(flags: StartFlags): Promise<void> {
 
 async function validate(file: string): Promise<void> {
   try {
-    const loaded = await loadConfigFile(file)
-    const settings = validateSettings(loaded.value, loaded)
-    const { routes, ...rest } = settings
-    const snap = buildSnapshot(
-      [{ source: 'config', settings: rest, routes: Array.isArray(routes) ? routes : [], file: loaded }],
-      { version: 1 },
-    )
-    if (snap.issues.length > 0) {
-      for (const issue of snap.issues) process.stderr.write(`${issue.message}\n`)
-      fail(`${file}: ${snap.issues.length} problem(s)`)
+    // The same check as start-up and hot reload, so the same problems in the same words.
+    const { routes, issues } = await checkConfigFile(file)
+    if (issues.length > 0) {
+      for (const issue of issues) process.stderr.write(`${issue.message}\n`)
+      fail(`${file}: ${issues.length} problem(s)`)
     }
-    process.stdout.write(`${file}: valid (${snap.routes.length} route(s))\n`)
+    process.stdout.write(`${file}: valid (${routes} route(s))\n`)
   } catch (err) {
     fail(isGatewayError(err) ? err.message : String(err))
   }

@@ -118,6 +118,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       events.dispatchEvent(
         new CustomEvent('config-error', { detail: { source, message: error?.message ?? null } }),
       ),
+    onReload: (report) => events.dispatchEvent(new CustomEvent('config-reload', { detail: report })),
   })
   const routeCounters = new CounterRegistry()
   const targetCounters = new CounterRegistry()

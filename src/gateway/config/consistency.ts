@@ -20,21 +20,41 @@ export function checkConsistency(
   routes: readonly RouteSpec[],
   settings: Settings,
   issues: ConfigIssue[],
+  /** Where a route was written (file, line, field), to point problems at it. */
+  locate: (route: RouteSpec, field: 'id' | 'path') => { prefix: string; at: Partial<ConfigIssue> } = () => ({
+    prefix: '',
+    at: {},
+  }),
 ): RouteSpec[] {
   const reserved = reservedPrefixes(settings.adminBasePath)
   const seen = new Set<string>()
   const ok: RouteSpec[] = []
   for (const route of routes) {
-    const problem = (code: string, message: string) =>
-      issues.push({ entity: 'route', id: route.id, source: route.source, code, message, effect: 'disabled' })
+    const problem = (code: string, field: 'id' | 'path', message: string) => {
+      const { prefix, at } = locate(route, field)
+      issues.push({
+        entity: 'route',
+        id: route.id,
+        source: route.source,
+        code,
+        message: `${prefix}${message}`,
+        effect: 'disabled',
+        ...at,
+      })
+    }
     if (seen.has(route.id)) {
-      problem('SP_ERR_ROUTE_DUPLICATE_ID', `route id "${route.id}" is used twice; the later one is disabled`)
+      problem(
+        'SP_ERR_ROUTE_DUPLICATE_ID',
+        'id',
+        `route id "${route.id}" is used twice; the later one is disabled`,
+      )
       continue
     }
     const hit = shadowsReserved(route, reserved)
     if (hit) {
       problem(
         'SP_ERR_ROUTE_RESERVED_PATH',
+        'path',
         `route path "${route.path}" would shadow the gateway's own "${hit}"`,
       )
       continue
@@ -45,6 +65,7 @@ export function checkConsistency(
       } catch (err) {
         problem(
           'SP_ERR_ROUTE_BAD_REGEX',
+          'path',
           `route path "${route.path}" is not a valid regular expression: ${(err as Error).message}`,
         )
         continue

@@ -34,7 +34,7 @@ test('lineOf points at a node, or at its nearest parent, also after the parse wa
 test('a syntax error names the file and line; a top level that is not a mapping is refused', () => {
   assert.throws(
     () => parseConfigText('g.yaml', 'routes:\n  - id: a\n   path: /a\n'),
-    /^GatewayError: g\.yaml:3: /,
+    /^GatewayError: g\.yaml:3:1: /,
   )
   assert.throws(() => parseConfigText('g.yaml', '- 1\n- 2\n'), /g\.yaml:1: the top level must be a mapping/)
 })
@@ -80,6 +80,9 @@ test('anchors are expanded, with the alias limit that stops an expansion bomb', 
 })
 
 test('a duplicate key or a second document is reported as the full parser reports it', () => {
-  assert.throws(() => parseConfigText('g.yaml', 'port: 1\nport: 2\n'), /^GatewayError: g\.yaml:2: .*unique/)
-  assert.throws(() => parseConfigText('g.yaml', 'port: 1\n---\nport: 2\n'), /^GatewayError: g\.yaml:\d: /)
+  assert.throws(() => parseConfigText('g.yaml', 'port: 1\nport: 2\n'), /^GatewayError: g\.yaml:2:1: .*unique/)
+  assert.throws(
+    () => parseConfigText('g.yaml', 'port: 1\n---\nport: 2\n'),
+    /^GatewayError: g\.yaml:\d+:\d+: /,
+  )
 })

@@ -33,12 +33,13 @@ function parse(text: string): Parsed {
 function parseError(file: string, parsed: Parsed): GatewayError | undefined {
   const first = parsed.doc.errors[0]
   if (!first) return undefined
-  const line = first.linePos?.[0]?.line ?? parsed.lineCounter.linePos(first.pos[0]).line
+  const pos = first.linePos?.[0] ?? parsed.lineCounter.linePos(first.pos[0])
   const detail = first.message.split('\n')[0]
-  return new GatewayError('SP_ERR_CONFIG_PARSE', `${file}${line ? `:${line}` : ''}: ${detail}`, {
-    file,
-    line,
-  })
+  return new GatewayError(
+    'SP_ERR_CONFIG_PARSE',
+    `${file}${pos.line ? `:${pos.line}:${pos.col}` : ''}: ${detail}`,
+    { file, line: pos.line, column: pos.col },
+  )
 }
 
 /** The value by the fast parser, or undefined when only the full one can say (anchors, any error). */
@@ -49,6 +50,26 @@ function fastValue(text: string): { value: unknown } | undefined {
     return { value: loadYaml(text, { schema: CORE_SCHEMA }) }
   } catch {
     return undefined
+  }
+}
+
+/** A `.json` file is held to JSON (YAML would let a trailing comma or a comment through). */
+function jsonValue(file: string, text: string): { value: unknown } {
+  try {
+    return { value: JSON.parse(text) }
+  } catch (err) {
+    const message = (err as Error).message
+    const at = /at position (\d+)/.exec(message)
+    const offset = at ? Number(at[1]) : text.length
+    const before = text.slice(0, offset).split('\n')
+    const line = before.length
+    const column = (before.at(-1)?.length ?? 0) + 1
+    const detail = message.replace(/\s*(in JSON )?at position \d+.*$/, '').replace(/^JSON\.parse: /, '')
+    throw new GatewayError('SP_ERR_CONFIG_PARSE', `${file}:${line}:${column}: ${detail || 'not JSON'}`, {
+      file,
+      line,
+      column,
+    })
   }
 }
 
@@ -66,7 +87,7 @@ export function parseConfigText(file: string, text: string): LoadedFile {
     return p
   }
   let value: unknown
-  const fast = fastValue(text)
+  const fast = file.endsWith('.json') ? jsonValue(file, text) : fastValue(text)
   if (fast) value = fast.value ?? {}
   else {
     const parsed = document()

@@ -36,29 +36,33 @@ export interface Snapshot {
   readonly configFile: string | undefined
 }
 
-function where(file: LoadedFile | undefined, path: readonly (string | number)[]): string {
-  if (!file) return ''
+/** Where a field is: the `file:line: ` prefix of a message and the issue's file, line and field. */
+function locate(
+  file: LoadedFile | undefined,
+  path: readonly (string | number)[],
+): { prefix: string; at: Pick<ConfigIssue, 'file' | 'line' | 'field'> } {
+  const field = formatPath(path)
+  if (!file) return { prefix: '', at: { field } }
   const line = file.lineOf(path)
-  return `${file.file}${line ? `:${line}` : ''}: `
+  return {
+    prefix: `${file.file}${line ? `:${line}` : ''}: `,
+    at: { file: file.file, ...(line ? { line } : {}), field },
+  }
 }
 
-/** Checks the settings part of a config file; throws one clear line naming file, line and field. */
+/**
+ * Checks the settings part of a config file; throws one clear line naming file, line and field of the
+ * first problem, with every problem (message, file, line, field) in `details.problems`.
+ */
 export function validateSettings(value: unknown, file?: LoadedFile): GatewayConfig {
   const problems = checkSettings(value)
-  const first = problems[0]
-  if (first) {
-    throw new GatewayError(
-      'SP_ERR_CONFIG_INVALID',
-      `${where(file, first.path)}${formatPath(first.path)}: ${first.message}`,
-      {
-        file: file?.file,
-        line: file?.lineOf(first.path),
-        field: formatPath(first.path),
-        problems,
-      },
-    )
-  }
-  return value as GatewayConfig
+  if (problems.length === 0) return value as GatewayConfig
+  const located = problems.map((p) => {
+    const { prefix, at } = locate(file, p.path)
+    return { ...at, message: `${prefix}${at.field}: ${p.message}` }
+  })
+  const first = located[0] as (typeof located)[number]
+  throw new GatewayError('SP_ERR_CONFIG_INVALID', first.message, { ...first, problems: located })
 }
 
 export interface BuildOptions {
@@ -75,6 +79,7 @@ export function buildSnapshot(sources: readonly SourceConfig[], opts: BuildOptio
   const routes: RouteSpec[] = []
   const given: RouteConfig[] = []
   const usedIds = new Set<string>()
+  const written = new Map<RouteSpec, { file: LoadedFile | undefined; index: number }>()
   for (const source of sources) {
     source.routes.forEach((raw, index) => {
       const cfg = cloneData(raw)
@@ -84,18 +89,20 @@ export function buildSnapshot(sources: readonly SourceConfig[], opts: BuildOptio
         typeof loosely.id === 'string'
           ? loosely.id
           : `${source.source}-${typeof loosely.path === 'string' ? loosely.path : `#${index}`}`
-      const first = problems[0]
-      if (first) {
-        const path = ['routes', index, ...first.path]
-        issues.push({
-          entity: 'route',
-          id,
-          source: source.source,
-          code: 'SP_ERR_ROUTE_INVALID',
-          message: `${where(source.file, path)}${formatPath(path)}: ${first.message}`,
-          effect: 'disabled',
-          ...(source.file?.lineOf(path) ? { line: source.file.lineOf(path) } : {}),
-        })
+      if (problems.length > 0) {
+        // Every bad field of the route, so one save can fix them all.
+        for (const problem of problems) {
+          const { prefix, at } = locate(source.file, ['routes', index, ...problem.path])
+          issues.push({
+            entity: 'route',
+            id,
+            source: source.source,
+            code: 'SP_ERR_ROUTE_INVALID',
+            message: `${prefix}${at.field}: ${problem.message}`,
+            effect: 'disabled',
+            ...at,
+          })
+        }
         return
       }
       const route = cfg as RouteConfig
@@ -107,13 +114,17 @@ export function buildSnapshot(sources: readonly SourceConfig[], opts: BuildOptio
         if (n > 1) route.id = `${base}#${n}`
       }
       const spec = toRouteSpec(source.source, route, defaults)
+      written.set(spec, { file: source.file, index })
       usedIds.add(spec.id)
       given.push(route)
       routes.push(spec)
     })
   }
   const overrides: Record<string, boolean> = Object.assign({}, ...sources.map((s) => s.routeOverrides ?? {}))
-  const consistent = checkConsistency(routes, settings, issues).map((r) =>
+  const consistent = checkConsistency(routes, settings, issues, (route, field) => {
+    const at = written.get(route)
+    return at?.file ? locate(at.file, ['routes', at.index, field]) : { prefix: '', at: {} }
+  }).map((r) =>
     r.source !== 'manual' && overrides[r.id] !== undefined
       ? { ...r, enabled: overrides[r.id] as boolean }
       : r,

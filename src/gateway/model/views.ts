@@ -112,9 +112,39 @@ export const ConfigIssue = Type.Object({
   code: Type.String(),
   message: Type.String(),
   effect: Type.Union([Type.Literal('disabled'), Type.Literal('rejected'), Type.Literal('warning')]),
+  /** The file the problem is in (config-file problems). */
+  file: Type.Optional(Type.String()),
   line: Type.Optional(Type.Number()),
+  column: Type.Optional(Type.Number()),
+  /** The field the problem is about, e.g. `routes[6].timeout`. */
+  field: Type.Optional(Type.String()),
 })
 export type ConfigIssue = Type.Static<typeof ConfigIssue>
+
+/** GET /gateway/api/config: the applied configuration and every problem that kept a part of a save out. */
+export const ConfigView = Type.Object({
+  version: Type.Number({ description: 'the applied version: a save that applied nothing leaves it' }),
+  hash: Type.String({ description: 'hash of the applied configuration' }),
+  appliedAt: Type.String({ description: 'when this version was applied (ISO time)' }),
+  configFile: Type.Union([Type.String(), Type.Null()]),
+  dataDir: Type.Union([Type.String(), Type.Null()]),
+  config: Type.Unknown({ description: 'the effective configuration, secrets redacted' }),
+  issues: Type.Array(ConfigIssue, {
+    description:
+      'rejected sources (effect "rejected": their last save was not applied) first, then left-out routes',
+  }),
+  status: Type.Union([Type.Literal('applied'), Type.Literal('partial'), Type.Literal('rejected')]),
+  sources: Type.Array(
+    Type.Object({
+      source: Type.String(),
+      hash: Type.String(),
+      updatedAt: Type.String(),
+      error: Type.Union([Type.String(), Type.Null()]),
+      applied: Type.Boolean({ description: "false while the source's last save is rejected" }),
+    }),
+  ),
+})
+export type ConfigView = Type.Static<typeof ConfigView>
 
 export const ErrorBody = Type.Object({ error: Type.String() })
 export type ErrorBody = Type.Static<typeof ErrorBody>

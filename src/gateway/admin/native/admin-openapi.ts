@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
 import {
+  ConfigView,
   ErrorBody,
   GatewayStats,
   ReplayResult,
@@ -98,8 +99,9 @@ export function adminOpenApi(core: GatewayCore): Record<string, unknown> {
       },
       [`${base}/api/config`]: {
         get: {
-          summary: 'Effective configuration, secrets redacted',
-          responses: { '200': json({ type: 'object' }) },
+          summary:
+            'Effective configuration, secrets redacted, with every problem that kept part of a save out',
+          responses: { '200': json(ref('ConfigView')) },
         },
       },
       [`${base}/api/requests`]: {
@@ -138,6 +140,7 @@ export function adminOpenApi(core: GatewayCore): Record<string, unknown> {
           ReplayResult,
           ErrorBody,
           StatusBody,
+          ConfigView,
         }),
       ),
     },

@@ -2,9 +2,17 @@
 import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
 import { GatewayError } from '../../errors.ts'
+import type { ConfigView } from '../../model/index.ts'
 import { gatewayStats, routeStats, routeView, routeViews, upstreamViews } from '../views.ts'
 import { redactConfig } from './redact.ts'
 import { routeIdOf } from './route-ref.ts'
+
+/** `applied`: everything every source gave serves; `partial`: some entities were left out; `rejected`: a
+ * source's last save was not applied at all (the previous version keeps serving). */
+function configStatus(core: GatewayCore): 'applied' | 'partial' | 'rejected' {
+  if (core.watcher.sources().some((s) => s.error !== undefined)) return 'rejected'
+  return core.watcher.current.issues.length > 0 ? 'partial' : 'applied'
+}
 
 export function registerReadApi(app: FastifyInstance, core: GatewayCore): void {
   app.get<{ Querystring: { source?: string; protocol?: string } }>('/api/routes', async (req) => {
@@ -26,20 +34,24 @@ export function registerReadApi(app: FastifyInstance, core: GatewayCore): void {
     for (const r of core.watcher.current.routes) out[r.id] = routeStats(r, core)
     return out
   })
-  app.get('/api/config', async () => {
+  app.get('/api/config', async (): Promise<ConfigView> => {
     const snap = core.watcher.current
     return {
       version: snap.version,
       hash: snap.hash,
       configFile: snap.configFile ?? null,
       dataDir: core.dataDir ?? null,
+      appliedAt: core.watcher.appliedAt,
       config: redactConfig(snap.config),
-      issues: snap.issues,
+      // Rejected sources (parse, settings) first, then the routes left out of the applied version.
+      issues: core.watcher.issues(),
+      status: configStatus(core),
       sources: core.watcher.sources().map((s) => ({
         source: s.source,
         hash: s.hash,
         updatedAt: s.updatedAt,
         error: s.error?.message ?? null,
+        applied: s.error === undefined,
       })),
     }
   })

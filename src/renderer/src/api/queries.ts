@@ -77,7 +77,8 @@ export function useEffectiveConfig() {
   return useQuery({
     queryKey: queryKeys.config,
     queryFn: ({ signal }) => api<EffectiveConfig>('api/config', { signal }),
-    refetchInterval: 10_000,
+    // A save shows up (or its problems go away) within a few seconds of the gateway reading it.
+    refetchInterval: 3_000,
     retry: (count, error) => !isMissingEndpoint(error) && count < 2,
   })
 }

@@ -1,6 +1,6 @@
 // Shapes the admin API returns that src/gateway/model does not define yet. Model types are imported
 // type-only from the gateway; these few local ones should move into the model when it gains them.
-import type { ConfigIssue } from '../../../gateway/model/index.ts'
+import type { ConfigView } from '../../../gateway/model/index.ts'
 
 export type {
   CircuitState,
@@ -19,13 +19,7 @@ export type {
 } from '../../../gateway/model/index.ts'
 
 /** GET api/config */
-export interface EffectiveConfig {
-  config: unknown
-  configFile?: string | null
-  issues: ConfigIssue[]
-  version: number | string
-  hash: string
-}
+export type EffectiveConfig = ConfigView
 
 export interface StatsPoint {
   t: number

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react'
 import { useEffectiveConfig } from '../api/queries.ts'
-import type { ConfigIssue } from '../api/types.ts'
+import type { ConfigIssue, EffectiveConfig } from '../api/types.ts'
 import { Badge } from '../components/badges.tsx'
 import { queryGate } from '../components/states.tsx'
 
@@ -8,6 +8,45 @@ const ENTITY_LABEL: Record<ConfigIssue['entity'], string> = {
   route: 'Routes',
   settings: 'Settings',
   file: 'Config file',
+}
+
+const EFFECT_LABEL: Record<ConfigIssue['effect'], string> = {
+  rejected: 'save not applied',
+  disabled: 'not applied',
+  warning: 'warning',
+}
+
+/** `sallyport.yaml:7:3 · routes[6].timeout`, from what the gateway knows. */
+function where(issue: ConfigIssue): string {
+  const file = issue.file?.split(/[\\/]/).pop()
+  const at = file
+    ? `${file}${issue.line ? `:${issue.line}${issue.column ? `:${issue.column}` : ''}` : ''}`
+    : ''
+  return [at, issue.field].filter(Boolean).join(' · ')
+}
+
+/** What the latest saves did, in one sentence: never "applied" when something was not. */
+function StatusLine({ data }: { data: EffectiveConfig }) {
+  const version = `version ${String(data.version)}`
+  const status = data.status ?? (data.issues.length ? 'partial' : 'applied')
+  if (status === 'rejected')
+    return (
+      <p className="error-box" role="alert" data-testid="config-status">
+        The last save of {data.configFile ? <code>{data.configFile}</code> : 'a source'} was not applied: the
+        gateway keeps serving {version}. Fix the problem below and save again.
+      </p>
+    )
+  if (status === 'partial' || data.issues.length > 0)
+    return (
+      <p className="hint" data-testid="config-status">
+        The routes below were not applied; the rest of {version} is serving.
+      </p>
+    )
+  return (
+    <p className="ok-line" data-testid="config-status">
+      No problems: every route and setting of {version} applied.
+    </p>
+  )
 }
 
 function IssueTable({ entity, issues }: { entity: ConfigIssue['entity']; issues: ConfigIssue[] }) {
@@ -22,6 +61,7 @@ function IssueTable({ entity, issues }: { entity: ConfigIssue['entity']; issues:
           <thead>
             <tr>
               <th scope="col">Entity</th>
+              <th scope="col">Where</th>
               <th scope="col">Source</th>
               <th scope="col">Problem</th>
               <th scope="col">Effect</th>
@@ -32,14 +72,16 @@ function IssueTable({ entity, issues }: { entity: ConfigIssue['entity']; issues:
               <tr key={`${issue.source}:${issue.id}:${issue.code}:${issue.message}`}>
                 <td>
                   <code>{issue.id}</code>
-                  {issue.line !== undefined && <span className="muted small"> line {issue.line}</span>}
                 </td>
+                <td>{where(issue) || <span className="muted">—</span>}</td>
                 <td>{issue.source}</td>
                 <td>
                   {issue.message} <span className="muted small">{issue.code}</span>
                 </td>
                 <td>
-                  <Badge tone={issue.effect === 'warning' ? 'warn' : 'bad'}>{issue.effect}</Badge>
+                  <Badge tone={issue.effect === 'warning' ? 'warn' : 'bad'}>
+                    {EFFECT_LABEL[issue.effect]}
+                  </Badge>
                 </td>
               </tr>
             ))}
@@ -67,7 +109,8 @@ export default function ConfigPage() {
         <div>
           <h1>Config</h1>
           <p className="subtitle">
-            The configuration the gateway is running now, after merging every source. Secrets are redacted.
+            The configuration the gateway is running now, after merging every source, and every problem that
+            kept a save or a route from applying. Secrets are redacted.
           </p>
         </div>
       </div>
@@ -89,30 +132,32 @@ export default function ConfigPage() {
               </dd>
             </div>
             <div>
-              <dt>Version</dt>
-              <dd>{String(data.version)}</dd>
+              <dt>Applied version</dt>
+              <dd data-testid="config-version">{String(data.version)}</dd>
             </div>
             <div>
               <dt>Hash</dt>
               <dd>
-                <code title={data.hash}>{data.hash.slice(0, 12)}</code>
+                <code title={data.hash} data-testid="config-hash">
+                  {data.hash.slice(0, 12)}
+                </code>
               </dd>
             </div>
+            {data.appliedAt && (
+              <div>
+                <dt>Applied at</dt>
+                <dd>
+                  <time dateTime={data.appliedAt}>{new Date(data.appliedAt).toLocaleTimeString()}</time>
+                </dd>
+              </div>
+            )}
           </dl>
           <section aria-labelledby="problems-title">
             <h2 id="problems-title">Problems</h2>
-            {groups.length === 0 ? (
-              <p className="ok-line">No problems: every route and setting applied.</p>
-            ) : (
-              <>
-                <p className="hint">
-                  A route with a problem is disabled and the rest of the configuration still applies.
-                </p>
-                {groups.map(([entity, issues]) => (
-                  <IssueTable key={entity} entity={entity} issues={issues} />
-                ))}
-              </>
-            )}
+            <StatusLine data={data} />
+            {groups.map(([entity, issues]) => (
+              <IssueTable key={entity} entity={entity} issues={issues} />
+            ))}
           </section>
           <section aria-labelledby="effective-title">
             <div className="section-header">
