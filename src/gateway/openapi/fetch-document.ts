@@ -1,5 +1,6 @@
 // Fetches one service's API description (Swagger 2.0 or OpenAPI 3.0/3.1, JSON or YAML) with a
-// timeout and brings it to OpenAPI 3.1, the one dialect the merger and the validator speak.
+// timeout and brings it to OpenAPI 3.1, the one dialect the merger and the validator speak. Runs in
+// the OpenAPI worker (openapi-worker.ts): parsing and upgrading a large document takes seconds.
 import { upgrade } from '@scalar/openapi-upgrader'
 import { yaml } from '../util/yaml.ts'
 
@@ -20,6 +21,16 @@ export interface LoadedDocument {
   /** `2.0`, `3.0.3`, `3.1.0`… as declared. */
   readonly specVersion: string
 }
+
+/** What the last answer said, so a refresh can ask "changed since?" (If-None-Match / If-Modified-Since). */
+export interface DocumentValidators {
+  readonly etag?: string | undefined
+  readonly lastModified?: string | undefined
+}
+
+export type FetchedBody =
+  | { readonly status: 'not-modified' }
+  | ({ readonly status: 'ok'; readonly bytes: ArrayBuffer } & DocumentValidators)
 
 export function parseDocumentText(text: string): OpenApiDocument {
   const trimmed = text.trimStart()
@@ -44,13 +55,18 @@ export function toOpenApi31(original: OpenApiDocument): LoadedDocument {
   return { original, document, specVersion }
 }
 
-export async function fetchOpenApiDocument(url: string, timeoutMs: number): Promise<LoadedDocument> {
+/** GET with a timeout; conditional when the last answer carried an ETag or Last-Modified. */
+export async function fetchDocumentBody(
+  url: string,
+  timeoutMs: number,
+  last: DocumentValidators = {},
+): Promise<FetchedBody> {
+  const headers: Record<string, string> = { accept: 'application/json, application/yaml;q=0.9, */*;q=0.5' }
+  if (last.etag) headers['if-none-match'] = last.etag
+  if (last.lastModified) headers['if-modified-since'] = last.lastModified
   let res: Response
   try {
-    res = await fetch(url, {
-      signal: AbortSignal.timeout(timeoutMs),
-      headers: { accept: 'application/json, application/yaml;q=0.9, */*;q=0.5' },
-    })
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers })
   } catch (err) {
     const e = err as Error
     throw new Error(
@@ -59,11 +75,25 @@ export async function fetchOpenApiDocument(url: string, timeoutMs: number): Prom
         : `${url}: ${(e.cause as Error | undefined)?.message ?? e.message}`,
     )
   }
+  if (res.status === 304) {
+    await res.body?.cancel()
+    return { status: 'not-modified' }
+  }
   if (!res.ok) {
     await res.body?.cancel()
     throw new Error(`${url}: HTTP ${res.status}`)
   }
-  const text = await res.text()
+  const bytes = await res.arrayBuffer()
+  return {
+    status: 'ok',
+    bytes,
+    etag: res.headers.get('etag') ?? undefined,
+    lastModified: res.headers.get('last-modified') ?? undefined,
+  }
+}
+
+/** Parses and upgrades a fetched body; errors name the URL. */
+export function loadDocument(url: string, text: string): LoadedDocument {
   let doc: OpenApiDocument
   try {
     doc = parseDocumentText(text)
