@@ -125,10 +125,12 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
         if (d.error !== undefined) generation++
         d.error = undefined
         d.fetchedAt = new Date().toISOString()
-        if (result.outcome === 'changed') {
-          d.hash = result.hash
+        if (result.outcome !== 'not-modified') {
           d.etag = result.etag
           d.lastModified = result.lastModified
+        }
+        if (result.outcome === 'changed') {
+          d.hash = result.hash
           d.original = Buffer.from(result.original)
           d.meta = result.meta
           d.validator = undefined

@@ -37,10 +37,11 @@ function metaOf(original: OpenApiDocument, document: OpenApiDocument, specVersio
 
 async function load(job: LoadJob): Promise<LoadResult> {
   const body = await fetchDocumentBody(job.url, job.timeoutMs, job)
-  if (body.status === 'not-modified' && held.has(job.service)) return { outcome: 'unchanged' }
+  if (body.status === 'not-modified' && held.has(job.service)) return { outcome: 'not-modified' }
   if (body.status === 'not-modified') return load({ ...job, etag: undefined, lastModified: undefined })
   const hash = sha256(body.bytes)
-  if (hash === job.hash && held.get(job.service)?.hash === hash) return { outcome: 'unchanged' }
+  if (hash === job.hash && held.get(job.service)?.hash === hash)
+    return { outcome: 'unchanged', etag: body.etag, lastModified: body.lastModified }
   const text = decoder.decode(body.bytes)
   const loaded = loadDocument(job.url, text)
   held.set(job.service, { hash, document: loaded.document })

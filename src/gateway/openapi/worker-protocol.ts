@@ -22,7 +22,13 @@ export interface LoadJob {
 }
 
 export type LoadResult =
-  | { readonly outcome: 'unchanged' }
+  /** A 304 (validators unchanged), or the same bytes again (with the validators that answer carried). */
+  | { readonly outcome: 'not-modified' }
+  | {
+      readonly outcome: 'unchanged'
+      readonly etag?: string | undefined
+      readonly lastModified?: string | undefined
+    }
   | {
       readonly outcome: 'changed'
       readonly hash: string
