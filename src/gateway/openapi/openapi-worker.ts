@@ -4,7 +4,13 @@
 // them after a restart.
 import { createHash } from 'node:crypto'
 import { parentPort } from 'node:worker_threads'
-import { fetchDocumentBody, loadDocument, type OpenApiDocument, toOpenApi31 } from './fetch-document.ts'
+import {
+  fetchDocumentBody,
+  loadDocument,
+  type OpenApiDocument,
+  type ParsedBody,
+  toOpenApi31,
+} from './fetch-document.ts'
 import { mergeDocuments } from './merge-documents.ts'
 import type {
   DocumentMeta,
@@ -28,11 +34,11 @@ function sha256(bytes: ArrayBuffer): string {
   return createHash('sha256').update(new Uint8Array(bytes)).digest('hex')
 }
 
-function metaOf(original: OpenApiDocument, document: OpenApiDocument, specVersion: string): DocumentMeta {
+function metaOf(loaded: ParsedBody): DocumentMeta {
   let operations = 0
-  for (const item of Object.values(document.paths ?? {}))
+  for (const item of Object.values(loaded.document.paths ?? {}))
     for (const key of Object.keys(item ?? {})) if (METHODS.has(key)) operations++
-  return { title: original.info?.title, version: original.info?.version, specVersion, operations }
+  return { title: loaded.title, version: loaded.version, specVersion: loaded.specVersion, operations }
 }
 
 async function load(job: LoadJob): Promise<LoadResult> {
@@ -42,18 +48,17 @@ async function load(job: LoadJob): Promise<LoadResult> {
   const hash = sha256(body.bytes)
   if (hash === job.hash && held.get(job.service)?.hash === hash)
     return { outcome: 'unchanged', etag: body.etag, lastModified: body.lastModified }
-  const text = decoder.decode(body.bytes)
-  const loaded = loadDocument(job.url, text)
+  const loaded = loadDocument(job.url, decoder.decode(body.bytes))
   held.set(job.service, { hash, document: loaded.document })
   // A JSON body is served as it came; YAML is served as JSON.
-  const original = text.trimStart().startsWith('{') ? body.bytes : bytesOf(JSON.stringify(loaded.original))
+  const original = loaded.yamlAsJson === undefined ? body.bytes : bytesOf(loaded.yamlAsJson)
   return {
     outcome: 'changed',
     hash,
     etag: body.etag,
     lastModified: body.lastModified,
     original,
-    meta: metaOf(loaded.original, loaded.document, loaded.specVersion),
+    meta: metaOf(loaded),
   }
 }
 
@@ -90,7 +95,9 @@ async function run(job: WorkerJob): Promise<unknown> {
     case 'merge':
       return merge(job)
     case 'upgrade':
-      return bytesOf(JSON.stringify(toOpenApi31(JSON.parse(decoder.decode(job.original))).document))
+      return bytesOf(
+        JSON.stringify(toOpenApi31(JSON.parse(decoder.decode(job.original)), { inPlace: true }).document),
+      )
     case 'forget':
       held.delete(job.service)
       return undefined
