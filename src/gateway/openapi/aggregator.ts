@@ -20,6 +20,8 @@ export const DEFAULT_OPENAPI_REFRESH_MS = 30_000
 export const DEFAULT_OPENAPI_TIMEOUT_MS = 10_000
 /** Merged documents kept, one per gateway origin clients used. */
 const MERGED_CACHE_SIZE = 8
+/** How long after the last request for the merged document a change still merges it at once. */
+const PREWARM_WINDOW_MS = 10 * 60_000
 
 interface ServiceDoc {
   service: string
@@ -108,11 +110,14 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
   let generation = 0
   const mergedCache = new Map<string, { generation: number; bytes: Promise<Buffer> }>()
   let closed = false
+  /** The origin the merged document was last asked for: merged again as soon as a document changes. */
+  let lastAsked: { serverUrl: string; at: number } | undefined
 
   const validating = (d: ServiceDoc) => d.validate !== 'off'
 
   function fetchOne(d: ServiceDoc): Promise<void> {
     d.inflight ??= (async () => {
+      const before = generation
       try {
         const result = await worker.load({
           service: d.service,
@@ -145,6 +150,9 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
       } finally {
         d.inflight = undefined
       }
+      // A reader of the merged document (Swagger UI, the dashboard) gets the new one without waiting for it.
+      if (generation !== before && lastAsked && Date.now() - lastAsked.at < PREWARM_WINDOW_MS && !closed)
+        mergedFor(lastAsked.serverUrl).catch(() => {})
     })()
     return d.inflight
   }
@@ -236,6 +244,24 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
     )
   }
 
+  function mergedFor(serverUrl: string): Promise<Buffer> {
+    const hit = mergedCache.get(serverUrl)
+    if (hit?.generation === generation) return hit.bytes
+    const bytes = mergeAll(serverUrl)
+    const entry = { generation, bytes }
+    mergedCache.delete(serverUrl)
+    mergedCache.set(serverUrl, entry)
+    if (mergedCache.size > MERGED_CACHE_SIZE) mergedCache.delete(mergedCache.keys().next().value as string)
+    // A failed merge is not kept: the next request tries again; the last good one stays served meanwhile.
+    bytes.catch(() => {
+      if (mergedCache.get(serverUrl) === entry) {
+        if (hit) mergedCache.set(serverUrl, hit)
+        else mergedCache.delete(serverUrl)
+      }
+    })
+    return hit ? bytes.catch(() => hit.bytes) : bytes
+  }
+
   return {
     services() {
       return [...docs.values()]
@@ -264,21 +290,8 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
       return generation
     },
     merged(serverUrl) {
-      const hit = mergedCache.get(serverUrl)
-      if (hit?.generation === generation) return hit.bytes
-      const bytes = mergeAll(serverUrl)
-      const entry = { generation, bytes }
-      mergedCache.delete(serverUrl)
-      mergedCache.set(serverUrl, entry)
-      if (mergedCache.size > MERGED_CACHE_SIZE) mergedCache.delete(mergedCache.keys().next().value as string)
-      // A failed merge is not kept: the next request tries again; the last good one stays served meanwhile.
-      bytes.catch(() => {
-        if (mergedCache.get(serverUrl) === entry) {
-          if (hit) mergedCache.set(serverUrl, hit)
-          else mergedCache.delete(serverUrl)
-        }
-      })
-      return hit ? bytes.catch(() => hit.bytes) : bytes
+      lastAsked = { serverUrl, at: Date.now() }
+      return mergedFor(serverUrl)
     },
     async mergedService(service, serverUrl) {
       const d = docs.get(service)

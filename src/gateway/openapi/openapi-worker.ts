@@ -3,6 +3,8 @@
 // thread. It holds the upgraded documents for merges; the main thread holds their bytes and restores
 // them after a restart.
 import { createHash } from 'node:crypto'
+import { readlinkSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { parentPort } from 'node:worker_threads'
 import {
   fetchDocumentBody,
@@ -22,6 +24,7 @@ import type {
   WorkerJob,
 } from './worker-protocol.ts'
 
+const WORKER_NICE = 10
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'])
 const decoder = new TextDecoder()
 const held = new Map<string, { hash: string; document: OpenApiDocument }>()
@@ -110,6 +113,20 @@ function transferables(result: unknown): ArrayBuffer[] {
   return [r?.original, r?.merged].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)
 }
 
+/**
+ * Background work: on a busy machine the scheduler should prefer the main thread, which serves traffic.
+ * Linux sets the nice value per thread (this thread's id from /proc/thread-self); elsewhere this is skipped.
+ */
+function lowerPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, WORKER_NICE)
+  } catch {
+    // Not Linux, or not permitted: the worker runs at the process's priority.
+  }
+}
+
+lowerPriority()
 parentPort?.on('message', (message: { id: number; job: WorkerJob }) => {
   run(message.job).then(
     (result) => parentPort?.postMessage({ id: message.id, ok: true, result }, transferables(result)),
