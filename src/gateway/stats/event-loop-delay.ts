@@ -1,6 +1,7 @@
 // How long the event loop was held: perf_hooks.monitorEventLoopDelay sampled every 10 ms, kept as six
 // 10-second slots (HDR histograms merge exactly) for the stats' one-minute window, and folded into
-// cumulative Prometheus buckets as each slot closes.
+// cumulative Prometheus buckets as each slot closes (only then: bucket counts must never go down, and a
+// slot still open would be read again with different rounding).
 import {
   createHistogram,
   type IntervalHistogram,
@@ -10,7 +11,7 @@ import {
 
 export const EVENT_LOOP_RESOLUTION_MS = 10
 export const EVENT_LOOP_WINDOW_S = 60
-const SLOT_MS = 10_000
+export const EVENT_LOOP_SLOT_MS = 10_000
 /** Upper bounds in seconds of the delay histogram's buckets (`le`). */
 export const EVENT_LOOP_BUCKETS_S = [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const
 
@@ -23,7 +24,7 @@ export interface EventLoopSummary {
 }
 
 export interface EventLoopHistogram {
-  /** Cumulative counts per EVENT_LOOP_BUCKETS_S bound, since start. */
+  /** Cumulative counts per EVENT_LOOP_BUCKETS_S bound, since start, up to the last closed slot. */
   readonly buckets: readonly number[]
   readonly count: number
   readonly sumS: number
@@ -68,7 +69,8 @@ function plus(totals: EventLoopHistogram, slot: RecordableHistogram): EventLoopH
   }
 }
 
-export function createEventLoopDelay(): EventLoopDelay {
+/** `slotMs` is for tests: how often a slot closes and reaches the Prometheus buckets. */
+export function createEventLoopDelay({ slotMs = EVENT_LOOP_SLOT_MS } = {}): EventLoopDelay {
   const startedAt = Date.now()
   const monitor = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS })
   monitor.enable()
@@ -81,8 +83,8 @@ export function createEventLoopDelay(): EventLoopDelay {
     monitor.reset()
     totals = plus(totals, slot)
     slots.push(slot)
-    if (slots.length >= EVENT_LOOP_WINDOW_S / (SLOT_MS / 1000)) slots.shift()
-  }, SLOT_MS)
+    if (slots.length >= (EVENT_LOOP_WINDOW_S * 1000) / slotMs) slots.shift()
+  }, slotMs)
   timer.unref()
 
   return {
@@ -97,8 +99,7 @@ export function createEventLoopDelay(): EventLoopDelay {
         windowS: Math.min(EVENT_LOOP_WINDOW_S, Math.round((Date.now() - startedAt) / 1000)),
       }
     },
-    // The open slot counts too, so a stall shows at the next scrape, not when its slot closes.
-    histogram: () => plus(totals, open()),
+    histogram: () => totals,
     close() {
       clearInterval(timer)
       monitor.disable()
