@@ -93,3 +93,39 @@ test('If-Modified-Since with the last Last-Modified; identical bytes without val
   }[]
   assert.equal(services[0]?.operations, 2)
 })
+
+test('openapi.refreshInterval sets how often documents are re-fetched, conditionally', async () => {
+  const asked: IncomingHttpHeaders[] = []
+  const server = createServer((req, res) => {
+    asked.push(req.headers)
+    if (req.headers['if-none-match'] === '"one"') return res.writeHead(304).end()
+    res.writeHead(200, { 'content-type': 'application/json', etag: '"one"' }).end(JSON.stringify(doc(['/x'])))
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const port = (server.address() as AddressInfo).port
+  const fast = await createGateway({
+    port: 0,
+    discovery: false,
+    config: {
+      openapi: { refreshInterval: '100ms' },
+      routes: [
+        {
+          path: '/x/*',
+          serviceName: 'x',
+          targets: [{ url: `http://127.0.0.1:${port}` }],
+          metadata: { openapi: '/o' },
+        },
+      ],
+    },
+  })
+  try {
+    await fast.listen()
+    const until = Date.now() + 10_000
+    while (asked.length < 4 && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    assert.ok(asked.length >= 4, `${asked.length} fetches`)
+    assert.equal(asked.at(-1)?.['if-none-match'], '"one"')
+  } finally {
+    await fast.close()
+    await new Promise((r) => server.close(r))
+  }
+})

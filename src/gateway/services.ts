@@ -41,7 +41,6 @@ export async function startServices(
   for (const provider of discovery.providers) await core.watcher.addProvider(provider)
   const openapi: OpenApiAggregator = createOpenApiAggregator({
     watcher: core.watcher,
-    refreshMs: settings.openapiRefreshMs,
     title: 'Sallyport gateway',
     version: core.version,
   })

@@ -200,12 +200,26 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
     }
   }
 
-  opts.watcher.subscribe((next) => reconcile(next))
+  let timer: NodeJS.Timeout | undefined
+  let timerMs = 0
+  /** The refresh timer follows `openapi.refreshInterval` (hot-reloaded) unless the options fix it. */
+  function arm(snapshot: Snapshot): void {
+    const ms = opts.refreshMs ?? snapshot.settings.openapiRefreshMs ?? DEFAULT_OPENAPI_REFRESH_MS
+    if (ms === timerMs || closed) return
+    clearInterval(timer)
+    timerMs = ms
+    timer = setInterval(() => {
+      for (const d of docs.values()) void fetchOne(d)
+    }, ms)
+    timer.unref()
+  }
+
+  opts.watcher.subscribe((next) => {
+    reconcile(next)
+    arm(next)
+  })
   reconcile(opts.watcher.current)
-  const timer = setInterval(() => {
-    for (const d of docs.values()) void fetchOne(d)
-  }, opts.refreshMs ?? DEFAULT_OPENAPI_REFRESH_MS)
-  timer.unref()
+  arm(opts.watcher.current)
 
   /** Merges in the worker; restores documents a restarted worker lost from the bytes held here. */
   async function mergeInWorker(

@@ -62,6 +62,39 @@ export function toOpenApi31(original: OpenApiDocument, { inPlace = false } = {})
   return { original, document, specVersion }
 }
 
+/**
+ * The largest document read. Beyond it a document is refused, not parsed: parsing, upgrading and merging
+ * take about 30 times its size in heap, and a worker that runs out of heap can take the process with it.
+ */
+export const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+/** Reads the body up to MAX_DOCUMENT_BYTES; throws beyond it. */
+async function readBounded(url: string, res: Response): Promise<ArrayBuffer> {
+  const tooLarge = () =>
+    new Error(`${url}: the document is larger than ${MAX_DOCUMENT_BYTES / 1024 / 1024} MiB`)
+  if (Number(res.headers.get('content-length')) > MAX_DOCUMENT_BYTES) {
+    await res.body?.cancel()
+    throw tooLarge()
+  }
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of res.body ?? []) {
+    size += chunk.byteLength
+    if (size > MAX_DOCUMENT_BYTES) {
+      await res.body?.cancel().catch(() => {})
+      throw tooLarge()
+    }
+    chunks.push(chunk)
+  }
+  const bytes = new Uint8Array(size)
+  let at = 0
+  for (const c of chunks) {
+    bytes.set(c, at)
+    at += c.byteLength
+  }
+  return bytes.buffer
+}
+
 /** GET with a timeout; conditional when the last answer carried an ETag or Last-Modified. */
 export async function fetchDocumentBody(
   url: string,
@@ -90,7 +123,7 @@ export async function fetchDocumentBody(
     await res.body?.cancel()
     throw new Error(`${url}: HTTP ${res.status}`)
   }
-  const bytes = await res.arrayBuffer()
+  const bytes = await readBounded(url, res)
   return {
     status: 'ok',
     bytes,

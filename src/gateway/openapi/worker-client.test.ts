@@ -1,9 +1,13 @@
-// The OpenAPI worker against real loopback upstreams: documents come back as bytes, and a crash (a
-// document beyond the worker's heap limit) fails that job and leaves a fresh worker for the next one.
+// The OpenAPI worker against real loopback upstreams: documents come back as bytes, a crash fails that
+// job and leaves a fresh worker for the next one, and an oversized document is refused while it is read.
 import assert from 'node:assert/strict'
-import { createServer, type Server } from 'node:http'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { pathToFileURL } from 'node:url'
 import { createOpenApiWorker } from './worker-client.ts'
 
 const small = JSON.stringify({
@@ -11,29 +15,31 @@ const small = JSON.stringify({
   info: { title: 'Small', version: '2' },
   paths: { '/a': { get: {} } },
 })
-/** ~60 MB of distinct schemas: far beyond a 16 MB heap once parsed. */
-function huge(): string {
-  const schemas: Record<string, unknown> = {}
-  for (let i = 0; i < 300_000; i++)
-    schemas[`S${i}`] = { type: 'object', properties: { [`p${i}`]: { type: 'string' } } }
-  return JSON.stringify({
-    openapi: '3.0.3',
-    info: { title: 'Huge', version: '1' },
-    paths: {},
-    components: { schemas },
-  })
-}
 
 let server: Server
 let base: string
-let hugeBody: string
+
+/** 1 MiB chunks until the client stops reading: a document without end. */
+function stream(res: ServerResponse): void {
+  const chunk = Buffer.alloc(1024 * 1024, 0x20)
+  const more = () => {
+    while (!res.destroyed && res.write(chunk));
+  }
+  res.on('drain', more)
+  more()
+}
 
 before(async () => {
-  hugeBody = huge()
   server = createServer((req, res) => {
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(req.url === '/huge.json' ? hugeBody : small)
+    if (req.url === '/claims-large.json') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(70 * 1024 * 1024) })
+      return stream(res)
+    }
+    if (req.url === '/streams-large.json') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      return stream(res)
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(small)
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -71,17 +77,29 @@ test('load hands back the original bytes and metadata; merge hands back serialis
   }
 })
 
-test('a worker that runs out of memory fails that job, and the next job gets a fresh worker', async () => {
-  const worker = createOpenApiWorker({ heapMb: 16 })
+test('a worker that crashes fails that job, and the next job gets a fresh worker', async () => {
+  // The real worker, plus a handler that throws (uncaught, so the thread dies) for service "crash".
+  const dir = mkdtempSync(join(tmpdir(), 'sp-worker-'))
+  const file = join(dir, 'crashing-worker.mjs')
+  writeFileSync(
+    file,
+    [
+      `import { parentPort } from 'node:worker_threads'`,
+      `import ${JSON.stringify(new URL('./openapi-worker.ts', import.meta.url).href)}`,
+      `parentPort.on('message', (m) => { if (m.job.service === 'crash') throw new Error('boom') })`,
+    ].join('\n'),
+  )
+  const worker = createOpenApiWorker({ file: pathToFileURL(file) })
   try {
+    const first = await worker.load({ service: 'small', url: `${base}/small.json`, timeoutMs: 5000 })
+    assert.equal(first.outcome, 'changed')
     await assert.rejects(
-      worker.load({ service: 'huge', url: `${base}/huge.json`, timeoutMs: 20_000 }),
-      /the OpenAPI worker stopped/,
+      worker.load({ service: 'crash', url: `${base}/small.json`, timeoutMs: 5000 }),
+      /the OpenAPI worker stopped \(boom\)/,
     )
     const next = await worker.load({ service: 'small', url: `${base}/small.json`, timeoutMs: 5000 })
-    assert.equal(next.outcome, 'changed')
-    // What the restarted worker lost, the main thread restores from its bytes.
-    const hash = next.outcome === 'changed' ? next.hash : ''
+    assert.equal(next.outcome, 'changed', 'a fresh worker, which has not seen the document')
+    // What the restarted worker lost, the main thread restores from its bytes (aggregator.ts).
     const merged = await worker.merge({
       sources: [{ service: 'gone', prefix: '', hash: 'x' }],
       serverUrl: 'http://gw',
@@ -90,7 +108,20 @@ test('a worker that runs out of memory fails that job, and the next job gets a f
       problems: {},
     })
     assert.deepEqual(merged, { missing: ['gone'] })
-    assert.ok(hash)
+  } finally {
+    await worker.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('a document larger than 64 MiB is refused while it is read, with or without Content-Length', async () => {
+  const worker = createOpenApiWorker()
+  try {
+    for (const path of ['/claims-large.json', '/streams-large.json'])
+      await assert.rejects(
+        worker.load({ service: 'large', url: `${base}${path}`, timeoutMs: 20_000 }),
+        /larger than 64 MiB/,
+      )
   } finally {
     await worker.close()
   }

@@ -7,13 +7,16 @@ import { Worker } from 'node:worker_threads'
 import type { LoadJob, LoadResult, MergeJob, MergeResult, WorkerJob, WorkerReply } from './worker-protocol.ts'
 
 export const DEFAULT_WORKER_QUEUE = 64
-export const DEFAULT_WORKER_HEAP_MB = 1024
+/** Room for a document at the size limit (fetch-document.ts) parsed, upgraded and deep-copied by the merge. */
+export const DEFAULT_WORKER_HEAP_MB = 2048
 
 export interface OpenApiWorkerOptions {
   /** Jobs waiting or running at once; more are refused (the next refresh tries again). */
   readonly maxQueue?: number
   /** The worker's heap limit: a document beyond it crashes the worker, not the gateway. */
   readonly heapMb?: number
+  /** Another worker entry point (tests); default openapi-worker.ts / out/main/openapi-worker.js. */
+  readonly file?: URL
 }
 
 export interface OpenApiWorker {
@@ -44,7 +47,7 @@ export function createOpenApiWorker(opts: OpenApiWorkerOptions = {}): OpenApiWor
   let closed = false
 
   function start(): Worker {
-    const w = new Worker(workerFile(), {
+    const w = new Worker(opts.file ?? workerFile(), {
       resourceLimits: { maxOldGenerationSizeMb: opts.heapMb ?? DEFAULT_WORKER_HEAP_MB },
     })
     let failure: Error | undefined
