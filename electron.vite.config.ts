@@ -10,11 +10,13 @@ export default defineConfig({
       // Bundled rather than resolved from node_modules at start: typebox alone is ~700 ESM files, and
       // resolving them cost ~160 ms of every start (the proxy's path to its first response needs it).
       externalizeDeps: { exclude: ['typebox', 'js-yaml', 'commander'] },
-      // Two entries share src/gateway as a chunk: the Electron main process and the headless CLI.
+      // Two entries share src/gateway as a chunk: the Electron main process and the headless CLI. The
+      // OpenAPI worker is a third: out/main/openapi-worker.js, found by openapi/worker-client.ts.
       rolldownOptions: {
         input: {
           index: resolve(root, 'src/main/index.ts'),
           cli: resolve(root, 'src/gateway/cli.ts'),
+          'openapi-worker': resolve(root, 'src/gateway/openapi/openapi-worker.ts'),
         },
       },
     },

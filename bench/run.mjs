@@ -22,6 +22,7 @@ import {
   wsScenario,
 } from './lib/scenarios.mjs'
 import { openapiMergeScenario } from './lib/openapi-merge.mjs'
+import { openapiStallScenario } from './lib/openapi-stall.mjs'
 import { grpcScenario } from './lib/grpc.mjs'
 import { H2_TARGETS, h2Scenario } from './lib/http2.mjs'
 
@@ -29,7 +30,8 @@ const BENCH = path.dirname(fileURLToPath(import.meta.url))
 const REPO = path.dirname(BENCH)
 const ALL_PEERS = 'direct,nginx,haproxy,caddy,fastify-http-proxy,fast-gateway,http-proxy,undici-floor'
 const QUICK_PEERS = 'direct,nginx,fastify-http-proxy,undici-floor'
-const ALL_SCENARIOS = 'throughput,routes,policies,swaps,post,ws,sse,h2,grpc,openapi-merge,announce,dashboard'
+const ALL_SCENARIOS =
+  'throughput,routes,policies,swaps,post,ws,sse,h2,grpc,openapi-merge,openapi-stall,announce,dashboard'
 // h2 and grpc size their runs to fit this many seconds each (and stop starting runs past H2_LIMIT_S)
 const H2_BUDGET_S = 110
 const H2_LIMIT_S = 150
@@ -43,6 +45,7 @@ const HELP = `usage: npm run bench [-- options]
   --duration S          measured seconds per wrk run (default 8; quick 3)
   --warmup S            wrk warm-up seconds (default 3; quick 1)
   --gateway sallyport|standin   what to measure as "sallyport" (standin = bench/lib/standin-gateway.mjs)
+  --gateway-entry FILE  run this bin/sallyport.js instead of the repo's (e.g. another checkout's build, for before/after)
   --swap-mode file|api  swaps by rewriting the config file (default) or POST/DELETE /gateway/api/routes
   --gw-log-level LEVEL  the gateway's --log-level (default warn)
   --write-doc           update the results block of BENCHMARKS.md and bench/chart.{svg,png} (default for full runs)
@@ -61,6 +64,7 @@ function parseArgs(argv) {
     duration: null,
     warmup: null,
     gateway: 'sallyport',
+    gatewayEntry: null,
     swapMode: 'file',
     gwLogLevel: 'warn',
     writeDoc: null,
@@ -176,7 +180,9 @@ const dataDir = path.join(runDir, 'data')
 const gwEntry =
   opt.gateway === 'standin'
     ? path.join(BENCH, 'lib', 'standin-gateway.mjs')
-    : path.join(REPO, 'bin', 'sallyport.js')
+    : opt.gatewayEntry
+      ? path.resolve(opt.gatewayEntry)
+      : path.join(REPO, 'bin', 'sallyport.js')
 const gwFlags = (port, config) => [
   '--no-discovery',
   '--port',
@@ -341,6 +347,7 @@ try {
     ]),
   )
   await scenario('openapi-merge', () => openapiMergeScenario({ repo: REPO }))
+  await scenario('openapi-stall', () => openapiStallScenario(ctx))
   // mDNS is multicast: only ever inside a private network namespace (needs root for unshare).
   await scenario('announce', async () => {
     const out = execFileSync(

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { median } from './procs.mjs'
+import { openapiStallRows } from './openapi-stall.mjs'
 
 const S = 'sallyport'
 const PEERS = ['undici-floor', 'fastify-http-proxy', 'nginx']
@@ -394,6 +395,7 @@ export function buildSummary(results) {
           target: '≤ 1.5 s',
         },
   )
+  openapiStallRows(results, rows, { fmt, ratio, judge })
   return rows
 }
 

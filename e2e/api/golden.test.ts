@@ -18,6 +18,7 @@ const VOLATILE = new Set([
   'p99LatencyMs',
   'requestsPerSec',
   'lastRequestAt',
+  'eventLoop',
 ])
 
 function normalize(value: unknown): unknown {

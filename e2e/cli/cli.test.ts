@@ -279,6 +279,9 @@ describe('sallyport CLI', () => {
       // No admin request is made: the validator must not wait for one.
       await eventually(async () => (await fetch(`${gw.url}/shop/orders/abc`)).status === 400)
       assert.equal((await fetch(`${gw.url}/shop/orders/7`)).status, 200)
+      // Merged by the OpenAPI worker of the build (out/main/openapi-worker.js).
+      const merged = (await (await fetch(`${gw.url}/gateway/openapi.json`)).json()) as { paths: object }
+      assert.deepEqual(Object.keys(merged.paths), ['/shop/orders/{id}'])
     } finally {
       assert.equal(await gw.stop('SIGTERM'), 0)
       await up.close()

@@ -116,6 +116,32 @@ describe('OpenAPI merge', () => {
     assert.ok(Object.keys(errors).length <= 1)
   })
 
+  test('paths are prefixed, servers dropped, and the source documents are left as they were', () => {
+    const doc = {
+      openapi: '3.1.0',
+      info: { title: 'refs', version: '1' },
+      servers: [{ url: 'https://elsewhere.invalid' }],
+      paths: {
+        '/a': {
+          get: { servers: [{ url: 'https://op.invalid' }], responses: { 200: { description: 'ok' } } },
+        },
+        '/b': { $ref: '#/paths/~1a' },
+      },
+    }
+    const plain = { ...doc, paths: { '/a': doc.paths['/a'] } }
+    const before = structuredClone([doc, plain])
+    const withRef = mergeDocuments([{ service: 'refs', prefix: '/r', document: doc }], {
+      serverUrl: 'http://gw',
+    })
+    assert.deepEqual(Object.keys(withRef.document.paths ?? {}).sort(), ['/r/a', '/r/b'])
+    const prefixed = mergeDocuments([{ service: 'plain', prefix: '/p', document: plain }], {
+      serverUrl: 'http://gw',
+    })
+    const op = prefixed.document.paths?.['/p/a']?.get as Record<string, unknown>
+    assert.equal(op.servers, undefined)
+    assert.deepEqual([doc, plain], before)
+  })
+
   test('non-OpenAPI input is refused with a reason', () => {
     assert.throws(() => toOpenApi31({ hello: 'world' } as never), /not an OpenAPI document/)
     assert.throws(() => toOpenApi31({ openapi: '4.0.0', paths: {} } as never), /unsupported OpenAPI version/)

@@ -8,6 +8,7 @@ import type { PolicyRegistry } from './policies/policy-registry.ts'
 import type { RouteTableSwitcher } from './router/switcher.ts'
 import type { CounterRegistry } from './stats/counters.ts'
 import type { RequestLog } from './stats/request-log.ts'
+import type { EventLoopDelay } from './stats/event-loop-delay.ts'
 import type { GatewayTraffic } from './stats/traffic.ts'
 
 export interface Lifecycle {
@@ -25,6 +26,8 @@ export interface GatewayCore {
   readonly switcher: RouteTableSwitcher
   readonly manual: ManualStore
   readonly traffic: GatewayTraffic
+  /** How long the event loop was held (stats and /metrics). */
+  readonly eventLoop: EventLoopDelay
   readonly routeCounters: CounterRegistry
   readonly targetCounters: CounterRegistry
   readonly targetStates: TargetStateRegistry

@@ -38,6 +38,7 @@ import {
 } from './server/http-server.ts'
 import { drainServer } from './server/lifecycle.ts'
 import { CounterRegistry, RateMeter, TrafficCounters } from './stats/counters.ts'
+import { createEventLoopDelay } from './stats/event-loop-delay.ts'
 import { createRequestLog } from './stats/request-log.ts'
 import { packageVersion } from './util/version.ts'
 import { UpstreamAgent } from './upstream/agent.ts'
@@ -184,6 +185,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     switcher,
     manual,
     traffic,
+    eventLoop: createEventLoopDelay(),
     routeCounters,
     targetCounters,
     targetStates,
@@ -386,6 +388,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await svc?.close()
         await healthChecker.close()
         await upstreams?.close()
+        core.eventLoop.close()
       })()
       return closing
     },

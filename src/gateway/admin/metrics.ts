@@ -2,6 +2,7 @@
 // (nothing is recorded twice; the hot path never sees prom-client).
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { GatewayCore } from '../core.ts'
+import { EVENT_LOOP_BUCKETS_S } from '../stats/event-loop-delay.ts'
 
 const CIRCUIT = { closed: 0, 'half-open': 1, open: 2 } as const
 
@@ -100,6 +101,32 @@ export function createMetrics(core: GatewayCore): Metrics {
       this.set(routes().length)
     },
   })
+
+  // A histogram filled from perf_hooks.monitorEventLoopDelay; prom-client's default metrics only export
+  // gauges of it (nodejs_eventloop_lag_*_seconds, reset at each scrape).
+  registry.registerMetric({
+    name: 'sallyport_event_loop_delay_seconds',
+    get() {
+      const h = core.eventLoop.histogram()
+      const name = 'sallyport_event_loop_delay_seconds'
+      return {
+        name,
+        help: 'How long the event loop was held beyond its 10 ms sampling tick, since start',
+        type: 'histogram',
+        aggregator: 'sum',
+        values: [
+          ...EVENT_LOOP_BUCKETS_S.map((le, i) => ({
+            metricName: `${name}_bucket`,
+            labels: { le },
+            value: h.buckets[i] ?? 0,
+          })),
+          { metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: h.count },
+          { metricName: `${name}_sum`, labels: {}, value: h.sumS },
+          { metricName: `${name}_count`, labels: {}, value: h.count },
+        ],
+      }
+    },
+  } as never)
 
   return { contentType: registry.contentType, text: () => registry.metrics() }
 }

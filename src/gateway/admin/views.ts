@@ -128,5 +128,6 @@ export function gatewayStats(core: GatewayCore): GatewayStats {
     totalUpstreams: seen.size,
     uptime: Math.floor((Date.now() - core.startedAt.getTime()) / 1000),
     startedAt: core.startedAt.toISOString(),
+    eventLoop: core.eventLoop.summary(),
   }
 }

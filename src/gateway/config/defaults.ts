@@ -19,6 +19,7 @@ export const DEFAULTS = {
   connections: undefined as number | undefined,
   keepAliveTimeoutMs: 60_000,
   discovery: true,
+  openapiRefreshMs: 30_000,
   manualPriorityBoost: 100,
   /** The largest request body the admin API and the dialects read (larger ones get a 413). */
   adminBodyLimitBytes: 1024 * 1024,

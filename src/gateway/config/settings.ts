@@ -44,6 +44,8 @@ export interface Settings {
     readonly retry: Defaults['retry']
   }
   readonly discovery: NonNullable<GatewayConfig['discovery']> & { enabled: boolean }
+  /** How often services' OpenAPI documents are re-fetched (conditionally). */
+  readonly openapiRefreshMs: number
   /** Settings of the compatible API dialects (FluxGate, service management, gobetween). */
   readonly dialects: DialectsConfig
 }
@@ -97,6 +99,7 @@ export function resolveSettings(cfg: GatewayConfig, overrides: SettingsOverrides
       ...cfg.discovery,
       enabled: overrides.discovery ?? cfg.discovery?.enabled ?? DEFAULTS.discovery,
     },
+    openapiRefreshMs: Math.max(1, toMs(cfg.openapi?.refreshInterval, DEFAULTS.openapiRefreshMs)),
     dialects: cfg.dialects ?? {},
   }
 }

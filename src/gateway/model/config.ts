@@ -432,6 +432,15 @@ export const GatewayConfig = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    openapi: Type.Optional(
+      Type.Object(
+        {
+          /** How often services' OpenAPI documents are re-fetched, conditionally (default 30s). */
+          refreshInterval: Type.Optional(Duration),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     routes: Type.Optional(
       Type.Array(Type.Unknown(), { description: 'routes; each is checked on its own (RouteConfig)' }),
     ),

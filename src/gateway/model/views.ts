@@ -84,6 +84,15 @@ export const GatewayStats = Type.Object({
   totalUpstreams: Type.Number(),
   uptime: Type.Number(),
   startedAt: Type.String(),
+  /** How long the event loop was held beyond its 10 ms sampling tick, over the last `windowS` seconds. */
+  eventLoop: Type.Optional(
+    Type.Object({
+      p50Ms: Type.Number(),
+      p99Ms: Type.Number(),
+      maxMs: Type.Number(),
+      windowS: Type.Number(),
+    }),
+  ),
 })
 export type GatewayStats = Type.Static<typeof GatewayStats>
 

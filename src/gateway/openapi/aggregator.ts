@@ -1,6 +1,8 @@
 // Keeps every service's OpenAPI document: which services have one follows the live snapshot (route
 // metadata `openapi`, set by FARP discovery or written in the config file); documents are fetched
-// with a timeout and refreshed periodically; the merged document is rebuilt only when one changed.
+// conditionally with a timeout and refreshed periodically; the merged document is rebuilt only when one
+// changed. Fetching, parsing, merging and serialising run in the OpenAPI worker (worker-client.ts): the
+// main thread holds bytes and small metadata, and parses a document only to validate requests with it.
 import type { ServerResponse } from 'node:http'
 import type { ConfigWatcher } from '../config/watcher.ts'
 import type { Snapshot } from '../config/snapshot.ts'
@@ -8,13 +10,18 @@ import type { OpenApiServiceView, OpenApiValidateMode } from '../model/index.ts'
 import { OPENAPI_METADATA_KEY, OPENAPI_VALIDATE_METADATA_KEY } from '../model/metadata-keys.ts'
 import { sendProblem } from '../http/problem.ts'
 import type { RequestValidator } from '../policies/openapi-validation.ts'
-import { contentHash } from '../util/content-hash.ts'
-import { fetchOpenApiDocument, type LoadedDocument, type OpenApiDocument } from './fetch-document.ts'
-import { gatewayPathPrefix, mergeDocuments } from './merge-documents.ts'
+import type { OpenApiDocument } from './fetch-document.ts'
+import { gatewayPathPrefix } from './merge-documents.ts'
 import { compileValidator, type OperationValidator, type ValidationFailure } from './request-validator.ts'
+import { createOpenApiWorker, type OpenApiWorkerOptions } from './worker-client.ts'
+import type { DocumentMeta } from './worker-protocol.ts'
 
 export const DEFAULT_OPENAPI_REFRESH_MS = 30_000
 export const DEFAULT_OPENAPI_TIMEOUT_MS = 10_000
+/** Merged documents kept, one per gateway origin clients used. */
+const MERGED_CACHE_SIZE = 8
+/** How long after the last request for the merged document a change still merges it at once. */
+const PREWARM_WINDOW_MS = 10 * 60_000
 
 interface ServiceDoc {
   service: string
@@ -22,12 +29,18 @@ interface ServiceDoc {
   prefix: string
   routeIds: string[]
   validate: OpenApiValidateMode
-  loaded?: LoadedDocument
+  /** sha256 of the body: the document's identity. */
   hash?: string
+  etag?: string | undefined
+  lastModified?: string | undefined
+  /** As the service serves it, as JSON bytes. */
+  original?: Buffer
+  meta?: DocumentMeta
   error?: string
   fetchedAt?: string
   inflight?: Promise<void>
   validator?: OperationValidator
+  validatorFor?: string
   violations: number
 }
 
@@ -37,15 +50,21 @@ export interface OpenApiAggregatorOptions {
   readonly timeoutMs?: number
   readonly title?: string
   readonly version?: string
+  readonly worker?: OpenApiWorkerOptions
 }
 
 /** Validation (route metadata `openapiValidate`) is the RequestValidator the policies call. */
 export interface OpenApiAggregator extends RequestValidator {
   services(): OpenApiServiceView[]
-  /** The service's document as it serves it, before merging. */
-  document(service: string): OpenApiDocument | undefined
+  /** The service's document as it serves it, before merging, as JSON bytes. */
+  document(service: string): Buffer | undefined
   has(service: string): boolean
-  merged(serverUrl: string): OpenApiDocument
+  /** The merged document for clients reaching the gateway at `serverUrl`, as JSON bytes. */
+  merged(serverUrl: string): Promise<Buffer>
+  /** One service's document as the gateway exposes it, as JSON bytes. */
+  mergedService(service: string, serverUrl: string): Promise<Buffer | undefined>
+  /** Bumped whenever the merged document would change. */
+  readonly generation: number
   refresh(): Promise<void>
   close(): Promise<void>
 }
@@ -87,23 +106,42 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
   const docs = new Map<string, ServiceDoc>()
   const byRoute = new Map<string, ServiceDoc>()
   const timeoutMs = opts.timeoutMs ?? DEFAULT_OPENAPI_TIMEOUT_MS
+  const worker = createOpenApiWorker(opts.worker)
   let generation = 0
-  let cache: { key: string; doc: OpenApiDocument } | undefined
+  const mergedCache = new Map<string, { generation: number; bytes: Promise<Buffer> }>()
   let closed = false
+  /** The origin the merged document was last asked for: merged again as soon as a document changes. */
+  let lastAsked: { serverUrl: string; at: number } | undefined
+
+  const validating = (d: ServiceDoc) => d.validate !== 'off'
 
   function fetchOne(d: ServiceDoc): Promise<void> {
     d.inflight ??= (async () => {
+      const before = generation
       try {
-        const loaded = await fetchOpenApiDocument(d.url, timeoutMs)
-        const hash = contentHash(loaded.original)
+        const result = await worker.load({
+          service: d.service,
+          url: d.url,
+          timeoutMs,
+          etag: d.etag,
+          lastModified: d.lastModified,
+          hash: d.hash,
+        })
+        if (d.error !== undefined) generation++
         d.error = undefined
         d.fetchedAt = new Date().toISOString()
-        if (hash !== d.hash) {
-          d.loaded = loaded
-          d.hash = hash
+        if (result.outcome !== 'not-modified') {
+          d.etag = result.etag
+          d.lastModified = result.lastModified
+        }
+        if (result.outcome === 'changed') {
+          d.hash = result.hash
+          d.original = Buffer.from(result.original)
+          d.meta = result.meta
           d.validator = undefined
           generation++
         }
+        if (validating(d)) await prepareValidator(d)
       } catch (err) {
         // A broken document is reported for its service; the last good one keeps being merged.
         if (d.error !== (err as Error).message) generation++
@@ -112,8 +150,25 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
       } finally {
         d.inflight = undefined
       }
+      // A reader of the merged document (Swagger UI, the dashboard) gets the new one without waiting for it.
+      if (generation !== before && lastAsked && Date.now() - lastAsked.at < PREWARM_WINDOW_MS && !closed)
+        mergedFor(lastAsked.serverUrl).catch(() => {})
     })()
     return d.inflight
+  }
+
+  /**
+   * Request validation needs the 3.1 document as objects on the main thread: the worker upgrades it, this
+   * thread parses it (a JSON.parse of the document's size) and compiles each operation on first use.
+   */
+  async function prepareValidator(d: ServiceDoc): Promise<void> {
+    const hash = d.hash
+    if (!d.original || !hash || (d.validator && d.validatorFor === `${hash}|${d.prefix}`)) return
+    const upgraded = await worker.upgrade(arrayBufferOf(d.original))
+    if (d.hash !== hash) return
+    const document = JSON.parse(Buffer.from(upgraded).toString('utf8')) as OpenApiDocument
+    d.validator = compileValidator(document, gatewayPathPrefix({ prefix: d.prefix, document }))
+    d.validatorFor = `${hash}|${d.prefix}`
   }
 
   function reconcile(snapshot: Snapshot): void {
@@ -122,6 +177,7 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
     for (const name of docs.keys())
       if (!names.has(name)) {
         docs.delete(name)
+        worker.forget(name)
         generation++
       }
     byRoute.clear()
@@ -138,25 +194,86 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
         generation++
       }
       d.validate = w.validate
+      if (validating(d) && !d.validator && !d.inflight && !closed) void prepareValidator(d).catch(() => {})
       d.routeIds = snapshot.routes.filter((r) => (r.serviceName ?? r.id) === w.service).map((r) => r.id)
       for (const id of d.routeIds) byRoute.set(id, d)
     }
   }
 
-  opts.watcher.subscribe((next) => reconcile(next))
-  reconcile(opts.watcher.current)
-  const timer = setInterval(() => {
-    for (const d of docs.values()) void fetchOne(d)
-  }, opts.refreshMs ?? DEFAULT_OPENAPI_REFRESH_MS)
-  timer.unref()
+  let timer: NodeJS.Timeout | undefined
+  let timerMs = 0
+  /** The refresh timer follows `openapi.refreshInterval` (hot-reloaded) unless the options fix it. */
+  function arm(snapshot: Snapshot): void {
+    const ms = opts.refreshMs ?? snapshot.settings.openapiRefreshMs ?? DEFAULT_OPENAPI_REFRESH_MS
+    if (ms === timerMs || closed) return
+    clearInterval(timer)
+    timerMs = ms
+    timer = setInterval(() => {
+      for (const d of docs.values()) void fetchOne(d)
+    }, ms)
+    timer.unref()
+  }
 
-  function validatorOf(d: ServiceDoc): OperationValidator | undefined {
-    if (!d.loaded) return undefined
-    d.validator ??= compileValidator(
-      d.loaded.document,
-      gatewayPathPrefix({ prefix: d.prefix, document: d.loaded.document }),
+  opts.watcher.subscribe((next) => {
+    reconcile(next)
+    arm(next)
+  })
+  reconcile(opts.watcher.current)
+  arm(opts.watcher.current)
+
+  /** Merges in the worker; restores documents a restarted worker lost from the bytes held here. */
+  async function mergeInWorker(
+    loaded: ServiceDoc[],
+    serverUrl: string,
+    info: { title: string; version: string },
+    problems: Record<string, string>,
+  ): Promise<Buffer> {
+    const sources = loaded.map((d) => ({ service: d.service, prefix: d.prefix, hash: d.hash as string }))
+    let result = await worker.merge({ sources, serverUrl, ...info, problems })
+    if ('missing' in result) {
+      const missing = new Set(result.missing)
+      const restore = loaded
+        .filter((d) => missing.has(d.service))
+        .map((d) => ({
+          service: d.service,
+          hash: d.hash as string,
+          original: arrayBufferOf(d.original as Buffer),
+        }))
+      result = await worker.merge({ sources, restore, serverUrl, ...info, problems })
+    }
+    if ('missing' in result)
+      throw new Error(`documents lost by the OpenAPI worker: ${result.missing.join(', ')}`)
+    return Buffer.from(result.merged)
+  }
+
+  function mergeAll(serverUrl: string): Promise<Buffer> {
+    const loaded = [...docs.values()].filter((d) => d.original && d.hash)
+    const problems: Record<string, string> = {}
+    for (const d of docs.values()) if (d.error) problems[d.service] = d.error
+    return mergeInWorker(
+      loaded,
+      serverUrl,
+      { title: opts.title ?? 'Sallyport gateway', version: opts.version ?? '0.0.0' },
+      problems,
     )
-    return d.validator
+  }
+
+  function mergedFor(serverUrl: string): Promise<Buffer> {
+    const hit = mergedCache.get(serverUrl)
+    if (hit?.generation === generation) return hit.bytes
+    const bytes = mergeAll(serverUrl)
+    const entry = { generation, bytes }
+    mergedCache.delete(serverUrl)
+    mergedCache.set(serverUrl, entry)
+    if (mergedCache.size > MERGED_CACHE_SIZE) mergedCache.delete(mergedCache.keys().next().value as string)
+    // A failed merge is not kept: the next request tries again; the last good one stays served meanwhile.
+    bytes.catch(() => {
+      if (mergedCache.get(serverUrl) === entry) {
+        if (hit) mergedCache.set(serverUrl, hit)
+        else mergedCache.delete(serverUrl)
+      }
+    })
+    return hit ? bytes.catch(() => hit.bytes) : bytes
   }
 
   return {
@@ -168,19 +285,12 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
             url: d.url,
             prefix: d.prefix,
             routeId: d.routeIds[0] ?? '',
-            status: d.error ? 'error' : d.loaded ? 'ok' : 'pending',
-            operations: Object.values(d.loaded?.document.paths ?? {}).reduce(
-              (n, item) =>
-                n +
-                Object.keys(item ?? {}).filter((k) =>
-                  ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'].includes(k),
-                ).length,
-              0,
-            ),
+            status: d.error ? 'error' : d.original ? 'ok' : 'pending',
+            operations: d.meta?.operations ?? 0,
           }
           if (d.error) view.error = d.error
-          if (d.loaded) view.specVersion = d.loaded.specVersion
-          if (d.loaded?.original.info?.title) view.title = d.loaded.original.info.title
+          if (d.meta) view.specVersion = d.meta.specVersion
+          if (d.meta?.title) view.title = d.meta.title
           if (d.fetchedAt) view.fetchedAt = d.fetchedAt
           if (d.validate === 'response' || d.validate === 'both') view.contractViolations = d.violations
           if (d.validate !== 'off') view.validate = d.validate
@@ -188,25 +298,24 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
         })
         .sort((a, b) => a.service.localeCompare(b.service))
     },
-    document: (service) => docs.get(service)?.loaded?.original,
+    document: (service) => docs.get(service)?.original,
     has: (service) => docs.has(service),
+    get generation() {
+      return generation
+    },
     merged(serverUrl) {
-      const key = `${generation}|${serverUrl}`
-      if (cache?.key === key) return cache.doc
-      const sources = [...docs.values()].flatMap((d) =>
-        d.loaded ? [{ service: d.service, prefix: d.prefix, document: d.loaded.document }] : [],
-      )
-      const outcome = mergeDocuments(sources, {
+      lastAsked = { serverUrl, at: Date.now() }
+      return mergedFor(serverUrl)
+    },
+    async mergedService(service, serverUrl) {
+      const d = docs.get(service)
+      if (!d?.original || !d.hash) return undefined
+      return mergeInWorker(
+        [d],
         serverUrl,
-        title: opts.title ?? 'Sallyport gateway',
-        version: opts.version ?? '0.0.0',
-      })
-      const doc: OpenApiDocument = { ...outcome.document }
-      const problems: Record<string, string> = { ...outcome.errors }
-      for (const d of docs.values()) if (d.error) problems[d.service] ??= d.error
-      if (Object.keys(problems).length > 0) doc['x-sallyport-errors'] = problems
-      cache = { key, doc }
-      return doc
+        { title: d.meta?.title ?? service, version: d.meta?.version ?? '' },
+        {},
+      )
     },
     async refresh() {
       await Promise.all([...docs.values()].map(fetchOne))
@@ -214,17 +323,17 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
     validateRequest(routeId, req) {
       const d = byRoute.get(routeId)
       if (!d || (d.validate !== 'request' && d.validate !== 'both')) return undefined
-      return validatorOf(d)?.validateRequest(req)
+      return d.validator?.validateRequest(req)
     },
     needsBody(routeId, method, path) {
       const d = byRoute.get(routeId)
       if (!d || (d.validate !== 'request' && d.validate !== 'both')) return false
-      return validatorOf(d)?.needsBody(method, path) ?? false
+      return d.validator?.needsBody(method, path) ?? false
     },
     validateResponse(routeId, method, path, status, contentType, body) {
       const d = byRoute.get(routeId)
       if (!d || (d.validate !== 'response' && d.validate !== 'both')) return undefined
-      const failures = validatorOf(d)?.validateResponse(method, path, status, contentType, body)
+      const failures = d.validator?.validateResponse(method, path, status, contentType, body)
       if (failures && failures.length > 0) d.violations++
       return failures
     },
@@ -232,8 +341,14 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
       closed = true
       clearInterval(timer)
       await Promise.all([...docs.values()].map((d) => d.inflight))
+      await worker.close()
     },
   }
+}
+
+/** A copy the worker can own (the Buffer may share a pooled ArrayBuffer). */
+function arrayBufferOf(bytes: Buffer): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
 }
 
 /** The 400 answer for a request that fails validation: one entry per failure. */

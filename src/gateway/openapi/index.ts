@@ -8,8 +8,10 @@ export {
   sendValidationProblem,
   type OpenApiAggregator,
 } from './aggregator.ts'
+export { DEFAULT_OPENAPI_REFRESH_MS } from './aggregator.ts'
 export {
-  fetchOpenApiDocument,
+  fetchDocumentBody,
+  loadDocument,
   parseDocumentText,
   toOpenApi31,
   type OpenApiDocument,

@@ -1,6 +1,7 @@
 // Validates proxied requests (and optionally responses) against a service's OpenAPI 3.1 document.
 // One Ajv 2020 instance per document; the document is registered whole and every schema is
 // compiled by JSON pointer into it, so $refs (even circular ones) resolve without dereferencing.
+// Schemas compile on an operation's first use: a 1,000-operation document compiles only what is called.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import type { OpenApiDocument } from './fetch-document.ts'
@@ -30,7 +31,7 @@ interface ParamCheck {
   readonly name: string
   readonly in: 'path' | 'query' | 'header'
   readonly required: boolean
-  readonly validate: ValidateFunction | undefined
+  readonly validate: () => ValidateFunction | undefined
 }
 
 interface Operation {
@@ -40,8 +41,9 @@ interface Operation {
   readonly pathNames: readonly string[]
   readonly params: readonly ParamCheck[]
   readonly bodyRequired: boolean
-  readonly body: ValidateFunction | undefined
-  readonly responses: ReadonlyMap<string, ValidateFunction>
+  /** Undefined when the operation declares no JSON body schema. */
+  readonly body: (() => ValidateFunction | undefined) | undefined
+  readonly responses: ReadonlyMap<string, () => ValidateFunction | undefined>
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
@@ -97,14 +99,24 @@ export function compileValidator(doc: OpenApiDocument, pathPrefix: string): Oper
   const KEY = 'https://sallyport.invalid/service.json'
   bodyAjv.addSchema(doc, KEY)
   paramAjv.addSchema(doc, KEY)
-  const compile = (ajv: Ajv2020, pointer: string): ValidateFunction | undefined => {
+  /** A validator compiled on first call; undefined when the pointer names nothing. */
+  const compile = (ajv: Ajv2020, pointer: string): (() => ValidateFunction | undefined) | undefined => {
     if (at(doc, pointer) === undefined) return undefined
-    try {
-      return ajv.compile({ $ref: `${KEY}#${pointer}` })
-    } catch {
-      return undefined
+    let compiled: ValidateFunction | undefined
+    let tried = false
+    return () => {
+      if (!tried) {
+        tried = true
+        try {
+          compiled = ajv.compile({ $ref: `${KEY}#${pointer}` })
+        } catch {
+          compiled = undefined
+        }
+      }
+      return compiled
     }
   }
+  const none = () => undefined
   const ops: Operation[] = []
   for (const [template, item] of Object.entries(doc.paths ?? {})) {
     const itemPtr = `/paths/${escapePointer(template)}`
@@ -138,13 +150,13 @@ export function compileValidator(doc: OpenApiDocument, pathPrefix: string): Oper
             name,
             in: where,
             required: where === 'path' || value.required === true,
-            validate: compile(paramAjv, `${pointer}/schema`),
+            validate: compile(paramAjv, `${pointer}/schema`) ?? none,
           })
         })
       }
       collect(`${itemPtr}/parameters`)
       collect(`${opPtr}/parameters`)
-      let body: ValidateFunction | undefined
+      let body: (() => ValidateFunction | undefined) | undefined
       let bodyRequired = false
       if (op.requestBody) {
         const rb = deref(doc, `${opPtr}/requestBody`)
@@ -152,7 +164,7 @@ export function compileValidator(doc: OpenApiDocument, pathPrefix: string): Oper
         const media = jsonMedia(rb.value.content as Record<string, unknown> | undefined)
         if (media) body = compile(bodyAjv, `${rb.pointer}/content/${escapePointer(media)}/schema`)
       }
-      const responses = new Map<string, ValidateFunction>()
+      const responses = new Map<string, () => ValidateFunction | undefined>()
       for (const code of Object.keys((op.responses as Record<string, unknown>) ?? {})) {
         const r = deref(doc, `${opPtr}/responses/${escapePointer(code)}`)
         const media = jsonMedia(r.value.content as Record<string, unknown> | undefined)
@@ -220,21 +232,25 @@ export function compileValidator(doc: OpenApiDocument, pathPrefix: string): Oper
           continue
         }
         const holder = { v: value }
-        if (p.validate && !p.validate(holder.v)) {
+        const validate = p.validate()
+        if (validate && !validate(holder.v)) {
           // Coercion happens on a copy: the request itself is forwarded unchanged.
-          failures.push(...explain(p.validate, p.in, p.name))
+          failures.push(...explain(validate, p.in, p.name))
         }
       }
       if (req.body === undefined) {
         if (op.bodyRequired) failures.push({ in: 'body', name: '/', message: 'request body is required' })
-      } else if (op.body && !op.body(req.body)) failures.push(...explain(op.body, 'body', ''))
+      } else {
+        const body = op.body?.()
+        if (body && !body(req.body)) failures.push(...explain(body, 'body', ''))
+      }
       return failures
     },
     validateResponse(method, path, status, contentType, body) {
       const hit = find(method, path)
       if (!hit || (contentType && !/json/.test(contentType))) return []
       const r = hit.op.responses
-      const v = r.get(String(status)) ?? r.get(`${String(status)[0]}XX`) ?? r.get('DEFAULT')
+      const v = (r.get(String(status)) ?? r.get(`${String(status)[0]}XX`) ?? r.get('DEFAULT'))?.()
       if (!v || v(body)) return []
       return explain(v, 'body', '').map((f) => ({ ...f, in: 'response' }))
     },

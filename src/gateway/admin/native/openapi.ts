@@ -1,7 +1,7 @@
 // Native API, OpenAPI aggregation: the merged document, per-service documents, forced re-fetch.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
-import { mergeDocuments, openApiOf } from '../../openapi/index.ts'
+import { openApiOf } from '../../openapi/index.ts'
 
 /** The gateway origin as the client reached it: Swagger's "Try it out" goes through the gateway. */
 export function gatewayOrigin(req: FastifyRequest, core: GatewayCore): string {
@@ -15,7 +15,11 @@ export function registerOpenApiApi(app: FastifyInstance, core: GatewayCore): voi
   app.get('/openapi.json', async (req, reply) => {
     const agg = openApiOf(core)
     if (!agg) return reply.code(503).send(unavailable)
-    return reply.header('cache-control', 'no-store').send(agg.merged(gatewayOrigin(req, core)))
+    // Bytes merged and serialised by the OpenAPI worker: nothing of the document is handled here.
+    return reply
+      .header('cache-control', 'no-store')
+      .type('application/json; charset=utf-8')
+      .send(await agg.merged(gatewayOrigin(req, core)))
   })
   app.get('/api/openapi/services', async (_req, reply) => {
     const agg = openApiOf(core)
@@ -36,19 +40,9 @@ export function registerOpenApiApi(app: FastifyInstance, core: GatewayCore): voi
           .send({ error: info?.error ?? `the OpenAPI document of ${service} has not been fetched yet` })
       }
       // ?view=gateway: this one service as the gateway exposes it (Swagger UI's per-service entry).
-      if (req.query.view === 'gateway') {
-        const info = agg.services().find((s) => s.service === service)
-        const { toOpenApi31 } = await import('../../openapi/fetch-document.ts')
-        return mergeDocuments(
-          [{ service, prefix: info?.prefix ?? '', document: toOpenApi31(doc).document }],
-          {
-            serverUrl: gatewayOrigin(req, core),
-            title: doc.info?.title ?? service,
-            version: doc.info?.version ?? '',
-          },
-        ).document
-      }
-      return doc
+      const bytes =
+        req.query.view === 'gateway' ? await agg.mergedService(service, gatewayOrigin(req, core)) : doc
+      return reply.type('application/json; charset=utf-8').send(bytes ?? doc)
     },
   )
   app.post('/api/openapi/refresh', async (_req, reply) => {
