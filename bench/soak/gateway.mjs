@@ -37,6 +37,12 @@ export function eventLoopP99Ms(metricsText) {
   return m ? Number(m[1]) * 1000 : Number.NaN
 }
 
+/** V8's used heap (MiB) from prom-client's default metrics; NaN when absent. */
+export function heapUsedMiB(metricsText) {
+  const m = metricsText.match(/^\w*nodejs_heap_size_used_bytes\s+(\S+)$/m)
+  return m ? Number(m[1]) / 2 ** 20 : Number.NaN
+}
+
 /** Median of the samples in each of `parts` equal windows; used to judge "flat". */
 export function windowMedians(values, parts) {
   const out = []

@@ -55,15 +55,20 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-')
 const work = path.join(os.tmpdir(), 'sallyport-soak', stamp)
 fs.mkdirSync(path.join(work, 'logs'), { recursive: true })
 const log = (s) => console.error(s)
-const children = []
-const ctx = { work, log, benchDir: BENCH, soakDir: SOAK, children, seed: opt.seed }
+const ctx = { work, log, benchDir: BENCH, soakDir: SOAK }
 
 const cleanup = async () => {
   await stopAll()
 }
+// every process this run started is stopped, however it ends
 for (const sig of ['SIGINT', 'SIGTERM'])
   process.on(sig, () => {
     cleanup().finally(() => process.exit(130))
+  })
+for (const event of ['uncaughtException', 'unhandledRejection'])
+  process.on(event, (err) => {
+    console.error(err)
+    cleanup().finally(() => process.exit(1))
   })
 
 const results = {

@@ -12,6 +12,7 @@ const LINES = {
     `requests ${r.traffic.done} (${n(r.traffic.rps)} req/s achieved, ${r.traffic.skipped} skipped: all 50 conns busy), unexpected answers ${r.traffic.unexpectedTotal}, p99 ${n(r.traffic.p99, 1)} ms; WS echoes ${r.traffic.streams.wsEchoes}, SSE events ${r.traffic.streams.sseEvents}, stream errors ${r.traffic.streams.wsErrors + r.traffic.streams.sseErrors}`,
     `hot reloads applied ${r.reloads.applied}/${r.reloads.written}; admin writes ${r.admin.writes}, failed ${r.admin.failures}`,
     `RSS ${n(r.rss.firstKB / 1024, 1)} → ${n(r.rss.lastKB / 1024, 1)} MiB (after warm-up: max drift ${pct(r.rss.maxDeviation)}); fds ${r.fds.first} → ${r.fds.last} (max drift ${pct(r.fds.maxDeviation)})`,
+    `V8 used heap window medians ${r.heapUsedMiB.windowMedians.map((m) => n(m, 1)).join(' / ')} MiB (not judged: it saws with GC)`,
     `event-loop p99 (per scrape): median ${n(r.eventLoopP99Ms.median, 1)} ms, max ${n(r.eventLoopP99Ms.max, 1)} ms`,
   ],
   faults: (r) => [
