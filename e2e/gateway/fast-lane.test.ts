@@ -297,6 +297,29 @@ test('closing the gateway ends idle lane connections at once and lets a request 
   await slow.close()
 })
 
+test('a lane connection the client ends is closed by the gateway, after answering what was sent', async () => {
+  const echo = await startUpstream('echo')
+  const gw = await startGateway({ routes: [{ path: '/', pathType: 'prefix', targets: [{ url: echo.url }] }] })
+  const port = Number(new URL(gw.base).port)
+  // idle keep-alive connection, then FIN from the client: the gateway must end its side too (keep-alive is 65 s)
+  const idle = new RawClient(port)
+  idle.send(get('/warm'))
+  assert.equal((await idle.next()).status, 200)
+  assert.ok(byLane(idle))
+  const serverEnded = once(idle.socket, 'end')
+  idle.socket.end()
+  await serverEnded
+  // a request followed at once by FIN (half-close) still gets its answer, then the connection ends
+  const half = new RawClient(port)
+  half.socket.end(get('/half'), 'latin1')
+  const r = await half.next()
+  assert.equal(r.status, 200)
+  assert.equal(JSON.parse(r.body).url, '/half')
+  if (!half.closed) await once(half.socket, 'close')
+  await gw.close()
+  await echo.close()
+})
+
 test('SALLYPORT_FAST_LANE=off sends every request through node:http', async () => {
   const echo = await startUpstream('echo')
   process.env.SALLYPORT_FAST_LANE = 'off'

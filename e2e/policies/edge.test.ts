@@ -87,6 +87,16 @@ test('cache: MISS then HIT with Age; no-store and private are not stored; purge'
   assert.equal((await call(`${g.url}/c/x`)).headers['x-cache'], 'MISS')
 })
 
+test('cache: a huge maxEntries is served (bounded by the byte limit), not a crash', async () => {
+  const up = await echo()
+  closers.push(() => up.close())
+  const g = await startGateway({
+    routes: [{ id: 'big', path: '/big', targets: [{ url: up.url }], cache: { maxEntries: 1_799_085_245 } }],
+  })
+  closers.push(() => g.close())
+  assert.equal((await call(`${g.url}/big/a`)).status, 200)
+})
+
 test('cache honours Vary', async () => {
   const up = await startFixture((req, res) => {
     res.writeHead(200, { 'cache-control': 'max-age=60', vary: 'accept-language' })

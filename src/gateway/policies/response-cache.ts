@@ -11,6 +11,10 @@ import { toMs } from '../util/duration.ts'
 
 type Cfg = NonNullable<RouteConfig['cache']>
 
+const MAX_BYTES = 64 * 1024 * 1024
+/** Every entry counts at least 256 bytes against MAX_BYTES, so no more than this many ever fit. */
+const MAX_ENTRIES = Math.floor(MAX_BYTES / 256)
+
 export interface CachedResponse {
   readonly status: number
   readonly headers: ResponseFields
@@ -77,8 +81,9 @@ export class ResponseCache {
     this.#maxEntrySize = cfg.maxEntrySize ?? 1024 * 1024
     this.#varyBy = (cfg.varyBy ?? []).map((h) => h.toLowerCase())
     this.#store = new LRUCache<string, CachedResponse[]>({
-      max: cfg.maxEntries ?? 1000,
-      maxSize: 64 * 1024 * 1024,
+      // lru-cache allocates `max` slots up front: an unbounded maxEntries (2e9) would exhaust the heap
+      max: Math.min(cfg.maxEntries ?? 1000, MAX_ENTRIES),
+      maxSize: MAX_BYTES,
       sizeCalculation: (list) => list.reduce((n, e) => n + e.body.length + 256, 0) || 1,
     })
   }

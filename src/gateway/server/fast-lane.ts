@@ -137,6 +137,8 @@ class LaneConnection implements ResponseSink {
   dispatching = false
   /** The next response says `Connection: close` and the connection ends after it. */
   closing = false
+  /** The client sent FIN: what it sent is answered, then the connection ends (the server is half-open). */
+  clientEnded = false
   // The response in progress.
   headSent = false
   /** The response head, until it goes out with the first body bytes (or alone at the end). */
@@ -157,6 +159,11 @@ class LaneConnection implements ResponseSink {
     this.lane.connections.delete(this)
     this.exchange?.clientGone()
   }
+  /** Without this an idle connection the client closed would sit in CLOSE-WAIT until the keep-alive timeout. */
+  readonly onEnd = () => {
+    this.clientEnded = true
+    if (!this.busy) this.next()
+  }
   /** Idle for keepAliveS: closed, as node:http does. */
   readonly onTimeout = () => {
     if (!this.busy) this.socket.destroy()
@@ -167,6 +174,7 @@ class LaneConnection implements ResponseSink {
     this.lane = lane
     this.keepAliveS = lane.deps.keepAliveS
     socket.on('data', this.onData)
+    socket.on('end', this.onEnd)
     socket.on('close', this.onClose)
     // Errors end in 'close'; without a listener they would throw.
     socket.on('error', noop)
@@ -187,6 +195,10 @@ class LaneConnection implements ResponseSink {
       }
       const all = this.pending
       const end = all.indexOf('\r\n\r\n', Math.max(0, this.scanned - 3))
+      if (end < 0 && this.clientEnded) {
+        this.socket.end()
+        return
+      }
       if (end < 0) {
         // node:http answers heads it cannot read (a bare LF) and heads too large (431).
         if (all.length > MAX_HEAD || hasBareLf(all, Math.max(0, this.scanned - 1))) this.handOver()
@@ -320,6 +332,7 @@ class LaneConnection implements ResponseSink {
     if (laneChannel.hasSubscribers) laneChannel.publish({ event: 'handover', socket })
     this.lane.connections.delete(this)
     socket.removeListener('data', this.onData)
+    socket.removeListener('end', this.onEnd)
     socket.removeListener('close', this.onClose)
     socket.removeListener('error', noop)
     socket.removeListener('timeout', this.onTimeout)
