@@ -3,18 +3,7 @@
 // on every third fetch, and answers anything else with a small 200 (the proxied request).
 //   node bench/lib/openapi-stall-upstream.mjs PORT
 import http from 'node:http'
-
-/** A seeded PRNG (mulberry32): the document is the same on every run. */
-function prng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { prng } from './prng.mjs'
 
 const SYLLABLES = 'ka ri to mo ne su la vi po de ga hu shi ro ze na bi fu yo te ma ku li so ra'.split(' ')
 

@@ -8,23 +8,12 @@ import path from 'node:path'
 import YAML from 'yaml'
 import { sleep, stop } from '../lib/procs.mjs'
 import { startGateway } from './gateway.mjs'
+import { prng } from '../lib/prng.mjs'
 
 const PORT = 19560
 const MAX_ROUTES = 30
 const MAX_UPSTREAMS = 8
 const UP = 'http://127.0.0.1:19561'
-
-/** Small deterministic PRNG (mulberry32), so a failing round can be replayed with --seed. */
-function rng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function call(agent, method, p, body) {
   return new Promise((resolve) => {
@@ -222,7 +211,7 @@ function checkFiles(dataDir) {
 export async function crashPart(ctx, { rounds, seed }) {
   const dataDir = path.join(ctx.work, 'crash', 'data')
   fs.mkdirSync(dataDir, { recursive: true })
-  const rand = rng(seed)
+  const rand = prng(seed)
   const model = newModel()
   const lost = []
   const corrupt = []
