@@ -1,7 +1,7 @@
 // Builds the app, starts the loopback upstream the config file points at, then the headless gateway
 // on a fresh data dir; returns the teardown. Set SALLYPORT_E2E_NO_BUILD=1 to reuse an existing out/.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { GATEWAY, GATEWAY_PORT, UPSTREAM_PORT } from './env.ts'
@@ -41,7 +41,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sallyport-dashboard-e2e-'))
   // A copy the gateway watches, so a spec can save over it (hot reload) without touching the fixture.
   const configFile = join(dataDir, 'dashboard.yaml')
-  copyFileSync(join(root, 'e2e/dashboard/fixtures/dashboard.yaml'), configFile)
+  const fixture = readFileSync(join(root, 'e2e/dashboard/fixtures/dashboard.yaml'), 'utf8')
+  writeFileSync(configFile, fixture.replaceAll('127.0.0.1:18790', `127.0.0.1:${UPSTREAM_PORT}`))
   process.env.SALLYPORT_E2E_CONFIG = configFile
   let log = ''
   const child = spawn(

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Browser, chromium, expect, test } from '@playwright/test'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts'
-import { UPSTREAM_PORT } from './env.ts'
+import { SPARE_PORT, UPSTREAM_PORT } from './env.ts'
 
 const root = resolve(import.meta.dirname, '../..')
-const PORT = 18791
+const PORT = SPARE_PORT
 const HTTPS = `https://localhost:${PORT}`
 
 let gateway: ChildProcess | undefined

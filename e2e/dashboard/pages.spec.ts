@@ -149,7 +149,7 @@ test('config: a save that cannot apply is listed where it is wrong, never as app
     const version = (await page.getByTestId('config-version').textContent()) ?? ''
     const hash = (await page.getByTestId('config-hash').textContent()) ?? ''
     save(
-      `${good}  - id: late\n    path: /late\n    timeout: 5 seconds\n    targets:\n      - url: http://127.0.0.1:18790\n`,
+      `${good}  - id: late\n    path: /late\n    timeout: 5 seconds\n    targets:\n      - url: http://127.0.0.1:${UPSTREAM_PORT}\n`,
     )
     const row = problems.getByRole('row').filter({ hasText: 'late' })
     await expect(row).toContainText('dashboard.yaml:14 · routes[2].timeout')

@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { expect, test } from '@playwright/test'
-import { UPSTREAM_PORT } from './env.ts'
+import { SPARE_PORT, UPSTREAM_PORT } from './env.ts'
 import { screenshot } from './helpers.ts'
 
 const COUNT = 1000
-const PORT = 18791
+const PORT = SPARE_PORT
 const root = resolve(import.meta.dirname, '../..')
 
 let child: ChildProcess | undefined
