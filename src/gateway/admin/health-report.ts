@@ -5,22 +5,8 @@ import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../core.ts'
 import { type ProbeResult, probe } from '../health/health-checker.ts'
 import { probeGrpcHealth } from '../health/grpc-health-probe.ts'
+import type { ComponentStatus, HealthComponent as Component, HealthReport } from '../model/index.ts'
 import { UpstreamAgent } from '../upstream/agent.ts'
-
-export type ComponentStatus = 'healthy' | 'degraded' | 'unhealthy'
-
-export interface Component {
-  status: ComponentStatus
-  latencyMs: number | null
-  error?: string | null
-}
-
-export interface HealthReport {
-  status: ComponentStatus
-  version: string
-  uptime: string
-  components: Record<string, Component>
-}
 
 /** A target slower than this is degraded. */
 const SLOW_MS = 2000

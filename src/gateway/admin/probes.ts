@@ -2,10 +2,11 @@
 // first snapshot being live with the listener bound, and not draining.
 import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../core.ts'
+import type { ProbeStatus } from '../model/index.ts'
 
 export function registerProbes(app: FastifyInstance, core: GatewayCore): void {
-  app.get('/live', async () => ({ status: 'ok' }))
-  app.get('/ready', async (_req, reply) => {
+  app.get('/live', async (): Promise<ProbeStatus> => ({ status: 'ok' }))
+  app.get('/ready', async (_req, reply): Promise<ProbeStatus> => {
     const { ready, draining, reason } = core.lifecycle
     if (ready && !draining) return { status: 'ready' }
     reply.code(503)

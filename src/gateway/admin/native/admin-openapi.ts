@@ -1,148 +1,249 @@
 // The admin API's own OpenAPI document, generated from the same TypeBox schemas that validate the
 // bodies and shape the answers (GET <base>/api/openapi.json). Built once per gateway.
+// One row of ENDPOINTS per method and path: adding an endpoint is adding a row (admin-openapi.test.ts
+// fails naming any admin route that has none, and any row whose route does not exist).
 import type { FastifyInstance } from 'fastify'
+import type { TSchema } from 'typebox'
 import type { GatewayCore } from '../../core.ts'
 import {
+  CachePurgeResult,
+  CircuitResetResult,
   ConfigView,
+  DiscoveredServiceView,
   ErrorBody,
   GatewayStats,
+  HealthReport,
+  OpenApiServiceView,
+  ProbeStatus,
+  RealtimeMessage,
   ReplayResult,
   RequestRecord,
   RouteInput,
   RouteStats,
   RouteView,
+  ServiceChangeResult,
+  ServiceRegistration,
   StatusBody,
   UpstreamView,
 } from '../../model/index.ts'
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
-const json = (schema: unknown, description = 'OK') => ({
-  description,
-  content: { 'application/json': { schema } },
-})
-const error = (description: string) => json(ref('ErrorBody'), description)
-const idParam = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  description: 'route id, raw (`manual-/products`) or URL-encoded',
-  schema: { type: 'string' },
+/** Every named schema the document refers to; `$ref`s name these keys. */
+const SCHEMAS = {
+  RouteInput,
+  RouteView,
+  UpstreamView,
+  GatewayStats,
+  RouteStats,
+  ConfigView,
+  DiscoveredServiceView,
+  ServiceRegistration,
+  ServiceChangeResult,
+  OpenApiServiceView,
+  RequestRecord,
+  ReplayResult,
+  CircuitResetResult,
+  CachePurgeResult,
+  RealtimeMessage,
+  HealthReport,
+  ProbeStatus,
+  StatusBody,
+  ErrorBody,
+} satisfies Record<string, TSchema>
+type SchemaName = keyof typeof SCHEMAS
+
+type Method = 'get' | 'post' | 'put' | 'delete'
+type TagName =
+  | 'Routes'
+  | 'Upstreams'
+  | 'Statistics'
+  | 'Configuration'
+  | 'Policies'
+  | 'Discovery'
+  | 'OpenAPI'
+  | 'Inspector'
+  | 'Realtime'
+  | 'Probes'
+/** A body: a named model schema, a list of one, a map of one by id, or a content type with no schema. */
+type Body = SchemaName | { list: SchemaName } | { byId: SchemaName } | { type: string; description?: string }
+
+interface Endpoint {
+  readonly method: Method
+  /** Under the admin base path (`/api/routes/{id}`), or from the root when `root` is set. */
+  readonly path: string
+  readonly root?: true
+  readonly tag: TagName
+  readonly summary: string
+  /** Query parameters: name → description. */
+  readonly query?: Readonly<Record<string, string>>
+  readonly body?: SchemaName
+  /** The success answer: status → body. */
+  readonly ok: Readonly<Record<number, Body>>
+  /** Documented `{error}` answers beyond the admin guard's: status → when. */
+  readonly errors?: Readonly<Record<number, string>>
+  /** Answered before the admin guard (no Host/Origin/credentials check). */
+  readonly open?: true
+}
+
+const NOT_RUNNING = 'the part is not running (discovery or OpenAPI aggregation off)'
+const BAD_BODY = 'body is not a JSON object or a field is invalid'
+
+// biome-ignore format: a table, one endpoint per row
+export const ENDPOINTS: readonly Endpoint[] = [
+  // Routes
+  { method: 'get', path: '/api/routes', tag: 'Routes', summary: 'List all routes', query: { source: 'manual, farp, discovery, config', protocol: 'http, websocket, sse, grpc, graphql' }, ok: { 200: { list: 'RouteView' } } },
+  { method: 'post', path: '/api/routes', tag: 'Routes', summary: 'Create a manual route', body: 'RouteInput', ok: { 201: 'RouteView' }, errors: { 400: BAD_BODY, 409: 'route already exists', 413: 'body too large' } },
+  { method: 'get', path: '/api/routes/{id}', tag: 'Routes', summary: 'Get a route with full target statistics', ok: { 200: 'RouteView' }, errors: { 404: 'route not found' } },
+  { method: 'put', path: '/api/routes/{id}', tag: 'Routes', summary: 'Update a manual route', body: 'RouteInput', ok: { 200: 'RouteView' }, errors: { 400: `${BAD_BODY}, or the route is not manual`, 404: 'route not found', 413: 'body too large' } },
+  { method: 'delete', path: '/api/routes/{id}', tag: 'Routes', summary: 'Delete a manual route', ok: { 200: 'StatusBody' }, errors: { 400: 'the route is not manual', 404: 'route not found' } },
+  { method: 'post', path: '/api/routes/{id}/enable', tag: 'Routes', summary: 'Enable a route (any source)', ok: { 200: 'StatusBody' }, errors: { 404: 'route not found' } },
+  { method: 'post', path: '/api/routes/{id}/disable', tag: 'Routes', summary: 'Disable a route (any source)', ok: { 200: 'StatusBody' }, errors: { 404: 'route not found' } },
+  // Upstreams, statistics, configuration
+  { method: 'get', path: '/api/upstreams', tag: 'Upstreams', summary: 'List all targets', ok: { 200: { list: 'UpstreamView' } } },
+  { method: 'get', path: '/api/stats', tag: 'Statistics', summary: 'Gateway statistics', ok: { 200: 'GatewayStats' } },
+  { method: 'get', path: '/api/stats/routes', tag: 'Statistics', summary: 'Per-route statistics, by route id', ok: { 200: { byId: 'RouteStats' } } },
+  { method: 'get', path: '/api/config', tag: 'Configuration', summary: 'Effective configuration, secrets redacted, with every problem that kept part of a save out', ok: { 200: 'ConfigView' } },
+  // Policies
+  { method: 'post', path: '/api/circuits/{targetId}/reset', tag: 'Policies', summary: "Close a target's circuit (and undo a passive health verdict)", ok: { 200: 'CircuitResetResult' }, errors: { 404: 'target not found' } },
+  { method: 'delete', path: '/api/cache', tag: 'Policies', summary: 'Purge response caches (all, or one route)', query: { route: 'purge only this route id' }, ok: { 200: 'CachePurgeResult' }, errors: { 404: 'no cache for this route' } },
+  // Discovery
+  { method: 'get', path: '/api/discovery/services', tag: 'Discovery', summary: 'Discovered and push-registered services', ok: { 200: { list: 'DiscoveredServiceView' } }, errors: { 503: NOT_RUNNING } },
+  { method: 'post', path: '/api/discovery/refresh', tag: 'Discovery', summary: 'Force a FARP re-scan', ok: { 200: 'StatusBody' }, errors: { 503: NOT_RUNNING } },
+  { method: 'post', path: '/api/discovery/register', tag: 'Discovery', summary: 'Push-register a service (service_name, address and port required)', body: 'ServiceRegistration', ok: { 200: 'ServiceChangeResult' }, errors: { 400: 'service_name, address or port missing or invalid', 503: NOT_RUNNING } },
+  { method: 'delete', path: '/api/discovery/services/{name}', tag: 'Discovery', summary: 'Deregister a pushed service and its routes', ok: { 200: 'ServiceChangeResult' }, errors: { 404: 'service not found', 503: NOT_RUNNING } },
+  // OpenAPI
+  { method: 'get', path: '/openapi.json', tag: 'OpenAPI', summary: 'The OpenAPI 3.1 document merged from every service behind the gateway', ok: { 200: { type: 'application/json', description: 'an OpenAPI 3.1 document' } }, errors: { 503: NOT_RUNNING } },
+  { method: 'get', path: '/api/openapi/services', tag: 'OpenAPI', summary: 'Services with an OpenAPI document, and how fetching it went', ok: { 200: { list: 'OpenApiServiceView' } }, errors: { 503: NOT_RUNNING } },
+  { method: 'get', path: '/api/openapi/services/{service}', tag: 'OpenAPI', summary: "One service's document as fetched (`?view=gateway`: as the gateway exposes it)", query: { view: '`gateway` for the paths as served through the gateway' }, ok: { 200: { type: 'application/json', description: 'an OpenAPI document' } }, errors: { 404: 'service not found', 502: 'the document could not be fetched', 503: NOT_RUNNING } },
+  { method: 'post', path: '/api/openapi/refresh', tag: 'OpenAPI', summary: "Re-fetch every service's document", ok: { 200: 'StatusBody' }, errors: { 503: NOT_RUNNING } },
+  { method: 'get', path: '/api/openapi.json', tag: 'OpenAPI', summary: "This document: the admin API's own", ok: { 200: { type: 'application/json', description: 'an OpenAPI 3.1 document' } } },
+  { method: 'get', path: '/swagger', tag: 'OpenAPI', summary: 'Swagger UI over the merged, per-service and admin documents', ok: { 200: { type: 'text/html' } } },
+  // Inspector
+  { method: 'get', path: '/api/requests', tag: 'Inspector', summary: 'Recent requests (newest first)', query: { route: 'only this route id', status: 'e.g. 404 or 5xx' }, ok: { 200: { list: 'RequestRecord' } } },
+  { method: 'post', path: '/api/requests/{requestId}/replay', tag: 'Inspector', summary: 'Send a recorded request again through the gateway', ok: { 200: 'ReplayResult' }, errors: { 404: 'request not found', 502: 'replay failed', 503: 'gateway is not listening yet' } },
+  // Realtime
+  { method: 'get', path: '/ws', tag: 'Realtime', summary: 'WebSocket (Upgrade: websocket): one `stats` and one `routes` message every stats interval', ok: { 101: 'RealtimeMessage' }, errors: { 426: 'a plain GET without the upgrade', 503: 'realtime not enabled' } },
+  // Probes and metrics, from the root
+  { method: 'get', path: '/live', root: true, open: true, tag: 'Probes', summary: 'Liveness: the process answers', ok: { 200: 'ProbeStatus' } },
+  { method: 'get', path: '/ready', root: true, open: true, tag: 'Probes', summary: 'Readiness: config applied, listener bound, not draining', ok: { 200: 'ProbeStatus', 503: 'ProbeStatus' } },
+  { method: 'get', path: '/health', root: true, tag: 'Probes', summary: 'Health of every upstream service and of the gateway (207 degraded, 503 unhealthy)', ok: { 200: 'HealthReport', 207: 'HealthReport', 503: 'HealthReport' } },
+  { method: 'get', path: '/metrics', root: true, tag: 'Probes', summary: 'Prometheus metrics', ok: { 200: { type: 'text/plain; version=0.0.4', description: 'Prometheus text format' } } },
+]
+
+const TAGS: readonly { name: TagName; description: string }[] = [
+  { name: 'Routes', description: 'The route table: every source, writes through the manual source' },
+  { name: 'Upstreams', description: 'Targets with health, circuit and latency' },
+  { name: 'Statistics', description: 'Counters since start' },
+  { name: 'Configuration', description: 'The applied configuration and its problems' },
+  { name: 'Policies', description: 'Circuit breakers and response caches' },
+  { name: 'Discovery', description: 'mDNS/FARP discovery and push registration' },
+  { name: 'OpenAPI', description: 'The merged and per-service documents, and this one' },
+  { name: 'Inspector', description: 'Recent requests and replay' },
+  { name: 'Realtime', description: 'The live stream the dashboard listens to' },
+  { name: 'Probes', description: 'Liveness, readiness, health report and metrics (from the root)' },
+]
+
+const PARAMS: Readonly<Record<string, string>> = {
+  id: 'route id, raw (`manual-/products`) or URL-encoded',
+  targetId: 'target id (URL-encoded), as in GET /api/upstreams',
+  name: 'service name',
+  service: 'service name, as in GET /api/openapi/services',
+  requestId: 'request id, as in GET /api/requests',
+}
+
+const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` })
+
+function content(body: Body): Record<string, unknown> {
+  if (typeof body === 'string') return { 'application/json': { schema: ref(body) } }
+  if ('list' in body) return { 'application/json': { schema: { type: 'array', items: ref(body.list) } } }
+  if ('byId' in body)
+    return { 'application/json': { schema: { type: 'object', additionalProperties: ref(body.byId) } } }
+  return { [body.type]: {} }
+}
+
+const describe = (status: number, body: Body): string =>
+  typeof body === 'object' && 'description' in body && body.description
+    ? body.description
+    : status === 101
+      ? 'switching protocols'
+      : status === 201
+        ? 'created'
+        : 'OK'
+
+const failure = (description: string) => ({ $ref: `#/components/responses/${description}` })
+
+function operation(e: Endpoint): Record<string, unknown> {
+  const responses: Record<string, unknown> = {}
+  for (const [status, body] of Object.entries(e.ok))
+    responses[status] = { description: describe(Number(status), body), content: content(body) }
+  if (!e.open) {
+    responses['401'] = failure('Unauthorized')
+    responses['403'] = failure('Forbidden')
+  }
+  for (const [status, when] of Object.entries(e.errors ?? {}))
+    responses[status] = { description: when, content: { 'application/json': { schema: ref('ErrorBody') } } }
+  const parameters = [
+    ...[...e.path.matchAll(/\{(\w+)\}/g)].map(([, name = '']) => ({
+      name,
+      in: 'path',
+      required: true,
+      description: PARAMS[name] ?? name,
+      schema: { type: 'string' },
+    })),
+    ...Object.entries(e.query ?? {}).map(([name, description]) => ({
+      name,
+      in: 'query',
+      description,
+      schema: { type: 'string' },
+    })),
+  ]
+  return {
+    tags: [e.tag],
+    summary: e.summary,
+    operationId: `${e.method}${e.path.replace(/\W+(\w)?/g, (_m, c: string | undefined) => c?.toUpperCase() ?? '')}`,
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(e.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: ref(e.body) } } } }
+      : {}),
+    responses,
+    ...(e.open ? { security: [] } : {}),
+  }
 }
 
 export function adminOpenApi(core: GatewayCore): Record<string, unknown> {
   const base = core.watcher.current.settings.adminBasePath
-  const route = `${base}/api/routes/{id}`
-  const write = { '400': error('invalid body'), '403': error('host or origin refused') }
+  const paths: Record<string, Record<string, unknown>> = {}
+  for (const e of ENDPOINTS) {
+    const path = e.root ? e.path : base + e.path
+    paths[path] = { ...paths[path], [e.method]: operation(e) }
+  }
+  const errorBody = (description: string) => ({
+    description,
+    content: { 'application/json': { schema: ref('ErrorBody') } },
+  })
   return {
     openapi: '3.1.0',
-    info: { title: 'Sallyport admin API', version: core.version },
-    servers: [{ url: '/' }],
-    paths: {
-      [`${base}/api/routes`]: {
-        get: {
-          summary: 'List all routes',
-          parameters: [
-            { name: 'source', in: 'query', schema: { type: 'string' } },
-            { name: 'protocol', in: 'query', schema: { type: 'string' } },
-          ],
-          responses: { '200': json({ type: 'array', items: ref('RouteView') }) },
-        },
-        post: {
-          summary: 'Create a manual route',
-          requestBody: { required: true, content: { 'application/json': { schema: ref('RouteInput') } } },
-          responses: {
-            '201': json(ref('RouteView'), 'created'),
-            ...write,
-            '409': error('route already exists'),
-            '413': error('body too large'),
-          },
-        },
-      },
-      [route]: {
-        parameters: [idParam],
-        get: {
-          summary: 'Get a route with full target statistics',
-          responses: { '200': json(ref('RouteView')), '404': error('route not found') },
-        },
-        put: {
-          summary: 'Update a manual route',
-          requestBody: { required: true, content: { 'application/json': { schema: ref('RouteInput') } } },
-          responses: { '200': json(ref('RouteView')), ...write, '404': error('route not found') },
-        },
-        delete: {
-          summary: 'Delete a manual route',
-          responses: { '200': json(ref('StatusBody')), ...write, '404': error('route not found') },
-        },
-      },
-      [`${route}/enable`]: {
-        parameters: [idParam],
-        post: { summary: 'Enable a route (any source)', responses: { '200': json(ref('StatusBody')) } },
-      },
-      [`${route}/disable`]: {
-        parameters: [idParam],
-        post: { summary: 'Disable a route (any source)', responses: { '200': json(ref('StatusBody')) } },
-      },
-      [`${base}/api/upstreams`]: {
-        get: {
-          summary: 'List all targets',
-          responses: { '200': json({ type: 'array', items: ref('UpstreamView') }) },
-        },
-      },
-      [`${base}/api/stats`]: {
-        get: { summary: 'Gateway statistics', responses: { '200': json(ref('GatewayStats')) } },
-      },
-      [`${base}/api/stats/routes`]: {
-        get: {
-          summary: 'Per-route statistics, by route id',
-          responses: { '200': json({ type: 'object', additionalProperties: ref('RouteStats') }) },
-        },
-      },
-      [`${base}/api/config`]: {
-        get: {
-          summary:
-            'Effective configuration, secrets redacted, with every problem that kept part of a save out',
-          responses: { '200': json(ref('ConfigView')) },
-        },
-      },
-      [`${base}/api/requests`]: {
-        get: {
-          summary: 'Recent proxied requests (newest first)',
-          parameters: [
-            { name: 'route', in: 'query', schema: { type: 'string' } },
-            { name: 'status', in: 'query', description: 'e.g. 404 or 5xx', schema: { type: 'string' } },
-          ],
-          responses: { '200': json({ type: 'array', items: ref('RequestRecord') }) },
-        },
-      },
-      [`${base}/api/requests/{id}/replay`]: {
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-        post: {
-          summary: 'Send a recorded request again through the gateway',
-          responses: { '200': json(ref('ReplayResult')), '404': error('request not found') },
-        },
-      },
-      [`${base}/ws`]: {
-        get: {
-          summary: 'WebSocket: {type:"stats"|"routes", data} every stats interval',
-          responses: { '101': { description: 'switching protocols' }, '503': error('realtime not enabled') },
-        },
-      },
+    info: {
+      title: 'Sallyport admin API',
+      version: core.version,
+      description:
+        'Every error answers `{"error": "<sentence>"}` (the bastion format). Credentials are needed only when `adminAuth` is configured; writes must come from the gateway\'s own origin.',
     },
+    servers: [{ url: '/' }],
+    tags: TAGS,
+    // Credentials are optional ({}): asked for only when adminAuth is set.
+    security: [{}, { apiKey: [] }, { bearer: [] }, { basic: [] }],
+    paths,
     components: {
-      schemas: JSON.parse(
-        JSON.stringify({
-          RouteInput,
-          RouteView,
-          UpstreamView,
-          GatewayStats,
-          RouteStats,
-          RequestRecord,
-          ReplayResult,
-          ErrorBody,
-          StatusBody,
-          ConfigView,
-        }),
-      ),
+      schemas: JSON.parse(JSON.stringify(SCHEMAS)),
+      responses: {
+        Unauthorized: errorBody('admin credentials required (adminAuth is set)'),
+        Forbidden: errorBody("host not allowed, or a write from another origin than the gateway's own"),
+      },
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        bearer: { type: 'http', scheme: 'bearer' },
+        basic: { type: 'http', scheme: 'basic' },
+      },
     },
   }
 }

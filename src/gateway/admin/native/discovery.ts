@@ -3,7 +3,12 @@ import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
 import { discoveryOf } from '../../discovery/index.ts'
 import { isGatewayError } from '../../errors.ts'
-import { DiscoveredServiceView, ErrorBody, type ServiceRegistration } from '../../model/index.ts'
+import {
+  DiscoveredServiceView,
+  ErrorBody,
+  type ServiceChangeResult,
+  type ServiceRegistration,
+} from '../../model/index.ts'
 import Type from 'typebox'
 
 export function registerDiscoveryApi(app: FastifyInstance, core: GatewayCore): void {
@@ -63,6 +68,6 @@ export function registerDiscoveryApi(app: FastifyInstance, core: GatewayCore): v
     if (!d) return reply.code(503).send(unavailable)
     const name = req.params.name
     if (!(await d.deregister(name))) return reply.code(404).send({ error: `service ${name} not found` })
-    return { status: 'deregistered', service: name }
+    return { status: 'deregistered', service: name } satisfies ServiceChangeResult
   })
 }
