@@ -1,5 +1,9 @@
 // Swagger UI at <base>/swagger: swagger-ui-dist's assets plus our own page (theirs points at the
-// petstore). A selector lists the merged document and every service as the gateway exposes it.
+// petstore). A selector lists the merged document, every service as the gateway exposes it, and the
+// gateway's own admin API last. With no service documented yet there is no merged entry (Swagger would
+// say "No operations defined in spec!"): the admin API opens, under a note saying why.
+// `?doc=<document url>` opens one entry; `?embedded=1` (the dashboard's API docs page, which has its own
+// selector and empty state) hides Swagger's top bar and the note.
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import fastifyStatic from '@fastify/static'
@@ -11,18 +15,28 @@ function page(base: string): string {
 <html lang="en"><head><meta charset="utf-8"><title>Sallyport API explorer</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="${base}/swagger/swagger-ui.css">
-<style>body{margin:0}</style></head>
-<body><div id="swagger-ui"></div>
+<link rel="icon" type="image/png" href="${base}/swagger/favicon-32x32.png">
+<style>body{margin:0}#no-services{font:14px/1.5 sans-serif;margin:12px 20px;padding:10px 14px;border:1px dashed #999;border-radius:6px}#no-services[hidden]{display:none}.embedded .swagger-ui .topbar{display:none}</style></head>
+<body><p id="no-services" role="status" hidden>No service behind the gateway has an OpenAPI document yet, so
+the merged document (<a href="${base}/openapi.json">${base}/openapi.json</a>) is empty: showing the
+gateway's own admin API. The dashboard's <a href="${base}/#/api-docs">API docs</a> page says how to add one.</p>
+<div id="swagger-ui"></div>
 <script src="${base}/swagger/swagger-ui-bundle.js"></script>
 <script src="${base}/swagger/swagger-ui-standalone-preset.js"></script>
 <script>
 (function () {
   var base = ${json(base)};
   var merged = { url: base + '/openapi.json', name: 'All services (merged)' };
+  var adminApi = { url: base + '/api/openapi.json', name: 'Sallyport admin API (this gateway)' };
+  var query = new URLSearchParams(location.search);
+  var embedded = query.get('embedded') === '1';
+  document.body.classList.toggle('embedded', embedded);
   function start(urls) {
+    var wanted = urls.filter(function (u) { return u.url === query.get('doc'); })[0];
+    var primary = (wanted || urls[0]).name;
     window.ui = SwaggerUIBundle({
       urls: urls,
-      'urls.primaryName': merged.name,
+      'urls.primaryName': primary,
       dom_id: '#swagger-ui',
       deepLinking: true,
       validatorUrl: null,
@@ -36,11 +50,13 @@ function page(base: string): string {
     .then(function (r) { return r.ok ? r.json() : []; })
     .catch(function () { return []; })
     .then(function (list) {
-      var urls = [merged];
-      (Array.isArray(list) ? list : []).forEach(function (s) {
-        if (s.status === 'ok')
-          urls.push({ url: base + '/api/openapi/services/' + encodeURIComponent(s.service) + '?view=gateway', name: s.service });
+      var services = (Array.isArray(list) ? list : []).filter(function (s) { return s.status === 'ok'; });
+      var urls = services.length > 0 ? [merged] : [];
+      services.forEach(function (s) {
+        urls.push({ url: base + '/api/openapi/services/' + encodeURIComponent(s.service) + '?view=gateway', name: s.service });
       });
+      urls.push(adminApi);
+      document.getElementById('no-services').hidden = services.length > 0 || embedded;
       start(urls);
     });
 })();

@@ -8,6 +8,7 @@ export const queryKeys = {
   config: ['config'] as const,
   requests: ['requests'] as const,
   swagger: ['swagger-available'] as const,
+  openApiServices: ['openapi-services'] as const,
   statsHistory: ['realtime', 'stats-history'] as const,
   routeHistory: ['realtime', 'route-history'] as const,
   connection: ['realtime', 'connection'] as const,

@@ -7,6 +7,7 @@ export type {
   ConfigIssue,
   DiscoveredServiceView as ServiceInfo,
   GatewayStats,
+  OpenApiServiceView,
   ReplayResult,
   RequestRecord,
   RouteInput,
