@@ -84,8 +84,7 @@ export default function ServicesPage() {
                 <th scope="col">Service</th>
                 <th scope="col">Address</th>
                 <th scope="col">Health</th>
-                <th scope="col">Protocols</th>
-                <th scope="col">Capabilities</th>
+                <th scope="col">Protocols, capabilities</th>
                 <th scope="col" className="num">
                   Routes
                 </th>
@@ -117,14 +116,15 @@ export default function ServicesPage() {
                       <HealthBadge healthy={service.healthy} />
                     )}
                   </td>
+                  {/* one column for both keeps the table inside 800 px */}
                   <td>
                     <Tags
                       values={[...(service.protocols ?? []), ...(service.schemaTypes ?? [])]}
                       label={`${service.name} protocols`}
                     />
-                  </td>
-                  <td>
-                    <Tags values={service.capabilities} label={`${service.name} capabilities`} />
+                    {service.capabilities && service.capabilities.length > 0 && (
+                      <Tags values={service.capabilities} label={`${service.name} capabilities`} />
+                    )}
                   </td>
                   <td className="num">{service.routeCount ?? '—'}</td>
                   <td>
