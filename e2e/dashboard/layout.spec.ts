@@ -32,7 +32,9 @@ const VISITS: readonly Visit[] = [
     open: async (page) => {
       const open = page.getByRole('button', { name: /^Show details of/ }).first()
       await open.click()
-      await expect(page.getByRole('region', { name: /\// }).first()).toBeVisible()
+      const detail = page.getByRole('region', { name: /\// }).first()
+      await expect(detail).toBeVisible()
+      await detail.scrollIntoViewIfNeeded()
     },
   },
   {
