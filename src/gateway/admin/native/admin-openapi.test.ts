@@ -96,6 +96,11 @@ test('the issue-20 endpoints are documented with their model schemas and error a
   const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1])
   for (const name of new Set(refs)) assert.ok(schemas[name as string], `dangling $ref ${name}`)
   assert.ok(schemas.CachePurgeResult?.properties && schemas.HealthReport?.properties)
+  // Operation ids are unique (Swagger UI's deep links use them).
+  const ids = Object.values(paths).flatMap((ops) =>
+    Object.values(ops).map((o) => (o as { operationId?: string }).operationId),
+  )
+  assert.equal(new Set(ids).size, ids.length, `duplicate operationId among ${ids.join(', ')}`)
   // Probes answer before the admin guard: no 401/403 documented for them.
   assert.equal(op('/live', 'get')?.responses['403'], undefined)
 })
