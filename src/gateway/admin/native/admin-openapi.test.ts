@@ -13,7 +13,7 @@ const BASE = '/gateway'
 
 /** Registered by the admin app but not admin API: each with the reason it is left out of the document. */
 const NOT_IN_DOCUMENT: readonly { pattern: RegExp; why: string }[] = [
-  { pattern: /^\/gateway\/?$/, why: 'the dashboard page itself (and its redirect)' },
+  { pattern: /^\/gateway\/?$/, why: 'the dashboard (its files are served under /gateway/ too)' },
   { pattern: /^\/gateway\/swagger\/(index\.html|\*)?$/, why: "Swagger UI's aliases and static assets" },
   { pattern: /^\/gateway\/management\//, why: 'the service-management dialect (its own specification)' },
   { pattern: /^\/api\/v2\/gateway\//, why: 'the FluxGate dialect (its own specification)' },
@@ -24,7 +24,9 @@ type Registered = { method: string; url: string }
 /** Every method and path the real admin app registers (HEAD mirrors GET, so it is left out). */
 async function registeredRoutes(): Promise<{ routes: Registered[]; doc: Record<string, unknown> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sallyport-admin-openapi-'))
-  const gw = await createGateway({ dataDir, port: 0, discovery: false })
+  // An empty dashboard folder: the built dashboard's files (present or not) are not admin API.
+  const dashboardDir = await mkdtemp(join(tmpdir(), 'sallyport-admin-openapi-dashboard-'))
+  const gw = await createGateway({ dataDir, dashboardDir, port: 0, discovery: false })
   const app = Fastify({ logger: false })
   const routes: Registered[] = []
   app.addHook('onRoute', (r) => {
@@ -40,6 +42,7 @@ async function registeredRoutes(): Promise<{ routes: Registered[]; doc: Record<s
     await app.close()
     await gw.close()
     await rm(dataDir, { recursive: true, force: true })
+    await rm(dashboardDir, { recursive: true, force: true })
   }
 }
 
