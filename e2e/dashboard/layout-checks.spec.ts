@@ -40,7 +40,9 @@ test('each kind of defect drawn on purpose is found and named', async ({ page })
 test('a page laid out properly has no defects', async ({ page }) => {
   await page.setViewportSize({ width: 800, height: 600 })
   await page.setContent(`${STYLE}
+    <header style="position: sticky; top: 0; height: 30px"><a href="#">Overview</a></header>
     <main>
+      <button style="margin-top: -25px">under the sticky bar</button>
       <h1>Routes</h1>
       <table aria-label="Routes"><tr><th>Path</th><td class="cut" data-truncated-full-text>a long id cut on purpose</td></tr></table>
       <label>Status <select><option>any</option></select></label>

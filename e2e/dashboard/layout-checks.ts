@@ -59,6 +59,15 @@ export function findLayoutDefects(): LayoutDefect[] {
     return r
   }
 
+  /** The sticky or fixed box an element rides with (null: it scrolls with the page). */
+  const pinnedBy = (el: Element): Element | null => {
+    for (let p: Element | null = el; p && p !== document.body; p = p.parentElement) {
+      const position = getComputedStyle(p).position
+      if (position === 'sticky' || position === 'fixed') return p
+    }
+    return null
+  }
+
   const width = document.documentElement.scrollWidth
   if (width > window.innerWidth + 1)
     defects.push({
@@ -110,13 +119,15 @@ export function findLayoutDefects(): LayoutDefect[] {
         'a, button, input, select, textarea, label, [role="switch"], [role="button"], h1, h2, h3, th, .badge, svg text',
       ),
     )
-    .map((el) => ({ el, r: shownRect(el), svg: el.closest('svg') }))
+    .map((el) => ({ el, r: shownRect(el), svg: el.closest('svg'), pinned: pinnedBy(el) }))
     .filter((b) => b.r.right > b.r.left && b.r.bottom > b.r.top)
   for (let i = 0; i < boxes.length; i++) {
     const a = boxes[i] as (typeof boxes)[number]
     for (let j = i + 1; j < boxes.length; j++) {
       const b = boxes[j] as (typeof boxes)[number]
       if (a.el.contains(b.el) || b.el.contains(a.el)) continue
+      // Content scrolled under a sticky top bar or table head is covered on purpose.
+      if (a.pinned !== b.pinned) continue
       // Chart labels are compared with the labels of their own chart only.
       if ((a.el.matches('svg text') || b.el.matches('svg text')) && a.svg !== b.svg) continue
       const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left)

@@ -2,7 +2,7 @@
 // fails on clipped text, a page wider than the window, tables or the nav hidden behind a sideways
 // scroll, elements drawn over each other (layout-checks.ts measures boxes), console errors and failed
 // requests; each named with its page, width and theme. Screenshots go to e2e/screenshots/layout-*.png.
-import { type Browser, expect, type Page, test } from '@playwright/test'
+import { type Browser, expect, type Locator, type Page, test } from '@playwright/test'
 import { SPARE_PORT } from './env.ts'
 import { startScene, type Scene } from './fixtures/scene.ts'
 import { screenshot } from './helpers.ts'
@@ -11,9 +11,13 @@ import { findLayoutDefects, goToHash, layoutFingerprint, prefersDark } from './l
 interface Visit {
   readonly name: string
   readonly hash: string
-  readonly heading: string
-  /** After the page settled: open what the user would open (a request's detail). */
-  readonly open?: (page: Page) => Promise<void>
+  /** The page's h1 (a route's detail may be titled by the route). */
+  readonly heading: string | RegExp
+  /**
+   * After the page settled: open what the user would open (a request's detail). Answers what went
+   * wrong, so a page rewritten under the suite is reported like a layout defect, not as a timeout.
+   */
+  readonly open?: (page: Page) => Promise<string | undefined>
 }
 
 const PAYMENTS = 'config-/payments/*'
@@ -21,7 +25,7 @@ const PAYMENTS = 'config-/payments/*'
 const VISITS: readonly Visit[] = [
   { name: 'overview', hash: 'overview', heading: 'Overview' },
   { name: 'routes', hash: 'routes', heading: 'Routes' },
-  { name: 'route-detail', hash: `routes?id=${encodeURIComponent(PAYMENTS)}`, heading: 'Routes' },
+  { name: 'route-detail', hash: `routes?id=${encodeURIComponent(PAYMENTS)}`, heading: /Routes|payments/ },
   { name: 'upstreams', hash: 'upstreams', heading: 'Upstreams' },
   { name: 'services', hash: 'services', heading: 'Services' },
   { name: 'traffic', hash: 'traffic', heading: 'Traffic' },
@@ -30,11 +34,13 @@ const VISITS: readonly Visit[] = [
     hash: 'requests',
     heading: 'Requests',
     open: async (page) => {
-      const open = page.getByRole('button', { name: /^Show details of/ }).first()
-      await open.click()
+      const entry = page.getByRole('button', { name: /^Show details of/ }).first()
+      if (!(await shows(entry))) return 'no "Show details of …" control to open a request with'
+      await entry.click()
       const detail = page.getByRole('region', { name: /\// }).first()
-      await expect(detail).toBeVisible()
+      if (!(await shows(detail))) return 'the request detail did not open'
       await detail.scrollIntoViewIfNeeded()
+      return undefined
     },
   },
   {
@@ -42,8 +48,8 @@ const VISITS: readonly Visit[] = [
     hash: 'api-docs',
     heading: 'API docs',
     open: async (page) => {
-      const frame = page.frameLocator('iframe.swagger-frame')
-      await expect(frame.locator('.swagger-ui .info').first()).toBeVisible({ timeout: 15_000 })
+      const info = page.frameLocator('iframe.swagger-frame').locator('.swagger-ui .info').first()
+      return (await shows(info, 15_000)) ? undefined : 'Swagger UI did not show a document'
     },
   },
   { name: 'config', hash: 'config', heading: 'Config' },
@@ -59,6 +65,12 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await scene?.close()
 })
+
+const shows = (locator: Locator, timeout = 5_000): Promise<boolean> =>
+  locator.waitFor({ state: 'visible', timeout }).then(
+    () => true,
+    () => false,
+  )
 
 /** Waits until the page stops loading and its boxes stop moving (charts animate in). */
 async function settle(page: Page): Promise<void> {
@@ -97,7 +109,8 @@ async function walk(browser: Browser, width: number, theme: 'light' | 'dark'): P
     await expect(page.getByRole('heading', { level: 1, name: visit.heading })).toBeVisible()
     await settle(page)
     if (visit.open) {
-      await visit.open(page)
+      const failed = await visit.open(page)
+      if (failed) problems.push(`${at}: ${failed}`)
       await settle(page)
     }
     for (const d of await page.evaluate(findLayoutDefects)) problems.push(`${at}: ${d.kind}: ${d.what}`)
