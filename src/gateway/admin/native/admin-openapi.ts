@@ -108,7 +108,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   // Discovery
   { method: 'get', path: '/api/discovery/services', tag: 'Discovery', summary: 'Discovered and push-registered services', ok: { 200: { list: 'DiscoveredServiceView' } }, errors: { 503: NOT_RUNNING } },
   { method: 'post', path: '/api/discovery/refresh', tag: 'Discovery', summary: 'Force a FARP re-scan', ok: { 200: 'StatusBody' }, errors: { 503: NOT_RUNNING } },
-  { method: 'post', path: '/api/discovery/register', tag: 'Discovery', summary: 'Push-register a service (service_name, address and port required)', body: 'ServiceRegistration', ok: { 200: 'ServiceChangeResult' }, errors: { 400: 'service_name, address or port missing or invalid', 503: NOT_RUNNING } },
+  { method: 'post', path: '/api/discovery/register', tag: 'Discovery', summary: 'Push-register a service (service_name, address and port required)', body: 'ServiceRegistration', ok: { 200: 'ServiceChangeResult' }, errors: { 400: 'service_name, address or port missing or invalid', 413: 'body too large', 503: NOT_RUNNING } },
   { method: 'delete', path: '/api/discovery/services/{name}', tag: 'Discovery', summary: 'Deregister a pushed service and its routes', ok: { 200: 'ServiceChangeResult' }, errors: { 404: 'service not found', 503: NOT_RUNNING } },
   // OpenAPI
   { method: 'get', path: '/openapi.json', tag: 'OpenAPI', summary: 'The OpenAPI 3.1 document merged from every service behind the gateway', ok: { 200: { type: 'application/json', description: 'an OpenAPI 3.1 document' } }, errors: { 503: NOT_RUNNING } },
