@@ -1,7 +1,60 @@
-/// <reference lib="dom" />
 // Layout defects measured from boxes in the live page (never from pixels), and the other few things the
 // layout suite asks the page: each runs inside the browser through page.evaluate, so each is a
 // self-contained function with nothing imported.
+
+/** The little of the DOM these functions touch, declared for this module only: the Node test program
+ * has no DOM lib (adding it would retype fetch and friends everywhere). */
+interface Box {
+  readonly x: number
+  readonly y: number
+  readonly left: number
+  readonly right: number
+  readonly top: number
+  readonly bottom: number
+  readonly width: number
+  readonly height: number
+}
+interface DomElement {
+  readonly tagName: string
+  readonly className: unknown
+  readonly textContent: string | null
+  readonly childNodes: Iterable<{ readonly nodeType: number; readonly textContent: string | null }>
+  readonly parentElement: DomElement | null
+  readonly scrollWidth: number
+  readonly clientWidth: number
+  readonly scrollHeight: number
+  readonly clientHeight: number
+  getBoundingClientRect(): Box
+  closest(selector: string): DomElement | null
+  querySelector(selector: string): DomElement | null
+  querySelectorAll(selector: string): Iterable<DomElement>
+  matches(selector: string): boolean
+  contains(other: DomElement): boolean
+  getAttribute(name: string): string | null
+}
+declare const document: {
+  readonly documentElement: DomElement
+  readonly body: DomElement
+  querySelectorAll(selector: string): Iterable<DomElement>
+}
+declare const window: { readonly innerWidth: number }
+declare const location: { hash: string }
+declare function getComputedStyle(
+  el: DomElement,
+): Readonly<
+  Record<
+    | 'visibility'
+    | 'display'
+    | 'opacity'
+    | 'textOverflow'
+    | 'overflowX'
+    | 'overflowY'
+    | 'fontSize'
+    | 'position',
+    string
+  >
+>
+declare function matchMedia(query: string): { readonly matches: boolean }
 
 export interface LayoutDefect {
   readonly kind: 'page overflow' | 'clipped' | 'sideways scroll' | 'overlap'
@@ -17,7 +70,7 @@ export interface LayoutDefect {
  */
 export function findLayoutDefects(): LayoutDefect[] {
   const defects: LayoutDefect[] = []
-  const visible = (el: Element): boolean => {
+  const visible = (el: DomElement): boolean => {
     const r = el.getBoundingClientRect()
     if (r.width < 1 || r.height < 1) return false
     // (aria-hidden charts are drawn all the same: they are checked)
@@ -25,7 +78,7 @@ export function findLayoutDefects(): LayoutDefect[] {
     const cs = getComputedStyle(el)
     return cs.visibility !== 'hidden' && cs.display !== 'none' && Number(cs.opacity) > 0
   }
-  const describe = (el: Element): string => {
+  const describe = (el: DomElement): string => {
     const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 40)
     const label = el.getAttribute('aria-label') ?? el.getAttribute('title')
     const region = el.closest('section[aria-label], table[aria-label], [role="region"][aria-label], nav')
@@ -36,12 +89,13 @@ export function findLayoutDefects(): LayoutDefect[] {
       typeof el.className === 'string' && el.className ? `.${el.className.split(/\s+/).join('.')}` : ''
     return `<${el.tagName.toLowerCase()}${cls}> "${text || label || ''}"${where}`
   }
-  const ownText = (el: Element) =>
-    [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? '').trim() !== '')
-  const textBox = (el: Element) => ownText(el) || el.matches('th, td, .badge, code, dt, dd')
+  const TEXT_NODE = 3 // (inside: page.evaluate sends this function's source alone)
+  const ownText = (el: DomElement) =>
+    [...el.childNodes].some((n) => n.nodeType === TEXT_NODE && (n.textContent ?? '').trim() !== '')
+  const textBox = (el: DomElement) => ownText(el) || el.matches('th, td, .badge, code, dt, dd')
 
   /** The part of an element's box its clipping ancestors let through (what can be drawn over). */
-  const shownRect = (el: Element) => {
+  const shownRect = (el: DomElement) => {
     const b = el.getBoundingClientRect()
     const r = { left: b.left, right: b.right, top: b.top, bottom: b.bottom }
     for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
@@ -60,8 +114,8 @@ export function findLayoutDefects(): LayoutDefect[] {
   }
 
   /** The sticky or fixed box an element rides with (null: it scrolls with the page). */
-  const pinnedBy = (el: Element): Element | null => {
-    for (let p: Element | null = el; p && p !== document.body; p = p.parentElement) {
+  const pinnedBy = (el: DomElement): DomElement | null => {
+    for (let p: DomElement | null = el; p && p !== document.body; p = p.parentElement) {
       const position = getComputedStyle(p).position
       if (position === 'sticky' || position === 'fixed') return p
     }
@@ -94,7 +148,7 @@ export function findLayoutDefects(): LayoutDefect[] {
 
   // An <svg> clips what it draws outside its box (a chart's top tick label, a long axis label).
   for (const text of all.filter((el) => el.matches('svg text'))) {
-    const svg = (text.closest('svg') as SVGSVGElement).getBoundingClientRect()
+    const svg = (text.closest('svg') as DomElement).getBoundingClientRect()
     const r = text.getBoundingClientRect()
     if (r.left < svg.left - 1 || r.right > svg.right + 1 || r.top < svg.top - 1 || r.bottom > svg.bottom + 1)
       defects.push({ kind: 'clipped', what: `${describe(text)}: chart label drawn partly outside its chart` })
