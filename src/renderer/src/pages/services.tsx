@@ -130,7 +130,11 @@ export default function ServicesPage() {
                   <td>
                     {service.metadata && Object.keys(service.metadata).length > 0 ? (
                       <details>
-                        <summary>{Object.keys(service.metadata).length} entries</summary>
+                        <summary>
+                          {Object.keys(service.metadata).length === 1
+                            ? '1 entry'
+                            : `${Object.keys(service.metadata).length} entries`}
+                        </summary>
                         <dl className="kv">
                           {Object.entries(service.metadata).map(([k, v]) => (
                             <div key={k}>
