@@ -47,7 +47,8 @@ export function sampleRequest(spec: RouteSpec): SampleRequest | undefined {
   return {
     path,
     method: spec.methods[0] ?? 'GET',
-    host: host === undefined ? DEFAULT_HOST : host.startsWith('*.') ? `${PROBE_SEGMENT}${host.slice(1)}` : host,
+    host:
+      host === undefined ? DEFAULT_HOST : host.startsWith('*.') ? `${PROBE_SEGMENT}${host.slice(1)}` : host,
     headers,
   }
 }

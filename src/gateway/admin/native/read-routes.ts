@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
 import { GatewayError } from '../../errors.ts'
 import type { ConfigView } from '../../model/index.ts'
-import { gatewayStats, routeStats, routeView, routeViews, upstreamViews } from '../views.ts'
+import { outrankedIn, routeDetail } from '../route-detail.ts'
+import { gatewayStats, routeStats, routeViews, upstreamViews } from '../views.ts'
 import { redactConfig } from './redact.ts'
 import { routeIdOf } from './route-ref.ts'
 
@@ -25,7 +26,12 @@ export function registerReadApi(app: FastifyInstance, core: GatewayCore): void {
     const id = routeIdOf(req, core)
     const spec = core.watcher.current.routes.find((r) => r.id === id)
     if (!spec) throw new GatewayError('SP_ERR_ROUTE_NOT_FOUND')
-    return routeView(spec, core)
+    return routeDetail(spec, core)
+  })
+  // Every route another one outranks (answers its requests instead), for the Routes table's flags.
+  app.get('/api/route-ranking', async () => {
+    const snapshot = core.watcher.current
+    return { version: snapshot.version, outranked: Object.fromEntries(outrankedIn(snapshot)) }
   })
   app.get('/api/upstreams', async () => upstreamViews(core))
   app.get('/api/stats', async () => gatewayStats(core))

@@ -1,0 +1,93 @@
+// GET /gateway/api/routes/:id on a real gateway process: who defined a route (file:line of a config
+// route) and which routes outrank it (a push-registered service over the config route /catalog/*).
+import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import type { RouteDetail, RouteRanking } from '../../src/gateway/model/index.ts'
+import { type RunningCli, startCli } from '../cli/run-cli.ts'
+
+// This helper's port range (19200–19299); the dashboard specs use 19200–19203.
+const PORT = Number(process.env.SALLYPORT_E2E_ROUTE_DETAIL_PORT ?? 19210)
+let dir: string
+let gw: RunningCli
+let file: string
+const upstream = createServer((_req, res) => res.end('ok'))
+
+before(async () => {
+  await new Promise<void>((ok) => upstream.listen(0, '127.0.0.1', ok))
+  const port = (upstream.address() as AddressInfo).port
+  dir = await mkdtemp(join(tmpdir(), 'sp-route-detail-'))
+  file = join(dir, 'sallyport.yaml')
+  await writeFile(
+    file,
+    [
+      'routes:',
+      '  - id: orders',
+      '    path: /orders/*',
+      `    targets: [{ url: "http://127.0.0.1:${port}" }]`,
+      '  - id: catalog',
+      '    path: /catalog/*',
+      `    targets: [{ url: "http://127.0.0.1:${port}" }]`,
+      '    cache: { ttl: 30s, maxEntries: 100 }',
+      '    rateLimit: { requestsPerSec: 5, burst: 10 }',
+      '    timeout: 2s',
+      '',
+    ].join('\n'),
+  )
+  gw = await startCli(['--port', String(PORT), '--no-discovery', '--data-dir', dir, '--config', file])
+})
+after(async () => {
+  await gw?.stop()
+  upstream.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const get = async <T>(path: string): Promise<T> => {
+  const res = await fetch(`${gw.url}/gateway/api/${path}`)
+  assert.equal(res.status, 200, `${path}: ${res.status}`)
+  return (await res.json()) as T
+}
+
+test('a config route names its file and line, its policies with their settings, and nothing outranks it', async () => {
+  const detail = await get<RouteDetail>('routes/catalog')
+  assert.equal(detail.definedBy.kind, 'config-file')
+  assert.equal(detail.definedBy.file, file)
+  assert.equal(detail.definedBy.line, 5)
+  assert.equal(detail.definedBy.label, `${file}:5`)
+  assert.deepEqual(detail.outrankedBy, [])
+  assert.deepEqual(detail.policies.cache, { ttlMs: 30_000, maxEntries: 100 })
+  assert.deepEqual(detail.policies.rateLimit, { requestsPerSec: 5, burst: 10, scope: 'route' })
+  assert.equal(detail.policies.timeoutMs, 2000)
+  assert.equal(detail.policies.circuitBreaker.enabled, true)
+  assert.equal((await get<RouteDetail>('routes/orders')).definedBy.line, 2)
+})
+
+test('a service pushed under the name catalog outranks the config route /catalog/*, and says so', async () => {
+  const port = (upstream.address() as AddressInfo).port
+  const res = await fetch(`${gw.url}/gateway/api/discovery/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ service_name: 'catalog', address: '127.0.0.1', port }),
+  })
+  assert.equal(res.status, 200)
+  const detail = await get<RouteDetail>('routes/catalog')
+  assert.deepEqual(
+    detail.outrankedBy.map((r) => [r.id, r.source, r.priority]),
+    [['discovery-catalog', 'discovery', 10]],
+  )
+  const pushed = await get<RouteDetail>('routes/discovery-catalog')
+  assert.equal(pushed.definedBy.kind, 'discovery')
+  assert.equal(pushed.definedBy.discovery, 'push')
+  assert.match(pushed.definedBy.label, /pushed/)
+  const ranking = await get<RouteRanking>('route-ranking')
+  assert.deepEqual(Object.keys(ranking.outranked), ['catalog'])
+  // The table's flag and the detail agree with what the data plane does: the pushed service answers.
+  assert.equal((await fetch(`${gw.url}/catalog/items`)).status, 200)
+  const stats = await get<Record<string, { totalRequests: number }>>('stats/routes')
+  assert.equal(stats['discovery-catalog']?.totalRequests, 1)
+  assert.equal(stats.catalog?.totalRequests, 0)
+})

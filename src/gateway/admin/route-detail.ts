@@ -1,0 +1,149 @@
+// One route in full for GET /api/routes/:id: its view plus where it was defined, which routes answer its
+// requests instead (the router's own order), and each policy with the settings it runs with.
+import type { RouteSpec } from '../config/route-spec.ts'
+import type { Snapshot } from '../config/snapshot.ts'
+import type { GatewayCore } from '../core.ts'
+import { discoveryOf } from '../discovery/index.ts'
+import type { RouteDetail, RouteOrigin, RoutePolicySummary, RouteRank } from '../model/index.ts'
+import { retryPolicy } from '../policies/retry.ts'
+import { cacheEnabled } from '../policies/response-cache.ts'
+import { outrankedRoutes } from '../router/route-outranking.ts'
+import { toMs } from '../util/duration.ts'
+import { META_KEY as FLUXGATE_ROUTE_KEY } from './dialects/fluxgate/mapping.ts'
+import { redactConfig } from './native/redact.ts'
+import { routeView } from './views.ts'
+
+// One analysis per applied version: the Routes table asks on every refresh.
+const outrankedBySnapshot = new WeakMap<Snapshot, Map<string, RouteRank[]>>()
+
+/** Every route something outranks, with the routes that win its requests, best first. */
+export function outrankedIn(snapshot: Snapshot): Map<string, RouteRank[]> {
+  let found = outrankedBySnapshot.get(snapshot)
+  if (!found) {
+    const byId = new Map(snapshot.routes.map((r) => [r.id, r]))
+    found = new Map()
+    for (const [id, winners] of outrankedRoutes(snapshot.routes))
+      found.set(
+        id,
+        winners.map((w) => rankOf(byId.get(w) as RouteSpec)),
+      )
+    outrankedBySnapshot.set(snapshot, found)
+  }
+  return found
+}
+
+function rankOf(r: RouteSpec): RouteRank {
+  const rank: RouteRank = { id: r.id, path: r.path, source: r.source, priority: r.priority }
+  if (r.serviceName !== undefined) rank.serviceName = r.serviceName
+  return rank
+}
+
+export function originOf(spec: RouteSpec, core: GatewayCore): RouteOrigin {
+  switch (spec.source) {
+    case 'config': {
+      const at = core.watcher.current.routeLocation?.(spec.id)
+      const file = at?.file ?? core.watcher.current.configFile
+      if (!file) return { kind: 'config-file', label: 'built-in configuration' }
+      const line = at?.line
+      return {
+        kind: 'config-file',
+        label: line === undefined ? file : `${file}:${line}`,
+        file,
+        ...(line === undefined ? {} : { line }),
+      }
+    }
+    case 'manual':
+      if (spec.config.metadata?.[FLUXGATE_ROUTE_KEY] !== undefined)
+        return { kind: 'dialect', label: 'FluxGate API (/api/v2/gateway)', dialect: 'fluxgate' }
+      return { kind: 'admin-api', label: 'admin API (POST /gateway/api/routes)' }
+    default: {
+      const service = spec.serviceName
+      const learned = discoveryOf(core)
+        ?.services()
+        .find((s) => s.name === service)?.source
+      const how =
+        learned === 'push'
+          ? 'pushed (POST /gateway/api/discovery/register)'
+          : learned === 'mdns'
+            ? 'announced over mDNS'
+            : 'discovered'
+      const origin: RouteOrigin = {
+        kind: 'discovery',
+        label: `${service ?? spec.id} · ${how}${spec.source === 'farp' ? ' · FARP' : ''}`,
+      }
+      if (learned !== undefined) origin.discovery = learned
+      if (service !== undefined) origin.service = service
+      return origin
+    }
+  }
+}
+
+/** Each policy with the settings it runs with (the gateway's defaults resolved); secrets never shown. */
+export function policySummary(spec: RouteSpec, snapshot: Snapshot): RoutePolicySummary {
+  const cfg = spec.config
+  const b = spec.breaker
+  const h = spec.health
+  const out: RoutePolicySummary = {
+    timeoutMs: spec.timeoutMs,
+    loadBalancer: spec.balancer,
+    circuitBreaker: {
+      enabled: b.enabled,
+      maxFailures: b.maxFailures,
+      intervalMs: b.intervalMs,
+      openTimeoutMs: b.openTimeoutMs,
+      halfOpenMaxRequests: b.halfOpenMax,
+    },
+    healthCheck: {
+      enabled: h.enabled,
+      active: h.active,
+      ...(h.path === undefined ? {} : { path: h.path }),
+      intervalMs: h.intervalMs,
+      passiveFailures: h.passiveFailures,
+    },
+  }
+  if (cacheEnabled(cfg.cache)) {
+    const c = cfg.cache
+    out.cache = {}
+    if (c.ttl !== undefined) out.cache.ttlMs = toMs(c.ttl, 0)
+    if (c.maxEntries !== undefined) out.cache.maxEntries = c.maxEntries
+    if (c.varyBy !== undefined) out.cache.varyBy = [...c.varyBy]
+  }
+  const rl = cfg.rateLimit
+  if (rl && rl.enabled !== false && rl.requestsPerSec !== undefined)
+    out.rateLimit = {
+      requestsPerSec: rl.requestsPerSec,
+      ...(rl.burst === undefined ? {} : { burst: rl.burst }),
+      scope: rl.scope ?? 'route',
+      ...(rl.key === undefined ? {} : { key: rl.key }),
+    }
+  const retryGiven = cfg.retry ?? snapshot.settings.policyDefaults.retry
+  const retry = retryPolicy(cfg.retry, snapshot.settings.policyDefaults.retry)
+  if (retry) {
+    out.retry = { maxAttempts: retry.maxAttempts, retryOn: [...retry.retryOn], methods: [...retry.methods] }
+    if (retryGiven?.backoff !== undefined) out.retry.backoff = retryGiven.backoff
+  }
+  const jwt = cfg.jwt
+  if (jwt && jwt.enabled !== false)
+    out.jwt = {
+      keys: jwt.jwksUrl ?? (jwt.publicKey ? 'public key' : 'secret'),
+      ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
+      ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
+      ...(jwt.algorithms === undefined ? {} : { algorithms: [...jwt.algorithms] }),
+    }
+  if (cfg.cors && cfg.cors.enabled !== false)
+    out.cors = { origins: [...(cfg.cors.origins ?? ['*'])], credentials: cfg.cors.credentials === true }
+  const mode = cfg.metadata?.openapiValidate
+  if (mode && mode !== 'off') out.validation = mode
+  return out
+}
+
+export function routeDetail(spec: RouteSpec, core: GatewayCore): RouteDetail {
+  const snapshot = core.watcher.current
+  return {
+    ...routeView(spec, core),
+    definedBy: originOf(spec, core),
+    outrankedBy: outrankedIn(snapshot).get(spec.id) ?? [],
+    policies: policySummary(spec, snapshot),
+    config: redactConfig(spec.config),
+  }
+}
