@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import type { RouteDetail, RouteRanking } from '../../src/gateway/model/index.ts'
+import type { RouteDetail, RoutesSummary } from '../../src/gateway/model/index.ts'
 import { type RunningCli, startCli } from '../cli/run-cli.ts'
 
 // This helper's port range (19200–19299); the dashboard specs use 19200–19203.
@@ -83,8 +83,14 @@ test('a service pushed under the name catalog outranks the config route /catalog
   assert.equal(pushed.definedBy.kind, 'discovery')
   assert.equal(pushed.definedBy.discovery, 'push')
   assert.match(pushed.definedBy.label, /pushed/)
-  const ranking = await get<RouteRanking>('route-ranking')
-  assert.deepEqual(Object.keys(ranking.outranked), ['catalog'])
+  const summary = await get<RoutesSummary>('routes-summary')
+  const outranked = Object.entries(summary.routes).filter(([, r]) => r.outrankedBy.length > 0)
+  assert.deepEqual(
+    outranked.map(([id]) => id),
+    ['catalog'],
+  )
+  assert.deepEqual(summary.routes.catalog?.policies, ['rate limit', 'cache', 'timeout'])
+  assert.equal(summary.routes.catalog?.definedBy.line, 5)
   // The table's flag and the detail agree with what the data plane does: the pushed service answers.
   assert.equal((await fetch(`${gw.url}/catalog/items`)).status, 200)
   const stats = await get<Record<string, { totalRequests: number }>>('stats/routes')

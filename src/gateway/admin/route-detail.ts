@@ -4,7 +4,14 @@ import type { RouteSpec } from '../config/route-spec.ts'
 import type { Snapshot } from '../config/snapshot.ts'
 import type { GatewayCore } from '../core.ts'
 import { discoveryOf } from '../discovery/index.ts'
-import type { RouteDetail, RouteOrigin, RoutePolicySummary, RouteRank } from '../model/index.ts'
+import type {
+  PolicyName,
+  RouteDetail,
+  RouteOrigin,
+  RoutePolicySummary,
+  RouteRank,
+  RoutesSummary,
+} from '../model/index.ts'
 import { retryPolicy } from '../policies/retry.ts'
 import { cacheEnabled } from '../policies/response-cache.ts'
 import { outrankedRoutes } from '../router/route-outranking.ts'
@@ -146,4 +153,33 @@ export function routeDetail(spec: RouteSpec, core: GatewayCore): RouteDetail {
     policies: policySummary(spec, snapshot),
     config: redactConfig(spec.config),
   }
+}
+
+/** The policies a route sets itself, in the order a request meets them. */
+export function policyNames(spec: RouteSpec, snapshot: Snapshot): PolicyName[] {
+  const cfg = spec.config
+  const p = policySummary(spec, snapshot)
+  const out: PolicyName[] = []
+  if (p.cors) out.push('CORS')
+  if (p.rateLimit) out.push('rate limit')
+  if (p.jwt) out.push('JWT')
+  if (p.validation) out.push('validation')
+  if (p.cache) out.push('cache')
+  if (p.retry) out.push('retry')
+  if (cfg.circuitBreaker !== undefined && p.circuitBreaker.enabled) out.push('breaker')
+  if (cfg.timeout !== undefined) out.push('timeout')
+  return out
+}
+
+export function routesSummary(core: GatewayCore): RoutesSummary {
+  const snapshot = core.watcher.current
+  const outranked = outrankedIn(snapshot)
+  const routes: RoutesSummary['routes'] = {}
+  for (const spec of snapshot.routes)
+    routes[spec.id] = {
+      definedBy: originOf(spec, core),
+      policies: policyNames(spec, snapshot),
+      outrankedBy: outranked.get(spec.id) ?? [],
+    }
+  return { version: snapshot.version, routes }
 }

@@ -104,9 +104,31 @@ export const RouteDetail = Type.Object({
 })
 export type RouteDetail = Type.Static<typeof RouteDetail>
 
-/** GET /gateway/api/route-ranking: the routes another one outranks, for the Routes table. */
-export const RouteRanking = Type.Object({
-  version: Type.Number(),
-  outranked: Type.Record(Type.String(), Type.Array(RouteRank)),
+/** A policy a route runs beyond the defaults every route has (the Routes table's badges). */
+export const PolicyName = Type.Union([
+  Type.Literal('cache'),
+  Type.Literal('rate limit'),
+  Type.Literal('breaker'),
+  Type.Literal('timeout'),
+  Type.Literal('JWT'),
+  Type.Literal('CORS'),
+  Type.Literal('retry'),
+  Type.Literal('validation'),
+])
+export type PolicyName = Type.Static<typeof PolicyName>
+
+/** GET /gateway/api/routes-summary: per route id, what the Routes table shows beside the route's view. */
+export const RoutesSummary = Type.Object({
+  version: Type.Number({ description: 'the configuration version these facts are about' }),
+  routes: Type.Record(
+    Type.String(),
+    Type.Object({
+      definedBy: RouteOrigin,
+      /** Policies set on the route itself (the breaker and timeout only when the route sets them). */
+      policies: Type.Array(PolicyName),
+      /** Routes that answer this route's requests instead of it, the winner first; empty when none. */
+      outrankedBy: Type.Array(RouteRank),
+    }),
+  ),
 })
-export type RouteRanking = Type.Static<typeof RouteRanking>
+export type RoutesSummary = Type.Static<typeof RoutesSummary>

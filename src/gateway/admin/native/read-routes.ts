@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
 import { GatewayError } from '../../errors.ts'
 import type { ConfigView } from '../../model/index.ts'
-import { outrankedIn, routeDetail } from '../route-detail.ts'
+import { routeDetail, routesSummary } from '../route-detail.ts'
 import { gatewayStats, routeStats, routeViews, upstreamViews } from '../views.ts'
 import { redactConfig } from './redact.ts'
 import { routeIdOf } from './route-ref.ts'
@@ -28,11 +28,8 @@ export function registerReadApi(app: FastifyInstance, core: GatewayCore): void {
     if (!spec) throw new GatewayError('SP_ERR_ROUTE_NOT_FOUND')
     return routeDetail(spec, core)
   })
-  // Every route another one outranks (answers its requests instead), for the Routes table's flags.
-  app.get('/api/route-ranking', async () => {
-    const snapshot = core.watcher.current
-    return { version: snapshot.version, outranked: Object.fromEntries(outrankedIn(snapshot)) }
-  })
+  // What the Routes table shows beside each view: origin, policy badges, the routes that outrank it.
+  app.get('/api/routes-summary', async () => routesSummary(core))
   app.get('/api/upstreams', async () => upstreamViews(core))
   app.get('/api/stats', async () => gatewayStats(core))
   app.get('/api/stats/routes', async () => {

@@ -1,0 +1,93 @@
+// Reads of the route detail page and the Routes table's "outranked" flags. The per-route stats and the
+// outcome of each request come from other parts of the gateway: every field is optional here, and the
+// page shows "–" for what a gateway does not send.
+import { useQuery } from '@tanstack/react-query'
+import type { RequestRecord, RouteDetail, RoutesSummary } from '../../../gateway/model/index.ts'
+import { api, isMissingEndpoint, seg } from './client.ts'
+
+export type {
+  PolicyName,
+  RouteDetail,
+  RouteOrigin,
+  RoutePolicySummary,
+  RouteRank,
+  RoutesSummary,
+} from '../../../gateway/model/index.ts'
+
+/** One window of GET api/stats/routes/:id (percentiles null when it saw no request). */
+export interface StatsWindow {
+  requests: number
+  errors4xx: number
+  errors5xx: number
+  p50Ms: number | null
+  p90Ms: number | null
+  p99Ms: number | null
+}
+
+export interface HistogramBucket {
+  /** Upper bound of the bucket; null for the last one (∞). */
+  upToMs: number | null
+  count: number
+}
+
+/** GET api/stats/routes/:id: RouteStats plus windows and a histogram. */
+export interface RouteStatsDetail {
+  totalRequests?: number
+  totalErrors?: number
+  avgLatencyMs?: number
+  p50LatencyMs?: number
+  p99LatencyMs?: number
+  cacheHits?: number
+  cacheMisses?: number
+  rateLimited?: number
+  circuitBreaks?: number
+  retryAttempts?: number
+  validationFailures?: number
+  contractViolations?: number
+  lastRequestAt?: string | null
+  windows?: Partial<Record<'1m' | '5m' | '15m', StatsWindow>>
+  histogram?: { '15m'?: HistogramBucket[] }
+}
+
+/** A request record; `outcome` (who answered: upstream, cache, rate limit…) where the gateway names it. */
+export type RouteRequest = RequestRecord & { outcome?: string }
+
+const TICK_MS = 2000
+const noRetryWhenMissing = (count: number, error: unknown) => !isMissingEndpoint(error) && count < 2
+
+export function useRouteDetail(id: string) {
+  return useQuery({
+    queryKey: ['route-detail', id],
+    queryFn: ({ signal }) => api<RouteDetail>(`api/routes/${seg(id)}`, { signal }),
+    refetchInterval: TICK_MS,
+    retry: noRetryWhenMissing,
+  })
+}
+
+export function useRouteStatsDetail(id: string) {
+  return useQuery({
+    queryKey: ['route-stats-detail', id],
+    queryFn: ({ signal }) => api<RouteStatsDetail>(`api/stats/routes/${seg(id)}`, { signal }),
+    refetchInterval: TICK_MS,
+    retry: noRetryWhenMissing,
+  })
+}
+
+export function useRouteRequests(id: string) {
+  return useQuery({
+    queryKey: ['route-requests', id],
+    queryFn: ({ signal }) => api<RouteRequest[]>(`api/requests?route=${encodeURIComponent(id)}`, { signal }),
+    refetchInterval: TICK_MS,
+    retry: noRetryWhenMissing,
+  })
+}
+
+/** Per route: who defined it, its policies, the routes that outrank it. */
+export function useRoutesSummary() {
+  return useQuery({
+    queryKey: ['routes-summary'],
+    queryFn: ({ signal }) => api<RoutesSummary>('api/routes-summary', { signal }),
+    refetchInterval: 5000,
+    retry: noRetryWhenMissing,
+  })
+}
