@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { SignJWT } from 'jose'
 import type { RouteDetail, RoutesSummary } from '../../src/gateway/model/index.ts'
 import { type RunningCli, startCli } from '../cli/run-cli.ts'
 
@@ -96,4 +97,51 @@ test('a service pushed under the name catalog outranks the config route /catalog
   const stats = await get<Record<string, { totalRequests: number }>>('stats/routes')
   assert.equal(stats['discovery-catalog']?.totalRequests, 1)
   assert.equal(stats.catalog?.totalRequests, 0)
+})
+
+test('an edit that sends back the redacted config keeps the stored JWT secret', async () => {
+  const port = (upstream.address() as AddressInfo).port
+  const secret = 'route-detail-secret-0123456789abcdef'
+  const send = (method: string, path: string, body: unknown) =>
+    fetch(`${gw.url}/gateway/api/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  const created = await send('POST', 'routes', {
+    path: '/guarded',
+    targets: [{ url: `http://127.0.0.1:${port}` }],
+    jwt: { secret, algorithms: ['HS256'] },
+  })
+  assert.equal(created.status, 201)
+  const detail = await get<RouteDetail>(`routes/${encodeURIComponent('manual-/guarded')}`)
+  assert.equal(detail.config.jwt?.secret, '[redacted]')
+  assert.equal(detail.definedBy.kind, 'admin-api')
+  assert.deepEqual(detail.policies.jwt, { keys: 'secret', algorithms: ['HS256'] })
+  // What the dashboard's form sends: the config as read, one field changed.
+  const { id: _id, createdAt: _c, updatedAt: _u, ...config } = detail.config
+  const saved = await send('PUT', `routes/${encodeURIComponent('manual-/guarded')}`, {
+    ...config,
+    path: '/guarded',
+    timeout: '3s',
+  })
+  assert.equal(saved.status, 200, await saved.clone().text())
+  const token = await new SignJWT({ sub: 'grace' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(new TextEncoder().encode(secret))
+  const through = await fetch(`${gw.url}/api/guarded/x`, { headers: { authorization: `Bearer ${token}` } })
+  assert.equal(through.status, 200)
+  assert.equal(
+    (await get<RouteDetail>(`routes/${encodeURIComponent('manual-/guarded')}`)).policies.timeoutMs,
+    3000,
+  )
+  // A new secret replaces it.
+  const replaced = await send('PUT', `routes/${encodeURIComponent('manual-/guarded')}`, {
+    ...config,
+    path: '/guarded',
+    jwt: { secret: 'another-secret-0123456789abcdefgh', algorithms: ['HS256'] },
+  })
+  assert.equal(replaced.status, 200)
+  const refused = await fetch(`${gw.url}/api/guarded/x`, { headers: { authorization: `Bearer ${token}` } })
+  assert.equal(refused.status, 401)
 })
