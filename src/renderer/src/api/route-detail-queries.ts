@@ -64,10 +64,23 @@ export function useRouteDetail(id: string) {
   })
 }
 
+/** A gateway without the per-route endpoint still has the list: its entry has the counters, no windows. */
+async function routeStats(id: string, signal: AbortSignal): Promise<RouteStatsDetail> {
+  try {
+    return await api<RouteStatsDetail>(`api/stats/routes/${seg(id)}`, { signal })
+  } catch (error) {
+    if (!isMissingEndpoint(error)) throw error
+    const all = await api<Record<string, RouteStatsDetail>>('api/stats/routes', { signal })
+    const entry = all[id]
+    if (!entry) throw error
+    return entry
+  }
+}
+
 export function useRouteStatsDetail(id: string) {
   return useQuery({
     queryKey: ['route-stats-detail', id],
-    queryFn: ({ signal }) => api<RouteStatsDetail>(`api/stats/routes/${seg(id)}`, { signal }),
+    queryFn: ({ signal }) => routeStats(id, signal),
     refetchInterval: TICK_MS,
     retry: noRetryWhenMissing,
   })

@@ -1,156 +1,61 @@
-// Create / edit a manual route. Client-side checks catch the obvious; the API's own 400/409 message is
-// shown next to the field it names.
-import { type FormEvent, useId, useState } from 'react'
+// Create / edit a manual route. Client-side checks catch the obvious, each message next to its field;
+// the API's own 400/409 message is shown next to the field it names.
+import { type FormEvent, type ReactNode, useId, useState } from 'react'
+import type { RouteConfig } from '../../../gateway/model/index.ts'
 import { ApiError, actionError, errorText, isUnknownEndpoint } from '../api/client.ts'
 import { useSaveRoute } from '../api/mutations.ts'
-import type { RouteInput, RouteProtocol, RouteView } from '../api/types.ts'
+import type { RouteProtocol, RouteView } from '../api/types.ts'
+import {
+  type Errors,
+  type FormState,
+  fieldOf,
+  type HeaderRow,
+  initialState,
+  LOAD_BALANCERS,
+  newKey,
+  validate,
+  withScheme,
+} from './route-form-state.ts'
+
+export { givenPath, MANUAL_PRIORITY_BOOST } from './route-form-state.ts'
 
 const PROTOCOLS: RouteProtocol[] = ['http', 'websocket', 'sse', 'grpc', 'graphql']
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']
-const TARGET_URL = /^(http|https|ws|wss):\/\/[^\s/]+/
-
-type Field = 'path' | 'targets' | 'protocol' | 'priority' | 'methods' | 'headers' | 'form'
-type Errors = Partial<Record<Field, string>>
-
-interface TargetRow {
-  key: number
-  url: string
-  weight: string
-}
-
-interface FormState {
-  path: string
-  targets: TargetRow[]
-  stripPrefix: boolean
-  protocol: RouteProtocol
-  priority: string
-  enabled: boolean
-  methods: string[]
-  addHeaders: string
-  removeHeaders: string
-}
-
-let nextKey = 1
-
-/**
- * Manual routes are listed with their priority raised by this much (bastion: a manual route given
- * priority 0 is shown with 100), so the form edits the priority as it was given.
- */
-export const MANUAL_PRIORITY_BOOST = 100
-
-/** The path given to the API: manual ids are `manual-<given path>`. */
-export function givenPath(route: RouteView): string {
-  return route.id.startsWith('manual-') ? route.id.slice('manual-'.length) : route.path
-}
-
-function initialState(route?: RouteView): FormState {
-  if (!route) {
-    return {
-      path: '',
-      targets: [{ key: nextKey++, url: '', weight: '1' }],
-      stripPrefix: true,
-      protocol: 'http',
-      priority: '0',
-      enabled: true,
-      methods: [],
-      addHeaders: '',
-      removeHeaders: '',
-    }
-  }
-  return {
-    path: givenPath(route),
-    targets: route.targets.map((t) => ({ key: nextKey++, url: t.url, weight: String(t.weight) })),
-    stripPrefix: route.stripPrefix,
-    protocol: route.protocol,
-    priority: String(route.source === 'manual' ? route.priority - MANUAL_PRIORITY_BOOST : route.priority),
-    enabled: route.enabled,
-    methods: route.methods.map((m) => m.toUpperCase()),
-    addHeaders: Object.entries(route.headers?.add ?? {})
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('\n'),
-    removeHeaders: (route.headers?.remove ?? []).join(', '),
-  }
-}
-
-function validate(state: FormState): { errors: Errors; input?: RouteInput } {
-  const errors: Errors = {}
-  const path = state.path.trim()
-  if (!path.startsWith('/')) errors.path = 'Path must start with "/", for example /users'
-  else if (/\s/.test(path)) errors.path = 'Path must not contain spaces'
-  const targets = state.targets.filter((t) => t.url.trim() !== '')
-  if (targets.length === 0) errors.targets = 'Add at least one target URL, for example http://127.0.0.1:3000'
-  for (const t of targets) {
-    const weight = Number(t.weight)
-    if (!TARGET_URL.test(t.url.trim())) errors.targets = `"${t.url}" is not a URL like http://127.0.0.1:3000`
-    else if (!Number.isInteger(weight) || weight < 0 || weight > 1000)
-      errors.targets = 'Weights are whole numbers from 0 to 1000'
-  }
-  const priority = Number(state.priority || '0')
-  if (!Number.isInteger(priority)) errors.priority = 'Priority is a whole number'
-  const add: Record<string, string> = {}
-  for (const line of state.addHeaders.split('\n')) {
-    if (line.trim() === '') continue
-    const colon = line.indexOf(':')
-    if (colon <= 0) {
-      errors.headers = `"${line.trim()}" should look like "X-Name: value"`
-      continue
-    }
-    add[line.slice(0, colon).trim()] = line.slice(colon + 1).trim()
-  }
-  const remove = state.removeHeaders
-    .split(',')
-    .map((h) => h.trim())
-    .filter(Boolean)
-  if (Object.keys(errors).length > 0) return { errors }
-  const input: RouteInput = {
-    path,
-    targets: targets.map((t) => ({ url: t.url.trim(), weight: Number(t.weight) })),
-    stripPrefix: state.stripPrefix,
-    protocol: state.protocol,
-    priority,
-    enabled: state.enabled,
-    methods: state.methods,
-  }
-  if (Object.keys(add).length > 0 || remove.length > 0) {
-    input.headers = {}
-    if (Object.keys(add).length > 0) input.headers.add = add
-    if (remove.length > 0) input.headers.remove = remove
-  }
-  return { errors, input }
-}
-
-/** Which form field an API error message is about ("body/targets/0/url must match…", "path: …"). */
-export function fieldOf(message: string): Field {
-  const m = message.toLowerCase()
-  if (/target|url|weight/.test(m)) return 'targets'
-  if (/\bpath\b|already exists|shadow|reserved/.test(m)) return 'path'
-  if (/protocol/.test(m)) return 'protocol'
-  if (/priority/.test(m)) return 'priority'
-  if (/method/.test(m)) return 'methods'
-  if (/header/.test(m)) return 'headers'
-  return 'form'
-}
 
 interface RouteFormProps {
   route?: RouteView
+  /** The route's whole configuration (secrets redacted): an edit keeps what the form does not show. */
+  config?: RouteConfig
   routePrefix: string
   onDone: (saved: RouteView | undefined, message: string) => void
   onCancel: () => void
 }
 
-export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormProps) {
-  const [state, setState] = useState(() => initialState(route))
+export function RouteForm({ route, config, routePrefix, onDone, onCancel }: RouteFormProps) {
+  const [state, setState] = useState(() => initialState(route, config))
   const [errors, setErrors] = useState<Errors>({})
   const save = useSaveRoute()
   const id = useId()
-  const set = <K extends keyof FormState>(key: K, value: FormState[K]) =>
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
     setState((s) => ({ ...s, [key]: value }))
+    // A field being fixed loses its old message (the next save checks it again).
+    setErrors((e) => {
+      if (!(key in e)) return e
+      const { [key]: _fixed, ...rest } = e
+      return rest
+    })
+  }
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault()
-    const { errors: found, input } = validate(state)
+    const { errors: found, input } = validate(state, config)
     setErrors(found)
-    if (!input) return
+    if (!input) {
+      // Take the keyboard to the first field that needs fixing.
+      const form = event.currentTarget as HTMLFormElement
+      requestAnimationFrame(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus())
+      return
+    }
     save.mutate(
       { id: route?.id, input },
       {
@@ -170,13 +75,34 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
     )
   }
 
-  const errorIdFor = (field: Field) => (errors[field] ? `${id}-${field}-error` : undefined)
-  const fieldError = (field: Field) =>
+  const errorId = (field: string) => `${id}-${field}-error`
+  const describedBy = (field: string, ...more: string[]) =>
+    [...more, errors[field] ? errorId(field) : ''].filter(Boolean).join(' ') || undefined
+  const invalid = (field: string) => (errors[field] ? true : undefined)
+  const fieldError = (field: string) =>
     errors[field] ? (
-      <p className="field-error" id={`${id}-${field}-error`} role="alert">
+      <p className="field-error" id={errorId(field)} role="alert">
         {errors[field]}
       </p>
     ) : null
+
+  const setTarget = (key: number, change: Partial<FormState['targets'][number]>) =>
+    set(
+      'targets',
+      state.targets.map((t) => (t.key === key ? { ...t, ...change } : t)),
+    )
+  const policiesSet =
+    state.loadBalancer !== '' ||
+    state.timeout !== '' ||
+    state.cache ||
+    state.rateLimit ||
+    state.retry ||
+    state.cors ||
+    state.breakerFailures !== '' ||
+    state.breakerOpen !== ''
+  const policyErrors = ['loadBalancer', 'timeout', 'cache', 'rateLimit', 'retry', 'breaker', 'cors'].some(
+    (f) => errors[f],
+  )
 
   return (
     <form className="route-form" onSubmit={onSubmit} noValidate>
@@ -189,12 +115,11 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
           value={state.path}
           placeholder="/users"
           autoComplete="off"
+          required
           readOnly={route !== undefined}
-          aria-invalid={errors.path ? true : undefined}
-          aria-describedby={[`${id}-path-hint`, errorIdFor('path')].filter(Boolean).join(' ')}
+          aria-invalid={invalid('path')}
+          aria-describedby={describedBy('path', `${id}-path-hint`)}
           onChange={(e) => set('path', e.target.value)}
-          // biome-ignore lint/a11y/noAutofocus: the dialog opens to fill this in
-          autoFocus={route === undefined}
         />
         <p className="hint" id={`${id}-path-hint`}>
           Served at <code>{routePrefix + (state.path.trim() || '/…')}</code> and everything below it.
@@ -203,65 +128,76 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
         {fieldError('path')}
       </div>
 
-      <fieldset
-        className="field"
-        aria-describedby={errorIdFor('targets')}
-        aria-invalid={errors.targets ? true : undefined}
-      >
+      <fieldset className="field" aria-describedby={describedBy('targets')}>
         <legend>Targets</legend>
-        {state.targets.map((target, index) => (
-          <div className="target-row" key={target.key}>
-            <input
-              aria-label={`Target ${index + 1} URL`}
-              name="target-url"
-              value={target.url}
-              placeholder="http://127.0.0.1:3000"
-              autoComplete="off"
-              aria-invalid={errors.targets ? true : undefined}
-              onChange={(e) =>
-                set(
-                  'targets',
-                  state.targets.map((t) => (t.key === target.key ? { ...t, url: e.target.value } : t)),
-                )
-              }
-            />
-            <input
-              aria-label={`Target ${index + 1} weight`}
-              className="weight"
-              type="number"
-              min={0}
-              max={1000}
-              value={target.weight}
-              onChange={(e) =>
-                set(
-                  'targets',
-                  state.targets.map((t) => (t.key === target.key ? { ...t, weight: e.target.value } : t)),
-                )
-              }
-            />
-            <button
-              type="button"
-              className="button ghost small"
-              aria-label={`Remove target ${index + 1}`}
-              disabled={state.targets.length === 1}
-              onClick={() =>
-                set(
-                  'targets',
-                  state.targets.filter((t) => t.key !== target.key),
-                )
-              }
-            >
-              Remove
-            </button>
-          </div>
-        ))}
+        <div className="target-row target-head" aria-hidden="true">
+          <span>URL</span>
+          <span className="weight">Weight</span>
+          <span className="remove-slot" />
+        </div>
+        {state.targets.map((target, index) => {
+          const rowError = `target-${target.key}`
+          return (
+            <div key={target.key}>
+              <div className="target-row">
+                <input
+                  aria-label={`Target ${index + 1} URL`}
+                  name="target-url"
+                  value={target.url}
+                  placeholder="http://127.0.0.1:3000"
+                  autoComplete="off"
+                  aria-invalid={invalid(rowError) ?? invalid('targets')}
+                  aria-describedby={describedBy(
+                    rowError,
+                    target.assumedScheme ? `${id}-${target.key}-assumed` : '',
+                  )}
+                  onChange={(e) => setTarget(target.key, { url: e.target.value, assumedScheme: false })}
+                  onBlur={() => {
+                    const { url, assumed } = withScheme(target.url)
+                    if (assumed) setTarget(target.key, { url, assumedScheme: true })
+                  }}
+                />
+                <input
+                  aria-label={`Target ${index + 1} weight`}
+                  className="weight"
+                  type="number"
+                  min={0}
+                  max={1000}
+                  value={target.weight}
+                  onChange={(e) => setTarget(target.key, { weight: e.target.value })}
+                />
+                <button
+                  type="button"
+                  className="button ghost small remove-slot"
+                  aria-label={`Remove target ${index + 1}`}
+                  disabled={state.targets.length === 1}
+                  onClick={() =>
+                    set(
+                      'targets',
+                      state.targets.filter((t) => t.key !== target.key),
+                    )
+                  }
+                >
+                  Remove
+                </button>
+              </div>
+              {target.assumedScheme && (
+                <p className="hint" id={`${id}-${target.key}-assumed`}>
+                  No scheme given: http:// assumed.
+                </p>
+              )}
+              {fieldError(rowError)}
+            </div>
+          )
+        })}
         <button
           type="button"
           className="button ghost small"
-          onClick={() => set('targets', [...state.targets, { key: nextKey++, url: '', weight: '1' }])}
+          onClick={() => set('targets', [...state.targets, { key: newKey(), url: '', weight: '1' }])}
         >
           Add target
         </button>
+        <p className="hint">Weight: a target's share of requests against the others (0 takes none).</p>
         {fieldError('targets')}
       </fieldset>
 
@@ -271,6 +207,7 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
           <select
             id={`${id}-protocol`}
             value={state.protocol}
+            aria-describedby={describedBy('protocol')}
             onChange={(e) => set('protocol', e.target.value as RouteProtocol)}
           >
             {PROTOCOLS.map((p) => (
@@ -285,8 +222,8 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
             id={`${id}-priority`}
             type="number"
             value={state.priority}
-            aria-invalid={errors.priority ? true : undefined}
-            aria-describedby={errorIdFor('priority')}
+            aria-invalid={invalid('priority')}
+            aria-describedby={describedBy('priority')}
             onChange={(e) => set('priority', e.target.value)}
           />
           {fieldError('priority')}
@@ -308,7 +245,7 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
         </label>
       </div>
 
-      <fieldset className="field">
+      <fieldset className="field" aria-describedby={describedBy('methods')}>
         <legend>Methods (none checked = all)</legend>
         <div className="method-list">
           {METHODS.map((method) => (
@@ -330,22 +267,160 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
         {fieldError('methods')}
       </fieldset>
 
-      <details className="field" open={Boolean(state.addHeaders || state.removeHeaders || errors.headers)}>
+      <details
+        className="field form-section"
+        open={state.addHeaders.length > 0 || state.removeHeaders.length > 0 || Boolean(errors.headers)}
+      >
         <summary>Request headers</summary>
-        <label htmlFor={`${id}-add`}>Add (one "Name: value" per line)</label>
-        <textarea
-          id={`${id}-add`}
-          rows={2}
-          value={state.addHeaders}
-          onChange={(e) => set('addHeaders', e.target.value)}
+        <HeaderRows
+          title="Add or replace"
+          rows={state.addHeaders}
+          withValue
+          onChange={(rows) => set('addHeaders', rows)}
         />
-        <label htmlFor={`${id}-remove`}>Remove (comma separated)</label>
-        <input
-          id={`${id}-remove`}
-          value={state.removeHeaders}
-          onChange={(e) => set('removeHeaders', e.target.value)}
+        <HeaderRows
+          title="Remove"
+          rows={state.removeHeaders}
+          onChange={(rows) => set('removeHeaders', rows)}
         />
         {fieldError('headers')}
+      </details>
+
+      <details className="field form-section" open={policiesSet || policyErrors}>
+        <summary>Balancing, timeout and policies</summary>
+        <div className="field-row">
+          <div className="field">
+            <label htmlFor={`${id}-lb`}>Load balancer</label>
+            <select
+              id={`${id}-lb`}
+              value={state.loadBalancer}
+              aria-describedby={describedBy('loadBalancer')}
+              onChange={(e) => set('loadBalancer', e.target.value)}
+            >
+              <option value="">Gateway default</option>
+              {LOAD_BALANCERS.map((b) => (
+                <option key={b.value} value={b.value}>
+                  {b.label}
+                </option>
+              ))}
+            </select>
+            {fieldError('loadBalancer')}
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-timeout`}>Timeout</label>
+            <input
+              id={`${id}-timeout`}
+              value={state.timeout}
+              placeholder="gateway default (30s)"
+              aria-invalid={invalid('timeout')}
+              aria-describedby={describedBy('timeout')}
+              onChange={(e) => set('timeout', e.target.value)}
+            />
+            {fieldError('timeout')}
+          </div>
+        </div>
+
+        <Policy
+          label="Cache responses"
+          checked={state.cache}
+          onCheck={(v) => set('cache', v)}
+          error={fieldError('cache')}
+        >
+          <label>
+            TTL
+            <input
+              value={state.cacheTtl}
+              placeholder="from the response"
+              aria-invalid={invalid('cache')}
+              aria-describedby={describedBy('cache')}
+              onChange={(e) => set('cacheTtl', e.target.value)}
+            />
+          </label>
+        </Policy>
+        <Policy
+          label="Rate limit"
+          checked={state.rateLimit}
+          onCheck={(v) => set('rateLimit', v)}
+          error={fieldError('rateLimit')}
+        >
+          <label>
+            Requests per second
+            <input
+              type="number"
+              min={0}
+              value={state.rate}
+              aria-invalid={invalid('rateLimit')}
+              aria-describedby={describedBy('rateLimit')}
+              onChange={(e) => set('rate', e.target.value)}
+            />
+          </label>
+          <label>
+            Burst
+            <input
+              type="number"
+              min={1}
+              value={state.burst}
+              placeholder="= rate"
+              aria-describedby={describedBy('rateLimit')}
+              onChange={(e) => set('burst', e.target.value)}
+            />
+          </label>
+        </Policy>
+        <Policy
+          label="Retry failed requests"
+          checked={state.retry}
+          onCheck={(v) => set('retry', v)}
+          error={fieldError('retry')}
+        >
+          <label>
+            Attempts in all
+            <input
+              type="number"
+              min={1}
+              max={10}
+              value={state.retryAttempts}
+              aria-invalid={invalid('retry')}
+              aria-describedby={describedBy('retry')}
+              onChange={(e) => set('retryAttempts', e.target.value)}
+            />
+          </label>
+        </Policy>
+        <fieldset className="policy" aria-describedby={describedBy('breaker')}>
+          <legend>Circuit breaker (always on; empty = gateway default)</legend>
+          <div className="policy-fields">
+            <label>
+              Opens after failures
+              <input
+                type="number"
+                min={1}
+                value={state.breakerFailures}
+                placeholder="5"
+                aria-invalid={invalid('breaker')}
+                onChange={(e) => set('breakerFailures', e.target.value)}
+              />
+            </label>
+            <label>
+              Open for
+              <input
+                value={state.breakerOpen}
+                placeholder="30s"
+                aria-invalid={invalid('breaker')}
+                onChange={(e) => set('breakerOpen', e.target.value)}
+              />
+            </label>
+          </div>
+          {fieldError('breaker')}
+        </fieldset>
+        <Policy label="CORS" checked={state.cors} onCheck={(v) => set('cors', v)} error={fieldError('cors')}>
+          <label className="grow">
+            Allowed origins (comma separated)
+            <input
+              value={state.corsOrigins}
+              aria-describedby={describedBy('cors')}
+              onChange={(e) => set('corsOrigins', e.target.value)}
+            />
+          </label>
+        </Policy>
       </details>
 
       <div className="form-actions">
@@ -357,5 +432,81 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
         </button>
       </div>
     </form>
+  )
+}
+
+/** A policy that is on or off, with its settings shown while on. */
+function Policy(props: {
+  label: string
+  checked: boolean
+  onCheck: (on: boolean) => void
+  error: ReactNode
+  children: ReactNode
+}) {
+  return (
+    <fieldset className="policy">
+      <legend className="visually-hidden">{props.label}</legend>
+      <label className="check">
+        <input type="checkbox" checked={props.checked} onChange={(e) => props.onCheck(e.target.checked)} />
+        {props.label}
+      </label>
+      {props.checked && <div className="policy-fields">{props.children}</div>}
+      {props.error}
+    </fieldset>
+  )
+}
+
+/** Header rows as name/value pairs (or names only), each with its own remove button. */
+function HeaderRows(props: {
+  title: string
+  rows: HeaderRow[]
+  withValue?: boolean
+  onChange: (rows: HeaderRow[]) => void
+}) {
+  const { title, rows, withValue, onChange } = props
+  const update = (key: number, change: Partial<HeaderRow>) =>
+    onChange(rows.map((r) => (r.key === key ? { ...r, ...change } : r)))
+  return (
+    <fieldset className="header-rows">
+      <legend>{title}</legend>
+      {rows.map((row, index) => (
+        <div className="header-row" key={row.key}>
+          <label>
+            Name
+            <input
+              value={row.name}
+              placeholder="X-Request-Source"
+              aria-label={`${title}: header ${index + 1} name`}
+              onChange={(e) => update(row.key, { name: e.target.value })}
+            />
+          </label>
+          {withValue && (
+            <label>
+              Value
+              <input
+                value={row.value}
+                aria-label={`${title}: header ${index + 1} value`}
+                onChange={(e) => update(row.key, { value: e.target.value })}
+              />
+            </label>
+          )}
+          <button
+            type="button"
+            className="button ghost small"
+            aria-label={`${title}: remove header ${index + 1}`}
+            onClick={() => onChange(rows.filter((r) => r.key !== row.key))}
+          >
+            Remove
+          </button>
+        </div>
+      ))}
+      <button
+        type="button"
+        className="button ghost small"
+        onClick={() => onChange([...rows, { key: newKey(), name: '', value: '' }])}
+      >
+        {withValue ? 'Add a header to set' : 'Add a header to remove'}
+      </button>
+    </fieldset>
   )
 }

@@ -1,26 +1,46 @@
-import { useDeferredValue, useMemo, useState } from 'react'
-import { actionError } from '../api/client.ts'
+import { useDeferredValue, useMemo, useState, useSyncExternalStore } from 'react'
+import { actionError, errorText } from '../api/client.ts'
 import { useDeleteRoute, useToggleRoute } from '../api/mutations.ts'
 import { useEffectiveConfig, useRoutes } from '../api/queries.ts'
+import {
+  type RouteRank,
+  type RoutesSummary,
+  useRouteDetail,
+  useRoutesSummary,
+} from '../api/route-detail-queries.ts'
 import type { RouteSource, RouteView } from '../api/types.ts'
-import { Badge, RouteHealth } from '../components/badges.tsx'
-import { type Column, DataTable } from '../components/data-table.tsx'
+import { Badge, PolicyBadges, RouteHealth, routeHealthRank } from '../components/badges.tsx'
+import { type Column, compareBy, DataTable, type SortState } from '../components/data-table.tsx'
 import { Dialog } from '../components/dialog.tsx'
 import { Switch } from '../components/switch.tsx'
 import { CodeLine, EmptyState, queryGate } from '../components/states.tsx'
+import { Toast } from '../components/toast.tsx'
 import { formatCount } from '../lib/format.ts'
-import type { PageProps } from '../lib/hash-route.ts'
+import { hrefFor, type PageProps } from '../lib/hash-route.ts'
+import { readOnlyShort } from '../lib/route-source.ts'
+import { RouteDetailView } from './route-detail.tsx'
 import { givenPath, RouteForm } from './route-form.tsx'
+import './routes.css'
 
 const SOURCES: RouteSource[] = ['manual', 'config', 'farp', 'discovery']
 const PROTOCOLS = ['http', 'websocket', 'sse', 'grpc', 'graphql']
 
-/** Why a route cannot be edited here, by source. */
-export const readOnlyReason: Record<Exclude<RouteSource, 'manual'>, string> = {
-  config: 'Defined in the config file: edit the file and Sallyport reloads it.',
-  farp: 'Announced by a service over FARP: it changes when the service re-announces.',
-  discovery: 'Discovered on the network: it follows the service, and goes when the service does.',
+/** Narrow windows stack more into each row: the virtual table needs the row height it will get. */
+const NARROW = '(max-width: 1100px)'
+const subscribeNarrow = (onChange: () => void) => {
+  const query = window.matchMedia(NARROW)
+  query.addEventListener('change', onChange)
+  return () => query.removeEventListener('change', onChange)
 }
+const isNarrow = () => window.matchMedia(NARROW).matches
+
+/** "outranked by /catalog/* (discovery, pushed service catalog)". */
+function outrankedText(winner: RouteRank): string {
+  const who = winner.serviceName ? `${winner.source} service ${winner.serviceName}` : winner.source
+  return `outranked by ${winner.path} (${who})`
+}
+
+type Facts = RoutesSummary['routes'][string]
 
 function routePrefixFrom(routes: RouteView[] | undefined, config: unknown): string {
   const manual = routes?.find((r) => r.source === 'manual' && r.path.endsWith(givenPath(r)))
@@ -32,6 +52,11 @@ function routePrefixFrom(routes: RouteView[] | undefined, config: unknown): stri
 type Editing = { mode: 'create' } | { mode: 'edit'; route: RouteView } | { mode: 'delete'; route: RouteView }
 
 export default function RoutesPage({ params }: PageProps) {
+  const detailId = params.get('id')
+  return <RoutesView detailId={detailId} params={params} />
+}
+
+function RoutesView({ detailId, params }: PageProps & { detailId: string | null }) {
   const routes = useRoutes()
   const config = useEffectiveConfig()
   const toggle = useToggleRoute()
@@ -45,6 +70,10 @@ export default function RoutesPage({ params }: PageProps) {
   )
   const [notice, setNotice] = useState('')
   const [toggleError, setToggleError] = useState('')
+  const [sort, setSort] = useState<SortState | undefined>()
+  const summary = useRoutesSummary()
+  const factsOf = (route: RouteView): Facts | undefined => summary.data?.routes[route.id]
+  const narrow = useSyncExternalStore(subscribeNarrow, isNarrow, isNarrow)
 
   const all = routes.data
   const filtered = useMemo(() => {
@@ -61,6 +90,18 @@ export default function RoutesPage({ params }: PageProps) {
       )
     })
   }, [all, source, protocol, query])
+
+  const sorted = useMemo(() => {
+    if (!sort) return filtered
+    // Health: "descending" (the first click) puts the worst first.
+    const value =
+      sort.column === 'health'
+        ? (r: RouteView) => 2 - routeHealthRank(r)
+        : sort.column === 'source'
+          ? (r: RouteView) => r.source
+          : (r: RouteView) => r.path
+    return [...filtered].sort(compareBy(value, sort.direction))
+  }, [filtered, sort])
 
   const routePrefix = routePrefixFrom(all, (config.data?.config as unknown) ?? undefined)
 
@@ -85,40 +126,70 @@ export default function RoutesPage({ params }: PageProps) {
     {
       id: 'path',
       header: 'Path',
-      width: '26%',
-      cell: (route) => (
-        <span className="cell-main" title={route.id}>
-          <code>{route.path}</code>
-          {route.methods.length > 0 && <span className="muted small"> {route.methods.join(' ')}</span>}
-        </span>
-      ),
+      className: 'col-path',
+      sortable: true,
+      cell: (route) => {
+        const facts = factsOf(route)
+        const winner = facts?.outrankedBy[0]
+        return (
+          <div className="cell-stack">
+            <span>
+              <a href={hrefFor('routes', { id: route.id })} title={`Open ${route.id}`}>
+                <code>{route.path}</code>
+              </a>
+              {route.methods.length > 0 && <span className="muted small"> {route.methods.join(' ')}</span>}
+              {route.hosts && <span className="muted small"> on {route.hosts.join(', ')}</span>}
+            </span>
+            {facts && <PolicyBadges names={facts.policies} />}
+            {winner && (
+              <span className="outranked-flag small" data-testid="outranked-flag">
+                ⚠ {outrankedText(winner)}
+              </span>
+            )}
+          </div>
+        )
+      },
     },
     {
       id: 'source',
       header: 'Source',
-      width: '9%',
-      cell: (route) => <Badge tone={route.source === 'manual' ? 'info' : 'muted'}>{route.source}</Badge>,
+      className: 'col-source',
+      sortable: true,
+      cell: (route) => (
+        <div className="cell-stack">
+          <Badge tone={route.source === 'manual' ? 'info' : 'muted'}>{route.source}</Badge>
+          <span className="muted small">{route.protocol}</span>
+        </div>
+      ),
     },
-    { id: 'protocol', header: 'Protocol', width: '9%', cell: (route) => route.protocol },
     {
       id: 'targets',
       header: 'Targets',
-      width: '24%',
+      className: 'col-targets',
       cell: (route) => (
-        <span
-          className="cell-main"
-          title={route.targets.map((t) => `${t.url} (weight ${t.weight})`).join('\n')}
-        >
-          {route.targets[0]?.url ?? '—'}
-          {route.targets.length > 1 && <span className="muted"> +{route.targets.length - 1}</span>}
-        </span>
+        <ul className="target-list">
+          {route.targets.slice(0, 2).map((t) => (
+            <li key={t.id}>
+              {t.url}
+              {route.targets.length > 1 && <span className="muted small"> ×{t.weight}</span>}
+            </li>
+          ))}
+          {route.targets.length > 2 && <li className="muted small">+{route.targets.length - 2} more</li>}
+          {route.targets.length === 0 && <li>—</li>}
+        </ul>
       ),
     },
-    { id: 'health', header: 'Health', width: '11%', cell: (route) => <RouteHealth route={route} /> },
+    {
+      id: 'health',
+      header: 'Health',
+      className: 'col-health',
+      sortable: true,
+      cell: (route) => <RouteHealth route={route} />,
+    },
     {
       id: 'enabled',
       header: 'Enabled',
-      width: '8%',
+      className: 'col-enabled',
       cell: (route) => (
         <Switch
           checked={route.enabled}
@@ -131,7 +202,7 @@ export default function RoutesPage({ params }: PageProps) {
     {
       id: 'actions',
       header: 'Actions',
-      width: '13%',
+      className: 'col-actions',
       cell: (route) =>
         route.source === 'manual' ? (
           <span className="actions">
@@ -153,8 +224,8 @@ export default function RoutesPage({ params }: PageProps) {
             </button>
           </span>
         ) : (
-          <span className="muted small" title={readOnlyReason[route.source]}>
-            Read-only · {route.source === 'config' ? 'config file' : route.source}
+          <span className="read-only small">
+            <strong>Read-only:</strong> {readOnlyShort[route.source]}
           </span>
         ),
     },
@@ -163,7 +234,7 @@ export default function RoutesPage({ params }: PageProps) {
   const gate = queryGate(routes, 'routes')
   const hasReadOnly = all?.some((r) => r.source !== 'manual')
 
-  return (
+  const list = (
     <>
       <div className="page-header">
         <div>
@@ -178,9 +249,6 @@ export default function RoutesPage({ params }: PageProps) {
         </button>
       </div>
 
-      <p className={notice ? 'notice' : 'visually-hidden'} role="status">
-        {notice}
-      </p>
       {toggleError && (
         <p className="error-box" role="alert">
           {toggleError}
@@ -238,8 +306,8 @@ export default function RoutesPage({ params }: PageProps) {
           </search>
           {hasReadOnly && (
             <p className="hint">
-              Routes from the config file, FARP or discovery are read-only here (hover “Read-only” for why);
-              you can still switch them off for a while.
+              Routes from the config file, FARP or discovery are read-only here; you can still switch them off
+              for a while. Open a route for its targets, policies, latency and who defined it.
             </p>
           )}
           {filtered.length === 0 ? (
@@ -247,23 +315,36 @@ export default function RoutesPage({ params }: PageProps) {
           ) : (
             <DataTable
               label="Routes"
-              rows={filtered}
+              className="routes-table"
+              rows={sorted}
               columns={columns}
               rowKey={(r) => r.id}
+              rowHeight={narrow ? 96 : 64}
+              {...(sort ? { sort } : {})}
+              onSort={setSort}
+              onRowClick={(r) => {
+                window.location.hash = hrefFor('routes', { id: r.id })
+              }}
               rowClassName={(r) => (r.enabled ? undefined : 'row-disabled')}
             />
           )}
         </>
       )}
+    </>
+  )
 
-      {(editing?.mode === 'create' || editing?.mode === 'edit') && (
-        <Dialog
-          title={editing.mode === 'edit' ? `Edit ${editing.route.path}` : 'New route'}
-          onClose={() => setEditing(undefined)}
-          wide
-        >
+  return (
+    <>
+      {detailId ? (
+        <RouteDetailView id={detailId} onEdit={(route) => setEditing({ mode: 'edit', route })} />
+      ) : (
+        list
+      )}
+      <Toast message={notice} onDone={() => setNotice('')} />
+
+      {editing?.mode === 'create' && (
+        <Dialog title="New route" onClose={() => setEditing(undefined)} wide>
           <RouteForm
-            {...(editing.mode === 'edit' ? { route: editing.route } : {})}
             routePrefix={routePrefix}
             onCancel={() => setEditing(undefined)}
             onDone={(_saved, message) => {
@@ -272,6 +353,17 @@ export default function RoutesPage({ params }: PageProps) {
             }}
           />
         </Dialog>
+      )}
+      {editing?.mode === 'edit' && (
+        <EditRoute
+          route={editing.route}
+          routePrefix={routePrefix}
+          onClose={() => setEditing(undefined)}
+          onDone={(message) => {
+            setEditing(undefined)
+            setNotice(message)
+          }}
+        />
       )}
       {editing?.mode === 'delete' && (
         <Dialog title="Delete route?" onClose={() => setEditing(undefined)}>
@@ -307,5 +399,33 @@ export default function RoutesPage({ params }: PageProps) {
         </Dialog>
       )}
     </>
+  )
+}
+
+/** The edit dialog opens once the route's whole configuration is loaded, so the save keeps all of it. */
+function EditRoute(props: {
+  route: RouteView
+  routePrefix: string
+  onClose: () => void
+  onDone: (message: string) => void
+}) {
+  const detail = useRouteDetail(props.route.id)
+  if (detail.isPending) return null
+  return (
+    <Dialog title={`Edit ${props.route.path}`} onClose={props.onClose} wide>
+      {detail.isError && (
+        <p className="error-box" role="alert">
+          Could not load the route's policies ({errorText(detail.error)}): saving keeps only what this form
+          shows.
+        </p>
+      )}
+      <RouteForm
+        route={props.route}
+        {...(detail.data ? { config: detail.data.config } : {})}
+        routePrefix={props.routePrefix}
+        onCancel={props.onClose}
+        onDone={(_saved, message) => props.onDone(message)}
+      />
+    </Dialog>
   )
 }
