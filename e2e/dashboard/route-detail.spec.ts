@@ -118,7 +118,7 @@ test('a route opens by mouse, by keyboard and by deep link, and says who defined
   await expect(page.getByText(/Defined by .*scene\.yaml:17/)).toBeVisible()
   const outranked = page.getByRole('region', { name: /Outranked/ })
   await expect(outranked).toContainText('/catalog/*')
-  await expect(outranked).toContainText('discovery service “catalog”, priority 10')
+  await expect(outranked).toContainText('(pushed service catalog, priority 10)')
   const policies = page.getByRole('region', { name: 'Policies' })
   await expect(policies.getByRole('row', { name: /Cache/ })).toContainText('ttl 30 s')
   await screenshot(page, 'route-detail-outranked')
@@ -126,7 +126,7 @@ test('a route opens by mouse, by keyboard and by deep link, and says who defined
   // The table flags it too.
   await page.getByRole('link', { name: '← All routes' }).click()
   await expect(rowOf(page, 'catalog').getByTestId('outranked-flag')).toContainText(
-    'outranked by /catalog/* (discovery service catalog)',
+    'outranked by /catalog/* (pushed service catalog)',
   )
   await expect(rowOf(page, 'catalog')).toContainText('cache')
 
@@ -179,11 +179,17 @@ test('the detail shows the breaker open after failures, and Reset closes it; Hea
   expect((await fetch(`${BASE}/payments/ok`)).status).toBe(200)
 })
 
-for (const width of [800, 1440]) {
-  test(`the Routes table at ${width} px clips nothing: headers, badges, second target, actions`, async ({
+const SIZES = [
+  [800, 'dark'],
+  [1440, 'light'],
+] as const
+
+for (const [width, colorScheme] of SIZES) {
+  test(`the Routes table at ${width} px (${colorScheme}) clips nothing: headers, badges, second target, actions`, async ({
     page,
   }) => {
     await page.setViewportSize({ width, height: 900 })
+    await page.emulateMedia({ colorScheme })
     await routesPage(page)
     await expect(rowOf(page, 'orders')).toBeVisible()
     const clipped = await table(page).evaluate((table) => {
@@ -216,6 +222,24 @@ for (const width of [800, 1440]) {
     await expect(orders.getByText(`http://127.0.0.1:${deadPort}`)).toBeInViewport()
     await expect(orders.getByRole('switch')).toBeInViewport()
     await expect(rowOf(page, 'catalog').getByText('Read-only:')).toBeInViewport()
-    await screenshot(page, `routes-${width}`)
+    await screenshot(page, `routes-${width}-${colorScheme}`)
+  })
+
+  test(`the route page at ${width} px (${colorScheme}) fits the window`, async ({ page }) => {
+    await page.setViewportSize({ width, height: 900 })
+    await page.emulateMedia({ colorScheme })
+    await routesPage(page, '?id=orders')
+    await expect(page.getByRole('region', { name: 'Targets' }).getByRole('row')).toHaveCount(3)
+    await expect(page.getByRole('region', { name: 'Recent requests' })).toBeVisible()
+    const overflow = await page.evaluate(() => {
+      const doc = (
+        globalThis as unknown as {
+          document: { scrollingElement: { scrollWidth: number; clientWidth: number } }
+        }
+      ).document.scrollingElement
+      return doc.scrollWidth - doc.clientWidth
+    })
+    expect(overflow).toBeLessThanOrEqual(0)
+    await screenshot(page, `route-detail-${width}-${colorScheme}`)
   })
 }

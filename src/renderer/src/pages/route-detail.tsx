@@ -10,6 +10,7 @@ import {
   type StatsWindow,
   useRouteDetail,
   useRouteRequests,
+  useRoutesSummary,
   useRouteStatsDetail,
 } from '../api/route-detail-queries.ts'
 import { Badge, CircuitBadge, RouteHealth } from '../components/badges.tsx'
@@ -17,7 +18,7 @@ import { queryGate } from '../components/states.tsx'
 import { formatAgo, formatCount, formatMs, formatPercent } from '../lib/format.ts'
 import { hrefFor } from '../lib/hash-route.ts'
 import { targetDownReason } from '../lib/target-health.ts'
-import { readOnlyReason } from '../lib/route-source.ts'
+import { rankOwner, readOnlyReason } from '../lib/route-source.ts'
 
 const WINDOWS = ['1m', '5m', '15m'] as const
 
@@ -26,6 +27,7 @@ const count = (n: number | undefined) => formatCount(n)
 const ms = (n: number | null | undefined) => formatMs(n ?? undefined)
 
 function Outranked({ route }: { route: RouteDetail }) {
+  const summary = useRoutesSummary()
   const [winner] = route.outrankedBy
   if (!winner) return null
   return (
@@ -39,8 +41,7 @@ function Outranked({ route }: { route: RouteDetail }) {
             <a href={hrefFor('routes', { id: r.id })}>
               <code>{r.path}</code>
             </a>{' '}
-            ({r.source}
-            {r.serviceName ? ` service “${r.serviceName}”` : ''}, priority {r.priority})
+            ({rankOwner(r, summary.data?.routes[r.id]?.definedBy)}, priority {r.priority})
           </span>
         ))}
         , which the router ranks higher (this route: priority {route.priority}). Its policies do not run for

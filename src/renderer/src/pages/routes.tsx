@@ -17,7 +17,7 @@ import { CodeLine, EmptyState, queryGate } from '../components/states.tsx'
 import { Toast } from '../components/toast.tsx'
 import { formatCount } from '../lib/format.ts'
 import { hrefFor, type PageProps } from '../lib/hash-route.ts'
-import { readOnlyShort } from '../lib/route-source.ts'
+import { rankOwner, readOnlyShort } from '../lib/route-source.ts'
 import { RouteDetailView } from './route-detail.tsx'
 import { givenPath, RouteForm } from './route-form.tsx'
 import './routes.css'
@@ -34,10 +34,9 @@ const subscribeNarrow = (onChange: () => void) => {
 }
 const isNarrow = () => window.matchMedia(NARROW).matches
 
-/** "outranked by /catalog/* (discovery, pushed service catalog)". */
-function outrankedText(winner: RouteRank): string {
-  const who = winner.serviceName ? `${winner.source} service ${winner.serviceName}` : winner.source
-  return `outranked by ${winner.path} (${who})`
+/** "outranked by /catalog/* (pushed service catalog)". */
+function outrankedText(winner: RouteRank, summary: RoutesSummary | undefined): string {
+  return `outranked by ${winner.path} (${rankOwner(winner, summary?.routes[winner.id]?.definedBy)})`
 }
 
 type Facts = RoutesSummary['routes'][string]
@@ -143,7 +142,7 @@ function RoutesView({ detailId, params }: PageProps & { detailId: string | null 
             {facts && <PolicyBadges names={facts.policies} />}
             {winner && (
               <span className="outranked-flag small" data-testid="outranked-flag">
-                ⚠ {outrankedText(winner)}
+                ⚠ {outrankedText(winner, summary.data)}
               </span>
             )}
           </div>
