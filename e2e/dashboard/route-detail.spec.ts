@@ -135,6 +135,7 @@ test('a route opens by mouse, by keyboard and by deep link, and says who defined
   await link.focus()
   await page.keyboard.press('Enter')
   await expect(heading).toHaveText('/orders/*')
+  await expect(heading).toBeFocused()
   const targets = page.getByRole('region', { name: 'Targets' })
   await expect(targets.getByRole('row')).toHaveCount(3)
   await expect(targets).toContainText(`http://127.0.0.1:${deadPort}`)

@@ -1,6 +1,7 @@
 // One route in full (#/routes?id=<route id>): what it matches, where it sends requests and how those
 // targets are, each policy with its settings and what it did, latency over three windows, its recent
 // requests, who defined it and which routes answer its requests instead.
+import { useEffect, useRef } from 'react'
 import { errorText, isMissingEndpoint } from '../api/client.ts'
 import { useResetCircuit } from '../api/mutations.ts'
 import {
@@ -134,7 +135,7 @@ function Targets({ route, refresh }: { route: RouteDetail; refresh: () => void }
                     )}
                   </td>
                   <td className="num">
-                    {ms(t.avgLatencyMs)} / {ms(t.p99LatencyMs)}
+                    {t.totalRequests > 0 ? `${ms(t.avgLatencyMs)} / ${ms(t.p99LatencyMs)}` : '–'}
                   </td>
                   <td className="num">
                     {count(t.totalRequests)} / {count(t.totalErrors)}
@@ -189,7 +190,7 @@ function policyRows(route: RouteDetail, stats: RouteStatsDetail | undefined): Po
     rows.push({
       name: 'OpenAPI validation',
       settings: p.validation,
-      live: `${count(stats?.validationFailures)} requests refused · ${count(stats?.contractViolations)} contract violations`,
+      live: `${count(stats?.validationFailures)} refused (400) · ${count(stats?.contractViolations)} contract violations`,
     })
   if (p.cache) {
     const hits = stats?.cacheHits
@@ -353,7 +354,10 @@ function Latency({ id }: { id: string }) {
         </tbody>
       </table>
       {buckets && buckets.length > 0 ? (
-        <Histogram buckets={buckets} />
+        <>
+          <h3 className="histogram-title">How long requests took, last 15 minutes</h3>
+          <Histogram buckets={buckets} />
+        </>
       ) : (
         <p className="muted small">No latency histogram for the last 15 minutes yet.</p>
       )}
@@ -417,6 +421,12 @@ interface RouteDetailViewProps {
 
 export function RouteDetailView({ id, onEdit }: RouteDetailViewProps) {
   const detail = useRouteDetail(id)
+  // Opened from a link that is gone now: the keyboard continues at the route's title.
+  const title = useRef<HTMLHeadingElement>(null)
+  const loaded = detail.data !== undefined
+  useEffect(() => {
+    if (loaded) title.current?.focus()
+  }, [loaded])
   const stats = useRouteStatsDetail(id)
   const back = (
     <a className="back-link" href={hrefFor('routes')}>
@@ -448,7 +458,7 @@ export function RouteDetailView({ id, onEdit }: RouteDetailViewProps) {
       {back}
       <div className="page-header">
         <div>
-          <h1 id="route-title">
+          <h1 id="route-title" ref={title} tabIndex={-1}>
             <code>{route.path}</code>
           </h1>
           <p className="subtitle">
