@@ -57,14 +57,22 @@ interface Ranked extends Matchable {
   readonly spec: RouteSpec
 }
 
-function rankedOf(spec: RouteSpec): Ranked {
-  return {
-    spec,
-    priority: spec.priority,
-    pathType: spec.pathType,
-    matchPath: spec.matchPath,
-    accepts: compileAccepts(spec),
-  }
+/**
+ * The routes as the index sees them. A route in `passed` declines every request: asking the same index
+ * again then answers as if it were not there (the index only ever skips a route that declines).
+ */
+function rankedOf(specs: readonly RouteSpec[], passed: ReadonlySet<Ranked>): Ranked[] {
+  return specs.map((spec) => {
+    const accepts = compileAccepts(spec)
+    const route: Ranked = {
+      spec,
+      priority: spec.priority,
+      pathType: spec.pathType,
+      matchPath: spec.matchPath,
+      accepts: (req, host) => !passed.has(route) && accepts(req, host),
+    }
+    return route
+  })
 }
 
 function headOf(sample: SampleRequest): RequestHead {
@@ -77,7 +85,11 @@ function headOf(sample: SampleRequest): RequestHead {
  * request instead, the one that wins first. Routes nothing outranks are absent.
  */
 export function outrankedRoutes(specs: readonly RouteSpec[]): Map<string, string[]> {
-  const ranked = specs.filter((s) => s.enabled).map(rankedOf)
+  const passed = new Set<Ranked>()
+  const ranked = rankedOf(
+    specs.filter((s) => s.enabled),
+    passed,
+  )
   const index = new PathIndex(ranked)
   const out = new Map<string, string[]>()
   for (const route of ranked) {
@@ -86,13 +98,14 @@ export function outrankedRoutes(specs: readonly RouteSpec[]): Map<string, string
     const head = headOf(sample)
     let winner = index.match(sample.path, head, sample.host)?.route
     if (winner === undefined || winner === route) continue
-    // Rare: ask again without the winners until the route answers its own request.
+    // Ask again with each winner passing, until the route answers its own request.
     const ahead: Ranked[] = []
     while (winner !== undefined && winner !== route && ahead.length < MAX_OUTRANKERS) {
       ahead.push(winner)
-      const without = new PathIndex(ranked.filter((r) => !ahead.includes(r)))
-      winner = without.match(sample.path, head, sample.host)?.route
+      passed.add(winner)
+      winner = index.match(sample.path, head, sample.host)?.route
     }
+    passed.clear()
     out.set(
       route.spec.id,
       ahead.map((r) => r.spec.id),
