@@ -211,3 +211,40 @@ test('the route form by keyboard: opens on Path, says what is missing next to ea
   await edit.getByRole('button', { name: 'Cancel' }).click()
   await admin(`api/routes/${id}`, { method: 'DELETE' })
 })
+
+test('the route form at 800 px (dark): every section open, nothing sticks out of the dialog', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 800, height: 900 })
+  await page.emulateMedia({ colorScheme: 'dark' })
+  await gotoPage(page, 'routes')
+  await page.getByRole('button', { name: 'New route' }).click()
+  const dialog = page.getByRole('dialog', { name: 'New route' })
+  await dialog.getByText('Request headers').click()
+  await dialog.getByRole('button', { name: 'Add a header to set' }).click()
+  await dialog.getByRole('button', { name: 'Add a header to remove' }).click()
+  await dialog.getByText('Balancing, timeout and policies').click()
+  for (const name of ['Cache responses', 'Rate limit', 'Retry failed requests', 'CORS'])
+    await dialog.getByRole('checkbox', { name }).check()
+  await dialog.getByRole('button', { name: 'Add target' }).click()
+  const outside = await dialog.evaluate((el) => {
+    interface Box {
+      readonly scrollWidth: number
+      readonly clientWidth: number
+      readonly tagName: string
+      getBoundingClientRect(): { left: number; right: number }
+      querySelectorAll(selector: string): Iterable<Box>
+    }
+    const box = el as unknown as Box
+    const edge = box.getBoundingClientRect()
+    const out: string[] = []
+    if (box.scrollWidth > box.clientWidth) out.push(`dialog ${box.scrollWidth} > ${box.clientWidth}`)
+    for (const c of box.querySelectorAll('input, select, button, label, legend, summary')) {
+      const r = c.getBoundingClientRect()
+      if (r.right > edge.right + 1 || r.left < edge.left - 1) out.push(c.tagName)
+    }
+    return out
+  })
+  expect(outside).toEqual([])
+  await screenshot(page, 'route-form-800-dark')
+})
