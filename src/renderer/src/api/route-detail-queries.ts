@@ -104,3 +104,30 @@ export function useRoutesSummary() {
     retry: noRetryWhenMissing,
   })
 }
+
+/** One 10-second aggregate of GET api/stats/history. */
+export interface HistoryPoint {
+  t: number
+  requests: number
+  errors4xx: number
+  errors5xx: number
+  p50Ms: number | null
+  p99Ms: number | null
+}
+
+/** GET api/stats/history?route=<id>: the last hour in 10-second steps, oldest first. */
+export interface RouteHistory {
+  intervalS: number
+  windowS: number
+  points: HistoryPoint[]
+}
+
+export function useRouteHistory(id: string) {
+  return useQuery({
+    queryKey: ['route-history', id],
+    queryFn: ({ signal }) =>
+      api<RouteHistory>(`api/stats/history?route=${encodeURIComponent(id)}`, { signal }),
+    refetchInterval: 10_000,
+    retry: noRetryWhenMissing,
+  })
+}

@@ -11,10 +11,12 @@ import {
   type StatsWindow,
   useRouteDetail,
   useRouteRequests,
+  useRouteHistory,
   useRoutesSummary,
   useRouteStatsDetail,
 } from '../api/route-detail-queries.ts'
 import { Badge, CircuitBadge, RouteHealth } from '../components/badges.tsx'
+import { HistoryBars } from '../components/history-bars.tsx'
 import { queryGate } from '../components/states.tsx'
 import { formatAgo, formatCount, formatMs, formatPercent } from '../lib/format.ts'
 import { hrefFor } from '../lib/hash-route.ts'
@@ -289,6 +291,18 @@ function Histogram({ buckets }: { buckets: readonly HistogramBucket[] }) {
   )
 }
 
+function LastHour({ id }: { id: string }) {
+  const history = useRouteHistory(id)
+  if (!history.data) return null
+  return (
+    <HistoryBars
+      points={history.data.points}
+      intervalS={history.data.intervalS}
+      windowS={history.data.windowS}
+    />
+  )
+}
+
 function Latency({ id }: { id: string }) {
   const stats = useRouteStatsDetail(id)
   if (stats.isError)
@@ -309,6 +323,7 @@ function Latency({ id }: { id: string }) {
           {ms(stats.data.p99LatencyMs)} over {count(stats.data.totalRequests)} requests.
         </p>
         <p className="muted small">This gateway keeps no 1, 5 and 15 minute windows for routes.</p>
+        <LastHour id={id} />
       </section>
     )
   return (
@@ -361,6 +376,7 @@ function Latency({ id }: { id: string }) {
       ) : (
         <p className="muted small">No latency histogram for the last 15 minutes yet.</p>
       )}
+      <LastHour id={id} />
     </section>
   )
 }
