@@ -1,6 +1,6 @@
 // Create / edit a manual route. Client-side checks catch the obvious, each message next to its field;
 // the API's own 400/409 message is shown next to the field it names.
-import { type FormEvent, type ReactNode, useId, useState } from 'react'
+import { type FormEvent, useId, useState } from 'react'
 import type { RouteConfig } from '../../../gateway/model/index.ts'
 import { ApiError, actionError, errorText, isUnknownEndpoint } from '../api/client.ts'
 import { useSaveRoute } from '../api/mutations.ts'
@@ -9,13 +9,13 @@ import {
   type Errors,
   type FormState,
   fieldOf,
-  type HeaderRow,
   initialState,
-  LOAD_BALANCERS,
   newKey,
   validate,
   withScheme,
 } from './route-form-state.ts'
+import { HeaderRows } from './route-form-headers.tsx'
+import { PolicyFields } from './route-form-policies.tsx'
 
 export { givenPath, MANUAL_PRIORITY_BOOST } from './route-form-state.ts'
 
@@ -286,142 +286,15 @@ export function RouteForm({ route, config, routePrefix, onDone, onCancel }: Rout
         {fieldError('headers')}
       </details>
 
-      <details className="field form-section" open={policiesSet || policyErrors}>
-        <summary>Balancing, timeout and policies</summary>
-        <div className="field-row">
-          <div className="field">
-            <label htmlFor={`${id}-lb`}>Load balancer</label>
-            <select
-              id={`${id}-lb`}
-              value={state.loadBalancer}
-              aria-describedby={describedBy('loadBalancer')}
-              onChange={(e) => set('loadBalancer', e.target.value)}
-            >
-              <option value="">Gateway default</option>
-              {LOAD_BALANCERS.map((b) => (
-                <option key={b.value} value={b.value}>
-                  {b.label}
-                </option>
-              ))}
-            </select>
-            {fieldError('loadBalancer')}
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-timeout`}>Timeout</label>
-            <input
-              id={`${id}-timeout`}
-              value={state.timeout}
-              placeholder="gateway default (30s)"
-              aria-invalid={invalid('timeout')}
-              aria-describedby={describedBy('timeout')}
-              onChange={(e) => set('timeout', e.target.value)}
-            />
-            {fieldError('timeout')}
-          </div>
-        </div>
-
-        <Policy
-          label="Cache responses"
-          checked={state.cache}
-          onCheck={(v) => set('cache', v)}
-          error={fieldError('cache')}
-        >
-          <label>
-            TTL
-            <input
-              value={state.cacheTtl}
-              placeholder="from the response"
-              aria-invalid={invalid('cache')}
-              aria-describedby={describedBy('cache')}
-              onChange={(e) => set('cacheTtl', e.target.value)}
-            />
-          </label>
-        </Policy>
-        <Policy
-          label="Rate limit"
-          checked={state.rateLimit}
-          onCheck={(v) => set('rateLimit', v)}
-          error={fieldError('rateLimit')}
-        >
-          <label>
-            Requests per second
-            <input
-              type="number"
-              min={0}
-              value={state.rate}
-              aria-invalid={invalid('rateLimit')}
-              aria-describedby={describedBy('rateLimit')}
-              onChange={(e) => set('rate', e.target.value)}
-            />
-          </label>
-          <label>
-            Burst
-            <input
-              type="number"
-              min={1}
-              value={state.burst}
-              placeholder="= rate"
-              aria-describedby={describedBy('rateLimit')}
-              onChange={(e) => set('burst', e.target.value)}
-            />
-          </label>
-        </Policy>
-        <Policy
-          label="Retry failed requests"
-          checked={state.retry}
-          onCheck={(v) => set('retry', v)}
-          error={fieldError('retry')}
-        >
-          <label>
-            Attempts in all
-            <input
-              type="number"
-              min={1}
-              max={10}
-              value={state.retryAttempts}
-              aria-invalid={invalid('retry')}
-              aria-describedby={describedBy('retry')}
-              onChange={(e) => set('retryAttempts', e.target.value)}
-            />
-          </label>
-        </Policy>
-        <fieldset className="policy" aria-describedby={describedBy('breaker')}>
-          <legend>Circuit breaker (always on; empty = gateway default)</legend>
-          <div className="policy-fields">
-            <label>
-              Opens after failures
-              <input
-                type="number"
-                min={1}
-                value={state.breakerFailures}
-                placeholder="5"
-                aria-invalid={invalid('breaker')}
-                onChange={(e) => set('breakerFailures', e.target.value)}
-              />
-            </label>
-            <label>
-              Open for
-              <input
-                value={state.breakerOpen}
-                placeholder="30s"
-                aria-invalid={invalid('breaker')}
-                onChange={(e) => set('breakerOpen', e.target.value)}
-              />
-            </label>
-          </div>
-          {fieldError('breaker')}
-        </fieldset>
-        <Policy label="CORS" checked={state.cors} onCheck={(v) => set('cors', v)} error={fieldError('cors')}>
-          <label className="grow">
-            Allowed origins (comma separated)
-            <input
-              value={state.corsOrigins}
-              aria-describedby={describedBy('cors')}
-              onChange={(e) => set('corsOrigins', e.target.value)}
-            />
-          </label>
-        </Policy>
-      </details>
+      <PolicyFields
+        id={id}
+        state={state}
+        set={set}
+        invalid={invalid}
+        describedBy={describedBy}
+        fieldError={fieldError}
+        open={policiesSet || policyErrors}
+      />
 
       <div className="form-actions">
         <button type="button" className="button ghost" onClick={onCancel}>
@@ -432,81 +305,5 @@ export function RouteForm({ route, config, routePrefix, onDone, onCancel }: Rout
         </button>
       </div>
     </form>
-  )
-}
-
-/** A policy that is on or off, with its settings shown while on. */
-function Policy(props: {
-  label: string
-  checked: boolean
-  onCheck: (on: boolean) => void
-  error: ReactNode
-  children: ReactNode
-}) {
-  return (
-    <fieldset className="policy">
-      <legend className="visually-hidden">{props.label}</legend>
-      <label className="check">
-        <input type="checkbox" checked={props.checked} onChange={(e) => props.onCheck(e.target.checked)} />
-        {props.label}
-      </label>
-      {props.checked && <div className="policy-fields">{props.children}</div>}
-      {props.error}
-    </fieldset>
-  )
-}
-
-/** Header rows as name/value pairs (or names only), each with its own remove button. */
-function HeaderRows(props: {
-  title: string
-  rows: HeaderRow[]
-  withValue?: boolean
-  onChange: (rows: HeaderRow[]) => void
-}) {
-  const { title, rows, withValue, onChange } = props
-  const update = (key: number, change: Partial<HeaderRow>) =>
-    onChange(rows.map((r) => (r.key === key ? { ...r, ...change } : r)))
-  return (
-    <fieldset className="header-rows">
-      <legend>{title}</legend>
-      {rows.map((row, index) => (
-        <div className="header-row" key={row.key}>
-          <label>
-            Name
-            <input
-              value={row.name}
-              placeholder="X-Request-Source"
-              aria-label={`${title}: header ${index + 1} name`}
-              onChange={(e) => update(row.key, { name: e.target.value })}
-            />
-          </label>
-          {withValue && (
-            <label>
-              Value
-              <input
-                value={row.value}
-                aria-label={`${title}: header ${index + 1} value`}
-                onChange={(e) => update(row.key, { value: e.target.value })}
-              />
-            </label>
-          )}
-          <button
-            type="button"
-            className="button ghost small"
-            aria-label={`${title}: remove header ${index + 1}`}
-            onClick={() => onChange(rows.filter((r) => r.key !== row.key))}
-          >
-            Remove
-          </button>
-        </div>
-      ))}
-      <button
-        type="button"
-        className="button ghost small"
-        onClick={() => onChange([...rows, { key: newKey(), name: '', value: '' }])}
-      >
-        {withValue ? 'Add a header to set' : 'Add a header to remove'}
-      </button>
-    </fieldset>
   )
 }

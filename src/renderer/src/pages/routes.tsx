@@ -1,25 +1,20 @@
 import { useDeferredValue, useMemo, useState, useSyncExternalStore } from 'react'
-import { actionError, errorText } from '../api/client.ts'
+import { actionError } from '../api/client.ts'
 import { useDeleteRoute, useToggleRoute } from '../api/mutations.ts'
 import { useEffectiveConfig, useRoutes } from '../api/queries.ts'
-import {
-  type RouteRank,
-  type RoutesSummary,
-  useRouteDetail,
-  useRoutesSummary,
-} from '../api/route-detail-queries.ts'
+import { useRoutesSummary } from '../api/route-detail-queries.ts'
 import type { RouteSource, RouteView } from '../api/types.ts'
-import { Badge, PolicyBadges, RouteHealth, routeHealthRank } from '../components/badges.tsx'
-import { type Column, compareBy, DataTable, type SortState } from '../components/data-table.tsx'
+import { routeHealthRank } from '../components/badges.tsx'
+import { compareBy, DataTable, type SortState } from '../components/data-table.tsx'
 import { Dialog } from '../components/dialog.tsx'
-import { Switch } from '../components/switch.tsx'
 import { CodeLine, EmptyState, queryGate } from '../components/states.tsx'
 import { Toast } from '../components/toast.tsx'
 import { formatCount } from '../lib/format.ts'
 import { hrefFor, type PageProps } from '../lib/hash-route.ts'
-import { rankOwner, readOnlyShort } from '../lib/route-source.ts'
 import { RouteDetailView } from './route-detail.tsx'
+import { EditRoute } from './route-edit-dialog.tsx'
 import { givenPath, RouteForm } from './route-form.tsx'
+import { routeColumns } from './routes-columns.tsx'
 import './routes.css'
 
 const SOURCES: RouteSource[] = ['manual', 'config', 'farp', 'discovery']
@@ -33,13 +28,6 @@ const subscribeNarrow = (onChange: () => void) => {
   return () => query.removeEventListener('change', onChange)
 }
 const isNarrow = () => window.matchMedia(NARROW).matches
-
-/** "outranked by /catalog/* (pushed service catalog)". */
-function outrankedText(winner: RouteRank, summary: RoutesSummary | undefined): string {
-  return `outranked by ${winner.path} (${rankOwner(winner, summary?.routes[winner.id]?.definedBy)})`
-}
-
-type Facts = RoutesSummary['routes'][string]
 
 function routePrefixFrom(routes: RouteView[] | undefined, config: unknown): string {
   const manual = routes?.find((r) => r.source === 'manual' && r.path.endsWith(givenPath(r)))
@@ -71,7 +59,6 @@ function RoutesView({ detailId, params }: PageProps & { detailId: string | null 
   const [toggleError, setToggleError] = useState('')
   const [sort, setSort] = useState<SortState | undefined>()
   const summary = useRoutesSummary()
-  const factsOf = (route: RouteView): Facts | undefined => summary.data?.routes[route.id]
   const narrow = useSyncExternalStore(subscribeNarrow, isNarrow, isNarrow)
 
   const all = routes.data
@@ -121,114 +108,13 @@ function RoutesView({ detailId, params }: PageProps & { detailId: string | null 
     )
   }
 
-  const columns: Column<RouteView>[] = [
-    {
-      id: 'path',
-      header: 'Path',
-      className: 'col-path',
-      sortable: true,
-      cell: (route) => {
-        const facts = factsOf(route)
-        const winner = facts?.outrankedBy[0]
-        return (
-          <div className="cell-stack">
-            <span>
-              <a href={hrefFor('routes', { id: route.id })} title={`Open ${route.id}`}>
-                <code>{route.path}</code>
-              </a>
-              {route.methods.length > 0 && <span className="muted small"> {route.methods.join(' ')}</span>}
-              {route.hosts && <span className="muted small"> on {route.hosts.join(', ')}</span>}
-            </span>
-            {facts && <PolicyBadges names={facts.policies} />}
-            {winner && (
-              <span className="outranked-flag small" data-testid="outranked-flag">
-                ⚠ {outrankedText(winner, summary.data)}
-              </span>
-            )}
-          </div>
-        )
-      },
-    },
-    {
-      id: 'source',
-      header: 'Source',
-      className: 'col-source',
-      sortable: true,
-      cell: (route) => (
-        <div className="cell-stack">
-          <Badge tone={route.source === 'manual' ? 'info' : 'muted'}>{route.source}</Badge>
-          <span className="muted small">{route.protocol}</span>
-        </div>
-      ),
-    },
-    {
-      id: 'targets',
-      header: 'Targets',
-      className: 'col-targets',
-      cell: (route) => (
-        <ul className="target-list">
-          {route.targets.slice(0, 2).map((t) => (
-            <li key={t.id}>
-              {t.url}
-              {route.targets.length > 1 && <span className="muted small"> ×{t.weight}</span>}
-            </li>
-          ))}
-          {route.targets.length > 2 && <li className="muted small">+{route.targets.length - 2} more</li>}
-          {route.targets.length === 0 && <li>—</li>}
-        </ul>
-      ),
-    },
-    {
-      id: 'health',
-      header: 'Health',
-      className: 'col-health',
-      sortable: true,
-      cell: (route) => <RouteHealth route={route} />,
-    },
-    {
-      id: 'enabled',
-      header: 'Enabled',
-      className: 'col-enabled',
-      cell: (route) => (
-        <Switch
-          checked={route.enabled}
-          label={`Enable route ${route.path}`}
-          disabled={toggle.isPending && toggle.variables?.id === route.id}
-          onChange={(enabled) => onToggle(route, enabled)}
-        />
-      ),
-    },
-    {
-      id: 'actions',
-      header: 'Actions',
-      className: 'col-actions',
-      cell: (route) =>
-        route.source === 'manual' ? (
-          <span className="actions">
-            <button
-              type="button"
-              className="button ghost small"
-              aria-label={`Edit route ${route.path}`}
-              onClick={() => setEditing({ mode: 'edit', route })}
-            >
-              Edit
-            </button>
-            <button
-              type="button"
-              className="button ghost small danger"
-              aria-label={`Delete route ${route.path}`}
-              onClick={() => setEditing({ mode: 'delete', route })}
-            >
-              Delete
-            </button>
-          </span>
-        ) : (
-          <span className="read-only small">
-            <strong>Read-only:</strong> {readOnlyShort[route.source]}
-          </span>
-        ),
-    },
-  ]
+  const columns = routeColumns({
+    summary: summary.data,
+    switching: toggle.isPending ? toggle.variables?.id : undefined,
+    onToggle,
+    onEdit: (route) => setEditing({ mode: 'edit', route }),
+    onDelete: (route) => setEditing({ mode: 'delete', route }),
+  })
 
   const gate = queryGate(routes, 'routes')
   const hasReadOnly = all?.some((r) => r.source !== 'manual')
@@ -398,33 +284,5 @@ function RoutesView({ detailId, params }: PageProps & { detailId: string | null 
         </Dialog>
       )}
     </>
-  )
-}
-
-/** The edit dialog opens once the route's whole configuration is loaded, so the save keeps all of it. */
-function EditRoute(props: {
-  route: RouteView
-  routePrefix: string
-  onClose: () => void
-  onDone: (message: string) => void
-}) {
-  const detail = useRouteDetail(props.route.id)
-  if (detail.isPending) return null
-  return (
-    <Dialog title={`Edit ${props.route.path}`} onClose={props.onClose} wide>
-      {detail.isError && (
-        <p className="error-box" role="alert">
-          Could not load the route's policies ({errorText(detail.error)}): saving keeps only what this form
-          shows.
-        </p>
-      )}
-      <RouteForm
-        route={props.route}
-        {...(detail.data ? { config: detail.data.config } : {})}
-        routePrefix={props.routePrefix}
-        onCancel={props.onClose}
-        onDone={(_saved, message) => props.onDone(message)}
-      />
-    </Dialog>
   )
 }
