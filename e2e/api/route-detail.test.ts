@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { SignJWT } from 'jose'
-import type { RouteDetail, RoutesSummary } from '../../src/gateway/model/index.ts'
+import type { ConfigView, RouteDetail, RoutesSummary } from '../../src/gateway/model/index.ts'
 import { type RunningCli, startCli } from '../cli/run-cli.ts'
 
 // This helper's port range (19200–19299); the dashboard specs use 19200–19203.
@@ -65,6 +65,7 @@ test('a config route names its file and line, its policies with their settings, 
   assert.equal(detail.policies.timeoutMs, 2000)
   assert.equal(detail.policies.circuitBreaker.enabled, true)
   assert.equal((await get<RouteDetail>('routes/orders')).definedBy.line, 2)
+  assert.deepEqual((await get<ConfigView>('config')).issues, [])
 })
 
 test('a service pushed under the name catalog outranks the config route /catalog/*, and says so', async () => {
@@ -92,6 +93,21 @@ test('a service pushed under the name catalog outranks the config route /catalog
   )
   assert.deepEqual(summary.routes.catalog?.policies, ['rate limit', 'cache', 'timeout'])
   assert.equal(summary.routes.catalog?.definedBy.line, 5)
+  // The Config page (and whatever lists config problems) says so too, at the route's line.
+  const config = await get<ConfigView>('config')
+  assert.equal(config.status, 'applied')
+  assert.deepEqual(config.issues, [
+    {
+      entity: 'route',
+      id: 'catalog',
+      source: 'config',
+      code: 'SP_ERR_ROUTE_OUTRANKED',
+      message: `${file}:5: route catalog (/catalog/*, priority 0) is never reached: discovery-catalog (/catalog/*, catalog · pushed (POST /gateway/api/discovery/register), priority 10) answers its requests`,
+      effect: 'warning',
+      file,
+      line: 5,
+    },
+  ])
   // The table's flag and the detail agree with what the data plane does: the pushed service answers.
   assert.equal((await fetch(`${gw.url}/catalog/items`)).status, 200)
   const stats = await get<Record<string, { totalRequests: number }>>('stats/routes')

@@ -5,6 +5,7 @@ import type { Snapshot } from '../config/snapshot.ts'
 import type { GatewayCore } from '../core.ts'
 import { discoveryOf } from '../discovery/index.ts'
 import type {
+  ConfigIssue,
   PolicyName,
   RouteDetail,
   RouteOrigin,
@@ -182,4 +183,32 @@ export function routesSummary(core: GatewayCore): RoutesSummary {
       outrankedBy: outranked.get(spec.id) ?? [],
     }
   return { version: snapshot.version, routes }
+}
+
+/**
+ * A warning for every route another one outranks (nothing of it is reached: its policies never run), at
+ * its file and line when it is written in the config file. GET /config lists them after the problems.
+ */
+export function outrankedIssues(core: GatewayCore): ConfigIssue[] {
+  const snapshot = core.watcher.current
+  const out: ConfigIssue[] = []
+  for (const [id, winners] of outrankedIn(snapshot)) {
+    const spec = snapshot.routes.find((r) => r.id === id)
+    const [winner] = winners
+    if (!spec || !winner) continue
+    const at = snapshot.routeLocation?.(id)
+    const where = at ? `${at.file}${at.line === undefined ? '' : `:${at.line}`}: ` : ''
+    const who = `${winner.id} (${winner.path}, ${originOf(snapshot.routes.find((r) => r.id === winner.id) ?? spec, core).label}, priority ${winner.priority})`
+    out.push({
+      entity: 'route',
+      id,
+      source: spec.source,
+      code: 'SP_ERR_ROUTE_OUTRANKED',
+      message: `${where}route ${id} (${spec.path}, priority ${spec.priority}) is never reached: ${who} answers its requests`,
+      effect: 'warning',
+      ...(at ? { file: at.file } : {}),
+      ...(at?.line === undefined ? {} : { line: at.line }),
+    })
+  }
+  return out
 }

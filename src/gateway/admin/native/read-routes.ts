@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
 import { GatewayError } from '../../errors.ts'
 import type { ConfigView } from '../../model/index.ts'
-import { routeDetail, routesSummary } from '../route-detail.ts'
+import { outrankedIssues, routeDetail, routesSummary } from '../route-detail.ts'
 import { gatewayStats, routeStats, routeViews, upstreamViews } from '../views.ts'
 import { redactConfig } from './redact.ts'
 import { routeIdOf } from './route-ref.ts'
@@ -46,8 +46,9 @@ export function registerReadApi(app: FastifyInstance, core: GatewayCore): void {
       dataDir: core.dataDir ?? null,
       appliedAt: core.watcher.appliedAt,
       config: redactConfig(snap.config),
-      // Rejected sources (parse, settings) first, then the routes left out of the applied version.
-      issues: core.watcher.issues(),
+      // Rejected sources (parse, settings) first, then the routes left out of the applied version, then
+      // warnings: routes another route outranks.
+      issues: [...core.watcher.issues(), ...outrankedIssues(core)],
       status: configStatus(core),
       sources: core.watcher.sources().map((s) => ({
         source: s.source,
