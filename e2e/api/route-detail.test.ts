@@ -81,6 +81,7 @@ test('a service pushed under the name catalog outranks the config route /catalog
     detail.outrankedBy.map((r) => [r.id, r.source, r.priority]),
     [['discovery-catalog', 'discovery', 10]],
   )
+  assert.equal(detail.outrankedBy[0]?.owner, 'pushed service catalog')
   const pushed = await get<RouteDetail>('routes/discovery-catalog')
   assert.equal(pushed.definedBy.kind, 'discovery')
   assert.equal(pushed.definedBy.discovery, 'push')
@@ -102,7 +103,7 @@ test('a service pushed under the name catalog outranks the config route /catalog
       id: 'catalog',
       source: 'config',
       code: 'SP_ERR_ROUTE_OUTRANKED',
-      message: `${file}:5: route catalog (/catalog/*, priority 0) is never reached: discovery-catalog (/catalog/*, catalog · pushed (POST /gateway/api/discovery/register), priority 10) answers its requests`,
+      message: `${file}:5: route catalog (/catalog/*, priority 0) is never reached: discovery-catalog (/catalog/*, pushed service catalog, priority 10) answers its requests`,
       effect: 'warning',
       file,
       line: 5,

@@ -46,6 +46,15 @@ function rankOf(r: RouteSpec): RouteRank {
   return rank
 }
 
+/** The ranks with who made each winner (asked per answer: discovery's sources change between versions). */
+function withOwners(ranks: readonly RouteRank[], core: GatewayCore): RouteRank[] {
+  const routes = core.watcher.current.routes
+  return ranks.map((rank) => {
+    const spec = routes.find((r) => r.id === rank.id)
+    return spec ? { ...rank, owner: ownerOf(originOf(spec, core)) } : rank
+  })
+}
+
 export function originOf(spec: RouteSpec, core: GatewayCore): RouteOrigin {
   switch (spec.source) {
     case 'config': {
@@ -150,7 +159,7 @@ export function routeDetail(spec: RouteSpec, core: GatewayCore): RouteDetail {
   return {
     ...routeView(spec, core),
     definedBy: originOf(spec, core),
-    outrankedBy: outrankedIn(snapshot).get(spec.id) ?? [],
+    outrankedBy: withOwners(outrankedIn(snapshot).get(spec.id) ?? [], core),
     policies: policySummary(spec, snapshot),
     config: redactConfig(spec.config),
   }
@@ -180,9 +189,20 @@ export function routesSummary(core: GatewayCore): RoutesSummary {
     routes[spec.id] = {
       definedBy: originOf(spec, core),
       policies: policyNames(spec, snapshot),
-      outrankedBy: outranked.get(spec.id) ?? [],
+      outrankedBy: withOwners(outranked.get(spec.id) ?? [], core),
     }
   return { version: snapshot.version, routes }
+}
+
+/** Who made a route, in a few words: "pushed service catalog", "config file", "admin API". */
+function ownerOf(origin: RouteOrigin): string {
+  if (origin.kind === 'discovery') {
+    const how = origin.discovery === 'push' ? 'pushed' : origin.discovery === 'mdns' ? 'mDNS' : 'discovered'
+    return `${how} service ${origin.service ?? ''}`.trim()
+  }
+  if (origin.kind === 'config-file') return 'config file'
+  if (origin.kind === 'dialect') return `${origin.dialect ?? 'dialect'} API`
+  return 'admin API'
 }
 
 /**
@@ -194,11 +214,12 @@ export function outrankedIssues(core: GatewayCore): ConfigIssue[] {
   const out: ConfigIssue[] = []
   for (const [id, winners] of outrankedIn(snapshot)) {
     const spec = snapshot.routes.find((r) => r.id === id)
-    const [winner] = winners
+    const winner = winners[0]
     if (!spec || !winner) continue
     const at = snapshot.routeLocation?.(id)
     const where = at ? `${at.file}${at.line === undefined ? '' : `:${at.line}`}: ` : ''
-    const who = `${winner.id} (${winner.path}, ${originOf(snapshot.routes.find((r) => r.id === winner.id) ?? spec, core).label}, priority ${winner.priority})`
+    const [owned] = withOwners([winner], core)
+    const who = `${winner.id} (${winner.path}, ${owned?.owner ?? winner.source}, priority ${winner.priority})`
     out.push({
       entity: 'route',
       id,

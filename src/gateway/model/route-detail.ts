@@ -30,6 +30,8 @@ export const RouteRank = Type.Object({
   source: RouteSource,
   priority: Type.Number(),
   serviceName: Type.Optional(Type.String()),
+  /** Who made it, in a few words: `pushed service catalog`, `config file`, `admin API`. */
+  owner: Type.Optional(Type.String()),
 })
 export type RouteRank = Type.Static<typeof RouteRank>
 

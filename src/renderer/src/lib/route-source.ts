@@ -1,6 +1,5 @@
 // Why a route cannot be edited in the dashboard, by where it comes from: the long reason for the
 // detail page, a short one that fits a table cell (both shown as text, not only on hover).
-import type { RouteOrigin, RouteRank } from '../api/route-detail-queries.ts'
 import type { RouteSource } from '../api/types.ts'
 
 export type ReadOnlySource = Exclude<RouteSource, 'manual'>
@@ -15,16 +14,4 @@ export const readOnlyShort: Record<ReadOnlySource, string> = {
   config: 'edit the config file',
   farp: 'follows the service’s FARP manifest',
   discovery: 'follows the discovered service',
-}
-
-/** Who a winning route is, in a few words: "pushed service catalog", "config file", "admin API". */
-export function rankOwner(rank: RouteRank, origin: RouteOrigin | undefined): string {
-  if (rank.serviceName) {
-    const how = origin?.discovery === 'push' ? 'pushed' : origin?.discovery === 'mdns' ? 'mDNS' : rank.source
-    return `${how} service ${rank.serviceName}`
-  }
-  if (origin?.kind === 'config-file') return 'config file'
-  if (origin?.kind === 'admin-api') return 'admin API'
-  if (origin?.kind === 'dialect') return `${origin.dialect ?? 'dialect'} API`
-  return rank.source
 }

@@ -4,12 +4,7 @@
 import { useEffect, useRef } from 'react'
 import { errorText, isMissingEndpoint } from '../api/client.ts'
 import { useResetCircuit } from '../api/mutations.ts'
-import {
-  type RouteDetail,
-  useRouteDetail,
-  useRoutesSummary,
-  useRouteStatsDetail,
-} from '../api/route-detail-queries.ts'
+import { type RouteDetail, useRouteDetail, useRouteStatsDetail } from '../api/route-detail-queries.ts'
 import { Badge, CircuitBadge, RouteHealth } from '../components/badges.tsx'
 import { RouteLatency } from '../components/route-latency.tsx'
 import { RoutePolicies } from '../components/route-policies.tsx'
@@ -17,7 +12,7 @@ import { RouteRecentRequests } from '../components/route-recent-requests.tsx'
 import { queryGate } from '../components/states.tsx'
 import { formatAgo, formatCount, formatMs } from '../lib/format.ts'
 import { hrefFor } from '../lib/hash-route.ts'
-import { rankOwner, readOnlyReason } from '../lib/route-source.ts'
+import { readOnlyReason } from '../lib/route-source.ts'
 import { targetDownReason } from '../lib/target-health.ts'
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no')
@@ -25,7 +20,6 @@ const count = (n: number | undefined) => formatCount(n)
 const ms = (n: number | null | undefined) => formatMs(n ?? undefined)
 
 function Outranked({ route }: { route: RouteDetail }) {
-  const summary = useRoutesSummary()
   const [winner] = route.outrankedBy
   if (!winner) return null
   return (
@@ -39,7 +33,7 @@ function Outranked({ route }: { route: RouteDetail }) {
             <a href={hrefFor('routes', { id: r.id })}>
               <code>{r.path}</code>
             </a>{' '}
-            ({rankOwner(r, summary.data?.routes[r.id]?.definedBy)}, priority {r.priority})
+            ({r.owner ?? r.source}, priority {r.priority})
           </span>
         ))}
         , which the router ranks higher (this route: priority {route.priority}). Its policies do not run for

@@ -6,11 +6,11 @@ import { Badge, PolicyBadges, RouteHealth } from '../components/badges.tsx'
 import type { Column } from '../components/data-table.tsx'
 import { Switch } from '../components/switch.tsx'
 import { hrefFor } from '../lib/hash-route.ts'
-import { rankOwner, readOnlyShort } from '../lib/route-source.ts'
+import { readOnlyShort } from '../lib/route-source.ts'
 
 /** "outranked by /catalog/* (pushed service catalog)". */
-function outrankedText(winner: RouteRank, summary: RoutesSummary | undefined): string {
-  return `outranked by ${winner.path} (${rankOwner(winner, summary?.routes[winner.id]?.definedBy)})`
+function outrankedText(winner: RouteRank): string {
+  return `outranked by ${winner.path} (${winner.owner ?? winner.source})`
 }
 
 interface ColumnDeps {
@@ -50,7 +50,7 @@ export function routeColumns({
             {facts && <PolicyBadges names={facts.policies} />}
             {winner && (
               <span className="outranked-flag small" data-testid="outranked-flag">
-                ⚠ {outrankedText(winner, summary)}
+                ⚠ {outrankedText(winner)}
               </span>
             )}
           </div>
