@@ -86,10 +86,12 @@ export function useRouteStatsDetail(id: string) {
   })
 }
 
+/** The newest 20 (`limit` is ignored by a gateway without it: the page shows the first 20 then). */
 export function useRouteRequests(id: string) {
   return useQuery({
     queryKey: ['route-requests', id],
-    queryFn: ({ signal }) => api<RouteRequest[]>(`api/requests?route=${encodeURIComponent(id)}`, { signal }),
+    queryFn: ({ signal }) =>
+      api<RouteRequest[]>(`api/requests?route=${encodeURIComponent(id)}&limit=20`, { signal }),
     refetchInterval: TICK_MS,
     retry: noRetryWhenMissing,
   })
