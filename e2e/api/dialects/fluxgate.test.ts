@@ -63,6 +63,12 @@ test('FluxGate document example: POST /routes answers 201 with the example shape
   const native = await call({ url: `/gateway/api/routes/manual-${body.id}` })
   assert.equal(native.statusCode, 200, native.body)
   assert.equal(native.json().path, '/api/v1/checkout')
+  // Its page says which API wrote it.
+  assert.deepEqual(native.json().definedBy, {
+    kind: 'dialect',
+    label: 'FluxGate API (/api/v2/gateway)',
+    dialect: 'fluxgate',
+  })
 
   const detach = await call({
     method: 'DELETE',

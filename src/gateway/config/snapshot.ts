@@ -34,6 +34,13 @@ export interface Snapshot {
   readonly routes: readonly RouteSpec[]
   readonly issues: readonly ConfigIssue[]
   readonly configFile: string | undefined
+  /** Where a config-file route is written (file, 1-based line); undefined for routes of other sources. */
+  readonly routeLocation?: ((id: string) => RouteLocation | undefined) | undefined
+}
+
+export interface RouteLocation {
+  readonly file: string
+  readonly line: number | undefined
 }
 
 /** Where a field is: the `file:line: ` prefix of a message and the issue's file, line and field. */
@@ -130,6 +137,13 @@ export function buildSnapshot(sources: readonly SourceConfig[], opts: BuildOptio
       : r,
   )
   const config: GatewayConfig = { ...base, routes: given }
+  // Lines are looked up only when asked: finding one parses the file's YAML tree (the fast path skips it).
+  const writtenAt = new Map<string, { file: LoadedFile; index: number }>()
+  for (const [spec, at] of written) if (at.file) writtenAt.set(spec.id, { file: at.file, index: at.index })
+  const routeLocation = (id: string): RouteLocation | undefined => {
+    const at = writtenAt.get(id)
+    return at && { file: at.file.file, line: at.file.lineOf(['routes', at.index]) }
+  }
   const hash = contentHash({
     settings,
     routes: consistent.map((r) => r.config),
@@ -144,5 +158,6 @@ export function buildSnapshot(sources: readonly SourceConfig[], opts: BuildOptio
     routes: consistent,
     issues,
     configFile: fileSource?.file?.file,
+    routeLocation,
   })
 }

@@ -69,7 +69,8 @@ export interface RouteTableDeps {
   readonly dispatchFor: (route: CompiledRoute) => Dispatch
 }
 
-function compileAccepts(spec: RouteSpec): (req: RequestHead, host: string) => boolean {
+/** The method, host and header conditions of a route, compiled once (path matching is the index's). */
+export function compileAccepts(spec: RouteSpec): (req: RequestHead, host: string) => boolean {
   const methods = spec.methods.length > 0 ? new Set(spec.methods) : undefined
   const hosts: HostPredicate | undefined = compileHosts(spec.hosts)
   const headers: HeaderPredicate | undefined = compileHeaders(spec.matchHeaders)

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
 import { GatewayError } from '../../errors.ts'
 import type { ConfigView } from '../../model/index.ts'
-import { gatewayStats, routeStats, routeView, routeViews, upstreamViews } from '../views.ts'
+import { outrankedIssues, routeDetail, routesSummary } from '../route-detail.ts'
+import { gatewayStats, routeStats, routeViews, upstreamViews } from '../views.ts'
 import { redactConfig } from './redact.ts'
 import { routeIdOf } from './route-ref.ts'
 
@@ -25,8 +26,10 @@ export function registerReadApi(app: FastifyInstance, core: GatewayCore): void {
     const id = routeIdOf(req, core)
     const spec = core.watcher.current.routes.find((r) => r.id === id)
     if (!spec) throw new GatewayError('SP_ERR_ROUTE_NOT_FOUND')
-    return routeView(spec, core)
+    return routeDetail(spec, core)
   })
+  // What the Routes table shows beside each view: origin, policy badges, the routes that outrank it.
+  app.get('/api/routes-summary', async () => routesSummary(core))
   app.get('/api/upstreams', async () => upstreamViews(core))
   app.get('/api/stats', async () => gatewayStats(core))
   app.get('/api/stats/routes', async () => {
@@ -43,8 +46,9 @@ export function registerReadApi(app: FastifyInstance, core: GatewayCore): void {
       dataDir: core.dataDir ?? null,
       appliedAt: core.watcher.appliedAt,
       config: redactConfig(snap.config),
-      // Rejected sources (parse, settings) first, then the routes left out of the applied version.
-      issues: core.watcher.issues(),
+      // Rejected sources (parse, settings) first, then the routes left out of the applied version, then
+      // warnings: routes another route outranks.
+      issues: [...core.watcher.issues(), ...outrankedIssues(core)],
       status: configStatus(core),
       sources: core.watcher.sources().map((s) => ({
         source: s.source,

@@ -10,6 +10,7 @@ import type { GatewayCore } from '../../core.ts'
 import { GatewayError } from '../../errors.ts'
 import { type RouteConfig, type RouteInput, routeId } from '../../model/index.ts'
 import { routeView } from '../views.ts'
+import { REDACTED } from './redact.ts'
 import { routeIdOf, splitAction } from './route-ref.ts'
 
 /** Validates a POST/PUT body with the RouteInput schema: one sentence naming the first bad field. */
@@ -24,6 +25,20 @@ export function parseRouteInput(body: unknown): RouteInput {
     })
   }
   return body as RouteInput
+}
+
+/**
+ * An edit starts from what GET gave, where secrets read "[redacted]": each such value is the stored one
+ * again (a JWT secret survives an edit of the timeout). Any other value replaces it.
+ */
+export function keepRedacted<T>(input: T, stored: unknown): T {
+  if (input === REDACTED && typeof stored === 'string') return stored as T
+  if (!input || typeof input !== 'object' || !stored || typeof stored !== 'object') return input
+  if (Array.isArray(input))
+    return input.map((v, i) => keepRedacted(v, Array.isArray(stored) ? stored[i] : undefined)) as T
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(input)) out[k] = keepRedacted(v, (stored as Record<string, unknown>)[k])
+  return out as T
 }
 
 /** `/products` under the route prefix `/api` → `/api/products` (regex paths are taken as given). */
@@ -93,7 +108,7 @@ export function registerRouteWrites(app: FastifyInstance, core: GatewayCore): vo
         throw new GatewayError('SP_ERR_ROUTE_NOT_FOUND')
       }
       const now = new Date().toISOString()
-      const cfg = manualRoute(core, id, input, now, existing.createdAt ?? now)
+      const cfg = manualRoute(core, id, keepRedacted(input, existing), now, existing.createdAt ?? now)
       return { routes: state.routes.map((r) => (r.id === id ? cfg : r)), overrides: state.overrides }
     })
     return liveView(core, snap, id)

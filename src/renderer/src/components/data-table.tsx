@@ -9,6 +9,8 @@ export interface Column<T> {
   width?: string
   align?: 'start' | 'end'
   sortable?: boolean
+  /** On the column's header and cells, for widths that change with the viewport (styles.css). */
+  className?: string
 }
 
 export type SortDirection = 'ascending' | 'descending'
@@ -28,6 +30,19 @@ interface DataTableProps<T> {
   selectedKey?: string
   rowClassName?: (row: T) => string | undefined
   maxHeight?: string
+  /** Extra class on the <table> (e.g. cells that wrap instead of ending in "…"). */
+  className?: string
+  /** A click anywhere on a row that is not on a control of its own (keyboard users get a link). */
+  onRowClick?: (row: T) => void
+}
+
+/** A click on a button, link, input or label inside a row belongs to that control, not the row. */
+function onControl(target: EventTarget | null): boolean {
+  return target instanceof Element && target.closest('a, button, input, select, textarea, label') !== null
+}
+
+function cellClass(column: { align?: 'start' | 'end'; className?: string }): string | undefined {
+  return [column.align === 'end' ? 'num' : '', column.className ?? ''].join(' ').trim() || undefined
 }
 
 const OVERSCAN = 8
@@ -43,6 +58,8 @@ export function DataTable<T>({
   selectedKey,
   rowClassName,
   maxHeight = 'calc(100vh - 260px)',
+  className,
+  onRowClick,
 }: DataTableProps<T>) {
   const scrollRef = useRef<HTMLElement>(null)
   const [scrollTop, setScrollTop] = useState(0)
@@ -79,7 +96,7 @@ export function DataTable<T>({
         key={column.id}
         scope="col"
         aria-sort={ariaSort}
-        className={column.align === 'end' ? 'num' : undefined}
+        className={cellClass(column)}
         style={column.width ? { width: column.width } : undefined}
       >
         {column.sortable && onSort ? (
@@ -115,7 +132,11 @@ export function DataTable<T>({
       tabIndex={0}
       aria-label={label}
     >
-      <table className="data-table" aria-label={label} aria-rowcount={rows.length + 1}>
+      <table
+        className={className ? `data-table ${className}` : 'data-table'}
+        aria-label={label}
+        aria-rowcount={rows.length + 1}
+      >
         <thead>
           <tr aria-rowindex={1}>{columns.map(headerFor)}</tr>
         </thead>
@@ -128,18 +149,27 @@ export function DataTable<T>({
           {visible.map((row, i) => {
             const key = rowKey(row)
             const extra = rowClassName?.(row)
-            const className =
-              [key === selectedKey ? 'selected' : '', extra ?? ''].join(' ').trim() || undefined
+            const rowClass =
+              [key === selectedKey ? 'selected' : '', onRowClick ? 'clickable' : '', extra ?? '']
+                .join(' ')
+                .trim() || undefined
             return (
               <tr
                 key={key}
                 aria-rowindex={first + i + 2}
                 style={{ height: rowHeight }}
-                className={className}
+                className={rowClass}
                 data-key={key}
+                onClick={
+                  onRowClick
+                    ? (event) => {
+                        if (!onControl(event.target)) onRowClick(row)
+                      }
+                    : undefined
+                }
               >
                 {columns.map((column) => (
-                  <td key={column.id} className={column.align === 'end' ? 'num' : undefined}>
+                  <td key={column.id} className={cellClass(column)}>
                     {column.cell(row)}
                   </td>
                 ))}

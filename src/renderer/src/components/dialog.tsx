@@ -7,12 +7,23 @@ interface DialogProps {
   wide?: boolean
 }
 
-/** A modal <dialog>: the browser gives focus trapping, Escape to close and the inert background. */
+/** What the keyboard starts on: the first field to fill in, else the first control of the body. */
+const FIRST_FIELD =
+  'input:not([readonly]):not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled])'
+
+/**
+ * A modal <dialog>: the browser gives focus trapping, Escape to close and the inert background. It opens
+ * on the first field, not on the close button the browser would pick.
+ */
 export function Dialog({ title, onClose, children, wide }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null)
   useEffect(() => {
     const dialog = ref.current
     if (dialog && !dialog.open) dialog.showModal()
+    const body = dialog?.querySelector('.dialog-body')
+    const first =
+      body?.querySelector<HTMLElement>(FIRST_FIELD) ?? body?.querySelector<HTMLElement>('button, a[href]')
+    first?.focus()
     return () => dialog?.close()
   }, [])
   return (
@@ -28,7 +39,7 @@ export function Dialog({ title, onClose, children, wide }: DialogProps) {
           ×
         </button>
       </header>
-      {children}
+      <div className="dialog-body">{children}</div>
     </dialog>
   )
 }

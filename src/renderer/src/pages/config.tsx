@@ -36,6 +36,14 @@ function StatusLine({ data }: { data: EffectiveConfig }) {
         gateway keeps serving {version}. Fix the problem below and save again.
       </p>
     )
+  // Warnings (a route another one outranks) leave everything applied.
+  if (status === 'applied' && data.issues.length > 0 && data.issues.every((i) => i.effect === 'warning'))
+    return (
+      <p className="hint" data-testid="config-status">
+        Every route and setting of {version} applied; the warnings below say where it does not work as
+        written.
+      </p>
+    )
   if (status === 'partial' || data.issues.length > 0)
     return (
       <p className="hint" data-testid="config-status">

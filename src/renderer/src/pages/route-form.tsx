@@ -1,156 +1,61 @@
-// Create / edit a manual route. Client-side checks catch the obvious; the API's own 400/409 message is
-// shown next to the field it names.
+// Create / edit a manual route. Client-side checks catch the obvious, each message next to its field;
+// the API's own 400/409 message is shown next to the field it names.
 import { type FormEvent, useId, useState } from 'react'
+import type { RouteConfig } from '../../../gateway/model/index.ts'
 import { ApiError, actionError, errorText, isUnknownEndpoint } from '../api/client.ts'
 import { useSaveRoute } from '../api/mutations.ts'
-import type { RouteInput, RouteProtocol, RouteView } from '../api/types.ts'
+import type { RouteProtocol, RouteView } from '../api/types.ts'
+import {
+  type Errors,
+  type FormState,
+  fieldOf,
+  initialState,
+  newKey,
+  validate,
+  withScheme,
+} from './route-form-state.ts'
+import { HeaderRows } from './route-form-headers.tsx'
+import { PolicyFields } from './route-form-policies.tsx'
+
+export { givenPath, MANUAL_PRIORITY_BOOST } from './route-form-state.ts'
 
 const PROTOCOLS: RouteProtocol[] = ['http', 'websocket', 'sse', 'grpc', 'graphql']
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']
-const TARGET_URL = /^(http|https|ws|wss):\/\/[^\s/]+/
-
-type Field = 'path' | 'targets' | 'protocol' | 'priority' | 'methods' | 'headers' | 'form'
-type Errors = Partial<Record<Field, string>>
-
-interface TargetRow {
-  key: number
-  url: string
-  weight: string
-}
-
-interface FormState {
-  path: string
-  targets: TargetRow[]
-  stripPrefix: boolean
-  protocol: RouteProtocol
-  priority: string
-  enabled: boolean
-  methods: string[]
-  addHeaders: string
-  removeHeaders: string
-}
-
-let nextKey = 1
-
-/**
- * Manual routes are listed with their priority raised by this much (bastion: a manual route given
- * priority 0 is shown with 100), so the form edits the priority as it was given.
- */
-export const MANUAL_PRIORITY_BOOST = 100
-
-/** The path given to the API: manual ids are `manual-<given path>`. */
-export function givenPath(route: RouteView): string {
-  return route.id.startsWith('manual-') ? route.id.slice('manual-'.length) : route.path
-}
-
-function initialState(route?: RouteView): FormState {
-  if (!route) {
-    return {
-      path: '',
-      targets: [{ key: nextKey++, url: '', weight: '1' }],
-      stripPrefix: true,
-      protocol: 'http',
-      priority: '0',
-      enabled: true,
-      methods: [],
-      addHeaders: '',
-      removeHeaders: '',
-    }
-  }
-  return {
-    path: givenPath(route),
-    targets: route.targets.map((t) => ({ key: nextKey++, url: t.url, weight: String(t.weight) })),
-    stripPrefix: route.stripPrefix,
-    protocol: route.protocol,
-    priority: String(route.source === 'manual' ? route.priority - MANUAL_PRIORITY_BOOST : route.priority),
-    enabled: route.enabled,
-    methods: route.methods.map((m) => m.toUpperCase()),
-    addHeaders: Object.entries(route.headers?.add ?? {})
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('\n'),
-    removeHeaders: (route.headers?.remove ?? []).join(', '),
-  }
-}
-
-function validate(state: FormState): { errors: Errors; input?: RouteInput } {
-  const errors: Errors = {}
-  const path = state.path.trim()
-  if (!path.startsWith('/')) errors.path = 'Path must start with "/", for example /users'
-  else if (/\s/.test(path)) errors.path = 'Path must not contain spaces'
-  const targets = state.targets.filter((t) => t.url.trim() !== '')
-  if (targets.length === 0) errors.targets = 'Add at least one target URL, for example http://127.0.0.1:3000'
-  for (const t of targets) {
-    const weight = Number(t.weight)
-    if (!TARGET_URL.test(t.url.trim())) errors.targets = `"${t.url}" is not a URL like http://127.0.0.1:3000`
-    else if (!Number.isInteger(weight) || weight < 0 || weight > 1000)
-      errors.targets = 'Weights are whole numbers from 0 to 1000'
-  }
-  const priority = Number(state.priority || '0')
-  if (!Number.isInteger(priority)) errors.priority = 'Priority is a whole number'
-  const add: Record<string, string> = {}
-  for (const line of state.addHeaders.split('\n')) {
-    if (line.trim() === '') continue
-    const colon = line.indexOf(':')
-    if (colon <= 0) {
-      errors.headers = `"${line.trim()}" should look like "X-Name: value"`
-      continue
-    }
-    add[line.slice(0, colon).trim()] = line.slice(colon + 1).trim()
-  }
-  const remove = state.removeHeaders
-    .split(',')
-    .map((h) => h.trim())
-    .filter(Boolean)
-  if (Object.keys(errors).length > 0) return { errors }
-  const input: RouteInput = {
-    path,
-    targets: targets.map((t) => ({ url: t.url.trim(), weight: Number(t.weight) })),
-    stripPrefix: state.stripPrefix,
-    protocol: state.protocol,
-    priority,
-    enabled: state.enabled,
-    methods: state.methods,
-  }
-  if (Object.keys(add).length > 0 || remove.length > 0) {
-    input.headers = {}
-    if (Object.keys(add).length > 0) input.headers.add = add
-    if (remove.length > 0) input.headers.remove = remove
-  }
-  return { errors, input }
-}
-
-/** Which form field an API error message is about ("body/targets/0/url must match…", "path: …"). */
-export function fieldOf(message: string): Field {
-  const m = message.toLowerCase()
-  if (/target|url|weight/.test(m)) return 'targets'
-  if (/\bpath\b|already exists|shadow|reserved/.test(m)) return 'path'
-  if (/protocol/.test(m)) return 'protocol'
-  if (/priority/.test(m)) return 'priority'
-  if (/method/.test(m)) return 'methods'
-  if (/header/.test(m)) return 'headers'
-  return 'form'
-}
 
 interface RouteFormProps {
   route?: RouteView
+  /** The route's whole configuration (secrets redacted): an edit keeps what the form does not show. */
+  config?: RouteConfig
   routePrefix: string
   onDone: (saved: RouteView | undefined, message: string) => void
   onCancel: () => void
 }
 
-export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormProps) {
-  const [state, setState] = useState(() => initialState(route))
+export function RouteForm({ route, config, routePrefix, onDone, onCancel }: RouteFormProps) {
+  const [state, setState] = useState(() => initialState(route, config))
   const [errors, setErrors] = useState<Errors>({})
   const save = useSaveRoute()
   const id = useId()
-  const set = <K extends keyof FormState>(key: K, value: FormState[K]) =>
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
     setState((s) => ({ ...s, [key]: value }))
+    // A field being fixed loses its old message (the next save checks it again).
+    setErrors((e) => {
+      if (!(key in e)) return e
+      const { [key]: _fixed, ...rest } = e
+      return rest
+    })
+  }
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault()
-    const { errors: found, input } = validate(state)
+    const { errors: found, input } = validate(state, config)
     setErrors(found)
-    if (!input) return
+    if (!input) {
+      // Take the keyboard to the first field that needs fixing.
+      const form = event.currentTarget as HTMLFormElement
+      requestAnimationFrame(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus())
+      return
+    }
     save.mutate(
       { id: route?.id, input },
       {
@@ -170,13 +75,34 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
     )
   }
 
-  const errorIdFor = (field: Field) => (errors[field] ? `${id}-${field}-error` : undefined)
-  const fieldError = (field: Field) =>
+  const errorId = (field: string) => `${id}-${field}-error`
+  const describedBy = (field: string, ...more: string[]) =>
+    [...more, errors[field] ? errorId(field) : ''].filter(Boolean).join(' ') || undefined
+  const invalid = (field: string) => (errors[field] ? true : undefined)
+  const fieldError = (field: string) =>
     errors[field] ? (
-      <p className="field-error" id={`${id}-${field}-error`} role="alert">
+      <p className="field-error" id={errorId(field)} role="alert">
         {errors[field]}
       </p>
     ) : null
+
+  const setTarget = (key: number, change: Partial<FormState['targets'][number]>) =>
+    set(
+      'targets',
+      state.targets.map((t) => (t.key === key ? { ...t, ...change } : t)),
+    )
+  const policiesSet =
+    state.loadBalancer !== '' ||
+    state.timeout !== '' ||
+    state.cache ||
+    state.rateLimit ||
+    state.retry ||
+    state.cors ||
+    state.breakerFailures !== '' ||
+    state.breakerOpen !== ''
+  const policyErrors = ['loadBalancer', 'timeout', 'cache', 'rateLimit', 'retry', 'breaker', 'cors'].some(
+    (f) => errors[f],
+  )
 
   return (
     <form className="route-form" onSubmit={onSubmit} noValidate>
@@ -189,12 +115,11 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
           value={state.path}
           placeholder="/users"
           autoComplete="off"
+          required
           readOnly={route !== undefined}
-          aria-invalid={errors.path ? true : undefined}
-          aria-describedby={[`${id}-path-hint`, errorIdFor('path')].filter(Boolean).join(' ')}
+          aria-invalid={invalid('path')}
+          aria-describedby={describedBy('path', `${id}-path-hint`)}
           onChange={(e) => set('path', e.target.value)}
-          // biome-ignore lint/a11y/noAutofocus: the dialog opens to fill this in
-          autoFocus={route === undefined}
         />
         <p className="hint" id={`${id}-path-hint`}>
           Served at <code>{routePrefix + (state.path.trim() || '/…')}</code> and everything below it.
@@ -203,65 +128,76 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
         {fieldError('path')}
       </div>
 
-      <fieldset
-        className="field"
-        aria-describedby={errorIdFor('targets')}
-        aria-invalid={errors.targets ? true : undefined}
-      >
+      <fieldset className="field" aria-describedby={describedBy('targets')}>
         <legend>Targets</legend>
-        {state.targets.map((target, index) => (
-          <div className="target-row" key={target.key}>
-            <input
-              aria-label={`Target ${index + 1} URL`}
-              name="target-url"
-              value={target.url}
-              placeholder="http://127.0.0.1:3000"
-              autoComplete="off"
-              aria-invalid={errors.targets ? true : undefined}
-              onChange={(e) =>
-                set(
-                  'targets',
-                  state.targets.map((t) => (t.key === target.key ? { ...t, url: e.target.value } : t)),
-                )
-              }
-            />
-            <input
-              aria-label={`Target ${index + 1} weight`}
-              className="weight"
-              type="number"
-              min={0}
-              max={1000}
-              value={target.weight}
-              onChange={(e) =>
-                set(
-                  'targets',
-                  state.targets.map((t) => (t.key === target.key ? { ...t, weight: e.target.value } : t)),
-                )
-              }
-            />
-            <button
-              type="button"
-              className="button ghost small"
-              aria-label={`Remove target ${index + 1}`}
-              disabled={state.targets.length === 1}
-              onClick={() =>
-                set(
-                  'targets',
-                  state.targets.filter((t) => t.key !== target.key),
-                )
-              }
-            >
-              Remove
-            </button>
-          </div>
-        ))}
+        <div className="target-row target-head" aria-hidden="true">
+          <span>URL</span>
+          <span className="weight">Weight</span>
+          <span className="remove-slot" />
+        </div>
+        {state.targets.map((target, index) => {
+          const rowError = `target-${target.key}`
+          return (
+            <div key={target.key}>
+              <div className="target-row">
+                <input
+                  aria-label={`Target ${index + 1} URL`}
+                  name="target-url"
+                  value={target.url}
+                  placeholder="http://127.0.0.1:3000"
+                  autoComplete="off"
+                  aria-invalid={invalid(rowError) ?? invalid('targets')}
+                  aria-describedby={describedBy(
+                    rowError,
+                    target.assumedScheme ? `${id}-${target.key}-assumed` : '',
+                  )}
+                  onChange={(e) => setTarget(target.key, { url: e.target.value, assumedScheme: false })}
+                  onBlur={() => {
+                    const { url, assumed } = withScheme(target.url)
+                    if (assumed) setTarget(target.key, { url, assumedScheme: true })
+                  }}
+                />
+                <input
+                  aria-label={`Target ${index + 1} weight`}
+                  className="weight"
+                  type="number"
+                  min={0}
+                  max={1000}
+                  value={target.weight}
+                  onChange={(e) => setTarget(target.key, { weight: e.target.value })}
+                />
+                <button
+                  type="button"
+                  className="button ghost small remove-slot"
+                  aria-label={`Remove target ${index + 1}`}
+                  disabled={state.targets.length === 1}
+                  onClick={() =>
+                    set(
+                      'targets',
+                      state.targets.filter((t) => t.key !== target.key),
+                    )
+                  }
+                >
+                  Remove
+                </button>
+              </div>
+              {target.assumedScheme && (
+                <p className="hint" id={`${id}-${target.key}-assumed`}>
+                  No scheme given: http:// assumed.
+                </p>
+              )}
+              {fieldError(rowError)}
+            </div>
+          )
+        })}
         <button
           type="button"
           className="button ghost small"
-          onClick={() => set('targets', [...state.targets, { key: nextKey++, url: '', weight: '1' }])}
+          onClick={() => set('targets', [...state.targets, { key: newKey(), url: '', weight: '1' }])}
         >
           Add target
         </button>
+        <p className="hint">Weight: a target's share of requests against the others (0 takes none).</p>
         {fieldError('targets')}
       </fieldset>
 
@@ -271,6 +207,7 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
           <select
             id={`${id}-protocol`}
             value={state.protocol}
+            aria-describedby={describedBy('protocol')}
             onChange={(e) => set('protocol', e.target.value as RouteProtocol)}
           >
             {PROTOCOLS.map((p) => (
@@ -285,8 +222,8 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
             id={`${id}-priority`}
             type="number"
             value={state.priority}
-            aria-invalid={errors.priority ? true : undefined}
-            aria-describedby={errorIdFor('priority')}
+            aria-invalid={invalid('priority')}
+            aria-describedby={describedBy('priority')}
             onChange={(e) => set('priority', e.target.value)}
           />
           {fieldError('priority')}
@@ -308,7 +245,7 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
         </label>
       </div>
 
-      <fieldset className="field">
+      <fieldset className="field" aria-describedby={describedBy('methods')}>
         <legend>Methods (none checked = all)</legend>
         <div className="method-list">
           {METHODS.map((method) => (
@@ -330,23 +267,34 @@ export function RouteForm({ route, routePrefix, onDone, onCancel }: RouteFormPro
         {fieldError('methods')}
       </fieldset>
 
-      <details className="field" open={Boolean(state.addHeaders || state.removeHeaders || errors.headers)}>
+      <details
+        className="field form-section"
+        open={state.addHeaders.length > 0 || state.removeHeaders.length > 0 || Boolean(errors.headers)}
+      >
         <summary>Request headers</summary>
-        <label htmlFor={`${id}-add`}>Add (one "Name: value" per line)</label>
-        <textarea
-          id={`${id}-add`}
-          rows={2}
-          value={state.addHeaders}
-          onChange={(e) => set('addHeaders', e.target.value)}
+        <HeaderRows
+          title="Add or replace"
+          rows={state.addHeaders}
+          withValue
+          onChange={(rows) => set('addHeaders', rows)}
         />
-        <label htmlFor={`${id}-remove`}>Remove (comma separated)</label>
-        <input
-          id={`${id}-remove`}
-          value={state.removeHeaders}
-          onChange={(e) => set('removeHeaders', e.target.value)}
+        <HeaderRows
+          title="Remove"
+          rows={state.removeHeaders}
+          onChange={(rows) => set('removeHeaders', rows)}
         />
         {fieldError('headers')}
       </details>
+
+      <PolicyFields
+        id={id}
+        state={state}
+        set={set}
+        invalid={invalid}
+        describedBy={describedBy}
+        fieldError={fieldError}
+        open={policiesSet || policyErrors}
+      />
 
       <div className="form-actions">
         <button type="button" className="button ghost" onClick={onCancel}>

@@ -1,26 +1,33 @@
-import { useDeferredValue, useMemo, useState } from 'react'
+import { useDeferredValue, useMemo, useState, useSyncExternalStore } from 'react'
 import { actionError } from '../api/client.ts'
 import { useDeleteRoute, useToggleRoute } from '../api/mutations.ts'
 import { useEffectiveConfig, useRoutes } from '../api/queries.ts'
+import { useRoutesSummary } from '../api/route-detail-queries.ts'
 import type { RouteSource, RouteView } from '../api/types.ts'
-import { Badge, RouteHealth } from '../components/badges.tsx'
-import { type Column, DataTable } from '../components/data-table.tsx'
+import { routeHealthRank } from '../components/badges.tsx'
+import { compareBy, DataTable, type SortState } from '../components/data-table.tsx'
 import { Dialog } from '../components/dialog.tsx'
-import { Switch } from '../components/switch.tsx'
 import { CodeLine, EmptyState, queryGate } from '../components/states.tsx'
+import { Toast } from '../components/toast.tsx'
 import { formatCount } from '../lib/format.ts'
-import type { PageProps } from '../lib/hash-route.ts'
+import { hrefFor, type PageProps } from '../lib/hash-route.ts'
+import { RouteDetailView } from './route-detail.tsx'
+import { EditRoute } from './route-edit-dialog.tsx'
 import { givenPath, RouteForm } from './route-form.tsx'
+import { routeColumns } from './routes-columns.tsx'
+import './routes.css'
 
 const SOURCES: RouteSource[] = ['manual', 'config', 'farp', 'discovery']
 const PROTOCOLS = ['http', 'websocket', 'sse', 'grpc', 'graphql']
 
-/** Why a route cannot be edited here, by source. */
-export const readOnlyReason: Record<Exclude<RouteSource, 'manual'>, string> = {
-  config: 'Defined in the config file: edit the file and Sallyport reloads it.',
-  farp: 'Announced by a service over FARP: it changes when the service re-announces.',
-  discovery: 'Discovered on the network: it follows the service, and goes when the service does.',
+/** Narrow windows stack more into each row: the virtual table needs the row height it will get. */
+const NARROW = '(max-width: 1100px)'
+const subscribeNarrow = (onChange: () => void) => {
+  const query = window.matchMedia(NARROW)
+  query.addEventListener('change', onChange)
+  return () => query.removeEventListener('change', onChange)
 }
+const isNarrow = () => window.matchMedia(NARROW).matches
 
 function routePrefixFrom(routes: RouteView[] | undefined, config: unknown): string {
   const manual = routes?.find((r) => r.source === 'manual' && r.path.endsWith(givenPath(r)))
@@ -32,6 +39,11 @@ function routePrefixFrom(routes: RouteView[] | undefined, config: unknown): stri
 type Editing = { mode: 'create' } | { mode: 'edit'; route: RouteView } | { mode: 'delete'; route: RouteView }
 
 export default function RoutesPage({ params }: PageProps) {
+  const detailId = params.get('id')
+  return <RoutesView detailId={detailId} params={params} />
+}
+
+function RoutesView({ detailId, params }: PageProps & { detailId: string | null }) {
   const routes = useRoutes()
   const config = useEffectiveConfig()
   const toggle = useToggleRoute()
@@ -45,6 +57,9 @@ export default function RoutesPage({ params }: PageProps) {
   )
   const [notice, setNotice] = useState('')
   const [toggleError, setToggleError] = useState('')
+  const [sort, setSort] = useState<SortState | undefined>()
+  const summary = useRoutesSummary()
+  const narrow = useSyncExternalStore(subscribeNarrow, isNarrow, isNarrow)
 
   const all = routes.data
   const filtered = useMemo(() => {
@@ -61,6 +76,18 @@ export default function RoutesPage({ params }: PageProps) {
       )
     })
   }, [all, source, protocol, query])
+
+  const sorted = useMemo(() => {
+    if (!sort) return filtered
+    // Health: "descending" (the first click) puts the worst first.
+    const value =
+      sort.column === 'health'
+        ? (r: RouteView) => 2 - routeHealthRank(r)
+        : sort.column === 'source'
+          ? (r: RouteView) => r.source
+          : (r: RouteView) => r.path
+    return [...filtered].sort(compareBy(value, sort.direction))
+  }, [filtered, sort])
 
   const routePrefix = routePrefixFrom(all, (config.data?.config as unknown) ?? undefined)
 
@@ -81,89 +108,18 @@ export default function RoutesPage({ params }: PageProps) {
     )
   }
 
-  const columns: Column<RouteView>[] = [
-    {
-      id: 'path',
-      header: 'Path',
-      width: '26%',
-      cell: (route) => (
-        <span className="cell-main" title={route.id}>
-          <code>{route.path}</code>
-          {route.methods.length > 0 && <span className="muted small"> {route.methods.join(' ')}</span>}
-        </span>
-      ),
-    },
-    {
-      id: 'source',
-      header: 'Source',
-      width: '9%',
-      cell: (route) => <Badge tone={route.source === 'manual' ? 'info' : 'muted'}>{route.source}</Badge>,
-    },
-    { id: 'protocol', header: 'Protocol', width: '9%', cell: (route) => route.protocol },
-    {
-      id: 'targets',
-      header: 'Targets',
-      width: '24%',
-      cell: (route) => (
-        <span
-          className="cell-main"
-          title={route.targets.map((t) => `${t.url} (weight ${t.weight})`).join('\n')}
-        >
-          {route.targets[0]?.url ?? '—'}
-          {route.targets.length > 1 && <span className="muted"> +{route.targets.length - 1}</span>}
-        </span>
-      ),
-    },
-    { id: 'health', header: 'Health', width: '11%', cell: (route) => <RouteHealth route={route} /> },
-    {
-      id: 'enabled',
-      header: 'Enabled',
-      width: '8%',
-      cell: (route) => (
-        <Switch
-          checked={route.enabled}
-          label={`Enable route ${route.path}`}
-          disabled={toggle.isPending && toggle.variables?.id === route.id}
-          onChange={(enabled) => onToggle(route, enabled)}
-        />
-      ),
-    },
-    {
-      id: 'actions',
-      header: 'Actions',
-      width: '13%',
-      cell: (route) =>
-        route.source === 'manual' ? (
-          <span className="actions">
-            <button
-              type="button"
-              className="button ghost small"
-              aria-label={`Edit route ${route.path}`}
-              onClick={() => setEditing({ mode: 'edit', route })}
-            >
-              Edit
-            </button>
-            <button
-              type="button"
-              className="button ghost small danger"
-              aria-label={`Delete route ${route.path}`}
-              onClick={() => setEditing({ mode: 'delete', route })}
-            >
-              Delete
-            </button>
-          </span>
-        ) : (
-          <span className="muted small" title={readOnlyReason[route.source]}>
-            Read-only · {route.source === 'config' ? 'config file' : route.source}
-          </span>
-        ),
-    },
-  ]
+  const columns = routeColumns({
+    summary: summary.data,
+    switching: toggle.isPending ? toggle.variables?.id : undefined,
+    onToggle,
+    onEdit: (route) => setEditing({ mode: 'edit', route }),
+    onDelete: (route) => setEditing({ mode: 'delete', route }),
+  })
 
   const gate = queryGate(routes, 'routes')
   const hasReadOnly = all?.some((r) => r.source !== 'manual')
 
-  return (
+  const list = (
     <>
       <div className="page-header">
         <div>
@@ -178,9 +134,6 @@ export default function RoutesPage({ params }: PageProps) {
         </button>
       </div>
 
-      <p className={notice ? 'notice' : 'visually-hidden'} role="status">
-        {notice}
-      </p>
       {toggleError && (
         <p className="error-box" role="alert">
           {toggleError}
@@ -238,8 +191,8 @@ export default function RoutesPage({ params }: PageProps) {
           </search>
           {hasReadOnly && (
             <p className="hint">
-              Routes from the config file, FARP or discovery are read-only here (hover “Read-only” for why);
-              you can still switch them off for a while.
+              Routes from the config file, FARP or discovery are read-only here; you can still switch them off
+              for a while. Open a route for its targets, policies, latency and who defined it.
             </p>
           )}
           {filtered.length === 0 ? (
@@ -247,23 +200,36 @@ export default function RoutesPage({ params }: PageProps) {
           ) : (
             <DataTable
               label="Routes"
-              rows={filtered}
+              className="routes-table"
+              rows={sorted}
               columns={columns}
               rowKey={(r) => r.id}
+              rowHeight={narrow ? 96 : 64}
+              {...(sort ? { sort } : {})}
+              onSort={setSort}
+              onRowClick={(r) => {
+                window.location.hash = hrefFor('routes', { id: r.id })
+              }}
               rowClassName={(r) => (r.enabled ? undefined : 'row-disabled')}
             />
           )}
         </>
       )}
+    </>
+  )
 
-      {(editing?.mode === 'create' || editing?.mode === 'edit') && (
-        <Dialog
-          title={editing.mode === 'edit' ? `Edit ${editing.route.path}` : 'New route'}
-          onClose={() => setEditing(undefined)}
-          wide
-        >
+  return (
+    <>
+      {detailId ? (
+        <RouteDetailView id={detailId} onEdit={(route) => setEditing({ mode: 'edit', route })} />
+      ) : (
+        list
+      )}
+      <Toast message={notice} onDone={() => setNotice('')} />
+
+      {editing?.mode === 'create' && (
+        <Dialog title="New route" onClose={() => setEditing(undefined)} wide>
           <RouteForm
-            {...(editing.mode === 'edit' ? { route: editing.route } : {})}
             routePrefix={routePrefix}
             onCancel={() => setEditing(undefined)}
             onDone={(_saved, message) => {
@@ -272,6 +238,17 @@ export default function RoutesPage({ params }: PageProps) {
             }}
           />
         </Dialog>
+      )}
+      {editing?.mode === 'edit' && (
+        <EditRoute
+          route={editing.route}
+          routePrefix={routePrefix}
+          onClose={() => setEditing(undefined)}
+          onDone={(message) => {
+            setEditing(undefined)
+            setNotice(message)
+          }}
+        />
       )}
       {editing?.mode === 'delete' && (
         <Dialog title="Delete route?" onClose={() => setEditing(undefined)}>

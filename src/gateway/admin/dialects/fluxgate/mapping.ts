@@ -17,7 +17,7 @@ import {
 } from './input.ts'
 
 export const BASE = '/api/v2/gateway'
-const META_KEY = 'fluxgate.route'
+export const META_KEY = 'fluxgate.route'
 const SECRET_KEYS = new Set(['secret'])
 
 export interface FluxUpstream {

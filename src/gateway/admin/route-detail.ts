@@ -1,0 +1,235 @@
+// One route in full for GET /api/routes/:id: its view plus where it was defined, which routes answer its
+// requests instead (the router's own order), and each policy with the settings it runs with.
+import type { RouteSpec } from '../config/route-spec.ts'
+import type { Snapshot } from '../config/snapshot.ts'
+import type { GatewayCore } from '../core.ts'
+import { discoveryOf } from '../discovery/index.ts'
+import type {
+  ConfigIssue,
+  PolicyName,
+  RouteDetail,
+  RouteOrigin,
+  RoutePolicySummary,
+  RouteRank,
+  RoutesSummary,
+} from '../model/index.ts'
+import { retryPolicy } from '../policies/retry.ts'
+import { cacheEnabled } from '../policies/response-cache.ts'
+import { outrankedRoutes } from '../router/route-outranking.ts'
+import { toMs } from '../util/duration.ts'
+import { META_KEY as FLUXGATE_ROUTE_KEY } from './dialects/fluxgate/mapping.ts'
+import { redactConfig } from './native/redact.ts'
+import { routeView } from './views.ts'
+
+// One analysis per applied version: the Routes table asks on every refresh.
+const outrankedBySnapshot = new WeakMap<Snapshot, Map<string, RouteRank[]>>()
+
+/** Every route something outranks, with the routes that win its requests, best first. */
+export function outrankedIn(snapshot: Snapshot): Map<string, RouteRank[]> {
+  let found = outrankedBySnapshot.get(snapshot)
+  if (!found) {
+    const byId = new Map(snapshot.routes.map((r) => [r.id, r]))
+    found = new Map()
+    for (const [id, winners] of outrankedRoutes(snapshot.routes))
+      found.set(
+        id,
+        winners.map((w) => rankOf(byId.get(w) as RouteSpec)),
+      )
+    outrankedBySnapshot.set(snapshot, found)
+  }
+  return found
+}
+
+function rankOf(r: RouteSpec): RouteRank {
+  const rank: RouteRank = { id: r.id, path: r.path, source: r.source, priority: r.priority }
+  if (r.serviceName !== undefined) rank.serviceName = r.serviceName
+  return rank
+}
+
+/** The ranks with who made each winner (asked per answer: discovery's sources change between versions). */
+function withOwners(ranks: readonly RouteRank[], core: GatewayCore): RouteRank[] {
+  const routes = core.watcher.current.routes
+  return ranks.map((rank) => {
+    const spec = routes.find((r) => r.id === rank.id)
+    return spec ? { ...rank, owner: ownerOf(originOf(spec, core)) } : rank
+  })
+}
+
+export function originOf(spec: RouteSpec, core: GatewayCore): RouteOrigin {
+  switch (spec.source) {
+    case 'config': {
+      const at = core.watcher.current.routeLocation?.(spec.id)
+      const file = at?.file ?? core.watcher.current.configFile
+      if (!file) return { kind: 'config-file', label: 'built-in configuration' }
+      const line = at?.line
+      return {
+        kind: 'config-file',
+        label: line === undefined ? file : `${file}:${line}`,
+        file,
+        ...(line === undefined ? {} : { line }),
+      }
+    }
+    case 'manual':
+      if (spec.config.metadata?.[FLUXGATE_ROUTE_KEY] !== undefined)
+        return { kind: 'dialect', label: 'FluxGate API (/api/v2/gateway)', dialect: 'fluxgate' }
+      return { kind: 'admin-api', label: 'admin API (POST /gateway/api/routes)' }
+    default: {
+      const service = spec.serviceName
+      const learned = discoveryOf(core)
+        ?.services()
+        .find((s) => s.name === service)?.source
+      const how =
+        learned === 'push'
+          ? 'pushed (POST /gateway/api/discovery/register)'
+          : learned === 'mdns'
+            ? 'announced over mDNS'
+            : 'discovered'
+      const origin: RouteOrigin = {
+        kind: 'discovery',
+        label: `${service ?? spec.id} · ${how}${spec.source === 'farp' ? ' · FARP' : ''}`,
+      }
+      if (learned !== undefined) origin.discovery = learned
+      if (service !== undefined) origin.service = service
+      return origin
+    }
+  }
+}
+
+/** Each policy with the settings it runs with (the gateway's defaults resolved); secrets never shown. */
+export function policySummary(spec: RouteSpec, snapshot: Snapshot): RoutePolicySummary {
+  const cfg = spec.config
+  const b = spec.breaker
+  const h = spec.health
+  const out: RoutePolicySummary = {
+    timeoutMs: spec.timeoutMs,
+    loadBalancer: spec.balancer,
+    circuitBreaker: {
+      enabled: b.enabled,
+      maxFailures: b.maxFailures,
+      intervalMs: b.intervalMs,
+      openTimeoutMs: b.openTimeoutMs,
+      halfOpenMaxRequests: b.halfOpenMax,
+    },
+    healthCheck: {
+      enabled: h.enabled,
+      active: h.active,
+      ...(h.path === undefined ? {} : { path: h.path }),
+      intervalMs: h.intervalMs,
+      passiveFailures: h.passiveFailures,
+    },
+  }
+  if (cacheEnabled(cfg.cache)) {
+    const c = cfg.cache
+    out.cache = {}
+    if (c.ttl !== undefined) out.cache.ttlMs = toMs(c.ttl, 0)
+    if (c.maxEntries !== undefined) out.cache.maxEntries = c.maxEntries
+    if (c.varyBy !== undefined) out.cache.varyBy = [...c.varyBy]
+  }
+  const rl = cfg.rateLimit
+  if (rl && rl.enabled !== false && rl.requestsPerSec !== undefined)
+    out.rateLimit = {
+      requestsPerSec: rl.requestsPerSec,
+      ...(rl.burst === undefined ? {} : { burst: rl.burst }),
+      scope: rl.scope ?? 'route',
+      ...(rl.key === undefined ? {} : { key: rl.key }),
+    }
+  const retryGiven = cfg.retry ?? snapshot.settings.policyDefaults.retry
+  const retry = retryPolicy(cfg.retry, snapshot.settings.policyDefaults.retry)
+  if (retry) {
+    out.retry = { maxAttempts: retry.maxAttempts, retryOn: [...retry.retryOn], methods: [...retry.methods] }
+    if (retryGiven?.backoff !== undefined) out.retry.backoff = retryGiven.backoff
+  }
+  const jwt = cfg.jwt
+  if (jwt && jwt.enabled !== false)
+    out.jwt = {
+      keys: jwt.jwksUrl ?? (jwt.publicKey ? 'public key' : 'secret'),
+      ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
+      ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
+      ...(jwt.algorithms === undefined ? {} : { algorithms: [...jwt.algorithms] }),
+    }
+  if (cfg.cors && cfg.cors.enabled !== false)
+    out.cors = { origins: [...(cfg.cors.origins ?? ['*'])], credentials: cfg.cors.credentials === true }
+  const mode = cfg.metadata?.openapiValidate
+  if (mode && mode !== 'off') out.validation = mode
+  return out
+}
+
+export function routeDetail(spec: RouteSpec, core: GatewayCore): RouteDetail {
+  const snapshot = core.watcher.current
+  return {
+    ...routeView(spec, core),
+    definedBy: originOf(spec, core),
+    outrankedBy: withOwners(outrankedIn(snapshot).get(spec.id) ?? [], core),
+    policies: policySummary(spec, snapshot),
+    config: redactConfig(spec.config),
+  }
+}
+
+/** The policies a route sets itself, in the order a request meets them. */
+export function policyNames(spec: RouteSpec, snapshot: Snapshot): PolicyName[] {
+  const cfg = spec.config
+  const p = policySummary(spec, snapshot)
+  const out: PolicyName[] = []
+  if (p.cors) out.push('CORS')
+  if (p.rateLimit) out.push('rate limit')
+  if (p.jwt) out.push('JWT')
+  if (p.validation) out.push('validation')
+  if (p.cache) out.push('cache')
+  if (p.retry) out.push('retry')
+  if (cfg.circuitBreaker !== undefined && p.circuitBreaker.enabled) out.push('breaker')
+  if (cfg.timeout !== undefined) out.push('timeout')
+  return out
+}
+
+export function routesSummary(core: GatewayCore): RoutesSummary {
+  const snapshot = core.watcher.current
+  const outranked = outrankedIn(snapshot)
+  const routes: RoutesSummary['routes'] = {}
+  for (const spec of snapshot.routes)
+    routes[spec.id] = {
+      definedBy: originOf(spec, core),
+      policies: policyNames(spec, snapshot),
+      outrankedBy: withOwners(outranked.get(spec.id) ?? [], core),
+    }
+  return { version: snapshot.version, routes }
+}
+
+/** Who made a route, in a few words: "pushed service catalog", "config file", "admin API". */
+function ownerOf(origin: RouteOrigin): string {
+  if (origin.kind === 'discovery') {
+    const how = origin.discovery === 'push' ? 'pushed' : origin.discovery === 'mdns' ? 'mDNS' : 'discovered'
+    return `${how} service ${origin.service ?? ''}`.trim()
+  }
+  if (origin.kind === 'config-file') return 'config file'
+  if (origin.kind === 'dialect') return `${origin.dialect ?? 'dialect'} API`
+  return 'admin API'
+}
+
+/**
+ * A warning for every route another one outranks (nothing of it is reached: its policies never run), at
+ * its file and line when it is written in the config file. GET /config lists them after the problems.
+ */
+export function outrankedIssues(core: GatewayCore): ConfigIssue[] {
+  const snapshot = core.watcher.current
+  const out: ConfigIssue[] = []
+  for (const [id, winners] of outrankedIn(snapshot)) {
+    const spec = snapshot.routes.find((r) => r.id === id)
+    const winner = winners[0]
+    if (!spec || !winner) continue
+    const at = snapshot.routeLocation?.(id)
+    const where = at ? `${at.file}${at.line === undefined ? '' : `:${at.line}`}: ` : ''
+    const [owned] = withOwners([winner], core)
+    const who = `${winner.id} (${winner.path}, ${owned?.owner ?? winner.source}, priority ${winner.priority})`
+    out.push({
+      entity: 'route',
+      id,
+      source: spec.source,
+      code: 'SP_ERR_ROUTE_OUTRANKED',
+      message: `${where}route ${id} (${spec.path}, priority ${spec.priority}) is never reached: ${who} answers its requests`,
+      effect: 'warning',
+      ...(at ? { file: at.file } : {}),
+      ...(at?.line === undefined ? {} : { line: at.line }),
+    })
+  }
+  return out
+}

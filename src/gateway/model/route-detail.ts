@@ -1,0 +1,136 @@
+// GET /gateway/api/routes/:id answers a RouteView plus these fields: where the route comes from, which
+// routes take its requests, and every policy with the settings it runs with (defaults resolved).
+import Type from 'typebox'
+import { RouteConfig } from './config.ts'
+import { RouteSource, RouteView } from './views.ts'
+
+export const RouteOrigin = Type.Object({
+  kind: Type.Union([
+    Type.Literal('config-file'),
+    Type.Literal('admin-api'),
+    Type.Literal('dialect'),
+    Type.Literal('discovery'),
+  ]),
+  /** One line for people: `sallyport.yaml:14`, `admin API`, `FluxGate API`, `pushed (POST …/register)`. */
+  label: Type.String(),
+  file: Type.Optional(Type.String()),
+  line: Type.Optional(Type.Number()),
+  /** The compatible API that wrote it (`fluxgate`). */
+  dialect: Type.Optional(Type.String()),
+  /** How a discovered service was learned: `push` (registered) or `mdns`. */
+  discovery: Type.Optional(Type.String()),
+  service: Type.Optional(Type.String()),
+})
+export type RouteOrigin = Type.Static<typeof RouteOrigin>
+
+/** A route that answers this route's requests instead of it (the router's order, best first). */
+export const RouteRank = Type.Object({
+  id: Type.String(),
+  path: Type.String(),
+  source: RouteSource,
+  priority: Type.Number(),
+  serviceName: Type.Optional(Type.String()),
+  /** Who made it, in a few words: `pushed service catalog`, `config file`, `admin API`. */
+  owner: Type.Optional(Type.String()),
+})
+export type RouteRank = Type.Static<typeof RouteRank>
+
+const Ms = Type.Number({ description: 'milliseconds' })
+
+export const RoutePolicySummary = Type.Object({
+  timeoutMs: Ms,
+  loadBalancer: Type.String(),
+  circuitBreaker: Type.Object({
+    enabled: Type.Boolean(),
+    maxFailures: Type.Number(),
+    intervalMs: Ms,
+    openTimeoutMs: Ms,
+    halfOpenMaxRequests: Type.Number(),
+  }),
+  healthCheck: Type.Object({
+    enabled: Type.Boolean(),
+    active: Type.Boolean(),
+    path: Type.Optional(Type.String()),
+    intervalMs: Ms,
+    passiveFailures: Type.Number(),
+  }),
+  cache: Type.Optional(
+    Type.Object({
+      ttlMs: Type.Optional(Ms),
+      maxEntries: Type.Optional(Type.Number()),
+      varyBy: Type.Optional(Type.Array(Type.String())),
+    }),
+  ),
+  rateLimit: Type.Optional(
+    Type.Object({
+      requestsPerSec: Type.Optional(Type.Number()),
+      burst: Type.Optional(Type.Number()),
+      scope: Type.Optional(Type.String()),
+      key: Type.Optional(Type.String()),
+    }),
+  ),
+  retry: Type.Optional(
+    Type.Object({
+      maxAttempts: Type.Number(),
+      backoff: Type.Optional(Type.String()),
+      retryOn: Type.Optional(Type.Array(Type.Number())),
+      methods: Type.Optional(Type.Array(Type.String())),
+    }),
+  ),
+  jwt: Type.Optional(
+    Type.Object({
+      keys: Type.String({ description: '"secret", "public key" or the JWKS URL (secrets never shown)' }),
+      issuer: Type.Optional(Type.String()),
+      audience: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+      algorithms: Type.Optional(Type.Array(Type.String())),
+    }),
+  ),
+  cors: Type.Optional(
+    Type.Object({
+      origins: Type.Array(Type.String()),
+      credentials: Type.Boolean(),
+    }),
+  ),
+  /** OpenAPI validation of requests, responses or both. */
+  validation: Type.Optional(Type.String()),
+})
+export type RoutePolicySummary = Type.Static<typeof RoutePolicySummary>
+
+export const RouteDetail = Type.Object({
+  ...RouteView.properties,
+  definedBy: RouteOrigin,
+  outrankedBy: Type.Array(RouteRank),
+  policies: RoutePolicySummary,
+  /** The route as its source gave it, secrets redacted (what an edit starts from). */
+  config: RouteConfig,
+})
+export type RouteDetail = Type.Static<typeof RouteDetail>
+
+/** A policy a route runs beyond the defaults every route has (the Routes table's badges). */
+export const PolicyName = Type.Union([
+  Type.Literal('cache'),
+  Type.Literal('rate limit'),
+  Type.Literal('breaker'),
+  Type.Literal('timeout'),
+  Type.Literal('JWT'),
+  Type.Literal('CORS'),
+  Type.Literal('retry'),
+  Type.Literal('validation'),
+])
+export type PolicyName = Type.Static<typeof PolicyName>
+
+/** GET /gateway/api/routes-summary: per route id, what the Routes table shows beside the route's view. */
+export const RoutesSummary = Type.Object({
+  version: Type.Number({ description: 'the configuration version these facts are about' }),
+  routes: Type.Record(
+    Type.String(),
+    Type.Object({
+      definedBy: RouteOrigin,
+      /** Policies set on the route itself (the breaker and timeout only when the route sets them). */
+      policies: Type.Array(PolicyName),
+      /** Routes that answer this route's requests instead of it, the winner first; empty when none. */
+      outrankedBy: Type.Array(RouteRank),
+    }),
+  ),
+})
+export type RoutesSummary = Type.Static<typeof RoutesSummary>
