@@ -19,7 +19,9 @@ import {
   ReplayResult,
   RequestRecord,
   RouteInput,
+  RouteDetail,
   RouteStats,
+  RoutesSummary,
   RouteView,
   ServiceChangeResult,
   ServiceRegistration,
@@ -31,6 +33,8 @@ import {
 const SCHEMAS = {
   RouteInput,
   RouteView,
+  RouteDetail,
+  RoutesSummary,
   UpstreamView,
   GatewayStats,
   RouteStats,
@@ -92,7 +96,8 @@ export const ENDPOINTS: readonly Endpoint[] = [
   // Routes
   { method: 'get', path: '/api/routes', tag: 'Routes', summary: 'List all routes', query: { source: 'manual, farp, discovery, config', protocol: 'http, websocket, sse, grpc, graphql' }, ok: { 200: { list: 'RouteView' } } },
   { method: 'post', path: '/api/routes', tag: 'Routes', summary: 'Create a manual route', body: 'RouteInput', ok: { 201: 'RouteView' }, errors: { 400: BAD_BODY, 409: 'route already exists', 413: 'body too large' } },
-  { method: 'get', path: '/api/routes/{id}', tag: 'Routes', summary: 'Get a route with full target statistics', ok: { 200: 'RouteView' }, errors: { 404: 'route not found' } },
+  { method: 'get', path: '/api/routes/{id}', tag: 'Routes', summary: 'Get a route with full target statistics, who defined it, what outranks it and its policies', ok: { 200: 'RouteDetail' }, errors: { 404: 'route not found' } },
+  { method: 'get', path: '/api/routes-summary', tag: 'Routes', summary: 'Per route: who defined it, the policies it sets itself and the routes that outrank it', ok: { 200: 'RoutesSummary' } },
   { method: 'put', path: '/api/routes/{id}', tag: 'Routes', summary: 'Update a manual route', body: 'RouteInput', ok: { 200: 'RouteView' }, errors: { 400: `${BAD_BODY}, or the route is not manual`, 404: 'route not found', 413: 'body too large' } },
   { method: 'delete', path: '/api/routes/{id}', tag: 'Routes', summary: 'Delete a manual route', ok: { 200: 'StatusBody' }, errors: { 400: 'the route is not manual', 404: 'route not found' } },
   { method: 'post', path: '/api/routes/{id}/enable', tag: 'Routes', summary: 'Enable a route (any source)', ok: { 200: 'StatusBody' }, errors: { 404: 'route not found' } },
