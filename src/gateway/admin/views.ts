@@ -23,6 +23,8 @@ function recentLatency(c: TrafficCounters | undefined) {
     p99LatencyMs: w?.percentile(99) ?? 0,
     windowS: RECENT_WINDOW_S,
     windowRequests: w?.requests ?? 0,
+    windowErrors4xx: w?.errors4xx ?? 0,
+    windowErrors5xx: w?.errors5xx ?? 0,
   }
 }
 
@@ -114,6 +116,8 @@ export function routeStats(r: RouteSpec, core: GatewayCore): RouteStats {
     gatewayErrors: c?.gatewayErrors ?? 0,
     windowS: latency.windowS,
     windowRequests: latency.windowRequests,
+    windowErrors4xx: latency.windowErrors4xx,
+    windowErrors5xx: latency.windowErrors5xx,
   }
   // Only routes that validate responses carry the count, so the bastion shape stays as documented.
   const mode = r.config.metadata?.openapiValidate
@@ -201,6 +205,8 @@ export function gatewayStats(core: GatewayCore): GatewayStats {
     eventLoop: core.eventLoop.summary(),
     windowS: latency.windowS,
     windowRequests: latency.windowRequests,
+    windowErrors4xx: latency.windowErrors4xx,
+    windowErrors5xx: latency.windowErrors5xx,
     errors4xx: g.errors4xx,
     errors5xx: g.errors5xx,
     gatewayErrors: g.gatewayErrors,

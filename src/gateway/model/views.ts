@@ -72,6 +72,8 @@ const windowFields = {
   windowRequests: Type.Optional(
     Type.Number({ description: 'requests finished in the window; 0 means the latencies are not measured' }),
   ),
+  windowErrors4xx: Type.Optional(Type.Number({ description: '4xx answers in the window' })),
+  windowErrors5xx: Type.Optional(Type.Number({ description: '5xx answers in the window' })),
 }
 
 /** Answers by class since start; the bastion's totalErrors stays "5xx or failed". */

@@ -39,6 +39,16 @@ export function formatClock(t: number): string {
   return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
 }
 
+/** Hours and minutes only, for axes spanning many minutes. */
+export function formatShortClock(t: number): string {
+  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+}
+
+/** A latency that may not have been measured (no request in its window): "–", never "0 ms". */
+export function formatLatency(ms: number | null | undefined, measured = true): string {
+  return ms === null || ms === undefined || !measured ? '–' : formatMs(ms)
+}
+
 export function toMillis(time: string | number | null | undefined): number | undefined {
   if (time === null || time === undefined || time === '') return undefined
   const ms = typeof time === 'number' ? time : Date.parse(time)
