@@ -11,7 +11,8 @@ export function formatRate(n: number | undefined): string {
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '–'
   if (ms >= 1000) return `${decimal.format(ms / 1000)} s`
-  return `${ms >= 100 ? integer.format(ms) : decimal.format(ms)} ms`
+  // Whole milliseconds from 10 ms up: a tenth of a millisecond there is noise (and column width).
+  return `${ms >= 10 ? integer.format(ms) : decimal.format(ms)} ms`
 }
 
 export function formatPercent(value: number | undefined): string {

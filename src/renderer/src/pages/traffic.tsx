@@ -55,7 +55,7 @@ export default function TrafficPage() {
     {
       id: 'path',
       header: 'Route',
-      width: '24%',
+      width: '17%',
       sortable: true,
       cell: (r) => (
         <code className="cell-main" title={r.routeId}>
@@ -78,7 +78,7 @@ export default function TrafficPage() {
     {
       id: 'requests',
       header: 'Requests',
-      width: '9%',
+      width: '10%',
       align: 'end',
       sortable: true,
       cell: (r) => formatCount(r.totalRequests),
@@ -86,7 +86,7 @@ export default function TrafficPage() {
     {
       id: 'errors',
       header: '5xx',
-      width: '7%',
+      width: '8%',
       align: 'end',
       sortable: true,
       cell: (r) => (
@@ -98,7 +98,7 @@ export default function TrafficPage() {
     {
       id: 'errors4xx',
       header: '4xx',
-      width: '6%',
+      width: '8%',
       align: 'end',
       sortable: true,
       cell: (r) => formatCount(r.errors4xx ?? 0),
@@ -106,23 +106,23 @@ export default function TrafficPage() {
     {
       id: 'errorRate',
       header: '5xx %',
-      width: '7%',
+      width: '10%',
       align: 'end',
       sortable: true,
       cell: (r) => formatPercent(errorPercent(r.totalErrors, r.totalRequests)),
     },
     {
       id: 'avg',
-      header: 'Avg 60 s',
-      width: '8%',
+      header: 'Avg',
+      width: '10%',
       align: 'end',
       sortable: true,
       cell: (r) => formatLatency(r.avgLatencyMs, measured(r)),
     },
     {
       id: 'p99',
-      header: 'p99 60 s',
-      width: '8%',
+      header: 'p99',
+      width: '10%',
       align: 'end',
       sortable: true,
       cell: (r) => formatLatency(r.p99LatencyMs, measured(r)),
@@ -130,7 +130,7 @@ export default function TrafficPage() {
     {
       id: 'lastHit',
       header: 'Last hit',
-      width: '13%',
+      width: '15%',
       sortable: true,
       cell: (r) =>
         isIdle(r) ? (

@@ -48,7 +48,7 @@ export default function UpstreamsPage() {
     {
       id: 'url',
       header: 'Target',
-      width: '22%',
+      width: '17%',
       sortable: true,
       cell: (u) => (
         <code className="cell-main" title={u.id}>
@@ -59,7 +59,7 @@ export default function UpstreamsPage() {
     {
       id: 'route',
       header: 'Route',
-      width: '16%',
+      width: '12%',
       sortable: true,
       cell: (u) => (
         <code className="cell-main" title={u.routeId}>
@@ -70,14 +70,14 @@ export default function UpstreamsPage() {
     {
       id: 'health',
       header: 'Health',
-      width: '10%',
+      width: '12%',
       sortable: true,
       cell: (u) => <HealthBadge healthy={u.healthy} reason={u.healthReason} />,
     },
     {
       id: 'circuit',
       header: 'Circuit',
-      width: '15%',
+      width: '12%',
       cell: (u) => (
         <span className="actions">
           <CircuitBadge state={u.circuitState} />
@@ -105,16 +105,16 @@ export default function UpstreamsPage() {
     },
     {
       id: 'avg',
-      header: 'Avg 60 s',
-      width: '7%',
+      header: 'Avg',
+      width: '10%',
       align: 'end',
       sortable: true,
       cell: (u) => formatLatency(u.avgLatencyMs, measured(u)),
     },
     {
       id: 'p99',
-      header: 'p99 60 s',
-      width: '7%',
+      header: 'p99',
+      width: '9%',
       align: 'end',
       sortable: true,
       cell: (u) => formatLatency(u.p99LatencyMs, measured(u)),
@@ -122,7 +122,7 @@ export default function UpstreamsPage() {
     {
       id: 'requests',
       header: 'Requests',
-      width: '8%',
+      width: '11%',
       align: 'end',
       sortable: true,
       cell: (u) => formatCount(u.totalRequests),
@@ -130,7 +130,7 @@ export default function UpstreamsPage() {
     {
       id: 'errors',
       header: 'Errors',
-      width: '8%',
+      width: '10%',
       align: 'end',
       sortable: true,
       cell: (u) => (
