@@ -40,6 +40,14 @@ test('stats: one window for avg and percentiles, errors by class, WS use, route 
     { listen: true },
   )
   const base = gw.url as string
+  // The dashboard's stream: it must bring the history points as they are made.
+  const historyMessages: { total: { requests: number } }[] = []
+  const stream = new WebSocket(`${base.replace('http', 'ws')}/gateway/ws`, { origin: base })
+  stream.on('message', (raw) => {
+    const m = JSON.parse(String(raw)) as { type: string; data: { total: { requests: number } } }
+    if (m.type === 'history') historyMessages.push(m.data)
+  })
+  t.after(() => stream.terminate())
   const get = async <T>(path: string): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${base}/gateway/api${path}`)
     return { status: res.status, body: (await res.json()) as T }
@@ -114,6 +122,7 @@ test('stats: one window for avg and percentiles, errors by class, WS use, route 
     history = (await get<History>('/stats/history')).body
     return history.points.reduce((n, p) => n + p.requests, 0) >= 31
   }, 25_000)
+  await until(() => historyMessages.reduce((n, m) => n + m.total.requests, 0) >= 31, 12_000)
   assert.equal(history?.intervalS, 10)
   assert.equal(history?.windowS, 3600)
   const t0 = Date.parse(history?.points[0]?.t as string)

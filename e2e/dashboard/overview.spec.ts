@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { expect, type Page, test } from '@playwright/test'
+import { UPSTREAM_PORT } from './env.ts'
 import { admin, gotoPage, screenshot, sendTraffic, through } from './helpers.ts'
 
 test('overview shows totals, policy outcomes and the hour the gateway kept, the moment it opens', async ({
@@ -137,5 +138,29 @@ test('a killed target shows up under "Needs attention" with a link to where to f
     )
   } finally {
     await admin(`api/routes/${id}`, { method: 'DELETE' })
+  }
+})
+
+test('a route answering 5xx shows up as failing, linked to its detail', async ({ page }) => {
+  const created = await admin('api/routes', {
+    method: 'POST',
+    body: { path: '/flaky', targets: [{ url: `http://127.0.0.1:${UPSTREAM_PORT}` }], stripPrefix: true },
+  })
+  expect(created.status).toBe(201)
+  const { id, path } = (await created.json()) as { id: string; path: string }
+  try {
+    // 4 of 12 are 503s (33 %); passive health is not tripped by 4 spread-out failures.
+    for (let i = 0; i < 12; i++) await through(`${path}/x${i % 3 === 0 ? '?status=503' : ''}`)
+    await gotoPage(page, 'overview')
+    const item = page.getByTestId('problems').getByRole('listitem').filter({ hasText: 'Failing route' })
+    // The route's 10 s bucket closes within 10 s; the list reads the gateway's history.
+    await expect(item.filter({ hasText: path })).toBeVisible({ timeout: 25_000 })
+    await expect(item.filter({ hasText: path })).toContainText(/33(\.3)?% 5xx \(4 of 12\) in the last 5 min/)
+    await expect(item.filter({ hasText: path }).getByRole('link')).toHaveAttribute(
+      'href',
+      `#/routes?id=${encodeURIComponent(id)}`,
+    )
+  } finally {
+    await admin(`api/routes/${encodeURIComponent(id)}`, { method: 'DELETE' })
   }
 })
