@@ -3,6 +3,7 @@
 import { type QueryClient, useQuery } from '@tanstack/react-query'
 import type { HistoryPoint, RoutesHistory, StatsHistory } from '../../../gateway/model/index.ts'
 import { api } from './client.ts'
+import { useConnection } from './queries.ts'
 
 export type { HistoryPoint, RoutesHistory, StatsHistory }
 
@@ -14,11 +15,17 @@ export const historyKeys = {
 /** At most one hour of 10 s points. */
 const MAX_POINTS = 360
 
+/** The stream appends while it is open; without it, fetch again every bucket. */
+function useRefetchWithoutStream(): number | false {
+  return useConnection().status === 'open' ? false : 10_000
+}
+
 export function useGatewayHistory() {
   return useQuery({
     queryKey: historyKeys.total,
     queryFn: ({ signal }) => api<StatsHistory>('api/stats/history', { signal }),
     staleTime: Number.POSITIVE_INFINITY,
+    refetchInterval: useRefetchWithoutStream(),
   })
 }
 
@@ -27,6 +34,7 @@ export function useRoutesHistory() {
     queryKey: historyKeys.routes,
     queryFn: ({ signal }) => api<RoutesHistory>('api/stats/history/routes', { signal }),
     staleTime: Number.POSITIVE_INFINITY,
+    refetchInterval: useRefetchWithoutStream(),
   })
 }
 
