@@ -9,6 +9,7 @@ import type { RouteTableSwitcher } from './router/switcher.ts'
 import type { CounterRegistry } from './stats/counters.ts'
 import type { RequestLog } from './stats/request-log.ts'
 import type { EventLoopDelay } from './stats/event-loop-delay.ts'
+import type { HistorySampler } from './stats/history-sampler.ts'
 import type { GatewayTraffic } from './stats/traffic.ts'
 
 export interface Lifecycle {
@@ -28,6 +29,8 @@ export interface GatewayCore {
   readonly traffic: GatewayTraffic
   /** How long the event loop was held (stats and /metrics). */
   readonly eventLoop: EventLoopDelay
+  /** One hour of 10 s aggregates, in total and per route. */
+  readonly history: HistorySampler
   readonly routeCounters: CounterRegistry
   readonly targetCounters: CounterRegistry
   readonly targetStates: TargetStateRegistry

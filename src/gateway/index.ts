@@ -39,6 +39,7 @@ import {
 import { drainServer } from './server/lifecycle.ts'
 import { CounterRegistry, RateMeter, TrafficCounters } from './stats/counters.ts'
 import { createEventLoopDelay } from './stats/event-loop-delay.ts'
+import { createHistorySampler } from './stats/history-sampler.ts'
 import { createRequestLog } from './stats/request-log.ts'
 import { packageVersion } from './util/version.ts'
 import { UpstreamAgent } from './upstream/agent.ts'
@@ -178,6 +179,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   if (!switcher) switcher = new RouteTableSwitcher(tableFor(watcher.current))
 
   const traffic = { counters: new TrafficCounters(), rate: new RateMeter(), activeSse: 0, activeWs: 0 }
+  const history = createHistorySampler({
+    total: traffic.counters,
+    routes: () => watcher.current.routes.map((r) => [r.id, routeCounters.peek(r.id)] as const),
+  })
   const core: GatewayCore = {
     startedAt: new Date(),
     version: packageVersion(),
@@ -186,6 +191,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     manual,
     traffic,
     eventLoop: createEventLoopDelay(),
+    history,
     routeCounters,
     targetCounters,
     targetStates,
@@ -389,6 +395,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await healthChecker.close()
         await upstreams?.close()
         core.eventLoop.close()
+        core.history.close()
       })()
       return closing
     },

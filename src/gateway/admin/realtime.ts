@@ -1,10 +1,13 @@
 // WS <base>/ws: every tick, one `stats` and one `routes` message, each serialised once and written to
-// every client (bastion document). Answers 503 `realtime not enabled` when turned off.
+// every client (bastion document); every 10 s a `history` message with the points the gateway's
+// history just gained (the dashboard loads the hour before over GET api/stats/history).
+// Answers 503 `realtime not enabled` when turned off.
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { GatewayCore } from '../core.ts'
 import type { RealtimeMessage } from '../model/index.ts'
+import { HISTORY_INTERVAL_S } from '../stats/history.ts'
 import { gatewayStats, routeViews } from './views.ts'
 
 export interface Realtime {
@@ -39,6 +42,11 @@ export function createRealtime(
     for (const m of messages()) sendAll(m)
   }, settings.statsIntervalMs)
   timer.unref()
+  const stopHistory = core.history.onSample((sample) => {
+    if (wss.clients.size === 0) return
+    const data = { intervalS: HISTORY_INTERVAL_S, total: sample.total, routes: sample.routes }
+    sendAll(JSON.stringify({ type: 'history', data } satisfies RealtimeMessage))
+  })
   return {
     handleUpgrade(req, socket, head) {
       const url = req.url ?? '/'
@@ -63,6 +71,7 @@ export function createRealtime(
     },
     async close() {
       clearInterval(timer)
+      stopHistory()
       for (const c of wss.clients) c.terminate()
       await new Promise<void>((resolve) => wss.close(() => resolve()))
     },

@@ -2,7 +2,37 @@
 // document. The REST API, the realtime stream and every dialect call these.
 import type { RouteSpec, TargetSpec } from '../config/route-spec.ts'
 import type { GatewayCore } from '../core.ts'
-import type { GatewayStats, RouteStats, RouteView, TargetView, UpstreamView } from '../model/index.ts'
+import type {
+  GatewayStats,
+  LatencyWindow,
+  RouteStats,
+  RouteStatsDetail,
+  RouteView,
+  TargetView,
+  UpstreamView,
+} from '../model/index.ts'
+import { RECENT_WINDOW_S, type TrafficCounters } from '../stats/counters.ts'
+import { readableBuckets, Slice } from '../stats/latency-histogram.ts'
+
+/** Avg, p50, p99 and the request count of one basis: the recent window (0 ms when it saw nothing). */
+function recentLatency(c: TrafficCounters | undefined) {
+  const w = c?.window()
+  return {
+    avgLatencyMs: w?.avgMs() ?? 0,
+    p50LatencyMs: w?.percentile(50) ?? 0,
+    p99LatencyMs: w?.percentile(99) ?? 0,
+    windowS: RECENT_WINDOW_S,
+    windowRequests: w?.requests ?? 0,
+    windowErrors4xx: w?.errors4xx ?? 0,
+    windowErrors5xx: w?.errors5xx ?? 0,
+  }
+}
+
+/** A target takes requests: healthy and its circuit not open (the dashboard's target-health.ts rule). */
+export function targetUsable(core: GatewayCore, targetId: string): boolean {
+  const s = core.targetStates.peek(targetId)
+  return (s?.healthy ?? true) && s?.circuitState !== 'open'
+}
 
 export function targetView(
   t: TargetSpec,
@@ -10,6 +40,7 @@ export function targetView(
 ): TargetView & { circuitState: UpstreamView['circuitState']; p99LatencyMs: number } {
   const c = core.targetCounters.peek(t.id)
   const s = core.targetStates.peek(t.id)
+  const latency = recentLatency(c)
   return {
     id: t.id,
     url: t.url,
@@ -20,8 +51,9 @@ export function targetView(
     circuitState: s?.circuitState ?? 'closed',
     totalRequests: c?.totalRequests ?? 0,
     totalErrors: c?.totalErrors ?? 0,
-    avgLatencyMs: c?.avgLatencyMs() ?? 0,
-    p99LatencyMs: c?.p99LatencyMs() ?? 0,
+    avgLatencyMs: latency.avgLatencyMs,
+    p99LatencyMs: latency.p99LatencyMs,
+    windowRequests: latency.windowRequests,
   }
 }
 
@@ -63,18 +95,29 @@ export function upstreamViews(core: GatewayCore): UpstreamView[] {
 
 export function routeStats(r: RouteSpec, core: GatewayCore): RouteStats {
   const c = core.routeCounters.peek(r.id)
+  const latency = recentLatency(c)
   const stats: RouteStats = {
     routeId: r.id,
     path: r.path,
     totalRequests: c?.totalRequests ?? 0,
     totalErrors: c?.totalErrors ?? 0,
-    avgLatencyMs: c?.avgLatencyMs() ?? 0,
-    p50LatencyMs: c?.p50LatencyMs() ?? 0,
-    p99LatencyMs: c?.p99LatencyMs() ?? 0,
+    avgLatencyMs: latency.avgLatencyMs,
+    p50LatencyMs: latency.p50LatencyMs,
+    p99LatencyMs: latency.p99LatencyMs,
     cacheHits: c?.cacheHits ?? 0,
     cacheMisses: c?.cacheMisses ?? 0,
     rateLimited: c?.rateLimited ?? 0,
     lastRequestAt: c?.lastRequestAt ? new Date(c.lastRequestAt).toISOString() : null,
+    circuitBreaks: c?.circuitBreaks ?? 0,
+    retryAttempts: c?.retryAttempts ?? 0,
+    validationFailures: c?.validationFailures ?? 0,
+    errors4xx: c?.errors4xx ?? 0,
+    errors5xx: c?.errors5xx ?? 0,
+    gatewayErrors: c?.gatewayErrors ?? 0,
+    windowS: latency.windowS,
+    windowRequests: latency.windowRequests,
+    windowErrors4xx: latency.windowErrors4xx,
+    windowErrors5xx: latency.windowErrors5xx,
   }
   // Only routes that validate responses carry the count, so the bastion shape stays as documented.
   const mode = r.config.metadata?.openapiValidate
@@ -82,16 +125,44 @@ export function routeStats(r: RouteSpec, core: GatewayCore): RouteStats {
   return stats
 }
 
+function latencyWindow(w: Slice): LatencyWindow {
+  return {
+    requests: w.requests,
+    errors4xx: w.errors4xx,
+    errors5xx: w.errors5xx,
+    p50Ms: w.percentile(50),
+    p90Ms: w.percentile(90),
+    p99Ms: w.percentile(99),
+  }
+}
+
+/** A route's stats with its 1, 5 and 15 minute windows and the 15-minute latency histogram. */
+export function routeStatsDetail(r: RouteSpec, core: GatewayCore, now = Date.now()): RouteStatsDetail {
+  const c = core.routeCounters.peek(r.id)
+  const empty = new Slice()
+  const fifteen = c?.lastMinutes(15, now) ?? empty
+  return {
+    ...routeStats(r, core),
+    windows: {
+      '1m': latencyWindow(c?.window(now) ?? empty),
+      '5m': latencyWindow(c?.lastMinutes(5, now) ?? empty),
+      '15m': latencyWindow(fifteen),
+    },
+    histogram: { '15m': readableBuckets(fifteen) },
+  }
+}
+
 export function gatewayStats(core: GatewayCore): GatewayStats {
   const g = core.traffic.counters
   const routes = core.watcher.current.routes
+  // Counted like the Upstreams page lists them: each target id once, usable by the one rule.
   const seen = new Set<string>()
   let healthy = 0
   for (const r of routes) {
     for (const t of r.targets) {
       if (seen.has(t.id)) continue
       seen.add(t.id)
-      if (core.targetStates.peek(t.id)?.up ?? true) healthy++
+      if (targetUsable(core, t.id)) healthy++
     }
   }
   let cacheHits = 0
@@ -99,6 +170,7 @@ export function gatewayStats(core: GatewayCore): GatewayStats {
   let rateLimited = 0
   let circuitBreaks = 0
   let retryAttempts = 0
+  let validationFailures = 0
   for (const r of routes) {
     const c = core.routeCounters.peek(r.id)
     if (!c) continue
@@ -107,16 +179,18 @@ export function gatewayStats(core: GatewayCore): GatewayStats {
     rateLimited += c.rateLimited
     circuitBreaks += c.circuitBreaks
     retryAttempts += c.retryAttempts
+    validationFailures += c.validationFailures
   }
+  const latency = recentLatency(g)
   return {
     totalRequests: g.totalRequests,
     totalErrors: g.totalErrors,
     activeConns: g.activeConns,
     activeWsConns: core.traffic.activeWs,
     activeSseConns: core.traffic.activeSse,
-    avgLatencyMs: g.avgLatencyMs(),
-    p50LatencyMs: g.p50LatencyMs(),
-    p99LatencyMs: g.p99LatencyMs(),
+    avgLatencyMs: latency.avgLatencyMs,
+    p50LatencyMs: latency.p50LatencyMs,
+    p99LatencyMs: latency.p99LatencyMs,
     requestsPerSec: core.traffic.rate.perSecond(),
     cacheHits,
     cacheMisses,
@@ -129,5 +203,13 @@ export function gatewayStats(core: GatewayCore): GatewayStats {
     uptime: Math.floor((Date.now() - core.startedAt.getTime()) / 1000),
     startedAt: core.startedAt.toISOString(),
     eventLoop: core.eventLoop.summary(),
+    windowS: latency.windowS,
+    windowRequests: latency.windowRequests,
+    windowErrors4xx: latency.windowErrors4xx,
+    windowErrors5xx: latency.windowErrors5xx,
+    errors4xx: g.errors4xx,
+    errors5xx: g.errors5xx,
+    gatewayErrors: g.gatewayErrors,
+    validationFailures,
   }
 }

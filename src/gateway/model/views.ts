@@ -30,6 +30,8 @@ export const TargetView = Type.Object({
   totalErrors: Type.Number(),
   avgLatencyMs: Type.Number(),
   p99LatencyMs: Type.Optional(Type.Number()),
+  /** Requests finished in the window avg/p99 cover (`windowS`); 0: the latency numbers mean nothing. */
+  windowRequests: Type.Optional(Type.Number()),
 })
 export type TargetView = Type.Static<typeof TargetView>
 
@@ -64,6 +66,30 @@ export const RouteView = Type.Object({
 })
 export type RouteView = Type.Static<typeof RouteView>
 
+/** Latency (avg, p50, p99) and `windowRequests` cover the same recent window of `windowS` seconds. */
+const windowFields = {
+  windowS: Type.Optional(Type.Number({ description: 'seconds avg/p50/p99 and windowRequests cover' })),
+  windowRequests: Type.Optional(
+    Type.Number({ description: 'requests finished in the window; 0 means the latencies are not measured' }),
+  ),
+  windowErrors4xx: Type.Optional(Type.Number({ description: '4xx answers in the window' })),
+  windowErrors5xx: Type.Optional(Type.Number({ description: '5xx answers in the window' })),
+}
+
+/** Answers by class since start; the bastion's totalErrors stays "5xx or failed". */
+const outcomeFields = {
+  errors4xx: Type.Optional(Type.Number()),
+  errors5xx: Type.Optional(Type.Number()),
+  gatewayErrors: Type.Optional(
+    Type.Number({
+      description: 'error answers the gateway made itself (no route, limit, breaker, upstream failure)',
+    }),
+  ),
+  validationFailures: Type.Optional(
+    Type.Number({ description: 'requests refused by OpenAPI request validation' }),
+  ),
+}
+
 export const GatewayStats = Type.Object({
   totalRequests: Type.Number(),
   totalErrors: Type.Number(),
@@ -93,6 +119,8 @@ export const GatewayStats = Type.Object({
       windowS: Type.Number(),
     }),
   ),
+  ...windowFields,
+  ...outcomeFields,
 })
 export type GatewayStats = Type.Static<typeof GatewayStats>
 
@@ -111,6 +139,10 @@ export const RouteStats = Type.Object({
     Type.Number({ description: 'responses that broke the OpenAPI contract' }),
   ),
   lastRequestAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  circuitBreaks: Type.Optional(Type.Number()),
+  retryAttempts: Type.Optional(Type.Number()),
+  ...windowFields,
+  ...outcomeFields,
 })
 export type RouteStats = Type.Static<typeof RouteStats>
 

@@ -381,8 +381,10 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     const now = Date.now()
     const ms = performance.now() - this.started
     const failed = err !== undefined || this.status >= 500
-    route.counters.finish(ms, failed, now)
-    this.traffic.counters.finish(ms, failed, now)
+    // By class, and whether the gateway made the answer itself (no upstream reached, or it failed).
+    const local = this.target === undefined || this.upstreamError !== undefined
+    route.counters.finish(ms, failed, now, this.status, local)
+    this.traffic.counters.finish(ms, failed, now, this.status, local)
     if (this.sse) this.traffic.activeSse--
     if (this.target !== undefined && responseChannel.hasSubscribers) {
       this.startedAt = now - ms

@@ -60,12 +60,13 @@ export function validationInterceptor(policy: ValidationPolicy): Interceptor {
         headers: ctx.req.headers,
         body,
       })
-      if (failures && failures.length > 0)
+      if (failures && failures.length > 0) {
+        ctx.routeCounters.validationFailures++
         answerProblem(handler, ctx, 'validation-failed', {
           detail: `request does not match the OpenAPI document: ${failures.map((f) => f.message).join('; ')}`,
           extra: { errors: failures },
         })
-      else next(ctx, checked)
+      } else next(ctx, checked)
     }
     if (!ctx.hasBody || !validator.needsBody(ctx.routeId, ctx.method, ctx.path)) {
       check(undefined)
@@ -89,6 +90,7 @@ export function validationInterceptor(policy: ValidationPolicy): Interceptor {
 
 function refuse(handler: DispatchHandler, ctx: ProxyContext, message: string): void {
   if (ctx.gone) return
+  ctx.routeCounters.validationFailures++
   answerProblem(handler, ctx, 'validation-failed', {
     detail: message,
     extra: { errors: [{ in: 'body', message }] },

@@ -9,6 +9,7 @@ import { registerOpenApiApi } from './openapi.ts'
 import { registerReadApi } from './read-routes.ts'
 import { registerRequestInspector } from './requests.ts'
 import { registerRouteWrites } from './route-writes.ts'
+import { registerStatsApi } from './stats-api.ts'
 
 /** The native (bastion) admin API, registered under the admin base path. */
 export async function registerNativeApi(app: FastifyInstance, core: GatewayCore): Promise<void> {
@@ -17,6 +18,7 @@ export async function registerNativeApi(app: FastifyInstance, core: GatewayCore)
     throw new GatewayError('SP_ERR_ADMIN_NOT_FOUND')
   })
   registerReadApi(app, core)
+  registerStatsApi(app, core)
   registerDiscoveryApi(app, core)
   registerOpenApiApi(app, core)
   registerPolicyApi(app, core)

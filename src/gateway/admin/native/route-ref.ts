@@ -13,12 +13,12 @@ function decode(text: string): string {
   }
 }
 
-/** The id part of `<base>/api/routes/<id>`, decoded once. */
-export function routeIdOf(req: FastifyRequest, core: GatewayCore): string {
+/** The id part of `<base><under><id>` (default `/api/routes/`), decoded once. */
+export function routeIdOf(req: FastifyRequest, core: GatewayCore, under = '/api/routes/'): string {
   const url = req.url
   const q = url.indexOf('?')
   const path = q < 0 ? url : url.slice(0, q)
-  const prefix = `${core.watcher.current.settings.adminBasePath}/api/routes/`
+  const prefix = `${core.watcher.current.settings.adminBasePath}${under}`
   return decode(path.startsWith(prefix) ? path.slice(prefix.length) : '')
 }
 

@@ -2,11 +2,14 @@
 export function Sparkline({
   values,
   label,
+  span,
   width = 96,
   height = 24,
 }: {
   values: number[]
   label: string
+  /** The time the values cover, e.g. "15 min". */
+  span: string
   width?: number
   height?: number
 }) {
@@ -22,7 +25,7 @@ export function Sparkline({
       width={width}
       height={height}
       role="img"
-      aria-label={`${label}: ${total} requests in the last ${values.length * 2} s`}
+      aria-label={`${label}: ${total} requests in the last ${span}`}
     >
       {values.length > 1 ? (
         <polyline points={points.join(' ')} fill="none" />

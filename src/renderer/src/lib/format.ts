@@ -11,7 +11,8 @@ export function formatRate(n: number | undefined): string {
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '–'
   if (ms >= 1000) return `${decimal.format(ms / 1000)} s`
-  return `${ms >= 100 ? integer.format(ms) : decimal.format(ms)} ms`
+  // Whole milliseconds from 10 ms up: a tenth of a millisecond there is noise (and column width).
+  return `${ms >= 10 ? integer.format(ms) : decimal.format(ms)} ms`
 }
 
 export function formatPercent(value: number | undefined): string {
@@ -37,6 +38,16 @@ export function formatUptime(seconds: number | undefined): string {
 
 export function formatClock(t: number): string {
   return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+}
+
+/** Hours and minutes only, for axes spanning many minutes. */
+export function formatShortClock(t: number): string {
+  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+}
+
+/** A latency that may not have been measured (no request in its window): "–", never "0 ms". */
+export function formatLatency(ms: number | null | undefined, measured = true): string {
+  return ms === null || ms === undefined || !measured ? '–' : formatMs(ms)
 }
 
 export function toMillis(time: string | number | null | undefined): number | undefined {

@@ -1,29 +1,43 @@
 import { useMemo, useState } from 'react'
-import { useRouteHistory, useRouteStats } from '../api/queries.ts'
+import { useRouteStats } from '../api/queries.ts'
+import { useRoutesHistory } from '../api/stats-queries.ts'
 import type { RouteStats } from '../api/types.ts'
 import { Badge } from '../components/badges.tsx'
 import { type Column, compareBy, DataTable, type SortState } from '../components/data-table.tsx'
 import { EmptyState, queryGate } from '../components/states.tsx'
 import { Sparkline } from '../components/sparkline.tsx'
-import { errorPercent, formatAgo, formatCount, formatMs, formatPercent, toMillis } from '../lib/format.ts'
+import {
+  errorPercent,
+  formatAgo,
+  formatCount,
+  formatLatency,
+  formatPercent,
+  toMillis,
+} from '../lib/format.ts'
 import { hrefFor } from '../lib/hash-route.ts'
 
 /** A route with no request for this long is shown as idle. */
 const IDLE_MS = 10 * 60 * 1000
+/** The sparkline: the gateway's hour of 10 s history. */
+const TREND_BUCKETS = 360
+
+/** Latency measured in the recent window; an idle route has none (never "0 ms"). */
+const measured = (r: RouteStats) => (r.windowRequests ?? 1) > 0
 
 const sortValue: Record<string, (r: RouteStats) => number | string> = {
   path: (r) => r.path,
   requests: (r) => r.totalRequests,
   errors: (r) => r.totalErrors,
   errorRate: (r) => errorPercent(r.totalErrors, r.totalRequests),
-  avg: (r) => r.avgLatencyMs,
-  p99: (r) => r.p99LatencyMs,
+  errors4xx: (r) => r.errors4xx ?? 0,
+  avg: (r) => (measured(r) ? r.avgLatencyMs : -1),
+  p99: (r) => (measured(r) ? r.p99LatencyMs : -1),
   lastHit: (r) => toMillis(r.lastRequestAt) ?? 0,
 }
 
 export default function TrafficPage() {
   const stats = useRouteStats()
-  const history = useRouteHistory()
+  const history = useRoutesHistory()
   const [sort, setSort] = useState<SortState>({ column: 'requests', direction: 'descending' })
   const [idleOnly, setIdleOnly] = useState(false)
   const now = Date.now()
@@ -41,7 +55,7 @@ export default function TrafficPage() {
     {
       id: 'path',
       header: 'Route',
-      width: '24%',
+      width: '17%',
       sortable: true,
       cell: (r) => (
         <code className="cell-main" title={r.routeId}>
@@ -51,32 +65,48 @@ export default function TrafficPage() {
     },
     {
       id: 'trend',
-      header: 'Last 2 min',
+      header: 'Last hour',
       width: '12%',
-      cell: (r) => <Sparkline values={history.series[r.routeId] ?? []} label={`${r.path} requests`} />,
+      cell: (r) => (
+        <Sparkline
+          values={(history.data?.routes[r.routeId] ?? []).slice(-TREND_BUCKETS).map((p) => p.requests)}
+          label={`${r.path} requests per 10 s`}
+          span="hour"
+        />
+      ),
     },
     {
       id: 'requests',
       header: 'Requests',
-      width: '9%',
+      width: '10%',
       align: 'end',
       sortable: true,
       cell: (r) => formatCount(r.totalRequests),
     },
     {
       id: 'errors',
-      header: 'Errors',
+      header: '5xx',
       width: '8%',
       align: 'end',
       sortable: true,
       cell: (r) => (
-        <span className={r.totalErrors > 0 ? 'text-bad' : undefined}>{formatCount(r.totalErrors)}</span>
+        <span className={r.totalErrors > 0 ? 'text-bad' : undefined} title="5xx answers and failed requests">
+          {formatCount(r.totalErrors)}
+        </span>
       ),
     },
     {
-      id: 'errorRate',
-      header: 'Error %',
+      id: 'errors4xx',
+      header: '4xx',
       width: '8%',
+      align: 'end',
+      sortable: true,
+      cell: (r) => formatCount(r.errors4xx ?? 0),
+    },
+    {
+      id: 'errorRate',
+      header: '5xx %',
+      width: '10%',
       align: 'end',
       sortable: true,
       cell: (r) => formatPercent(errorPercent(r.totalErrors, r.totalRequests)),
@@ -84,23 +114,23 @@ export default function TrafficPage() {
     {
       id: 'avg',
       header: 'Avg',
-      width: '8%',
+      width: '10%',
       align: 'end',
       sortable: true,
-      cell: (r) => formatMs(r.avgLatencyMs),
+      cell: (r) => formatLatency(r.avgLatencyMs, measured(r)),
     },
     {
       id: 'p99',
       header: 'p99',
-      width: '8%',
+      width: '10%',
       align: 'end',
       sortable: true,
-      cell: (r) => formatMs(r.p99LatencyMs),
+      cell: (r) => formatLatency(r.p99LatencyMs, measured(r)),
     },
     {
       id: 'lastHit',
       header: 'Last hit',
-      width: '13%',
+      width: '15%',
       sortable: true,
       cell: (r) =>
         isIdle(r) ? (
@@ -119,7 +149,8 @@ export default function TrafficPage() {
         <div>
           <h1>Traffic</h1>
           <p className="subtitle">
-            Per-route requests, errors and latency since the gateway started. Idle routes stand out.
+            Per-route requests and errors since the gateway started; avg and p99 over the last 60 s (– when
+            the route had no request in that time). Idle routes stand out.
           </p>
         </div>
       </div>

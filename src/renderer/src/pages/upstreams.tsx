@@ -6,16 +6,21 @@ import type { UpstreamView } from '../api/types.ts'
 import { CircuitBadge, HealthBadge } from '../components/badges.tsx'
 import { type Column, compareBy, DataTable, type SortState } from '../components/data-table.tsx'
 import { EmptyState, queryGate } from '../components/states.tsx'
-import { formatCount, formatMs } from '../lib/format.ts'
+import { formatCount, formatLatency } from '../lib/format.ts'
 import { hrefFor } from '../lib/hash-route.ts'
+import { countUsable, targetUsable } from '../lib/target-health.ts'
+
+/** A latency that was measured in its window; an idle target has none (never "0 ms"). */
+const measured = (u: UpstreamView) => (u.windowRequests ?? 1) > 0
 
 const sortValue: Record<string, (u: UpstreamView) => number | string> = {
   url: (u) => u.url,
   route: (u) => u.routePath,
-  health: (u) => (u.healthy ? 1 : 0),
+  // Ascending puts the targets that take no requests first.
+  health: (u) => (targetUsable(u) ? 1 : 0),
   active: (u) => u.activeConns,
-  avg: (u) => u.avgLatencyMs,
-  p99: (u) => u.p99LatencyMs,
+  avg: (u) => (measured(u) ? u.avgLatencyMs : -1),
+  p99: (u) => (measured(u) ? u.p99LatencyMs : -1),
   requests: (u) => u.totalRequests,
   errors: (u) => u.totalErrors,
 }
@@ -43,7 +48,7 @@ export default function UpstreamsPage() {
     {
       id: 'url',
       header: 'Target',
-      width: '22%',
+      width: '17%',
       sortable: true,
       cell: (u) => (
         <code className="cell-main" title={u.id}>
@@ -54,7 +59,7 @@ export default function UpstreamsPage() {
     {
       id: 'route',
       header: 'Route',
-      width: '16%',
+      width: '12%',
       sortable: true,
       cell: (u) => (
         <code className="cell-main" title={u.routeId}>
@@ -65,14 +70,14 @@ export default function UpstreamsPage() {
     {
       id: 'health',
       header: 'Health',
-      width: '10%',
+      width: '12%',
       sortable: true,
       cell: (u) => <HealthBadge healthy={u.healthy} reason={u.healthReason} />,
     },
     {
       id: 'circuit',
       header: 'Circuit',
-      width: '15%',
+      width: '12%',
       cell: (u) => (
         <span className="actions">
           <CircuitBadge state={u.circuitState} />
@@ -101,23 +106,23 @@ export default function UpstreamsPage() {
     {
       id: 'avg',
       header: 'Avg',
-      width: '7%',
+      width: '10%',
       align: 'end',
       sortable: true,
-      cell: (u) => formatMs(u.avgLatencyMs),
+      cell: (u) => formatLatency(u.avgLatencyMs, measured(u)),
     },
     {
       id: 'p99',
       header: 'p99',
-      width: '7%',
+      width: '9%',
       align: 'end',
       sortable: true,
-      cell: (u) => formatMs(u.p99LatencyMs),
+      cell: (u) => formatLatency(u.p99LatencyMs, measured(u)),
     },
     {
       id: 'requests',
       header: 'Requests',
-      width: '8%',
+      width: '11%',
       align: 'end',
       sortable: true,
       cell: (u) => formatCount(u.totalRequests),
@@ -125,7 +130,7 @@ export default function UpstreamsPage() {
     {
       id: 'errors',
       header: 'Errors',
-      width: '8%',
+      width: '10%',
       align: 'end',
       sortable: true,
       cell: (u) => (
@@ -137,7 +142,9 @@ export default function UpstreamsPage() {
   const data = upstreams.data
   const getValue = sortValue[sort.column] ?? sortValue.url!
   const rows = data ? [...data].sort(compareBy(getValue, sort.direction)) : []
-  const healthy = data?.filter((u) => u.healthy).length ?? 0
+  // Each target once (the unit the gateway's healthyUpstreams counts), by the one usable rule.
+  const unique = data ? [...new Map(data.map((u) => [u.id, u])).values()] : []
+  const { usable, total } = countUsable(unique)
 
   return (
     <>
@@ -145,8 +152,14 @@ export default function UpstreamsPage() {
         <div>
           <h1>Upstreams</h1>
           <p className="subtitle">
-            Every target of every route: health checks, circuit breaker, connections and latency.
-            {data && data.length > 0 && ` ${healthy} of ${data.length} healthy.`}
+            Every target of every route: health checks, circuit breaker, connections and latency (avg and p99
+            over the last 60 s; – when the target had no request in that time).
+            {data && data.length > 0 && (
+              <span data-testid="usable-count">
+                {' '}
+                {usable} of {total} usable (healthy, circuit not open).
+              </span>
+            )}
           </p>
         </div>
       </div>

@@ -1,7 +1,9 @@
 // The /gateway/ws stream feeds the React Query cache: routes and stats are written with setQueryData,
-// stats points go into a bounded ring buffer for the charts, and per-route request deltas into sparklines.
+// stats points go into a bounded ring buffer, per-route request deltas into sparklines, and every 10 s
+// the gateway's new history points are appended to the hour fetched from api/stats/history.
 import type { QueryClient } from '@tanstack/react-query'
 import { queryKeys, tickedKeys } from '../api/query-keys.ts'
+import { appendHistory, type HistoryPoint } from '../api/stats-queries.ts'
 import type { ConnectionStatus, GatewayStats, RouteHistory, RouteView, StatsPoint } from '../api/types.ts'
 
 /** 15 minutes of 2 s ticks. */
@@ -12,7 +14,10 @@ const MAX_BACKOFF_MS = 30_000
 /** With ticks every 2 s, a silent socket for this long is considered dead. */
 const SILENCE_MS = 12_000
 
-type RealtimeMessage = { type: 'stats'; data: GatewayStats } | { type: 'routes'; data: RouteView[] }
+type RealtimeMessage =
+  | { type: 'stats'; data: GatewayStats }
+  | { type: 'routes'; data: RouteView[] }
+  | { type: 'history'; data: { total: HistoryPoint; routes: Record<string, HistoryPoint> } }
 
 export interface RealtimeConnection {
   retryNow(): void
@@ -124,6 +129,7 @@ export function startRealtime(queryClient: QueryClient): RealtimeConnection {
       }
       if (message.type === 'stats') onStats(message.data)
       else if (message.type === 'routes' && Array.isArray(message.data)) onRoutes(message.data)
+      else if (message.type === 'history' && message.data?.total) appendHistory(queryClient, message.data)
     }
     ws.onerror = () => ws.close()
     ws.onclose = () => {
