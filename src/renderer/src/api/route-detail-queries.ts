@@ -1,8 +1,13 @@
-// Reads of the route detail page and the Routes table's "outranked" flags. The per-route stats and the
-// outcome of each request come from other parts of the gateway: every field is optional here, and the
-// page shows "–" for what a gateway does not send.
+// Reads of the route detail page and the Routes table's "outranked" flags: the route with who defined
+// it and what outranks it, its latency windows and hour of history, its newest requests.
 import { useQuery } from '@tanstack/react-query'
-import type { RequestRecord, RouteDetail, RoutesSummary } from '../../../gateway/model/index.ts'
+import type {
+  RequestRecord,
+  RouteDetail,
+  RouteStatsDetail,
+  RoutesSummary,
+  StatsHistory,
+} from '../../../gateway/model/index.ts'
 import { api, isMissingEndpoint, seg } from './client.ts'
 
 export type {
@@ -12,42 +17,12 @@ export type {
   RoutePolicySummary,
   RouteRank,
   RoutesSummary,
+  RouteStatsDetail,
+  StatsHistory,
+  LatencyWindow as StatsWindow,
+  HistogramBucket,
+  HistoryPoint,
 } from '../../../gateway/model/index.ts'
-
-/** One window of GET api/stats/routes/:id (percentiles null when it saw no request). */
-export interface StatsWindow {
-  requests: number
-  errors4xx: number
-  errors5xx: number
-  p50Ms: number | null
-  p90Ms: number | null
-  p99Ms: number | null
-}
-
-export interface HistogramBucket {
-  /** Upper bound of the bucket; null for the last one (∞). */
-  upToMs: number | null
-  count: number
-}
-
-/** GET api/stats/routes/:id: RouteStats plus windows and a histogram. */
-export interface RouteStatsDetail {
-  totalRequests?: number
-  totalErrors?: number
-  avgLatencyMs?: number
-  p50LatencyMs?: number
-  p99LatencyMs?: number
-  cacheHits?: number
-  cacheMisses?: number
-  rateLimited?: number
-  circuitBreaks?: number
-  retryAttempts?: number
-  validationFailures?: number
-  contractViolations?: number
-  lastRequestAt?: string | null
-  windows?: Partial<Record<'1m' | '5m' | '15m', StatsWindow>>
-  histogram?: { '15m'?: HistogramBucket[] }
-}
 
 /** A request record; `outcome` (who answered: upstream, cache, rate limit…) where the gateway names it. */
 export type RouteRequest = RequestRecord & { outcome?: string }
@@ -64,23 +39,10 @@ export function useRouteDetail(id: string) {
   })
 }
 
-/** A gateway without the per-route endpoint still has the list: its entry has the counters, no windows. */
-async function routeStats(id: string, signal: AbortSignal): Promise<RouteStatsDetail> {
-  try {
-    return await api<RouteStatsDetail>(`api/stats/routes/${seg(id)}`, { signal })
-  } catch (error) {
-    if (!isMissingEndpoint(error)) throw error
-    const all = await api<Record<string, RouteStatsDetail>>('api/stats/routes', { signal })
-    const entry = all[id]
-    if (!entry) throw error
-    return entry
-  }
-}
-
 export function useRouteStatsDetail(id: string) {
   return useQuery({
     queryKey: ['route-stats-detail', id],
-    queryFn: ({ signal }) => routeStats(id, signal),
+    queryFn: ({ signal }) => api<RouteStatsDetail>(`api/stats/routes/${seg(id)}`, { signal }),
     refetchInterval: TICK_MS,
     retry: noRetryWhenMissing,
   })
@@ -107,28 +69,11 @@ export function useRoutesSummary() {
   })
 }
 
-/** One 10-second aggregate of GET api/stats/history. */
-export interface HistoryPoint {
-  t: number
-  requests: number
-  errors4xx: number
-  errors5xx: number
-  p50Ms: number | null
-  p99Ms: number | null
-}
-
-/** GET api/stats/history?route=<id>: the last hour in 10-second steps, oldest first. */
-export interface RouteHistory {
-  intervalS: number
-  windowS: number
-  points: HistoryPoint[]
-}
-
 export function useRouteHistory(id: string) {
   return useQuery({
     queryKey: ['route-history', id],
     queryFn: ({ signal }) =>
-      api<RouteHistory>(`api/stats/history?route=${encodeURIComponent(id)}`, { signal }),
+      api<StatsHistory>(`api/stats/history?route=${encodeURIComponent(id)}`, { signal }),
     refetchInterval: 10_000,
     retry: noRetryWhenMissing,
   })

@@ -16,7 +16,8 @@ export function HistoryBars({
   windowS: number
 }) {
   const slots = Math.max(1, Math.round(windowS / intervalS))
-  const now = points.at(-1)?.t ?? Date.now()
+  const last = points.at(-1)
+  const now = last ? Date.parse(last.t) : Date.now()
   const max = Math.max(1, ...points.map((p) => p.requests))
   const bar = WIDTH / slots
   let requests = 0
@@ -36,7 +37,7 @@ export function HistoryBars({
       </figcaption>
       <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none" role="img" aria-hidden="true">
         {points.map((p) => {
-          const slot = slots - 1 - Math.round((now - p.t) / (intervalS * 1000))
+          const slot = slots - 1 - Math.round((now - Date.parse(p.t)) / (intervalS * 1000))
           if (slot < 0) return null
           const h = (p.requests / max) * HEIGHT
           const bad = ((p.errors4xx + p.errors5xx) / max) * HEIGHT

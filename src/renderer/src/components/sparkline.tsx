@@ -20,15 +20,17 @@ export function Sparkline({
   )
   const total = values.reduce((sum, v) => sum + v, 0)
   return (
+    // Drawn in a width × height box and scaled to its cell (at most `width` px), so it never overflows.
     <svg
       className="sparkline"
-      width={width}
-      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      preserveAspectRatio="none"
+      style={{ width: '100%', maxWidth: width, height }}
       role="img"
       aria-label={`${label}: ${total} requests in the last ${span}`}
     >
       {values.length > 1 ? (
-        <polyline points={points.join(' ')} fill="none" />
+        <polyline points={points.join(' ')} fill="none" vectorEffect="non-scaling-stroke" />
       ) : (
         <line x1={0} x2={width} y1={height - 1} y2={height - 1} />
       )}

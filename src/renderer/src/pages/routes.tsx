@@ -1,4 +1,4 @@
-import { useDeferredValue, useMemo, useState, useSyncExternalStore } from 'react'
+import { useDeferredValue, useMemo, useState } from 'react'
 import { actionError } from '../api/client.ts'
 import { useDeleteRoute, useToggleRoute } from '../api/mutations.ts'
 import { useEffectiveConfig, useRoutes } from '../api/queries.ts'
@@ -15,19 +15,11 @@ import { RouteDetailView } from './route-detail.tsx'
 import { EditRoute } from './route-edit-dialog.tsx'
 import { givenPath, RouteForm } from './route-form.tsx'
 import { routeColumns } from './routes-columns.tsx'
+import { useNarrow } from '../lib/use-narrow.ts'
 import './routes.css'
 
 const SOURCES: RouteSource[] = ['manual', 'config', 'farp', 'discovery']
 const PROTOCOLS = ['http', 'websocket', 'sse', 'grpc', 'graphql']
-
-/** Narrow windows stack more into each row: the virtual table needs the row height it will get. */
-const NARROW = '(max-width: 1100px)'
-const subscribeNarrow = (onChange: () => void) => {
-  const query = window.matchMedia(NARROW)
-  query.addEventListener('change', onChange)
-  return () => query.removeEventListener('change', onChange)
-}
-const isNarrow = () => window.matchMedia(NARROW).matches
 
 function routePrefixFrom(routes: RouteView[] | undefined, config: unknown): string {
   const manual = routes?.find((r) => r.source === 'manual' && r.path.endsWith(givenPath(r)))
@@ -59,7 +51,7 @@ function RoutesView({ detailId, params }: PageProps & { detailId: string | null 
   const [toggleError, setToggleError] = useState('')
   const [sort, setSort] = useState<SortState | undefined>()
   const summary = useRoutesSummary()
-  const narrow = useSyncExternalStore(subscribeNarrow, isNarrow, isNarrow)
+  const narrow = useNarrow()
 
   const all = routes.data
   const filtered = useMemo(() => {

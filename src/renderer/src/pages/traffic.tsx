@@ -15,6 +15,7 @@ import {
   toMillis,
 } from '../lib/format.ts'
 import { hrefFor } from '../lib/hash-route.ts'
+import { useNarrow } from '../lib/use-narrow.ts'
 
 /** A route with no request for this long is shown as idle. */
 const IDLE_MS = 10 * 60 * 1000
@@ -40,6 +41,7 @@ export default function TrafficPage() {
   const history = useRoutesHistory()
   const [sort, setSort] = useState<SortState>({ column: 'requests', direction: 'descending' })
   const [idleOnly, setIdleOnly] = useState(false)
+  const narrow = useNarrow()
   const now = Date.now()
 
   const all = useMemo(() => Object.values(stats.data ?? {}), [stats.data])
@@ -51,7 +53,7 @@ export default function TrafficPage() {
   const rows = all.filter((r) => !idleOnly || isIdle(r)).sort(compareBy(getValue, sort.direction))
   const idleCount = all.filter(isIdle).length
 
-  const columns: Column<RouteStats>[] = [
+  const allColumns: Column<RouteStats>[] = [
     {
       id: 'path',
       header: 'Route',
@@ -142,6 +144,38 @@ export default function TrafficPage() {
         ),
     },
   ]
+  // At 800 px the 4xx and 5xx % columns fold into the 5xx cell, and the widths are shared anew.
+  const narrowWidths: Record<string, string> = {
+    path: '20%',
+    trend: '15%',
+    requests: '13%',
+    errors: '15%',
+    avg: '11%',
+    p99: '11%',
+    lastHit: '15%',
+  }
+  const columns = narrow
+    ? allColumns
+        .filter((c) => c.id in narrowWidths)
+        .map((c) =>
+          c.id === 'errors'
+            ? {
+                ...c,
+                header: '5xx · %',
+                width: narrowWidths[c.id],
+                cell: (r: RouteStats) => (
+                  <div>
+                    <div className={r.totalErrors > 0 ? 'text-bad' : undefined}>
+                      {formatCount(r.totalErrors)} ·{' '}
+                      {formatPercent(errorPercent(r.totalErrors, r.totalRequests))}
+                    </div>
+                    <div className="cell-note">{formatCount(r.errors4xx ?? 0)} 4xx</div>
+                  </div>
+                ),
+              }
+            : { ...c, width: narrowWidths[c.id] },
+        )
+    : allColumns
 
   return (
     <>
@@ -182,6 +216,8 @@ export default function TrafficPage() {
             sort={sort}
             onSort={setSort}
             rowClassName={(r) => (isIdle(r) ? 'row-idle' : undefined)}
+            rowHeight={narrow ? 64 : 44}
+            {...(narrow ? { className: 'stacked' } : {})}
           />
         </>
       )}

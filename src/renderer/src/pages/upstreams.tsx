@@ -9,6 +9,7 @@ import { EmptyState, queryGate } from '../components/states.tsx'
 import { formatCount, formatLatency } from '../lib/format.ts'
 import { hrefFor } from '../lib/hash-route.ts'
 import { countUsable, targetUsable } from '../lib/target-health.ts'
+import { useNarrow } from '../lib/use-narrow.ts'
 
 /** A latency that was measured in its window; an idle target has none (never "0 ms"). */
 const measured = (u: UpstreamView) => (u.windowRequests ?? 1) > 0
@@ -30,6 +31,7 @@ export default function UpstreamsPage() {
   const reset = useResetCircuit()
   const [sort, setSort] = useState<SortState>({ column: 'url', direction: 'ascending' })
   const [message, setMessage] = useState({ text: '', failed: false })
+  const narrow = useNarrow()
 
   const onReset = (u: UpstreamView) => {
     setMessage({ text: '', failed: false })
@@ -44,7 +46,86 @@ export default function UpstreamsPage() {
     })
   }
 
-  const columns: Column<UpstreamView>[] = [
+  const circuitCell = (u: UpstreamView) => (
+    <span className="actions">
+      <CircuitBadge state={u.circuitState} />
+      {u.circuitState !== 'closed' && (
+        <button
+          type="button"
+          className="button ghost small"
+          aria-label={`Reset circuit for ${u.url} on ${u.routePath}`}
+          disabled={reset.isPending}
+          onClick={() => onReset(u)}
+        >
+          Reset
+        </button>
+      )}
+    </span>
+  )
+
+  // At 800 px the same facts, stacked four columns wide: target over route, health over circuit,
+  // avg over p99, requests over errors and active connections.
+  const narrowColumns: Column<UpstreamView>[] = [
+    {
+      id: 'url',
+      header: 'Target · route',
+      width: '31%',
+      sortable: true,
+      cell: (u) => (
+        <div className="cell-stack">
+          <code className="cell-main" title={u.id}>
+            {u.url}
+          </code>
+          <code className="cell-main cell-note" title={u.routeId}>
+            {u.routePath}
+          </code>
+        </div>
+      ),
+    },
+    {
+      id: 'health',
+      header: 'Health · circuit',
+      width: '27%',
+      sortable: true,
+      cell: (u) => (
+        <div className="cell-stack">
+          <HealthBadge healthy={u.healthy} reason={u.healthReason} />
+          {circuitCell(u)}
+        </div>
+      ),
+    },
+    {
+      id: 'p99',
+      header: 'p99 · avg',
+      width: '19%',
+      align: 'end',
+      sortable: true,
+      cell: (u) => (
+        <div>
+          <div>{formatLatency(u.p99LatencyMs, measured(u))}</div>
+          <div className="cell-note">avg {formatLatency(u.avgLatencyMs, measured(u))}</div>
+        </div>
+      ),
+    },
+    {
+      id: 'requests',
+      header: 'Requests',
+      width: '23%',
+      align: 'end',
+      sortable: true,
+      cell: (u) => (
+        <div>
+          <div>{formatCount(u.totalRequests)}</div>
+          <div className={u.totalErrors > 0 ? 'text-bad' : 'cell-note'}>
+            {formatCount(u.totalErrors)} {u.totalErrors === 1 ? 'error' : 'errors'}
+          </div>
+          <div className="cell-note">{formatCount(u.activeConns)} active</div>
+        </div>
+      ),
+    },
+  ]
+
+  const wideColumns: Column<UpstreamView>[] = [
     {
       id: 'url',
       header: 'Target',
@@ -78,22 +159,7 @@ export default function UpstreamsPage() {
       id: 'circuit',
       header: 'Circuit',
       width: '12%',
-      cell: (u) => (
-        <span className="actions">
-          <CircuitBadge state={u.circuitState} />
-          {u.circuitState !== 'closed' && (
-            <button
-              type="button"
-              className="button ghost small"
-              aria-label={`Reset circuit for ${u.url} on ${u.routePath}`}
-              disabled={reset.isPending}
-              onClick={() => onReset(u)}
-            >
-              Reset
-            </button>
-          )}
-        </span>
-      ),
+      cell: (u) => circuitCell(u),
     },
     {
       id: 'active',
@@ -183,7 +249,9 @@ export default function UpstreamsPage() {
         <DataTable
           label="Upstream targets"
           rows={rows}
-          columns={columns}
+          columns={narrow ? narrowColumns : wideColumns}
+          rowHeight={narrow ? 84 : 44}
+          {...(narrow ? { className: 'stacked' } : {})}
           rowKey={(u) => u.id}
           sort={sort}
           onSort={setSort}
