@@ -1,22 +1,34 @@
-// A success message that floats over the page instead of pushing it down under the cursor. It stays
-// long enough to read, goes by itself, and is announced to screen readers (role="status").
+// The outcome of an action, floating over the page instead of pushing it down under the cursor. A
+// success goes by itself once read; a failure stays until dismissed. Announced to screen readers.
 import { useEffect, useRef } from 'react'
 
 const SHOW_MS = 6000
 
-export function Toast({ message, onDone }: { message: string; onDone: () => void }) {
+export function Toast({
+  message,
+  onDone,
+  failed = false,
+}: {
+  message: string
+  onDone: () => void
+  failed?: boolean
+}) {
   // The page re-renders on every tick: the timer follows the message, not each new onDone.
   const done = useRef(onDone)
   done.current = onDone
   useEffect(() => {
-    if (!message) return
+    if (!message || failed) return
     const timer = setTimeout(() => done.current(), SHOW_MS)
     return () => clearTimeout(timer)
-  }, [message])
+  }, [message, failed])
   return (
-    <div className="toast-region" role="status" aria-live="polite">
+    <div
+      className="toast-region"
+      role={failed ? 'alert' : 'status'}
+      aria-live={failed ? 'assertive' : 'polite'}
+    >
       {message && (
-        <p className="toast">
+        <p className={failed ? 'toast failed' : 'toast'}>
           {message}
           <button type="button" className="icon-button" aria-label="Dismiss" onClick={onDone}>
             ×

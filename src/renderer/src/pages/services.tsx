@@ -1,4 +1,5 @@
 import { useState } from 'react'
+import { Toast } from '../components/toast.tsx'
 import { actionError } from '../api/client.ts'
 import { useDeregisterService, useRefreshDiscovery } from '../api/mutations.ts'
 import { useServices } from '../api/queries.ts'
@@ -54,12 +55,11 @@ export default function ServicesPage() {
           {refresh.isPending ? 'Refreshing…' : 'Refresh'}
         </button>
       </div>
-      <p
-        className={message.text ? (message.failed ? 'error-box' : 'notice') : 'visually-hidden'}
-        role="status"
-      >
-        {message.text}
-      </p>
+      <Toast
+        message={message.text}
+        failed={message.failed}
+        onDone={() => setMessage({ text: '', failed: false })}
+      />
       {queryGate(services, 'services', {
         feature: 'Service discovery',
         endpoint: 'GET api/discovery/services',

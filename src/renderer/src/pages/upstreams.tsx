@@ -5,6 +5,7 @@ import { useUpstreams } from '../api/queries.ts'
 import type { UpstreamView } from '../api/types.ts'
 import { CircuitBadge, HealthBadge } from '../components/badges.tsx'
 import { type Column, compareBy, DataTable, type SortState } from '../components/data-table.tsx'
+import { Toast } from '../components/toast.tsx'
 import { EmptyState, queryGate } from '../components/states.tsx'
 import { formatCount, formatLatency } from '../lib/format.ts'
 import { hrefFor } from '../lib/hash-route.ts'
@@ -229,12 +230,11 @@ export default function UpstreamsPage() {
           </p>
         </div>
       </div>
-      <p
-        className={message.text ? (message.failed ? 'error-box' : 'notice') : 'visually-hidden'}
-        role="status"
-      >
-        {message.text}
-      </p>
+      <Toast
+        message={message.text}
+        failed={message.failed}
+        onDone={() => setMessage({ text: '', failed: false })}
+      />
       {queryGate(upstreams, 'upstreams', { feature: 'The upstream list', endpoint: 'GET api/upstreams' })}
       {data && data.length === 0 && (
         <EmptyState title="No upstreams yet">
