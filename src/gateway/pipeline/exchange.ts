@@ -6,6 +6,7 @@ import { channel } from 'node:diagnostics_channel'
 import type { Duplex } from 'node:stream'
 import { isGrpcLike } from '../http/grpc.ts'
 import type { ProblemKind } from '../http/problem.ts'
+import type { Outcome } from '../model/index.ts'
 import { attemptOutcome, failureReason } from '../policies/attempt-judge.ts'
 import { answerProblem, grpcCutTrailers } from '../policies/local-answer.ts'
 import type { RequestHead } from '../http/request-head.ts'
@@ -13,11 +14,13 @@ import { isBodiless, type ResponseFields } from '../http/response-fields.ts'
 import type { TargetParts } from '../http/request-target.ts'
 import type { ProxyContext } from '../policies/interceptor.ts'
 import type { CompiledRoute, CompiledTarget } from '../router/route-table.ts'
+import { BodyCapture, type CaptureSettings } from '../stats/body-capture.ts'
 import { EXCHANGE_CHANNEL, type ExchangeEvent } from '../stats/exchange-event.ts'
 import type { GatewayTraffic } from '../stats/traffic.ts'
 import {
   type DispatchController,
   type DispatchHandler,
+  type RequestBodyObserver,
   type ResponseHeaders,
   UpstreamError,
 } from '../upstream/types.ts'
@@ -30,7 +33,7 @@ const EMPTY = Buffer.alloc(0)
 
 export const clientGoneError = (): Error => new Error('client went away')
 
-export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
+export class Exchange implements ProxyContext, DispatchHandler, TargetParts, RequestBodyObserver {
   readonly req: RequestHead
   readonly sink: ResponseSink
   readonly traffic: GatewayTraffic
@@ -61,6 +64,8 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
   target: CompiledTarget | undefined = undefined
   upstreamError: Error | undefined = undefined
   noTarget = false
+  /** Who answered (the inspector's outcome): set where the gateway answers itself. */
+  outcome: Outcome = 'upstream'
   /** Targets tried already (retries pick another one); undefined until a second attempt needs it. */
   tried: CompiledTarget[] | undefined = undefined
   /** The controller of the upstream attempt in progress, if any. */
@@ -78,6 +83,14 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
   direct = false
   // ExchangeEvent.
   upstreamPath = ''
+  upstreamHeaders: Record<string, string | string[]> | undefined = undefined
+  /** When the response head was ready (performance.now()), and the last attempt's connect time. */
+  headAt = 0
+  connectMs = 0
+  /** Body bytes kept for the inspector, up to `captureLimit` each (0: none kept). */
+  readonly captureLimit: number
+  requestCapture: BodyCapture | undefined = undefined
+  responseCapture: BodyCapture | undefined = undefined
   status = 0
   responseHeaders: ResponseFields | undefined = undefined
   startedAt = 0
@@ -97,6 +110,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     traffic: GatewayTraffic,
     bodyStream: NodeJS.ReadableStream | null,
     upgrade: boolean,
+    capture: CaptureSettings,
   ) {
     this.req = req
     this.sink = sink
@@ -108,6 +122,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     this.upgrade = upgrade
     const type = req.headers['content-type']
     this.grpc = type !== undefined && isGrpcLike(type)
+    this.captureLimit = capture.bodyLimit
   }
 
   get routeId(): string {
@@ -165,6 +180,28 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
       stream.on('error', onError)
       stream.on('close', onClose)
     })
+  }
+
+  /** Copies a response chunk's first bytes for the inspector (the chunk is the connection's buffer). */
+  captureResponse(chunk: Buffer): void {
+    let c = this.responseCapture
+    if (c === undefined) {
+      const length = this.responseHeaders?.['content-length']
+      c = new BodyCapture(this.captureLimit, typeof length === 'string' ? Number(length) : -1)
+      this.responseCapture = c
+    }
+    c.add(chunk)
+  }
+
+  /** The client's body on its way upstream (streamed): its first bytes are kept for the inspector. */
+  onRequestBody(chunk: Buffer): void {
+    let c = this.requestCapture
+    if (c === undefined) {
+      const length = this.req.headers['content-length']
+      c = new BodyCapture(this.captureLimit, length === undefined ? -1 : Number(length))
+      this.requestCapture = c
+    }
+    c.add(chunk)
   }
 
   /** Answers with a problem of the gateway's own (no route, malformed request…), like any answer. */
@@ -267,6 +304,8 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     }
     this.status = statusCode
     this.responseHeaders = headers
+    this.headAt = performance.now()
+    this.connectMs = controller.connectMs ?? 0
     this.bodiless = isBodiless(this.method, statusCode)
     const type = headers['content-type']
     if (typeof type === 'string' && type.startsWith('text/event-stream')) {
@@ -279,6 +318,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
 
   onResponseData(controller: DispatchController, chunk: Buffer): void {
     if (this.bodiless || this.done) return
+    if (this.captureLimit > 0) this.captureResponse(chunk)
     const sink = this.sink
     // The chunk's bytes belong to the upstream connection's read buffer until the write is done.
     if (!sink.write(chunk, controller.hold())) {
@@ -377,14 +417,17 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     this.done = true
     if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer)
     const route = this.route
-    if (route === undefined) return
     const now = Date.now()
     const ms = performance.now() - this.started
-    const failed = err !== undefined || this.status >= 500
-    route.counters.finish(ms, failed, now)
-    this.traffic.counters.finish(ms, failed, now)
-    if (this.sse) this.traffic.activeSse--
-    if (this.target !== undefined && responseChannel.hasSubscribers) {
+    if (route !== undefined) {
+      const failed = err !== undefined || this.status >= 500
+      route.counters.finish(ms, failed, now)
+      this.traffic.counters.finish(ms, failed, now)
+      if (this.sse) this.traffic.activeSse--
+    }
+    // Every answer is published, the gateway's own too (no route, 429, 503...): the inspector's rows.
+    if (responseChannel.hasSubscribers) {
+      if (this.gone) this.outcome = 'client-gone'
       this.startedAt = now - ms
       this.durationMs = ms
       this.error = err ?? this.upstreamError

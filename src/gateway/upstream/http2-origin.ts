@@ -267,7 +267,12 @@ class Http2Exchange implements DispatchController {
     if (this.paused) stream.pause()
     if (!empty) {
       if (Buffer.isBuffer(body)) stream.end(body)
-      else (body as Readable).pipe(stream)
+      else {
+        const source = body as Readable
+        const observer = this.opts.bodyObserver
+        if (observer !== undefined) source.on('data', (c: Buffer) => observer.onRequestBody(c))
+        source.pipe(stream)
+      }
     }
   }
 

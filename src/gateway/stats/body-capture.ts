@@ -1,0 +1,75 @@
+// A copy of a body's first bytes as they pass on their way (to the upstream or the client), for the
+// request inspector: bytes are copied into one buffer that grows up to the cap, never converted on
+// the way, and nothing is done past the cap but counting.
+
+/** What the proxy reads per request to decide whether to capture (0: capture is off). */
+export interface CaptureSettings {
+  bodyLimit: number
+}
+
+const FIRST_SIZE = 4096
+
+export class BodyCapture {
+  readonly limit: number
+  /** Bytes that passed. */
+  seen = 0
+  /** Bytes kept, at the start of `bytes`. */
+  kept = 0
+  bytes: Buffer | undefined = undefined
+  /** The size the sender announced (content-length), or -1. */
+  readonly expected: number
+
+  constructor(limit: number, expected = -1) {
+    this.limit = limit
+    this.expected = expected
+  }
+
+  add(chunk: Uint8Array): void {
+    const n = chunk.length
+    this.seen += n
+    const room = this.limit - this.kept
+    if (room <= 0 || n === 0) return
+    const take = n < room ? n : room
+    let bytes = this.bytes
+    if (bytes === undefined || bytes.length - this.kept < take) bytes = this.grow(this.kept + take)
+    bytes.set(take === n ? chunk : chunk.subarray(0, take), this.kept)
+    this.kept += take
+  }
+
+  get truncated(): boolean {
+    return this.seen > this.kept
+  }
+
+  /** The kept bytes, in a buffer of their own size (the ring holds them; no slack is held with them). */
+  take(): Buffer {
+    const bytes = this.bytes
+    if (bytes === undefined) return Buffer.alloc(0)
+    if (bytes.length === this.kept) return bytes
+    const exact = Buffer.allocUnsafeSlow(this.kept)
+    bytes.copy(exact, 0, 0, this.kept)
+    return exact
+  }
+
+  private grow(need: number): Buffer {
+    let size =
+      this.bytes === undefined ? (this.expected > 0 ? this.expected : FIRST_SIZE) : this.bytes.length * 2
+    if (size < need) size = need
+    if (size > this.limit) size = this.limit
+    // Slow (unpooled) buffers: a kept body must not hold on to a shared 8 KiB pool slab.
+    const next = Buffer.allocUnsafeSlow(size)
+    if (this.bytes !== undefined) this.bytes.copy(next, 0, 0, this.kept)
+    this.bytes = next
+    return next
+  }
+}
+
+/** A capture of `buffer`, a body a policy already holds in full (no copy when it fits the cap). */
+export function captureOf(buffer: Buffer, limit: number): BodyCapture {
+  const c = new BodyCapture(limit, buffer.length)
+  if (buffer.length <= limit) {
+    c.bytes = buffer
+    c.kept = buffer.length
+    c.seen = buffer.length
+  } else c.add(buffer)
+  return c
+}
