@@ -9,6 +9,13 @@ export interface CaptureSettings {
 
 const FIRST_SIZE = 4096
 
+/**
+ * Small bodies share Node's pooled slabs (a slice, no allocation of its own: cheap on the request
+ * path); large ones get their own memory, so a kept body never pins much more than itself.
+ */
+const allocate = (size: number): Buffer =>
+  size < Buffer.poolSize >>> 1 ? Buffer.allocUnsafe(size) : Buffer.allocUnsafeSlow(size)
+
 export class BodyCapture {
   readonly limit: number
   /** Bytes that passed. */
@@ -45,7 +52,7 @@ export class BodyCapture {
     const bytes = this.bytes
     if (bytes === undefined) return Buffer.alloc(0)
     if (bytes.length === this.kept) return bytes
-    const exact = Buffer.allocUnsafeSlow(this.kept)
+    const exact = allocate(this.kept)
     bytes.copy(exact, 0, 0, this.kept)
     return exact
   }
@@ -55,8 +62,7 @@ export class BodyCapture {
       this.bytes === undefined ? (this.expected > 0 ? this.expected : FIRST_SIZE) : this.bytes.length * 2
     if (size < need) size = need
     if (size > this.limit) size = this.limit
-    // Slow (unpooled) buffers: a kept body must not hold on to a shared 8 KiB pool slab.
-    const next = Buffer.allocUnsafeSlow(size)
+    const next = allocate(size)
     if (this.bytes !== undefined) this.bytes.copy(next, 0, 0, this.kept)
     this.bytes = next
     return next
