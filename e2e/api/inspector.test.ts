@@ -143,6 +143,11 @@ test('bodies are kept up to the cap and redacted; replay resends the body and di
   assert.equal(JSON.parse(detail.responseBody.text).call, 1)
   assert.equal(detail.requestHeaders.authorization, '[redacted]')
   assert.equal(detail.upstream.headers.authorization, '[redacted]')
+  // Copy as curl: the same request to this gateway, the hidden value marked.
+  assert.match(detail.curl, /^# \[redacted\] marks values the inspector hid/)
+  assert.match(detail.curl, /curl -X POST 'http:\/\/[^']+\/users'/)
+  assert.match(detail.curl, /-H 'authorization: \[redacted\]'/)
+  assert.match(detail.curl, /--data-binary '\{\n {2}"name": "grace",\n {2}"password": "\[redacted\]"\n\}'/)
 
   const replayed = await call({ method: 'POST', url: `/gateway/api/requests/${row.id}/replay` })
   assert.equal(replayed.statusCode, 200, replayed.body)

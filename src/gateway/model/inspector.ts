@@ -102,6 +102,12 @@ export const RequestDetail = Type.Object({
   ...RequestRecord.properties,
   requestBody: BodyView,
   responseBody: BodyView,
+  curl: Type.Optional(
+    Type.String({
+      description:
+        'the request as a curl command to this gateway; [redacted] marks hidden values, a comment says so',
+    }),
+  ),
 })
 export type RequestDetail = Type.Static<typeof RequestDetail>
 

@@ -11,6 +11,7 @@ import type { GatewayCore } from '../../core.ts'
 import { GatewayError } from '../../errors.ts'
 import { HOP_BY_HOP } from '../../http/hop-headers.ts'
 import type { ReplayResult, RequestDetail } from '../../model/index.ts'
+import { curlCommand } from '../../stats/curl.ts'
 import { toHar } from '../../stats/har.ts'
 import { Redactor } from '../../stats/redaction.ts'
 import type { RequestFilter, ReplaySource } from '../../stats/request-log.ts'
@@ -62,7 +63,7 @@ function replay(
       res.on('end', () =>
         resolve({
           status: res.statusCode ?? 0,
-          headers: redactor.headers(res.headers),
+          headers: redactor.headers(endToEnd(res.headers)),
           durationMs: Math.round((performance.now() - started) * 100) / 100,
           body: Buffer.concat(chunks).toString('utf8'),
           truncated,
@@ -79,6 +80,13 @@ function replay(
     )
     req.end(body.length > 0 ? body : undefined)
   })
+}
+
+/** The response's end-to-end fields: hop-by-hop ones describe the replay's own connection. */
+function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {}
+  for (const [k, v] of Object.entries(headers)) if (!HOP_BY_HOP.has(k)) out[k] = v
+  return out
 }
 
 /** A body's text with secret JSON fields hidden (whole documents re-serialised as they were). */
@@ -148,7 +156,11 @@ export function registerRequestInspector(app: FastifyInstance, core: GatewayCore
   app.get<{ Params: { id: string } }>('/api/requests/:id', async (req) => {
     const detail = log.detail(req.params.id)
     if (!detail) throw new GatewayError('SP_ERR_ADMIN_REQUEST_NOT_FOUND')
-    return detail
+    // The proxy answers on the admin API's own port: the host the caller used reaches it.
+    const origin = req.headers.host
+      ? `${req.protocol}://${req.headers.host}`
+      : (core.url ?? 'http://localhost')
+    return { ...detail, curl: curlCommand(detail, origin) } satisfies RequestDetail
   })
 
   app.post<{ Params: { id: string } }>('/api/requests/:id/replay', async (req) => {
