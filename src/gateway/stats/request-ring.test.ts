@@ -54,6 +54,14 @@ test('headers survive the text form: lists stay lists, values keep colons, space
   assert.deepEqual(bare.requestHeaders, {})
   assert.deepEqual(bare.responseHeaders, {})
   assert.equal(bare.upstreamHeaders, undefined)
+  // The upstream block keeps only changes: fields passed on as they came, lists replaced whole.
+  const list = ['1', '2']
+  const client = { a: list, b: 'x', gone: 'y', d: ['5', '6'] }
+  const sent = { a: list, b: 'z', c: ['3', '4'], d: ['7'] }
+  const encoded = encodeText('/', '/', client, {}, sent)
+  assert.equal(encoded.split(' a:1\n').length, 2, 'the unchanged list is written once, for the client')
+  assert.deepEqual(decodeText(encoded).upstreamHeaders, sent)
+  assert.deepEqual(decodeText(encoded).requestHeaders, client)
   // Empty blocks before a non-empty one stay apart.
   assert.deepEqual(decodeText(encodeText('/', '/', {}, {}, { a: '1' })).upstreamHeaders, { a: '1' })
   assert.deepEqual(decodeText(encodeText('/', '/', { a: '1' }, {}, {})).upstreamHeaders, {})

@@ -281,10 +281,12 @@ export interface DecodedText {
 type AnyHeaders = IncomingHttpHeaders | OutgoingHttpHeaders | HeaderMap | undefined
 
 // The text: url and upstream path on a line each, the request's header lines, an empty line, the
-// response's header lines, and (when something went upstream) an empty line and the upstream request's
-// header lines. A header line is `name:value`; the items of a list value each get a line that starts
-// with a space (names never do), so lists come back as lists. Field values cannot hold CR or LF
-// (node:http and the upstream parser refuse them), so a line break always ends a field.
+// response's header lines, and (when something went upstream) an empty line and how the upstream
+// request's header block differs from the client's: a field line for each field set or changed, a
+// bare name (no colon) for each field left out. A header line is `name:value`; the items of a list
+// value each get a line that starts with a space (names never do), so lists come back as lists.
+// Field values cannot hold CR or LF (node:http and the upstream parser refuse them), so a line break
+// always ends a field.
 export function encodeText(
   url: string,
   upstreamPath: string,
@@ -293,7 +295,22 @@ export function encodeText(
   upstreamHeaders?: AnyHeaders,
 ): string {
   const text = `${url}\n${upstreamPath}\n${headerLines(requestHeaders)}\n${headerLines(responseHeaders)}`
-  return upstreamHeaders === undefined ? text : `${text}\n${headerLines(upstreamHeaders)}`
+  return upstreamHeaders === undefined ? text : `${text}\n${changedLines(requestHeaders, upstreamHeaders)}`
+}
+
+/** The upstream block as changes to the client's: most fields go on as they came (same value object). */
+function changedLines(from: AnyHeaders, to: AnyHeaders): string {
+  let out = ''
+  if (!to) return out
+  if (from)
+    for (const name in from) if (from[name] !== undefined && to[name] === undefined) out += `${name}\n`
+  for (const name in to) {
+    const v = to[name]
+    if (v === undefined || (from !== undefined && from[name] === v)) continue
+    if (Array.isArray(v)) for (const item of v) out += ` ${name}:${item}\n`
+    else out += `${name}:${v}\n`
+  }
+  return out
 }
 
 function headerLines(headers: AnyHeaders): string {
@@ -311,26 +328,34 @@ function headerLines(headers: AnyHeaders): string {
 export function decodeText(text: string): DecodedText {
   const lines = text.split('\n')
   const blocks: HeaderMap[] = [{}]
+  const changed = new Set<string>()
   let into = blocks[0] as HeaderMap
   // The text ends with a line break after each non-empty block: the last (empty) line is no separator.
   const end = lines.length - (lines[lines.length - 1] === '' ? 1 : 0)
   for (let i = 2; i < end; i++) {
     const line = lines[i] as string
     if (line === '') {
-      into = {}
+      // The upstream block starts from the client's fields; the changes follow.
+      into = blocks.length === 2 ? { ...blocks[0] } : {}
       blocks.push(into)
       continue
     }
     const list = line.startsWith(' ')
     const colon = line.indexOf(':')
-    if (colon < 0) continue
+    if (colon < 0) {
+      // A field the upstream block left out (only there).
+      if (blocks.length === 3) delete into[line]
+      continue
+    }
     const name = line.slice(list ? 1 : 0, colon)
     const value = line.slice(colon + 1)
     if (!list) into[name] = value
     else {
       const have = into[name]
-      if (Array.isArray(have)) have.push(value)
+      // In the upstream block a list replaces the client's value (a copy from the first block).
+      if (Array.isArray(have) && (blocks.length < 3 || changed.has(name))) have.push(value)
       else into[name] = [value]
+      if (blocks.length === 3) changed.add(name)
     }
   }
   return {
