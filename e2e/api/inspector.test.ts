@@ -232,3 +232,77 @@ test('HAR 1.2 export honours the filters; the live tail pushes new rows', async 
   )
   controller.abort()
 })
+
+test('the gateway answers of its own are rows too: 502, 504, JWT 401, malformed 400, client gone', async (t) => {
+  const { hangs, refusingUrl, sseTicker } = await import('../fixtures/upstreams.ts')
+  const { connect } = await import('node:net')
+  const slow = await hangs()
+  const sse = await sseTicker(5)
+  t.after(() => Promise.all([slow.close(), sse.close()]).then(() => {}))
+  const gw = await startGateway(
+    t,
+    {
+      inspector: { bodyLimit: 256 },
+      routes: [
+        { id: 'down', path: '/down/*', targets: [{ url: await refusingUrl() }] },
+        { id: 'slow', path: '/slow/*', targets: [{ url: slow.url }], timeout: '100ms' },
+        { id: 'hang', path: '/hang/*', targets: [{ url: slow.url }] },
+        { id: 'auth', path: '/auth/*', targets: [{ url: slow.url }], jwt: { secret: 'x'.repeat(32) } },
+        { id: 'sse', path: '/sse/*', targets: [{ url: sse.url }] },
+      ],
+    },
+    { listen: true },
+  )
+  const call = api(gw)
+  const list = async (query = '') => (await call({ url: `/gateway/api/requests${query}` })).json() as Row[]
+  const status = async (path: string) => {
+    const r = await fetch(`${gw.url}${path}`)
+    await r.arrayBuffer()
+    return r.status
+  }
+  assert.equal(await status('/down/x'), 502)
+  assert.equal(await status('/slow/x'), 504)
+  assert.equal(await status('/auth/x'), 401)
+  // A malformed request the gateway refuses before routing (its framing cannot be trusted).
+  const raw = connect(Number(new URL(gw.url as string).port), '127.0.0.1')
+  raw.write('POST /down/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n')
+  await new Promise((resolve) => raw.once('data', resolve))
+  raw.destroy()
+  // A client that leaves before its answer (a reset: a half-closed client may still read one).
+  const leaving = connect(Number(new URL(gw.url as string).port), '127.0.0.1')
+  leaving.write('GET /hang/x HTTP/1.1\r\nHost: x\r\n\r\n')
+  await new Promise((r) => setTimeout(r, 100))
+  leaving.resetAndDestroy()
+  // An event stream read for a while, then left: its body is cut at the cap, with a note.
+  const stream = new AbortController()
+  const res = await fetch(`${gw.url}/sse/x`, { signal: stream.signal })
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+  let got = 0
+  while (got < 1000) got += (await reader.read()).value?.length ?? 0
+  stream.abort()
+
+  const rows = async () => {
+    for (let i = 0; i < 50; i++) {
+      const all = await list()
+      if (all.some((r) => r.routeId === 'sse') && all.some((r) => r.routeId === 'hang')) return all
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    return list()
+  }
+  const byRoute = new Map((await rows()).map((r) => [r.routeId || r.path, r]))
+  assert.equal(byRoute.get('down')?.outcome, 'upstream-failed')
+  assert.equal(byRoute.get('slow')?.outcome, 'timeout')
+  assert.equal(byRoute.get('auth')?.outcome, 'unauthorized')
+  assert.equal(byRoute.get('/down/x')?.outcome, 'invalid-request', 'refused before routing: no route id')
+  assert.equal(byRoute.get('/down/x')?.status, 400)
+  const gone = byRoute.get('hang')
+  assert.equal(gone?.outcome, 'client-gone')
+  assert.equal(gone?.status, 0)
+  const stream0 = byRoute.get('sse') as Row
+  assert.equal(stream0.outcome, 'client-gone')
+  const detail = (await call({ url: `/gateway/api/requests/${stream0.id}` })).json()
+  assert.equal(detail.responseBody.captured, 256)
+  assert.ok(detail.responseBody.size >= 1000)
+  assert.match(detail.responseBody.note, /^a streaming response: the first 256 of \d+ bytes/)
+  assert.match(detail.responseBody.text, /^event: tick\ndata: 0\n/)
+})
