@@ -9,10 +9,7 @@ export interface CaptureSettings {
 
 const FIRST_SIZE = 4096
 
-/**
- * Small bodies share Node's pooled slabs (a slice, no allocation of its own: cheap on the request
- * path); large ones get their own memory, so a kept body never pins much more than itself.
- */
+/** Small bodies share Node's pooled slabs (a slice, no allocation of its own: cheap on the request path). */
 const allocate = (size: number): Buffer =>
   size < Buffer.poolSize >>> 1 ? Buffer.allocUnsafe(size) : Buffer.allocUnsafeSlow(size)
 
@@ -47,14 +44,9 @@ export class BodyCapture {
     return this.seen > this.kept
   }
 
-  /** The kept bytes, in a buffer of their own size (the ring holds them; no slack is held with them). */
-  take(): Buffer {
-    const bytes = this.bytes
-    if (bytes === undefined) return Buffer.alloc(0)
-    if (bytes.length === this.kept) return bytes
-    const exact = allocate(this.kept)
-    bytes.copy(exact, 0, 0, this.kept)
-    return exact
+  /** The kept bytes (a view: the inspector copies them into its arena). */
+  keptBytes(): Buffer {
+    return this.bytes === undefined ? Buffer.alloc(0) : this.bytes.subarray(0, this.kept)
   }
 
   private grow(need: number): Buffer {

@@ -157,9 +157,30 @@ test('bodies stay within the byte budget: the oldest bodies go first, their reco
     assert.equal(b.dropped, !kept, id)
     assert.equal(b.responseSize, 1000)
   }
-  // A slot reused gives its bytes back.
+  // A slot reused for a request without bodies shows none (not the previous request's).
   for (let i = 5; i <= 14; i++) ring.add(event(`/n/${i}`, { host: 'h' }), 1024)
-  assert.equal(ring.bodyBytes, 0)
+  for (let i = 5; i <= 14; i++) {
+    const b = ring.bodiesOf(ring.slotOf(String(i)))
+    assert.equal(b.response, undefined)
+    assert.equal(b.dropped, false)
+  }
+  // Bodies written across the arena's end come back whole; a body larger than the budget is not kept.
+  const big = new RequestRing(4, new Redactor(), 3 * 1024 * 1024)
+  const body = Buffer.alloc(1_500_000)
+  for (let i = 0; i < body.length; i++) body[i] = i % 251
+  for (let i = 1; i <= 5; i++) {
+    const c = new BodyCapture(2_000_000)
+    c.add(body)
+    big.add(event(`/big/${i}`, { host: 'h' }, {}, { responseCapture: c }), 2_000_000)
+    assert.ok(big.bodyBytes <= 3 * 1024 * 1024)
+    assert.deepEqual(big.bodiesOf(big.slotOf(String(i))).response, body, `body ${i}`)
+  }
+  assert.equal(big.bodiesOf(big.slotOf('3')).dropped, true)
+  const tooBig = new BodyCapture(5_000_000)
+  tooBig.add(Buffer.alloc(4_000_000))
+  big.add(event('/huge', { host: 'h' }, {}, { responseCapture: tooBig }), 5_000_000)
+  assert.equal(big.bodiesOf(big.slotOf('6')).dropped, true)
+  assert.equal(big.bodiesOf(big.slotOf('6')).responseSize, 4_000_000)
 })
 
 test('a body a policy read in full is the request body; past the cap only the first bytes are kept', () => {

@@ -4,9 +4,10 @@
 // scavenge's survivors into the old generation (+25 MB of garbage between full collections). Numbers
 // live in typed arrays, the strings every request repeats (method, route id, target) are shared, what
 // is particular to a request (url, paths, headers) is one line-based text written into a preallocated
-// buffer, and bodies are off-heap buffers under one byte budget (the oldest go first).
+// buffer, and bodies are copied into one circular arena of the byte budget (the oldest go first).
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import { OUTCOMES, type Outcome, type RequestRecord } from '../model/index.ts'
+import { BodyArena } from './body-arena.ts'
 import { type BodyCapture, captureOf } from './body-capture.ts'
 import type { ExchangeEvent } from './exchange-event.ts'
 import type { HeaderMap, Redactor } from './redaction.ts'
@@ -34,8 +35,11 @@ export class RequestRing {
   readonly target: (string | undefined)[]
   /** Body bytes that passed, request and response: two per slot. */
   readonly bodySize: Float64Array
-  /** Kept bodies, request and response: two per slot. */
-  private readonly bodies: (Buffer | undefined)[]
+  /** Kept bodies in the arena, request and response (two per slot): token (0: none), offset, length. */
+  private readonly bodyToken: Float64Array
+  private readonly bodyOffset: Float64Array
+  private readonly bodyLength: Int32Array
+  private arena: BodyArena
   /** A slot's bodies were dropped to stay in budget. */
   private readonly bodiesDropped: Uint8Array
   private readonly textBytes: Int32Array
@@ -49,16 +53,10 @@ export class RequestRing {
   private next = 0
   private count = 0
   private lastSeq = 0
-  /** Body bytes kept now, and the most to keep. */
-  bodyBytes = 0
-  bodyBudget: number
-  /** The oldest request whose bodies may still be kept (bodies go in request order). */
-  private oldestBodySeq = 1
 
   constructor(capacity: number, redactor: Redactor, bodyBudget = Number.POSITIVE_INFINITY) {
     this.capacity = Math.max(1, Math.floor(capacity))
     this.redactor = redactor
-    this.bodyBudget = bodyBudget
     const n = this.capacity
     this.seq = new Float64Array(n)
     this.startedAt = new Float64Array(n)
@@ -68,7 +66,10 @@ export class RequestRing {
     this.attempts = new Int32Array(n)
     this.timing = new Float64Array(n * 3)
     this.bodySize = new Float64Array(n * 2)
-    this.bodies = new Array(n * 2).fill(undefined)
+    this.bodyToken = new Float64Array(n * 2)
+    this.bodyOffset = new Float64Array(n * 2)
+    this.bodyLength = new Int32Array(n * 2)
+    this.arena = this.newArena(bodyBudget)
     this.bodiesDropped = new Uint8Array(n)
     this.textBytes = new Int32Array(n)
     this.method = new Array(n).fill(undefined)
@@ -82,6 +83,36 @@ export class RequestRing {
     return this.count
   }
 
+  /** Body bytes kept now (at most the budget). */
+  get bodyBytes(): number {
+    return this.arena.used
+  }
+
+  get bodyBudget(): number {
+    return this.arena.capacity
+  }
+
+  /** A new budget starts a new arena: the bodies kept so far are dropped (their records stay). */
+  set bodyBudget(bytes: number) {
+    if (Math.floor(bytes) === this.arena.capacity) return
+    for (let i = 0; i < this.bodyToken.length; i++)
+      if (this.bodyToken[i] !== 0) {
+        this.bodyToken[i] = 0
+        this.bodiesDropped[i >> 1] = 1
+      }
+    this.arena = this.newArena(bytes)
+  }
+
+  private newArena(bytes: number): BodyArena {
+    const budget = Number.isFinite(bytes) ? bytes : 2 ** 31
+    return new BodyArena(budget, (token, owner) => {
+      // The slot may carry a newer request by now: only its own body is marked dropped.
+      if (this.bodyToken[owner] !== token) return
+      this.bodyToken[owner] = 0
+      this.bodiesDropped[owner >> 1] = 1
+    })
+  }
+
   get newestSeq(): number {
     return this.lastSeq
   }
@@ -90,7 +121,7 @@ export class RequestRing {
     const slot = this.next
     this.next = (slot + 1) % this.capacity
     if (this.count < this.capacity) this.count++
-    this.dropBodies(slot)
+    this.bodiesDropped[slot] = 0
     this.seq[slot] = ++this.lastSeq
     this.startedAt[slot] = e.startedAt
     this.durationMs[slot] = e.durationMs
@@ -125,43 +156,26 @@ export class RequestRing {
       this.textBytes[slot] = -1
       this.spilled[slot] = text
     }
-    if (this.bodyBytes > this.bodyBudget) this.evictBodies()
   }
 
   private keepBody(i: number, capture: BodyCapture | undefined, sizeWithoutCapture: number): void {
-    if (capture === undefined || capture.kept === 0) {
-      this.bodies[i] = undefined
-      this.bodySize[i] = capture?.seen ?? sizeWithoutCapture
+    this.bodyToken[i] = 0
+    this.bodySize[i] = capture?.seen ?? sizeWithoutCapture
+    if (capture === undefined || capture.kept === 0) return
+    const kept = capture.keptBytes()
+    const { token, offset } = this.arena.write(kept, i)
+    if (token === 0) {
+      this.bodiesDropped[i >> 1] = 1
       return
     }
-    const bytes = capture.take()
-    this.bodies[i] = bytes
-    this.bodySize[i] = capture.seen
-    this.bodyBytes += bytes.length
+    this.bodyToken[i] = token
+    this.bodyOffset[i] = offset
+    this.bodyLength[i] = kept.length
   }
 
-  private dropBodies(slot: number): void {
-    for (let i = slot * 2; i < slot * 2 + 2; i++) {
-      const b = this.bodies[i]
-      if (b !== undefined) {
-        this.bodyBytes -= b.length
-        this.bodies[i] = undefined
-      }
-    }
-    this.bodiesDropped[slot] = 0
-  }
-
-  /** Drops the oldest requests' bodies (their records stay) until the kept bodies fit the budget. */
-  private evictBodies(): void {
-    const oldest = this.lastSeq - this.count + 1
-    if (this.oldestBodySeq < oldest) this.oldestBodySeq = oldest
-    while (this.bodyBytes > this.bodyBudget && this.oldestBodySeq <= this.lastSeq) {
-      const slot = (this.oldestBodySeq - 1) % this.capacity
-      const had = this.bodies[slot * 2] !== undefined || this.bodies[slot * 2 + 1] !== undefined
-      this.dropBodies(slot)
-      if (had) this.bodiesDropped[slot] = 1
-      this.oldestBodySeq++
-    }
+  private bodyAt(i: number): Buffer | undefined {
+    if (this.bodyToken[i] === 0) return undefined
+    return this.arena.read(this.bodyOffset[i] as number, this.bodyLength[i] as number)
   }
 
   /** The kept bodies of a slot (request, response), whether they were dropped, and their sizes. */
@@ -173,8 +187,8 @@ export class RequestRing {
     dropped: boolean
   } {
     return {
-      request: this.bodies[slot * 2],
-      response: this.bodies[slot * 2 + 1],
+      request: this.bodyAt(slot * 2),
+      response: this.bodyAt(slot * 2 + 1),
       requestSize: this.bodySize[slot * 2] as number,
       responseSize: this.bodySize[slot * 2 + 1] as number,
       dropped: this.bodiesDropped[slot] === 1,
