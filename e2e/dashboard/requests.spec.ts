@@ -146,10 +146,14 @@ test('the live tail adds new rows without a reload; paused, they wait behind a b
   await page.getByRole('button', { name: 'Resume live tail' }).click()
 })
 
-for (const width of [800, 1440]) {
-  test(`at ${width} px with a request open: no clipped column header, nothing wider than the window`, async ({
+for (const [width, colorScheme] of [
+  [800, 'light'],
+  [1440, 'dark'],
+] as const) {
+  test(`at ${width} px (${colorScheme}) with a request open: no clipped column header, nothing wider than the window`, async ({
     page,
   }) => {
+    await page.emulateMedia({ colorScheme })
     await page.setViewportSize({ width, height: 800 })
     await through(`/api/people-${marker}/narrow?with=a-rather-long-query-string-that-goes-on-and-on`)
     await gotoPage(page, 'requests')
@@ -173,6 +177,7 @@ for (const width of [800, 1440]) {
         .evaluate((html) => html.scrollWidth - (html.ownerDocument.defaultView?.innerWidth ?? 0))
       expect(overflow, `${tab}: the page scrolls sideways`).toBeLessThanOrEqual(0)
     }
-    await screenshot(page, `requests-${width}`)
+    await detail.getByRole('tab', { name: 'Response' }).click()
+    await screenshot(page, `requests-${width}-${colorScheme}`)
   })
 }
