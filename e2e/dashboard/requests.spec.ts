@@ -96,8 +96,14 @@ test('a POST replayed resends its body and shows what changed; filter by who ans
   ).toBeVisible()
   await expect(row).toBeHidden()
   await page.getByRole('combobox', { name: 'Answered by' }).selectOption('')
-  // The original and its replay, each a row.
+  // The original and its replay, each a row; the replay says so.
   await expect(row).toHaveCount(2)
+  await expect(page.getByRole('row').filter({ has: row }).filter({ hasText: 'replay' })).toHaveCount(1)
+  // Escape closes the panel and gives the focus back to the row.
+  await detail.getByRole('tab', { name: 'Response' }).click()
+  await page.keyboard.press('Escape')
+  await expect(detail).toBeHidden()
+  await expect(row.and(page.locator(':focus'))).toHaveCount(1)
 })
 
 test('HAR export downloads a HAR 1.2 file of the filtered rows', async ({ page }) => {

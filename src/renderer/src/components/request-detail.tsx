@@ -157,7 +157,13 @@ export function RequestDetailPanel({ record, onClose }: { record: RequestRecord;
   }
 
   return (
-    <section className="detail-panel request-detail" aria-labelledby={`${idBase}-title`}>
+    <section
+      className="detail-panel request-detail"
+      aria-labelledby={`${idBase}-title`}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') onClose()
+      }}
+    >
       <header className="detail-header">
         <h2 id={`${idBase}-title`}>
           <code>

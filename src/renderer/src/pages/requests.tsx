@@ -52,6 +52,14 @@ export default function RequestsPage({ params }: Partial<PageProps> = {}) {
     [routes.data, data],
   )
   const selected = data?.find((r) => r.id === selectedId)
+  /** Closing the panel (× or Escape) puts the focus back on its row. */
+  const closeDetail = () => {
+    const id = selectedId
+    setSelectedId(undefined)
+    requestAnimationFrame(() =>
+      document.querySelector<HTMLButtonElement>(`button[data-request-id="${CSS.escape(id ?? '')}"]`)?.focus(),
+    )
+  }
   const filtered = Object.values(filters).some(Boolean)
 
   const columns: Column<RequestRecord>[] = [
@@ -61,17 +69,29 @@ export default function RequestsPage({ params }: Partial<PageProps> = {}) {
       id: 'path',
       header: 'Path',
       width: 'auto',
-      cell: (r) => (
-        <button
-          type="button"
-          className="link-button cell-main"
-          aria-label={`Show details of ${r.method} ${r.path} (${r.status}, ${OUTCOME_LABELS[r.outcome] ?? r.outcome})`}
-          aria-pressed={r.id === selectedId}
-          onClick={() => setSelectedId(r.id === selectedId ? undefined : r.id)}
-        >
-          {r.path}
-        </button>
-      ),
+      cell: (r) => {
+        const replayOf = r.requestHeaders['x-sallyport-replay']
+        return (
+          <>
+            <button
+              type="button"
+              className="link-button cell-main"
+              aria-label={`Show details of ${r.method} ${r.path} (${r.status}, ${OUTCOME_LABELS[r.outcome] ?? r.outcome})`}
+              aria-pressed={r.id === selectedId}
+              data-request-id={r.id}
+              onClick={() => setSelectedId(r.id === selectedId ? undefined : r.id)}
+            >
+              {r.path}
+            </button>
+            {replayOf !== undefined && (
+              <span className="muted small replay-mark" title={`A replay of request ${replayOf}`}>
+                {' '}
+                replay
+              </span>
+            )}
+          </>
+        )
+      },
     },
     {
       id: 'status',
@@ -215,13 +235,7 @@ export default function RequestsPage({ params }: Partial<PageProps> = {}) {
               selectedKey={selectedId}
             />
           </div>
-          {selected && (
-            <RequestDetailPanel
-              key={selected.id}
-              record={selected}
-              onClose={() => setSelectedId(undefined)}
-            />
-          )}
+          {selected && <RequestDetailPanel key={selected.id} record={selected} onClose={closeDetail} />}
         </div>
       )}
     </>
