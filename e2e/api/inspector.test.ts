@@ -306,3 +306,30 @@ test('the gateway answers of its own are rows too: 502, 504, JWT 401, malformed 
   assert.match(detail.responseBody.note, /^a streaming response: the first 256 of \d+ bytes/)
   assert.match(detail.responseBody.text, /^event: tick\ndata: 0\n/)
 })
+
+test('an HTTP/2 upstream: the first request waited for the session to connect, the next did not', async (t) => {
+  const { createServer } = await import('node:http2')
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' })
+    res.end('h2')
+  })
+  const sessions = new Set<{ destroy(): void }>()
+  server.on('session', (s) => sessions.add(s))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    // The gateway keeps its session open: end it here, or close() waits for it.
+    for (const s of sessions) s.destroy()
+    return new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  const port = (server.address() as { port: number }).port
+  const gw = await startGateway(
+    t,
+    { routes: [{ id: 'h2', path: '/h2/*', targets: [{ url: `h2c://127.0.0.1:${port}` }] }] },
+    { listen: true },
+  )
+  for (let i = 0; i < 2; i++) await (await fetch(`${gw.url}/h2/${i}`)).arrayBuffer()
+  const [second, first] = (await api(gw)({ url: '/gateway/api/requests?route=h2' })).json() as Row[]
+  assert.equal(first?.status, 200)
+  assert.ok((first?.timing.connectMs ?? 0) > 0, 'the first stream waited for the connection')
+  assert.equal(second?.timing.connectMs, 0, 'the next one went on the open session')
+})
