@@ -106,6 +106,18 @@ test('a POST replayed resends its body and shows what changed; filter by who ans
   await expect(row.and(page.locator(':focus'))).toHaveCount(1)
 })
 
+test('a deep link sets the filters and opens the request it names', async ({ page }) => {
+  await through(`/nowhere-${marker}/linked`)
+  const [row] = (await (await admin(`api/requests?q=nowhere-${marker}/linked`)).json()) as { id: string }[]
+  await page.goto(`/gateway/#/requests?outcome=no-route&id=${row?.id}`)
+  await expect(page.getByRole('combobox', { name: 'Answered by' })).toHaveValue('no-route')
+  await expect(page.getByRole('region', { name: `GET /nowhere-${marker}/linked` })).toBeVisible()
+  // Followed while the page is open, a new link applies too.
+  await page.goto(`/gateway/#/requests?route=manual-/people-${marker}`)
+  await expect(page.getByRole('combobox', { name: 'Route' })).toHaveValue(`manual-/people-${marker}`)
+  await expect(page.getByRole('combobox', { name: 'Answered by' })).toHaveValue('')
+})
+
 test('HAR export downloads a HAR 1.2 file of the filtered rows', async ({ page }) => {
   await through(`/api/people-${marker}/har`)
   await gotoPage(page, 'requests')

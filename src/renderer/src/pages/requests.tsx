@@ -32,15 +32,24 @@ function initialFilters(params: URLSearchParams | undefined): RequestFilters {
 
 export default function RequestsPage({ params }: Partial<PageProps> = {}) {
   const [filters, setFilters] = useState<RequestFilters>(() => initialFilters(params))
+  const [selectedId, setSelectedId] = useState<string | undefined>(params?.get('id') ?? undefined)
   // The text filter reaches the gateway once typing pauses.
   const [text, setText] = useState(filters.q)
+  // A deep link followed while the page is open (#/requests?route=…&outcome=…&id=…) sets the filters.
+  const linked = params?.toString() ?? ''
+  useEffect(() => {
+    const next = initialFilters(new URLSearchParams(linked))
+    setFilters(next)
+    setText(next.q)
+    const id = new URLSearchParams(linked).get('id')
+    if (id) setSelectedId(id)
+  }, [linked])
   useEffect(() => {
     const t = setTimeout(() => setFilters((f) => (f.q === text ? f : { ...f, q: text })), 250)
     return () => clearTimeout(t)
   }, [text])
   const list = useLiveRequests(filters)
   const routes = useRoutes()
-  const [selectedId, setSelectedId] = useState<string | undefined>(params?.get('id') ?? undefined)
   const set = (key: keyof RequestFilters) => (value: string) => setFilters((f) => ({ ...f, [key]: value }))
 
   const data = list.rows
