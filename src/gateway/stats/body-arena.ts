@@ -26,10 +26,12 @@ export class BodyArena {
     this.onDrop = onDrop
   }
 
-  /** Stores `bytes`; returns its token (> 0) and offset, or token 0 when it cannot fit at all. */
-  write(bytes: Uint8Array, owner: number): { token: number; offset: number } {
-    const n = bytes.length
-    if (n === 0 || n > this.capacity) return { token: 0, offset: 0 }
+  /** Where the last body written went. */
+  lastOffset = 0
+
+  /** Stores `bytes[0, n)`; returns its token (> 0; `lastOffset` says where), or 0 when it cannot fit. */
+  write(bytes: Buffer, n: number, owner: number): number {
+    if (n === 0 || n > this.capacity) return 0
     if (this.head + n > this.capacity) {
       // No room before the end: what lies there is the oldest; drop it and start over at 0.
       this.dropFrom(this.head, this.capacity)
@@ -37,7 +39,7 @@ export class BodyArena {
     }
     const at = this.head
     this.dropFrom(at, at + n)
-    this.copyIn(bytes, at)
+    this.copyIn(bytes, n, at)
     this.head = at + n
     const token = ++this.lastToken
     this.offsets.push(at)
@@ -45,7 +47,8 @@ export class BodyArena {
     this.tokens.push(token)
     this.owners.push(owner)
     this.used += n
-    return { token, offset: at }
+    this.lastOffset = at
+    return token
   }
 
   /** A copy of the body at `offset` (the caller knows its token is still live). */
@@ -82,9 +85,9 @@ export class BodyArena {
     }
   }
 
-  private copyIn(bytes: Uint8Array, offset: number): void {
+  private copyIn(bytes: Buffer, length: number, offset: number): void {
     let done = 0
-    while (done < bytes.length) {
+    while (done < length) {
       const at = offset + done
       const i = Math.floor(at / PAGE)
       let page = this.pages[i]
@@ -94,8 +97,8 @@ export class BodyArena {
         this.pages[i] = page
       }
       const from = at % PAGE
-      const n = Math.min(bytes.length - done, page.length - from)
-      page.set(bytes.subarray(done, done + n), from)
+      const n = Math.min(length - done, page.length - from)
+      bytes.copy(page, from, done, done + n)
       done += n
     }
   }

@@ -28,7 +28,7 @@ export class BodyCapture {
     this.expected = expected
   }
 
-  add(chunk: Uint8Array): void {
+  add(chunk: Buffer): void {
     const n = chunk.length
     this.seen += n
     const room = this.limit - this.kept
@@ -36,17 +36,13 @@ export class BodyCapture {
     const take = n < room ? n : room
     let bytes = this.bytes
     if (bytes === undefined || bytes.length - this.kept < take) bytes = this.grow(this.kept + take)
-    bytes.set(take === n ? chunk : chunk.subarray(0, take), this.kept)
+    // Buffer#copy takes a range: no view object per chunk.
+    chunk.copy(bytes, this.kept, 0, take)
     this.kept += take
   }
 
   get truncated(): boolean {
     return this.seen > this.kept
-  }
-
-  /** The kept bytes (a view: the inspector copies them into its arena). */
-  keptBytes(): Buffer {
-    return this.bytes === undefined ? Buffer.alloc(0) : this.bytes.subarray(0, this.kept)
   }
 
   private grow(need: number): Buffer {

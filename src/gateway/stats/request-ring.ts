@@ -161,16 +161,16 @@ export class RequestRing {
   private keepBody(i: number, capture: BodyCapture | undefined, sizeWithoutCapture: number): void {
     this.bodyToken[i] = 0
     this.bodySize[i] = capture?.seen ?? sizeWithoutCapture
-    if (capture === undefined || capture.kept === 0) return
-    const kept = capture.keptBytes()
-    const { token, offset } = this.arena.write(kept, i)
+    const bytes = capture?.bytes
+    if (capture === undefined || bytes === undefined || capture.kept === 0) return
+    const token = this.arena.write(bytes, capture.kept, i)
     if (token === 0) {
       this.bodiesDropped[i >> 1] = 1
       return
     }
     this.bodyToken[i] = token
-    this.bodyOffset[i] = offset
-    this.bodyLength[i] = kept.length
+    this.bodyOffset[i] = this.arena.lastOffset
+    this.bodyLength[i] = capture.kept
   }
 
   private bodyAt(i: number): Buffer | undefined {
