@@ -3,13 +3,14 @@
 // Prints heap, external and RSS after filling the ring (500 records) and after N more requests: the
 // kept bodies must stay at inspector.bodyBudget, the heap flat.
 import type { Socket } from 'node:net'
+import { DEFAULTS } from '../src/gateway/config/defaults.ts'
 import { BodyCapture } from '../src/gateway/stats/body-capture.ts'
 import type { ExchangeEvent } from '../src/gateway/stats/exchange-event.ts'
 import { Redactor } from '../src/gateway/stats/redaction.ts'
 import { RequestRing } from '../src/gateway/stats/request-ring.ts'
 
 const KiB = 1024
-const budget = Number(process.argv[2] ?? 32 * KiB * KiB)
+const budget = Number(process.argv[2] ?? DEFAULTS.inspectorBodyBudget)
 const requests = Number(process.argv[3] ?? 20_000)
 const gc = (globalThis as { gc?: () => void }).gc
 if (!gc) throw new Error('run with node --expose-gc')
@@ -35,8 +36,8 @@ const headers = {
 const chunk = Buffer.alloc(16 * KiB, 0x61)
 for (let i = 0; i < requests; i++) {
   // 80 KiB each way, cut at 64 KiB, copied 16 KiB at a time as the proxy would.
-  const request = new BodyCapture(64 * KiB, 80 * KiB)
-  const response = new BodyCapture(64 * KiB, 80 * KiB)
+  const request = new BodyCapture(ring.arena, 64 * KiB, 80 * KiB)
+  const response = new BodyCapture(ring.arena, 64 * KiB, 80 * KiB)
   for (let k = 0; k < 5; k++) {
     request.add(chunk)
     response.add(chunk)

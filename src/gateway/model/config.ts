@@ -446,7 +446,7 @@ export const GatewayConfig = Type.Object(
         {
           /** Request and response body bytes kept per request (default 65536 each); 0: none kept. */
           bodyLimit: Type.Optional(Type.Integer({ minimum: 0, maximum: 16 * 1024 * 1024 })),
-          /** Body bytes kept over all requests (default 32 MiB); the oldest bodies go first. */
+          /** Body bytes kept over all requests (default 8 MiB); the oldest bodies go first. */
           bodyBudget: Type.Optional(Type.Integer({ minimum: 0 })),
           /** Header names shown as [redacted], beside Authorization, Cookie, Set-Cookie, X-Api-Key. */
           redactHeaders: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),

@@ -14,6 +14,7 @@ import { isBodiless, type ResponseFields } from '../http/response-fields.ts'
 import type { TargetParts } from '../http/request-target.ts'
 import type { ProxyContext } from '../policies/interceptor.ts'
 import type { CompiledRoute, CompiledTarget } from '../router/route-table.ts'
+import type { BodyArena } from '../stats/body-arena.ts'
 import { BodyCapture, type CaptureSettings } from '../stats/body-capture.ts'
 import { EXCHANGE_CHANNEL, type ExchangeEvent } from '../stats/exchange-event.ts'
 import type { GatewayTraffic } from '../stats/traffic.ts'
@@ -87,8 +88,9 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts, Req
   /** When the response head was ready (performance.now()), and the last attempt's connect time. */
   headAt = 0
   connectMs = 0
-  /** Body bytes kept for the inspector, up to `captureLimit` each (0: none kept). */
+  /** Body bytes kept for the inspector, up to `captureLimit` each (0: none kept), and where. */
   readonly captureLimit: number
+  readonly captureArena: BodyArena
   requestCapture: BodyCapture | undefined = undefined
   responseCapture: BodyCapture | undefined = undefined
   status = 0
@@ -123,6 +125,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts, Req
     const type = req.headers['content-type']
     this.grpc = type !== undefined && isGrpcLike(type)
     this.captureLimit = capture.bodyLimit
+    this.captureArena = capture.arena
   }
 
   get routeId(): string {
@@ -187,7 +190,11 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts, Req
     let c = this.responseCapture
     if (c === undefined) {
       const length = this.responseHeaders?.['content-length']
-      c = new BodyCapture(this.captureLimit, typeof length === 'string' ? Number(length) : -1)
+      c = new BodyCapture(
+        this.captureArena,
+        this.captureLimit,
+        typeof length === 'string' ? Number(length) : -1,
+      )
       this.responseCapture = c
     }
     c.add(chunk)
@@ -198,7 +205,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts, Req
     let c = this.requestCapture
     if (c === undefined) {
       const length = this.req.headers['content-length']
-      c = new BodyCapture(this.captureLimit, length === undefined ? -1 : Number(length))
+      c = new BodyCapture(this.captureArena, this.captureLimit, length === undefined ? -1 : Number(length))
       this.requestCapture = c
     }
     c.add(chunk)

@@ -1,29 +1,32 @@
-// A copy of a body's first bytes as they pass on their way (to the upstream or the client), for the
-// request inspector: bytes are copied into one buffer that grows up to the cap, never converted on
-// the way, and nothing is done past the cap but counting.
+// A body's first bytes as they pass on their way (to the upstream or the client), copied straight
+// into the inspector's arena: no buffer of its own, never converted on the way, and nothing done
+// past the cap but counting.
+import type { BodyArena } from './body-arena.ts'
 
-/** What the proxy reads per request to decide whether to capture (0: capture is off). */
+/** What the proxy reads per request: the cap (0: capture is off) and where bodies go. */
 export interface CaptureSettings {
   bodyLimit: number
+  arena: BodyArena
 }
 
-const FIRST_SIZE = 4096
-
-/** Small bodies share Node's pooled slabs (a slice, no allocation of its own: cheap on the request path). */
-const allocate = (size: number): Buffer =>
-  size < Buffer.poolSize >>> 1 ? Buffer.allocUnsafe(size) : Buffer.allocUnsafeSlow(size)
-
 export class BodyCapture {
+  readonly arena: BodyArena
   readonly limit: number
+  /** The size the sender announced (content-length), or -1: the reservation's size. */
+  readonly expected: number
   /** Bytes that passed. */
   seen = 0
-  /** Bytes kept, at the start of `bytes`. */
+  /** Bytes kept, at `offset` in the arena. */
   kept = 0
-  bytes: Buffer | undefined = undefined
-  /** The size the sender announced (content-length), or -1. */
-  readonly expected: number
+  /** The arena reservation (0: none yet, or none possible). */
+  token = 0
+  offset = 0
+  /** Bytes reserved; the arena refused or overwrote the reservation. */
+  private reserved = 0
+  lost = false
 
-  constructor(limit: number, expected = -1) {
+  constructor(arena: BodyArena, limit: number, expected = -1) {
+    this.arena = arena
     this.limit = limit
     this.expected = expected
   }
@@ -31,39 +34,34 @@ export class BodyCapture {
   add(chunk: Buffer): void {
     const n = chunk.length
     this.seen += n
-    const room = this.limit - this.kept
-    if (room <= 0 || n === 0) return
+    if (this.lost || n === 0) return
+    if (this.token === 0) {
+      // The announced size when it fits the cap (all of it, never more), else the cap.
+      const size = this.expected > 0 && this.expected < this.limit ? this.expected : this.limit
+      this.token = this.arena.reserve(size)
+      this.offset = this.arena.lastOffset
+      this.reserved = this.token === 0 ? 0 : size
+      if (this.token === 0) {
+        this.lost = true
+        return
+      }
+    }
+    const room = this.reserved - this.kept
+    if (room <= 0) return
+    // A long stream may outlive its reservation (newer bodies overwrote it): keep nothing more then.
+    if (!this.arena.isLive(this.token)) {
+      this.lost = true
+      return
+    }
     const take = n < room ? n : room
-    let bytes = this.bytes
-    if (bytes === undefined || bytes.length - this.kept < take) bytes = this.grow(this.kept + take)
-    // Buffer#copy takes a range: no view object per chunk.
-    chunk.copy(bytes, this.kept, 0, take)
+    this.arena.copyIn(chunk, 0, take, this.offset + this.kept)
     this.kept += take
-  }
-
-  get truncated(): boolean {
-    return this.seen > this.kept
-  }
-
-  private grow(need: number): Buffer {
-    let size =
-      this.bytes === undefined ? (this.expected > 0 ? this.expected : FIRST_SIZE) : this.bytes.length * 2
-    if (size < need) size = need
-    if (size > this.limit) size = this.limit
-    const next = allocate(size)
-    if (this.bytes !== undefined) this.bytes.copy(next, 0, 0, this.kept)
-    this.bytes = next
-    return next
   }
 }
 
-/** A capture of `buffer`, a body a policy already holds in full (no copy when it fits the cap). */
-export function captureOf(buffer: Buffer, limit: number): BodyCapture {
-  const c = new BodyCapture(limit, buffer.length)
-  if (buffer.length <= limit) {
-    c.bytes = buffer
-    c.kept = buffer.length
-    c.seen = buffer.length
-  } else c.add(buffer)
+/** A capture of `buffer`, a body a policy already holds in full: its first `limit` bytes go in now. */
+export function captureOf(arena: BodyArena, buffer: Buffer, limit: number): BodyCapture {
+  const c = new BodyCapture(arena, limit, buffer.length)
+  c.add(buffer)
   return c
 }

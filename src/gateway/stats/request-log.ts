@@ -74,8 +74,8 @@ export function createRequestLog(opts: {
   readonly owns: (event: ExchangeEvent) => boolean
 }): RequestLog {
   const redactor = new Redactor()
-  const capture: CaptureSettings = { bodyLimit: 0 }
   const ring = new RequestRing(opts.capacity ?? 500, redactor)
+  const capture: CaptureSettings = { bodyLimit: 0, arena: ring.arena }
   let closed = false
   // The hot path pays for one string, one copy into the ring's bytes and the bodies' copies;
   // formatting waits for a reader.
@@ -88,6 +88,7 @@ export function createRequestLog(opts: {
   const configure = (s: InspectorSettings) => {
     capture.bodyLimit = s.bodyLimit
     ring.bodyBudget = s.bodyBudget
+    capture.arena = ring.arena
     redactor.configure(s.redactHeaders, s.redactFields)
     ring.forgetRecords()
   }

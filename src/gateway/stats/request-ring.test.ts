@@ -33,8 +33,8 @@ function event(
   } as unknown as ExchangeEvent
 }
 
-function captured(text: string, limit = 1024): BodyCapture {
-  const c = new BodyCapture(limit)
+function captured(ring: RequestRing, text: string, limit = 1024): BodyCapture {
+  const c = new BodyCapture(ring.arena, limit)
   c.add(Buffer.from(text))
   return c
 }
@@ -143,7 +143,7 @@ test('a request too long for its slot is kept whole, and does not spill into the
 test('bodies stay within the byte budget: the oldest bodies go first, their records stay', () => {
   const ring = new RequestRing(10, new Redactor(), 2500)
   for (let i = 1; i <= 4; i++)
-    ring.add(event(`/b/${i}`, { host: 'h' }, {}, { responseCapture: captured('x'.repeat(1000)) }), 1024)
+    ring.add(event(`/b/${i}`, { host: 'h' }, {}, { responseCapture: captured(ring, 'x'.repeat(1000)) }), 1024)
   assert.ok(ring.bodyBytes <= 2500, String(ring.bodyBytes))
   assert.equal(ring.bodyBytes, 2000)
   for (const [id, kept] of [
@@ -169,14 +169,14 @@ test('bodies stay within the byte budget: the oldest bodies go first, their reco
   const body = Buffer.alloc(1_500_000)
   for (let i = 0; i < body.length; i++) body[i] = i % 251
   for (let i = 1; i <= 5; i++) {
-    const c = new BodyCapture(2_000_000)
+    const c = new BodyCapture(big.arena, 2_000_000)
     c.add(body)
     big.add(event(`/big/${i}`, { host: 'h' }, {}, { responseCapture: c }), 2_000_000)
     assert.ok(big.bodyBytes <= 3 * 1024 * 1024)
     assert.deepEqual(big.bodiesOf(big.slotOf(String(i))).response, body, `body ${i}`)
   }
   assert.equal(big.bodiesOf(big.slotOf('3')).dropped, true)
-  const tooBig = new BodyCapture(5_000_000)
+  const tooBig = new BodyCapture(big.arena, 5_000_000)
   tooBig.add(Buffer.alloc(4_000_000))
   big.add(event('/huge', { host: 'h' }, {}, { responseCapture: tooBig }), 5_000_000)
   assert.equal(big.bodiesOf(big.slotOf('6')).dropped, true)

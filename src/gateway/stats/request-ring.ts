@@ -39,7 +39,7 @@ export class RequestRing {
   private readonly bodyToken: Float64Array
   private readonly bodyOffset: Float64Array
   private readonly bodyLength: Int32Array
-  private arena: BodyArena
+  #arena: BodyArena
   /** A slot's bodies were dropped to stay in budget. */
   private readonly bodiesDropped: Uint8Array
   private readonly textBytes: Int32Array
@@ -69,7 +69,7 @@ export class RequestRing {
     this.bodyToken = new Float64Array(n * 2)
     this.bodyOffset = new Float64Array(n * 2)
     this.bodyLength = new Int32Array(n * 2)
-    this.arena = this.newArena(bodyBudget)
+    this.#arena = this.newArena(bodyBudget)
     this.bodiesDropped = new Uint8Array(n)
     this.textBytes = new Int32Array(n)
     this.method = new Array(n).fill(undefined)
@@ -83,24 +83,29 @@ export class RequestRing {
     return this.count
   }
 
+  /** Where bodies are captured to (a new one when the budget changes). */
+  get arena(): BodyArena {
+    return this.#arena
+  }
+
   /** Body bytes kept now (at most the budget). */
   get bodyBytes(): number {
-    return this.arena.used
+    return this.#arena.used
   }
 
   get bodyBudget(): number {
-    return this.arena.capacity
+    return this.#arena.capacity
   }
 
   /** A new budget starts a new arena: the bodies kept so far are dropped (their records stay). */
   set bodyBudget(bytes: number) {
-    if (Math.floor(bytes) === this.arena.capacity) return
+    if (Math.floor(bytes) === this.#arena.capacity) return
     for (let i = 0; i < this.bodyToken.length; i++)
       if (this.bodyToken[i] !== 0) {
         this.bodyToken[i] = 0
         this.bodiesDropped[i >> 1] = 1
       }
-    this.arena = this.newArena(bytes)
+    this.#arena = this.newArena(bytes)
   }
 
   private newArena(bytes: number): BodyArena {
@@ -137,7 +142,8 @@ export class RequestRing {
     this.target[slot] = e.target?.spec.url ?? ''
     this.records[slot] = undefined
     const request =
-      e.requestCapture ?? (e.body !== undefined && bodyLimit > 0 ? captureOf(e.body, bodyLimit) : undefined)
+      e.requestCapture ??
+      (e.body !== undefined && bodyLimit > 0 ? captureOf(this.#arena, e.body, bodyLimit) : undefined)
     this.keepBody(slot * 2, request, bodyLimit > 0 ? 0 : contentLength(e.req.headers['content-length']))
     this.keepBody(slot * 2 + 1, e.responseCapture, 0)
     const text = encodeText(
@@ -161,21 +167,22 @@ export class RequestRing {
   private keepBody(i: number, capture: BodyCapture | undefined, sizeWithoutCapture: number): void {
     this.bodyToken[i] = 0
     this.bodySize[i] = capture?.seen ?? sizeWithoutCapture
-    const bytes = capture?.bytes
-    if (capture === undefined || bytes === undefined || capture.kept === 0) return
-    const token = this.arena.write(bytes, capture.kept, i)
-    if (token === 0) {
+    if (capture === undefined || capture.seen === 0) return
+    const arena = this.#arena
+    // Refused (larger than the budget), overwritten while it streamed, or from before a new budget.
+    if (capture.lost || capture.arena !== arena || !arena.isLive(capture.token)) {
       this.bodiesDropped[i >> 1] = 1
       return
     }
-    this.bodyToken[i] = token
-    this.bodyOffset[i] = this.arena.lastOffset
+    arena.settle(capture.token, capture.kept, i)
+    this.bodyToken[i] = capture.token
+    this.bodyOffset[i] = capture.offset
     this.bodyLength[i] = capture.kept
   }
 
   private bodyAt(i: number): Buffer | undefined {
     if (this.bodyToken[i] === 0) return undefined
-    return this.arena.read(this.bodyOffset[i] as number, this.bodyLength[i] as number)
+    return this.#arena.read(this.bodyOffset[i] as number, this.bodyLength[i] as number)
   }
 
   /** The kept bodies of a slot (request, response), whether they were dropped, and their sizes. */
