@@ -89,6 +89,13 @@ test('every answer is a row with its outcome: open circuit, rate limit, no route
   assert.equal((await list('?status=5xx&route=pay')).length, 8)
   assert.equal((await list('?q=NOWHERE/1')).length, 1)
   assert.equal((await list('?method=post')).length, 0)
+  assert.deepEqual(
+    (await list('?route=pay&limit=2')).map((r) => r.path),
+    ['/pay/7', '/pay/6'],
+  )
+  const bad = await call({ url: '/gateway/api/requests?limit=-1' })
+  assert.equal(bad.statusCode, 400)
+  assert.match(bad.json().error, /limit must be a whole number/)
   // The admin API's own requests are never rows.
   assert.equal((await list('?q=/gateway/')).length, 0)
 

@@ -424,21 +424,27 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts, Req
     this.done = true
     if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer)
     const route = this.route
+    if (route === undefined) {
+      // No route matched: no counters of a route, but the answer is a row all the same.
+      this.publish(err, Date.now(), performance.now() - this.started)
+      return
+    }
     const now = Date.now()
     const ms = performance.now() - this.started
-    if (route !== undefined) {
-      const failed = err !== undefined || this.status >= 500
-      route.counters.finish(ms, failed, now)
-      this.traffic.counters.finish(ms, failed, now)
-      if (this.sse) this.traffic.activeSse--
-    }
-    // Every answer is published, the gateway's own too (no route, 429, 503...): the inspector's rows.
-    if (responseChannel.hasSubscribers) {
-      if (this.gone) this.outcome = 'client-gone'
-      this.startedAt = now - ms
-      this.durationMs = ms
-      this.error = err ?? this.upstreamError
-      responseChannel.publish(this as ExchangeEvent)
-    }
+    const failed = err !== undefined || this.status >= 500
+    route.counters.finish(ms, failed, now)
+    this.traffic.counters.finish(ms, failed, now)
+    if (this.sse) this.traffic.activeSse--
+    this.publish(err, now, ms)
+  }
+
+  /** The event the inspector records: every answer, the gateway's own too (no route, 429, 503...). */
+  private publish(err: Error | undefined, now: number, ms: number): void {
+    if (!responseChannel.hasSubscribers) return
+    if (this.gone) this.outcome = 'client-gone'
+    this.startedAt = now - ms
+    this.durationMs = ms
+    this.error = err ?? this.upstreamError
+    responseChannel.publish(this as ExchangeEvent)
   }
 }

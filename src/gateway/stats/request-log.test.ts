@@ -78,6 +78,10 @@ test('rows are listed newest first by start, filtered by route, status, outcome,
     log.list({ ids: ['1', '3'] }).map((r) => r.id),
     ['3', '1'],
   )
+  assert.deepEqual(
+    log.list({ limit: 2 }).map((r) => r.path),
+    ['/b', '/a/1'],
+  )
   assert.equal(log.newestId, '4')
   assert.equal(log.detail('99'), undefined)
   assert.equal(log.detail('3')?.requestBody.kind, 'none')

@@ -37,6 +37,8 @@ export interface RequestFilter {
   readonly since?: string | undefined
   /** Only these ids (an export of a selection). */
   readonly ids?: readonly string[] | undefined
+  /** At most this many, the newest. */
+  readonly limit?: number | undefined
 }
 
 export interface RequestLog {
@@ -112,11 +114,12 @@ export function createRequestLog(opts: {
       out.push(slot)
     })
     // Start time, newest first; requests that started together keep their recording order.
-    return out.sort(
+    out.sort(
       (a, b) =>
         (ring.startedAt[b] as number) - (ring.startedAt[a] as number) ||
         (ring.seq[b] as number) - (ring.seq[a] as number),
     )
+    return filter.limit !== undefined && filter.limit >= 0 ? out.slice(0, filter.limit) : out
   }
 
   return {

@@ -4,7 +4,8 @@
 //   GET  <base>/api/requests.har        the same as an HTTP Archive 1.2 download (`ids=` for a selection)
 //   GET  <base>/api/requests/:id        one request with its bodies
 //   POST <base>/api/requests/:id/replay sends it again (body too) and compares the answers
-// Filters: route, status (404 or 4xx), outcome, method (comma lists), q (text in the path), since (id).
+// Filters: route, status (404 or 4xx), outcome, method (comma lists), q (text in the path), since (id),
+// limit (the newest N).
 import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
@@ -24,7 +25,7 @@ const REPLAY_TIMEOUT_MS = 30_000
 const TAIL_EVERY_MS = 500
 const TAIL_KEEPALIVE_MS = 15_000
 
-type Filters = Omit<RequestFilter, 'ids'> & { ids?: string }
+type Filters = Omit<RequestFilter, 'ids' | 'limit'> & { ids?: string; limit?: string }
 
 const filterOf = (q: Filters): RequestFilter => ({
   route: q.route,
@@ -34,7 +35,20 @@ const filterOf = (q: Filters): RequestFilter => ({
   q: q.q,
   since: q.since,
   ids: q.ids ? q.ids.split(',') : undefined,
+  limit: limitOf(q.limit),
 })
+
+/** `limit=N`: a whole number, else a clear 400 (nothing else changes). */
+function limitOf(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0)
+    throw new GatewayError(
+      'SP_ERR_ADMIN_BAD_BODY',
+      `limit must be a whole number, got "${value.slice(0, 40)}"`,
+    )
+  return n
+}
 
 function replay(
   base: string,

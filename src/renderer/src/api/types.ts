@@ -7,12 +7,8 @@ export type {
   ConfigIssue,
   DiscoveredServiceView as ServiceInfo,
   GatewayStats,
-  BodyView,
-  Outcome,
   ReplayResult,
-  RequestDetail,
   RequestRecord,
-  ResponseDiff,
   RouteInput,
   RouteProtocol,
   RouteSource,
@@ -24,6 +20,9 @@ export type {
 
 /** GET api/config */
 export type EffectiveConfig = ConfigView
+
+/** The request inspector: one request with its bodies, who answered, a replay's differences. */
+export type { BodyView, Outcome, RequestDetail, ResponseDiff } from '../../../gateway/model/index.ts'
 
 export interface StatsPoint {
   t: number
