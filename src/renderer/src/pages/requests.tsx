@@ -88,6 +88,9 @@ export default function RequestsPage({ params }: Partial<PageProps> = {}) {
               aria-label={`Show details of ${r.method} ${r.path} (${r.status}, ${OUTCOME_LABELS[r.outcome] ?? r.outcome})`}
               aria-pressed={r.id === selectedId}
               data-request-id={r.id}
+              // A long path is cut here; the detail panel and the hover title show it whole.
+              data-truncated-full-text
+              title={r.path}
               onClick={() => setSelectedId(r.id === selectedId ? undefined : r.id)}
             >
               {r.path}
@@ -119,7 +122,11 @@ export default function RequestsPage({ params }: Partial<PageProps> = {}) {
       id: 'route',
       header: 'Route',
       width: '16%',
-      cell: (r) => <span className="cell-main muted">{r.routeId || 'no route'}</span>,
+      cell: (r) => (
+        <span className="cell-main muted" title={r.routeId || undefined} data-truncated-full-text>
+          {r.routeId || 'no route'}
+        </span>
+      ),
     },
   ]
 
