@@ -49,8 +49,9 @@ test('request inspector records, filters, redacts and replays', async (t) => {
   })
   await fetch(`${gw.url}/api/nope`)
   const items = (await call({ url: '/gateway/api/requests' })).json()
-  assert.equal(items.length, 1, 'unrouted requests are not proxied')
-  const item = items[0]
+  assert.equal(items.length, 2, 'the no-route 404 is a row too')
+  assert.equal(items[0].outcome, 'no-route')
+  const item = items[1]
   for (const k of [
     'id',
     'time',
@@ -75,6 +76,7 @@ test('request inspector records, filters, redacts and replays', async (t) => {
   assert.equal(item.responseHeaders['set-cookie'], '[redacted]')
   assert.equal((await call({ url: '/gateway/api/requests?route=other' })).json().length, 0)
   assert.equal((await call({ url: '/gateway/api/requests?status=2xx' })).json().length, 1)
+  assert.equal((await call({ url: '/gateway/api/requests?status=4xx' })).json().length, 1)
   assert.equal((await call({ url: '/gateway/api/requests?status=500' })).json().length, 0)
   const replayed = await call({ method: 'POST', url: `/gateway/api/requests/${item.id}/replay` })
   assert.equal(replayed.statusCode, 200)

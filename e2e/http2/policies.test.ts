@@ -298,8 +298,9 @@ test('stats and the request inspector count h2 requests like HTTP/1.1 ones', asy
   assert.equal(h2item?.status, 200)
   assert.equal(h2item?.routeId, 's')
   const errors = await send.h2('/gateway/api/requests?status=404')
+  // The upstream's 404 and the gateway's own (no route), over either protocol, newest first.
   assert.deepEqual(
-    errors.json<{ path: string }[]>().map((i) => i.path),
-    ['/s/h2-404?status=404'],
+    errors.json<{ path: string; outcome: string }[]>().map((i) => `${i.path} ${i.outcome}`),
+    ['/nowhere no-route', '/nowhere no-route', '/s/h2-404?status=404 upstream'],
   )
 })

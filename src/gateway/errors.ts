@@ -52,6 +52,7 @@ export const errors = {
   SP_ERR_ADMIN_REQUEST_NOT_FOUND: { status: 404, message: 'request not found' },
   SP_ERR_ADMIN_NOT_LISTENING: { status: 503, message: 'gateway is not listening yet' },
   SP_ERR_ADMIN_REPLAY_FAILED: { status: 502, message: 'replay failed' },
+  SP_ERR_ADMIN_REPLAY_INCOMPLETE: { status: 409, message: 'request body was not kept in full' },
   SP_ERR_DIALECT_INVALID_PAYLOAD: { status: 400, message: 'request payload is invalid' },
   SP_ERR_DIALECT_UNAUTHORIZED: { status: 401, message: 'dialect credentials missing or wrong' },
   SP_ERR_DIALECT_NOT_FOUND: { status: 404, message: 'entity not found' },

@@ -199,7 +199,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     healthChecker,
     requestLog: createRequestLog({
       capacity: 500,
-      owns: (e) => routeCounters.peek(e.route.id) === e.route.counters,
+      settings: settings.inspector,
+      owns: (e) => e.traffic === traffic,
     }),
     lifecycle,
     events,
@@ -210,7 +211,14 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   }
 
   // Every front-end hands its requests to this one pipeline.
-  const pipeline = createPipeline({ switcher, traffic, isDraining: () => lifecycle.draining })
+  const pipeline = createPipeline({
+    switcher,
+    traffic,
+    isDraining: () => lifecycle.draining,
+    capture: core.requestLog.capture,
+  })
+  // inspector.* is hot-reloaded: the cap applies to the next request, redaction to the next read.
+  watcher.subscribe((next) => core.requestLog.configure(next.settings.inspector))
   // The gobetween dialect and its L4 servers: their own listeners, bound by listen().
   const gobetween = createGobetween(core)
   let services: Services | undefined

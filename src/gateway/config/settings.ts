@@ -46,8 +46,17 @@ export interface Settings {
   readonly discovery: NonNullable<GatewayConfig['discovery']> & { enabled: boolean }
   /** How often services' OpenAPI documents are re-fetched (conditionally). */
   readonly openapiRefreshMs: number
+  /** The request inspector: body bytes kept per request and in all, what is redacted. */
+  readonly inspector: InspectorSettings
   /** Settings of the compatible API dialects (FluxGate, service management, gobetween). */
   readonly dialects: DialectsConfig
+}
+
+export interface InspectorSettings {
+  readonly bodyLimit: number
+  readonly bodyBudget: number
+  readonly redactHeaders: readonly string[]
+  readonly redactFields: readonly string[]
 }
 
 export type TlsSettings =
@@ -100,6 +109,12 @@ export function resolveSettings(cfg: GatewayConfig, overrides: SettingsOverrides
       enabled: overrides.discovery ?? cfg.discovery?.enabled ?? DEFAULTS.discovery,
     },
     openapiRefreshMs: Math.max(1, toMs(cfg.openapi?.refreshInterval, DEFAULTS.openapiRefreshMs)),
+    inspector: {
+      bodyLimit: cfg.inspector?.bodyLimit ?? DEFAULTS.inspectorBodyLimit,
+      bodyBudget: cfg.inspector?.bodyBudget ?? DEFAULTS.inspectorBodyBudget,
+      redactHeaders: cfg.inspector?.redactHeaders ?? [],
+      redactFields: cfg.inspector?.redactFields ?? DEFAULTS.inspectorRedactFields,
+    },
     dialects: cfg.dialects ?? {},
   }
 }

@@ -441,6 +441,21 @@ export const GatewayConfig = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    inspector: Type.Optional(
+      Type.Object(
+        {
+          /** Request and response body bytes kept per request (default 65536 each); 0: none kept. */
+          bodyLimit: Type.Optional(Type.Integer({ minimum: 0, maximum: 16 * 1024 * 1024 })),
+          /** Body bytes kept over all requests (default 8 MiB); the oldest bodies go first. */
+          bodyBudget: Type.Optional(Type.Integer({ minimum: 0 })),
+          /** Header names shown as [redacted], beside Authorization, Cookie, Set-Cookie, X-Api-Key. */
+          redactHeaders: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+          /** JSON body field names whose values are shown as [redacted] (replaces the default list). */
+          redactFields: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     routes: Type.Optional(
       Type.Array(Type.Unknown(), { description: 'routes; each is checked on its own (RouteConfig)' }),
     ),

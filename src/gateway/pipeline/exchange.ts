@@ -6,6 +6,7 @@ import { channel } from 'node:diagnostics_channel'
 import type { Duplex } from 'node:stream'
 import { isGrpcLike } from '../http/grpc.ts'
 import type { ProblemKind } from '../http/problem.ts'
+import type { Outcome } from '../model/index.ts'
 import { attemptOutcome, failureReason } from '../policies/attempt-judge.ts'
 import { answerProblem, grpcCutTrailers } from '../policies/local-answer.ts'
 import type { RequestHead } from '../http/request-head.ts'
@@ -13,11 +14,14 @@ import { isBodiless, type ResponseFields } from '../http/response-fields.ts'
 import type { TargetParts } from '../http/request-target.ts'
 import type { ProxyContext } from '../policies/interceptor.ts'
 import type { CompiledRoute, CompiledTarget } from '../router/route-table.ts'
+import type { BodyArena } from '../stats/body-arena.ts'
+import { BodyCapture, type CaptureSettings } from '../stats/body-capture.ts'
 import { EXCHANGE_CHANNEL, type ExchangeEvent } from '../stats/exchange-event.ts'
 import type { GatewayTraffic } from '../stats/traffic.ts'
 import {
   type DispatchController,
   type DispatchHandler,
+  type RequestBodyObserver,
   type ResponseHeaders,
   UpstreamError,
 } from '../upstream/types.ts'
@@ -30,7 +34,7 @@ const EMPTY = Buffer.alloc(0)
 
 export const clientGoneError = (): Error => new Error('client went away')
 
-export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
+export class Exchange implements ProxyContext, DispatchHandler, TargetParts, RequestBodyObserver {
   readonly req: RequestHead
   readonly sink: ResponseSink
   readonly traffic: GatewayTraffic
@@ -61,6 +65,8 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
   target: CompiledTarget | undefined = undefined
   upstreamError: Error | undefined = undefined
   noTarget = false
+  /** Who answered (the inspector's outcome): set where the gateway answers itself. */
+  outcome: Outcome = 'upstream'
   /** Targets tried already (retries pick another one); undefined until a second attempt needs it. */
   tried: CompiledTarget[] | undefined = undefined
   /** The controller of the upstream attempt in progress, if any. */
@@ -78,6 +84,15 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
   direct = false
   // ExchangeEvent.
   upstreamPath = ''
+  upstreamHeaders: Record<string, string | string[]> | undefined = undefined
+  /** When the response head was ready (performance.now()), and the last attempt's connect time. */
+  headAt = 0
+  connectMs = 0
+  /** Body bytes kept for the inspector, up to `captureLimit` each (0: none kept), and where. */
+  readonly captureLimit: number
+  readonly captureArena: BodyArena
+  requestCapture: BodyCapture | undefined = undefined
+  responseCapture: BodyCapture | undefined = undefined
   status = 0
   responseHeaders: ResponseFields | undefined = undefined
   startedAt = 0
@@ -97,6 +112,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     traffic: GatewayTraffic,
     bodyStream: NodeJS.ReadableStream | null,
     upgrade: boolean,
+    capture: CaptureSettings,
   ) {
     this.req = req
     this.sink = sink
@@ -108,6 +124,8 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     this.upgrade = upgrade
     const type = req.headers['content-type']
     this.grpc = type !== undefined && isGrpcLike(type)
+    this.captureLimit = capture.bodyLimit
+    this.captureArena = capture.arena
   }
 
   get routeId(): string {
@@ -165,6 +183,32 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
       stream.on('error', onError)
       stream.on('close', onClose)
     })
+  }
+
+  /** Copies a response chunk's first bytes for the inspector (the chunk is the connection's buffer). */
+  captureResponse(chunk: Buffer): void {
+    let c = this.responseCapture
+    if (c === undefined) {
+      const length = this.responseHeaders?.['content-length']
+      c = new BodyCapture(
+        this.captureArena,
+        this.captureLimit,
+        typeof length === 'string' ? Number(length) : -1,
+      )
+      this.responseCapture = c
+    }
+    c.add(chunk)
+  }
+
+  /** The client's body on its way upstream (streamed): its first bytes are kept for the inspector. */
+  onRequestBody(chunk: Buffer): void {
+    let c = this.requestCapture
+    if (c === undefined) {
+      const length = this.req.headers['content-length']
+      c = new BodyCapture(this.captureArena, this.captureLimit, length === undefined ? -1 : Number(length))
+      this.requestCapture = c
+    }
+    c.add(chunk)
   }
 
   /** Answers with a problem of the gateway's own (no route, malformed request…), like any answer. */
@@ -267,6 +311,8 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     }
     this.status = statusCode
     this.responseHeaders = headers
+    this.headAt = performance.now()
+    this.connectMs = controller.connectMs ?? 0
     this.bodiless = isBodiless(this.method, statusCode)
     const type = headers['content-type']
     if (typeof type === 'string' && type.startsWith('text/event-stream')) {
@@ -279,6 +325,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
 
   onResponseData(controller: DispatchController, chunk: Buffer): void {
     if (this.bodiless || this.done) return
+    if (this.captureLimit > 0) this.captureResponse(chunk)
     const sink = this.sink
     // The chunk's bytes belong to the upstream connection's read buffer until the write is done.
     if (!sink.write(chunk, controller.hold())) {
@@ -377,7 +424,11 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     this.done = true
     if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer)
     const route = this.route
-    if (route === undefined) return
+    if (route === undefined) {
+      // No route matched: no counters of a route, but the answer is a row all the same.
+      this.publish(err, Date.now(), performance.now() - this.started)
+      return
+    }
     const now = Date.now()
     const ms = performance.now() - this.started
     const failed = err !== undefined || this.status >= 500
@@ -386,11 +437,16 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts {
     route.counters.finish(ms, failed, now, this.status, local)
     this.traffic.counters.finish(ms, failed, now, this.status, local)
     if (this.sse) this.traffic.activeSse--
-    if (this.target !== undefined && responseChannel.hasSubscribers) {
-      this.startedAt = now - ms
-      this.durationMs = ms
-      this.error = err ?? this.upstreamError
-      responseChannel.publish(this as ExchangeEvent)
-    }
+    this.publish(err, now, ms)
+  }
+
+  /** The event the inspector records: every answer, the gateway's own too (no route, 429, 503...). */
+  private publish(err: Error | undefined, now: number, ms: number): void {
+    if (!responseChannel.hasSubscribers) return
+    if (this.gone) this.outcome = 'client-gone'
+    this.startedAt = now - ms
+    this.durationMs = ms
+    this.error = err ?? this.upstreamError
+    responseChannel.publish(this as ExchangeEvent)
   }
 }

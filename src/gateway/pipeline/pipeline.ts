@@ -9,6 +9,7 @@ import { normalizePath, resolveTarget } from '../http/request-target.ts'
 import { answer } from '../policies/local-answer.ts'
 import type { CompiledRoute } from '../router/route-table.ts'
 import type { RouteTableSwitcher } from '../router/switcher.ts'
+import type { CaptureSettings } from '../stats/body-capture.ts'
 import type { GatewayTraffic } from '../stats/traffic.ts'
 import { Exchange } from './exchange.ts'
 import type { ResponseSink } from './response-sink.ts'
@@ -18,6 +19,8 @@ export interface PipelineDeps {
   readonly switcher: RouteTableSwitcher
   readonly traffic: GatewayTraffic
   readonly isDraining: () => boolean
+  /** The request inspector's body capture (a live object: a reload changes its cap). */
+  readonly capture: CaptureSettings
 }
 
 /** What a front-end knows of a request beyond its head. */
@@ -46,7 +49,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const { switcher, traffic } = deps
 
   const start = (req: RequestHead, sink: ResponseSink, framing: RequestFraming): Exchange => {
-    const ex = new Exchange(req, sink, traffic, framing.body, framing.upgrade)
+    const ex = new Exchange(req, sink, traffic, framing.body, framing.upgrade, deps.capture)
     traffic.rate.mark(Date.now())
     traffic.counters.totalRequests++
     const trace = traceOf(req.headers.traceparent)
@@ -70,6 +73,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         return ex
       }
       if (ex.asterisk) {
+        ex.outcome = 'preflight'
         answer(ex, 204, { allow: ALLOW })
         return ex
       }

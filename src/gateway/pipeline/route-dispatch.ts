@@ -32,6 +32,7 @@ function pickTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler
     return
   }
   ex.noTarget = false
+  ex.outcome = 'upstream'
   if (ex.attempts > 0) {
     ex.tried ??= []
     ex.tried.push(ex.target as CompiledTarget)
@@ -75,6 +76,7 @@ function noTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler):
   }
   const open = route.targets.every((t) => t.state.healthy && t.state.circuitState !== 'closed')
   answerProblem(handler, ex, 'service-unavailable', {
+    outcome: open ? 'circuit-open' : 'no-target',
     detail: `${
       open
         ? `circuit open for every target of route ${route.id}`
@@ -93,6 +95,8 @@ function sendUpstream(ex: Exchange, handler: DispatchHandler): void {
   const upgrade = ex.upgrade ? (ex.req.headers.upgrade as string) : undefined
   if (ex.body === undefined && ex.bodyStream !== null) ex.sink.bodyWanted()
   const headers = upstreamHeaders(ex.req, route, target, ex.authority, ex.traceparent, upgrade)
+  // The inspector shows this very object (no copy): nothing changes it once it has gone upstream.
+  ex.upstreamHeaders = headers
   const changes = ex.upstreamHeaderChanges
   if (changes !== undefined)
     for (const name in changes) {
@@ -115,6 +119,7 @@ function sendUpstream(ex: Exchange, handler: DispatchHandler): void {
       // A gRPC call's deadline covers the whole call, not only the wait for the head.
       headersTimeout: ex.grpc ? 0 : route.timeoutMs,
       upgrade: upgrade !== undefined,
+      bodyObserver: ex.captureLimit > 0 && ex.body === undefined ? ex : undefined,
     },
     handler,
   )

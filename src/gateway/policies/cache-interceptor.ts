@@ -18,6 +18,7 @@ export function cacheInterceptor(cache: ResponseCache): Interceptor {
       const hit = cache.lookup(ctx.req, key, Date.now())
       if (hit) {
         ctx.routeCounters.cacheHits++
+        ctx.outcome = 'cache'
         const fields = { ...hit.entry.headers, age: String(Math.floor(hit.ageS)), 'x-cache': 'HIT' }
         answer(handler, hit.entry.status, fields, m === 'HEAD' ? undefined : hit.entry.body)
         return

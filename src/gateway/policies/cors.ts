@@ -103,8 +103,10 @@ export function compileCors(cfg: Cfg | undefined): CorsPolicy | undefined {
 export function corsInterceptor(cors: CorsPolicy): Interceptor {
   return (next) => (ctx, handler) => {
     const preflight = cors.preflight(ctx.req)
-    if (preflight !== undefined) answer(handler, 204, preflight)
-    else next(ctx, new CorsHandler(handler, cors, ctx.req))
+    if (preflight !== undefined) {
+      ctx.outcome = 'preflight'
+      answer(handler, 204, preflight)
+    } else next(ctx, new CorsHandler(handler, cors, ctx.req))
   }
 }
 

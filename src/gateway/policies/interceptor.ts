@@ -5,6 +5,7 @@
 // interceptors outside it still see the answer), wrap the handler to watch or change the response, or
 // call `next` again (retry).
 import type { RequestHead } from '../http/request-head.ts'
+import type { Outcome } from '../model/index.ts'
 import type { TargetState } from '../health/target-state.ts'
 import type { TrafficCounters } from '../stats/counters.ts'
 import type { DispatchHandler } from '../upstream/types.ts'
@@ -41,6 +42,8 @@ export interface ProxyContext {
   upstreamHeaderChanges: Record<string, string | undefined> | undefined
   /** Content an interceptor read in full (request validation): sent from here, so it can be sent again. */
   body: Buffer | undefined
+  /** Who answered, for the request inspector: a policy that answers itself says so here. */
+  outcome: Outcome
   /** Verified JWT claims, for policies keyed on them. */
   claims: Record<string, unknown> | undefined
   /** The client left: nothing more is sent upstream or answered. */

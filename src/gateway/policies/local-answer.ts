@@ -3,6 +3,7 @@
 import { encodeGrpcMessage, GrpcStatus, grpcStatusForProblem, trailersOnly } from '../http/grpc.ts'
 import { grpcWebMode } from '../http/grpc-web.ts'
 import { type ProblemKind, type ProblemOptions, problemResponse } from '../http/problem.ts'
+import type { Outcome } from '../model/index.ts'
 import type { ResponseFields } from '../http/response-fields.ts'
 import type { DispatchController, DispatchHandler } from '../upstream/types.ts'
 import type { ProxyContext } from './interceptor.ts'
@@ -42,7 +43,28 @@ export function answer(
   else handler.onResponseEnd(c)
 }
 
-export type LocalProblem = Omit<ProblemOptions, 'instance' | 'traceId'>
+export type LocalProblem = Omit<ProblemOptions, 'instance' | 'traceId'> & {
+  /** Who answered, when the problem's kind alone does not say (503: open circuit or no target). */
+  readonly outcome?: Outcome
+}
+
+/** The inspector's outcome of each problem the gateway answers itself. */
+const OUTCOME_OF: Record<ProblemKind, Outcome> = {
+  'route-not-found': 'no-route',
+  'bad-gateway': 'upstream-failed',
+  'gateway-timeout': 'timeout',
+  'service-unavailable': 'no-target',
+  'rate-limit-exceeded': 'rate-limited',
+  unauthorized: 'unauthorized',
+  forbidden: 'unauthorized',
+  'validation-failed': 'invalid-request',
+  'bad-request': 'invalid-request',
+  'request-timeout': 'invalid-request',
+  'header-fields-too-large': 'invalid-request',
+  'content-too-large': 'invalid-request',
+  'not-implemented': 'invalid-request',
+  'http-version-not-supported': 'invalid-request',
+}
 
 /**
  * An RFC 9457 problem for this request (instance and traceId filled in); for a gRPC or gRPC-Web call
@@ -55,6 +77,7 @@ export function answerProblem(
   kind: ProblemKind,
   opts: LocalProblem,
 ): void {
+  ctx.outcome = opts.outcome ?? OUTCOME_OF[kind]
   if (ctx.grpc) {
     answer(handler, 200, grpcAnswerFields(ctx, kind, opts.detail))
     return

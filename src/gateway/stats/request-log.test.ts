@@ -1,74 +1,98 @@
 import assert from 'node:assert/strict'
+import { channel } from 'node:diagnostics_channel'
 import { test } from 'node:test'
-import type { ExchangeEvent } from './exchange-event.ts'
-import { decodeText, encodeText, REDACTED_HEADER, RequestRing } from './request-log.ts'
+import type { Outcome } from '../model/index.ts'
+import { EXCHANGE_CHANNEL } from './exchange-event.ts'
+import { createRequestLog } from './request-log.ts'
 
-let clock = Date.UTC(2026, 10, 23)
-function event(
-  url: string,
-  headers: Record<string, string | string[]>,
-  responseHeaders?: Record<string, string | string[]>,
+const mine = {}
+const settings = { bodyLimit: 1024, bodyBudget: 1 << 20, redactHeaders: [], redactFields: ['password'] }
+
+function send(
+  traffic: object,
+  path: string,
+  startedAt: number,
+  outcome: Outcome,
+  status: number,
+  method = 'GET',
 ) {
-  return {
-    req: { method: 'GET', url, headers },
-    route: { id: 'orders' },
-    target: { spec: { url: 'http://127.0.0.1:9000' } },
-    upstreamPath: `/up${url}`,
-    status: responseHeaders ? 200 : 0,
-    responseHeaders,
-    startedAt: clock++,
-    durationMs: 1.234,
-  } as unknown as ExchangeEvent
+  channel(EXCHANGE_CHANNEL).publish({
+    req: { method, url: path, headers: { host: 'h' } },
+    traffic,
+    route: path.startsWith('/a') ? { id: 'a' } : undefined,
+    target: undefined,
+    upstreamPath: '',
+    upstreamHeaders: undefined,
+    status,
+    responseHeaders: {},
+    outcome,
+    attempts: 0,
+    startedAt,
+    durationMs: 1,
+    started: 0,
+    attemptStarted: 0,
+    headAt: 0,
+    connectMs: 0,
+  })
 }
 
-test('headers survive the text form: lists stay lists, values keep colons, spaces and non-ASCII', () => {
-  const req = { host: 'a:8080', 'x-note': ' spaced:value ', 'x-name': 'café ☕', accept: '' }
-  const res = { 'set-cookie': ['a=1', 'b=2; Path=/'], 'x-one': ['only'], 'content-length': '3' }
-  const text = decodeText(encodeText('/o?q=a b', '/up', req, res))
-  assert.equal(text.url, '/o?q=a b')
-  assert.equal(text.upstreamPath, '/up')
-  assert.deepEqual(text.requestHeaders, req)
-  assert.deepEqual(text.responseHeaders, res)
-  // No headers on either side (a client that went away before an answer).
-  assert.deepEqual(decodeText(encodeText('/', '/', {}, undefined)), {
-    url: '/',
-    upstreamPath: '/',
-    requestHeaders: {},
-    responseHeaders: {},
-  })
+test('rows are listed newest first by start, filtered by route, status, outcome, method and text', (t) => {
+  const log = createRequestLog({ settings, owns: (e) => e.traffic === mine })
+  t.after(() => log.close())
+  send(mine, '/a/slow', 1000, 'upstream', 200) // started first, finished last: recorded last
+  send(mine, '/a/1', 1001, 'rate-limited', 429)
+  send(mine, '/b', 1002, 'no-route', 404, 'POST')
+  send({}, '/a/other-gateway', 1003, 'upstream', 200)
+  // Recorded in finish order, listed in start order.
+  send(mine, '/a/late', 999, 'upstream', 200)
+  assert.deepEqual(
+    log.list().map((r) => r.path),
+    ['/b', '/a/1', '/a/slow', '/a/late'],
+  )
+  assert.deepEqual(
+    log.list({ route: 'a' }).map((r) => r.path),
+    ['/a/1', '/a/slow', '/a/late'],
+  )
+  assert.deepEqual(
+    log.list({ status: '4xx' }).map((r) => r.path),
+    ['/b', '/a/1'],
+  )
+  assert.deepEqual(
+    log.list({ outcome: 'no-route,rate-limited' }).map((r) => r.outcome),
+    ['no-route', 'rate-limited'],
+  )
+  assert.deepEqual(
+    log.list({ method: 'post' }).map((r) => r.path),
+    ['/b'],
+  )
+  assert.deepEqual(
+    log.list({ q: 'SLOW' }).map((r) => r.path),
+    ['/a/slow'],
+  )
+  // The tail: rows recorded after an id; an export: a selection.
+  assert.deepEqual(
+    log.list({ since: '3' }).map((r) => r.path),
+    ['/a/late'],
+  )
+  assert.deepEqual(
+    log.list({ ids: ['1', '3'] }).map((r) => r.id),
+    ['3', '1'],
+  )
+  assert.deepEqual(
+    log.list({ limit: 2 }).map((r) => r.path),
+    ['/b', '/a/1'],
+  )
+  assert.equal(log.newestId, '4')
+  assert.equal(log.detail('99'), undefined)
+  assert.equal(log.detail('3')?.requestBody.kind, 'none')
 })
 
-test('the ring keeps the newest, finds by id, forgets overwritten ids and redacts secrets', () => {
-  const ring = new RequestRing(3)
-  for (let i = 1; i <= 5; i++)
-    ring.add(event(`/o/${i}`, { host: 'h', authorization: `Bearer ${i}` }, { 'x-i': String(i) }))
-  assert.equal(ring.size, 3)
-  const ids: string[] = []
-  ring.forEachNewest((slot) => ids.push(ring.record(slot).id))
-  assert.deepEqual(ids, ['5', '4', '3'])
-  assert.equal(ring.slotOf('2'), -1)
-  assert.equal(ring.slotOf('6'), -1)
-  assert.equal(ring.slotOf('x'), -1)
-  const slot = ring.slotOf('4')
-  const record = ring.record(slot)
-  assert.equal(record.path, '/o/4')
-  assert.equal(record.upstreamPath, '/up/o/4')
-  assert.equal(record.routeId, 'orders')
-  assert.equal(record.durationMs, 1.23)
-  assert.deepEqual(record.requestHeaders, { host: 'h', authorization: REDACTED_HEADER })
-  assert.deepEqual(record.responseHeaders, { 'x-i': '4' })
-  // A replay needs the header as sent.
-  assert.equal(ring.decode(slot).requestHeaders.authorization, 'Bearer 4')
-})
-
-test('a request too long for its slot is kept whole, and does not spill into the next slot', () => {
-  const ring = new RequestRing(2)
-  const cookie = 'c'.repeat(3000) + 'é'.repeat(600)
-  ring.add(event('/long', { host: 'h', cookie }))
-  ring.add(event('/short', { host: 'h' }))
-  assert.equal(ring.decode(ring.slotOf('1')).requestHeaders.cookie, cookie)
-  assert.equal(ring.record(ring.slotOf('2')).path, '/short')
-  // Overwriting the long one with a short one reads back the short one.
-  ring.add(event('/third', { host: 'h' }))
-  assert.equal(ring.record(ring.slotOf('3')).path, '/third')
+test('settings apply on reload: the cap the proxy reads, and the redaction of the next read', (t) => {
+  const log = createRequestLog({ settings, owns: (e) => e.traffic === mine })
+  t.after(() => log.close())
+  assert.equal(log.capture.bodyLimit, 1024)
+  log.configure({ ...settings, bodyLimit: 0, redactHeaders: ['host'] })
+  assert.equal(log.capture.bodyLimit, 0)
+  send(mine, '/a/x', 5, 'upstream', 200)
+  assert.equal(log.list()[0]?.requestHeaders.host, '[redacted]')
 })

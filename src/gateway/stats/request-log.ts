@@ -1,44 +1,60 @@
-// The request inspector's memory: the last N proxied requests, fed by the proxy's diagnostics channel
-// (nothing in the hot path knows about it). Secrets in headers are redacted in every record it shows.
+// The request inspector: every request the gateway answered (whoever answered it), fed by the
+// proxy's diagnostics channel (nothing in the hot path knows about it), kept in a ring with bounded
+// memory; listed newest first by start time, filtered, shown with bodies, exported, tailed live.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
-import type { RequestRecord } from '../model/index.ts'
+import type { IncomingHttpHeaders } from 'node:http'
+import type { InspectorSettings } from '../config/settings.ts'
+import type { Outcome, RequestDetail, RequestRecord } from '../model/index.ts'
+import type { CaptureSettings } from './body-capture.ts'
+import { bodyView } from './body-view.ts'
 import { EXCHANGE_CHANNEL, type ExchangeEvent } from './exchange-event.ts'
+import { type HeaderMap, Redactor } from './redaction.ts'
+import { RequestRing } from './request-ring.ts'
 
-const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'])
-export const REDACTED_HEADER = '[redacted]'
-
-type HeaderMap = Record<string, string | string[]>
-
-export function redactHeaders(headers: IncomingHttpHeaders | OutgoingHttpHeaders | undefined): HeaderMap {
-  const out: HeaderMap = {}
-  if (!headers) return out
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined) continue
-    const name = k.toLowerCase()
-    out[name] = SECRET_HEADERS.has(name) ? REDACTED_HEADER : Array.isArray(v) ? v.map(String) : String(v)
-  }
-  return out
-}
+export { REDACTED as REDACTED_HEADER } from './redaction.ts'
 
 /** What a replay needs and the wire record must not show. */
 export interface ReplaySource {
   readonly method: string
   readonly url: string
   readonly headers: IncomingHttpHeaders
+  /** The request body as kept; `bodyComplete` false when it was cut or dropped. */
+  readonly body: Buffer | undefined
+  readonly bodyComplete: boolean
+  /** The original response body as kept (for the replay's diff). */
+  readonly responseBody: Buffer | undefined
 }
 
 export interface RequestFilter {
   readonly route?: string | undefined
   /** `404`, or a class such as `5xx`. */
   readonly status?: string | undefined
+  readonly outcome?: string | undefined
+  readonly method?: string | undefined
+  /** Text the path (with its query) contains, case-insensitively. */
+  readonly q?: string | undefined
+  /** Only requests recorded after this id (the live tail). */
+  readonly since?: string | undefined
+  /** Only these ids (an export of a selection). */
+  readonly ids?: readonly string[] | undefined
+  /** At most this many, the newest. */
+  readonly limit?: number | undefined
 }
 
 export interface RequestLog {
-  /** Newest first. */
+  /** Newest first by start time (a long request that ended late sits where it started). */
   list(filter?: RequestFilter): RequestRecord[]
+  /** One request with its bodies (redacted), or undefined when unknown or overwritten. */
+  detail(id: string): RequestDetail | undefined
   get(id: string): { record: RequestRecord; replay: ReplaySource } | undefined
+  /** The newest id recorded so far ('0' before any). */
+  readonly newestId: string
   readonly size: number
+  /** What the proxy reads per request: a live object, changed by `configure`. */
+  readonly capture: CaptureSettings
+  /** Body bytes kept now over all requests. */
+  readonly bodyBytes: number
+  configure(settings: InspectorSettings): void
   close(): void
 }
 
@@ -49,46 +65,128 @@ function statusMatches(status: number, wanted: string | undefined): boolean {
   return String(status) === w
 }
 
+/** `a,b` lists in a query value. */
+const listOf = (value: string | undefined): Set<string> | undefined =>
+  value ? new Set(value.split(',').map((v) => v.trim().toLowerCase())) : undefined
+
 export function createRequestLog(opts: {
   readonly capacity?: number
+  readonly settings: InspectorSettings
   /** True for events of this gateway (several gateways can share one process and one channel). */
   readonly owns: (event: ExchangeEvent) => boolean
 }): RequestLog {
-  const ring = new RequestRing(opts.capacity ?? 500)
+  const redactor = new Redactor()
+  const ring = new RequestRing(opts.capacity ?? 500, redactor)
+  const capture: CaptureSettings = { bodyLimit: 0, arena: ring.arena }
   let closed = false
-  // The hot path pays for one string and one copy into the ring's bytes; formatting waits for a reader.
+  // The hot path pays for one string, one copy into the ring's bytes and the bodies' copies;
+  // formatting waits for a reader.
   const onMessage = (message: unknown) => {
     const e = message as ExchangeEvent
-    if (opts.owns(e)) ring.add(e)
+    if (opts.owns(e)) ring.add(e, capture.bodyLimit)
   }
   subscribe(EXCHANGE_CHANNEL, onMessage)
 
+  const configure = (s: InspectorSettings) => {
+    capture.bodyLimit = s.bodyLimit
+    ring.bodyBudget = s.bodyBudget
+    capture.arena = ring.arena
+    redactor.configure(s.redactHeaders, s.redactFields)
+    ring.forgetRecords()
+  }
+  configure(opts.settings)
+
+  const slotsNewestFirst = (filter: RequestFilter): number[] => {
+    const outcomes = listOf(filter.outcome)
+    const methods = listOf(filter.method)
+    const ids = filter.ids ? new Set(filter.ids) : undefined
+    const since = filter.since ? Number(filter.since) : 0
+    const q = filter.q?.toLowerCase()
+    const out: number[] = []
+    ring.forEachNewest((slot) => {
+      if (since > 0 && (ring.seq[slot] as number) <= since) return
+      if (ids && !ids.has(String(ring.seq[slot]))) return
+      if (filter.route && ring.routeId[slot] !== filter.route) return
+      if (!statusMatches(ring.status[slot] as number, filter.status)) return
+      if (outcomes && !outcomes.has(ring.outcomeOf(slot))) return
+      if (methods && !methods.has((ring.method[slot] as string).toLowerCase())) return
+      if (q && !ring.record(slot).path.toLowerCase().includes(q)) return
+      out.push(slot)
+    })
+    // Start time, newest first; requests that started together keep their recording order.
+    out.sort(
+      (a, b) =>
+        (ring.startedAt[b] as number) - (ring.startedAt[a] as number) ||
+        (ring.seq[b] as number) - (ring.seq[a] as number),
+    )
+    return filter.limit !== undefined && filter.limit >= 0 ? out.slice(0, filter.limit) : out
+  }
+
   return {
     list(filter = {}) {
-      const out: RequestRecord[] = []
-      ring.forEachNewest((slot) => {
-        if (filter.route && ring.routeId[slot] !== filter.route) return
-        if (!statusMatches(ring.status[slot] as number, filter.status)) return
-        out.push(ring.record(slot))
-      })
-      return out
+      return slotsNewestFirst(filter).map((slot) => ring.record(slot))
+    },
+    detail(id) {
+      const slot = ring.slotOf(id)
+      if (slot < 0) return undefined
+      const record = ring.record(slot)
+      const text = ring.decode(slot)
+      const b = ring.bodiesOf(slot)
+      const limit = capture.bodyLimit
+      return {
+        ...record,
+        requestBody: bodyView(
+          {
+            bytes: b.request,
+            size: b.requestSize,
+            contentType: first(text.requestHeaders['content-type']),
+            contentEncoding: first(text.requestHeaders['content-encoding']),
+            dropped: b.dropped,
+            limit,
+          },
+          redactor,
+        ),
+        responseBody: bodyView(
+          {
+            bytes: b.response,
+            size: b.responseSize,
+            contentType: first(text.responseHeaders['content-type']),
+            contentEncoding: first(text.responseHeaders['content-encoding']),
+            dropped: b.dropped,
+            limit,
+          },
+          redactor,
+        ),
+      }
     },
     get(id) {
       const slot = ring.slotOf(id)
       if (slot < 0) return undefined
       const text = ring.decode(slot)
+      const b = ring.bodiesOf(slot)
       return {
         record: ring.record(slot),
         replay: {
           method: ring.method[slot] as string,
           url: text.url,
           headers: text.requestHeaders as IncomingHttpHeaders,
+          body: b.request,
+          bodyComplete: b.requestSize === (b.request?.length ?? 0),
+          responseBody: b.response,
         },
       }
+    },
+    get newestId() {
+      return String(ring.newestSeq)
     },
     get size() {
       return ring.size
     },
+    get bodyBytes() {
+      return ring.bodyBytes
+    },
+    capture,
+    configure,
     close() {
       if (closed) return
       closed = true
@@ -97,187 +195,8 @@ export function createRequestLog(opts: {
   }
 }
 
-/** Bytes a slot holds: url, upstream path and both header blocks, UTF-8. Longer ones are kept as strings. */
-const SLOT_BYTES = 4096
-/** Slots per buffer segment: segments are allocated as the ring fills, so an idle gateway holds one. */
-const SEGMENT_SLOTS = 32
-
-/**
- * The last `capacity` requests, kept where the garbage collector does not have to look at them.
- * Holding 500 requests' header objects kept ~0.5 MB of young objects alive at every scavenge: V8 then
- * grew the young generation to its 32 MB maximum, and in some runs promoted every scavenge's survivors
- * into the old generation (+25 MB of garbage between full collections). Numbers live in typed arrays,
- * the strings every request repeats (method, route id, target) are shared, and what is particular to a
- * request (url, paths, headers) is one line-based text written into a preallocated buffer.
- */
-export class RequestRing {
-  readonly capacity: number
-  readonly seq: Float64Array
-  readonly startedAt: Float64Array
-  readonly durationMs: Float64Array
-  readonly status: Int32Array
-  readonly method: (string | undefined)[]
-  readonly routeId: (string | undefined)[]
-  readonly target: (string | undefined)[]
-  private readonly textBytes: Int32Array
-  /** The slots' bytes, SEGMENT_SLOTS slots per segment. */
-  private readonly segments: Buffer[] = []
-  /** Text too long for its slot (rare: very long urls or cookies). */
-  private readonly spilled: (string | undefined)[]
-  /** Records built for a reader, until the slot is reused. */
-  private readonly records: (RequestRecord | undefined)[]
-  private next = 0
-  private count = 0
-  private lastSeq = 0
-
-  constructor(capacity: number) {
-    this.capacity = Math.max(1, Math.floor(capacity))
-    this.seq = new Float64Array(this.capacity)
-    this.startedAt = new Float64Array(this.capacity)
-    this.durationMs = new Float64Array(this.capacity)
-    this.status = new Int32Array(this.capacity)
-    this.textBytes = new Int32Array(this.capacity)
-    this.method = new Array(this.capacity).fill(undefined)
-    this.routeId = new Array(this.capacity).fill(undefined)
-    this.target = new Array(this.capacity).fill(undefined)
-    this.spilled = new Array(this.capacity).fill(undefined)
-    this.records = new Array(this.capacity).fill(undefined)
-  }
-
-  get size(): number {
-    return this.count
-  }
-
-  add(e: ExchangeEvent): void {
-    const slot = this.next
-    this.next = (slot + 1) % this.capacity
-    if (this.count < this.capacity) this.count++
-    this.seq[slot] = ++this.lastSeq
-    this.startedAt[slot] = e.startedAt
-    this.durationMs[slot] = e.durationMs
-    this.status[slot] = e.status
-    this.method[slot] = e.req.method ?? 'GET'
-    this.routeId[slot] = e.route.id
-    this.target[slot] = e.target.spec.url
-    this.records[slot] = undefined
-    const text = encodeText(e.req.url ?? '/', e.upstreamPath, e.req.headers, e.responseHeaders)
-    // Three bytes per UTF-16 unit at most, so short texts need no measuring.
-    if (text.length * 3 <= SLOT_BYTES || Buffer.byteLength(text) <= SLOT_BYTES) {
-      const at = (slot % SEGMENT_SLOTS) * SLOT_BYTES
-      this.textBytes[slot] = this.segment(slot).write(text, at, SLOT_BYTES, 'utf8')
-      this.spilled[slot] = undefined
-    } else {
-      this.textBytes[slot] = -1
-      this.spilled[slot] = text
-    }
-  }
-
-  private segment(slot: number): Buffer {
-    const i = Math.floor(slot / SEGMENT_SLOTS)
-    let seg = this.segments[i]
-    if (!seg) {
-      seg = Buffer.allocUnsafeSlow(SEGMENT_SLOTS * SLOT_BYTES)
-      this.segments[i] = seg
-    }
-    return seg
-  }
-
-  /** Calls `fn` with every used slot, newest first. */
-  forEachNewest(fn: (slot: number) => void): void {
-    for (let i = 1; i <= this.count; i++) fn((this.next - i + this.capacity) % this.capacity)
-  }
-
-  /** The slot holding request `id`, or -1 when it is unknown or already overwritten. */
-  slotOf(id: string): number {
-    const seq = Number(id)
-    if (!Number.isInteger(seq) || seq < 1 || seq > this.lastSeq || seq <= this.lastSeq - this.count) return -1
-    const slot = (seq - 1) % this.capacity
-    return this.seq[slot] === seq ? slot : -1
-  }
-
-  decode(slot: number): DecodedText {
-    const n = this.textBytes[slot] as number
-    if (n < 0) return decodeText(this.spilled[slot] as string)
-    const at = (slot % SEGMENT_SLOTS) * SLOT_BYTES
-    return decodeText(this.segment(slot).toString('utf8', at, at + n))
-  }
-
-  record(slot: number): RequestRecord {
-    const cached = this.records[slot]
-    if (cached) return cached
-    const text = this.decode(slot)
-    const record: RequestRecord = {
-      id: String(this.seq[slot]),
-      time: new Date(this.startedAt[slot] as number).toISOString(),
-      method: this.method[slot] as string,
-      path: text.url,
-      routeId: this.routeId[slot] as string,
-      target: this.target[slot] as string,
-      upstreamPath: text.upstreamPath,
-      status: this.status[slot] as number,
-      durationMs: Math.round((this.durationMs[slot] as number) * 100) / 100,
-      requestHeaders: redactHeaders(text.requestHeaders),
-      responseHeaders: redactHeaders(text.responseHeaders),
-    }
-    this.records[slot] = record
-    return record
-  }
+function first(value: HeaderMap[string] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
 }
 
-export interface DecodedText {
-  readonly url: string
-  readonly upstreamPath: string
-  readonly requestHeaders: HeaderMap
-  readonly responseHeaders: HeaderMap
-}
-
-// The text: url and upstream path on a line each, the request's header lines, an empty line, the
-// response's header lines. A header line is `name:value`; the items of a list value each get a line
-// that starts with a space (names never do), so lists come back as lists. Field values cannot hold
-// CR or LF (node:http and the upstream parser refuse them), so a line break always ends a field.
-export function encodeText(
-  url: string,
-  upstreamPath: string,
-  requestHeaders: IncomingHttpHeaders | OutgoingHttpHeaders | undefined,
-  responseHeaders: IncomingHttpHeaders | OutgoingHttpHeaders | undefined,
-): string {
-  return `${url}\n${upstreamPath}\n${headerLines(requestHeaders)}\n${headerLines(responseHeaders)}`
-}
-
-function headerLines(headers: IncomingHttpHeaders | OutgoingHttpHeaders | undefined): string {
-  let out = ''
-  if (!headers) return out
-  for (const name in headers) {
-    const v = headers[name]
-    if (v === undefined) continue
-    if (Array.isArray(v)) for (const item of v) out += ` ${name}:${item}\n`
-    else out += `${name}:${v}\n`
-  }
-  return out
-}
-
-export function decodeText(text: string): DecodedText {
-  const lines = text.split('\n')
-  const requestHeaders: HeaderMap = {}
-  const responseHeaders: HeaderMap = {}
-  let into = requestHeaders
-  for (let i = 2; i < lines.length; i++) {
-    const line = lines[i] as string
-    if (line === '') {
-      into = responseHeaders
-      continue
-    }
-    const list = line.startsWith(' ')
-    const colon = line.indexOf(':')
-    if (colon < 0) continue
-    const name = line.slice(list ? 1 : 0, colon)
-    const value = line.slice(colon + 1)
-    if (!list) into[name] = value
-    else {
-      const have = into[name]
-      if (Array.isArray(have)) have.push(value)
-      else into[name] = [value]
-    }
-  }
-  return { url: lines[0] ?? '/', upstreamPath: lines[1] ?? '', requestHeaders, responseHeaders }
-}
+export type { Outcome }

@@ -89,6 +89,11 @@ export class UpstreamExchange implements DispatchController {
     return this.conn?.readBuffer?.hold() ?? noop
   }
 
+  get connectMs(): number {
+    const conn = this.conn
+    return conn === undefined || conn.reused ? 0 : conn.connectMs
+  }
+
   /** Marks the exchange over (before its handler hears of it, so the pool can move on). */
   settle(): void {
     this.done = true
@@ -118,6 +123,8 @@ export class UpstreamConnection implements ParserSink {
   /** The upstream's own idle limit (Keep-Alive: timeout=N) as last announced, in ms; 0 when never. */
   hintMs = 0
   closed = false
+  /** How long the connection took to open (TCP, and TLS when secure), in ms. */
+  connectMs = 0
   private error: Error | undefined
   private connecting = true
   private connectTimer: NodeJS.Timeout | undefined
@@ -157,6 +164,7 @@ export class UpstreamConnection implements ParserSink {
       })
     }
     this.socket.setNoDelay(true)
+    const opening = performance.now()
     if (owner.connectTimeoutMs > 0) {
       this.connectTimer = setTimeout(() => {
         if (this.connecting)
@@ -171,6 +179,7 @@ export class UpstreamConnection implements ParserSink {
     }
     this.socket.once(owner.tls ? 'secureConnect' : 'connect', () => {
       this.connecting = false
+      this.connectMs = performance.now() - opening
       clearTimeout(this.connectTimer)
     })
     this.socket.on('error', this.onSocketError)
@@ -407,8 +416,10 @@ function streamBody(
 ): void {
   const socket = conn.socket
   const live = () => ex.conn === conn && !conn.closed
+  const observer = ex.opts.bodyObserver
   const onData = (chunk: Buffer) => {
     if (!live()) return
+    observer?.onRequestBody(chunk)
     let ok: boolean
     if (chunked) {
       if (chunk.length === 0) return

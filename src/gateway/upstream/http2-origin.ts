@@ -109,7 +109,11 @@ export class Http2Origin implements Dispatcher {
       }, this.connectTimeoutMs)
       timer.unref()
     }
-    session.once('connect', () => clearTimeout(timer))
+    const opening = performance.now()
+    session.once('connect', () => {
+      clearTimeout(timer)
+      connectTimes.set(session, performance.now() - opening)
+    })
     const retire = () => {
       clearTimeout(timer)
       if (this.session === session) this.session = undefined
@@ -189,6 +193,8 @@ const streamsOn = new WeakMap<ClientHttp2Session, number>()
 
 /** The error a session died of: its streams report it instead of a bare "stream cancelled". */
 const sessionErrors = new WeakMap<ClientHttp2Session, Error>()
+/** How long each session took to connect, in ms (the streams that waited for it report it). */
+const connectTimes = new WeakMap<ClientHttp2Session, number>()
 
 /** One request on one stream; the handler's controller. */
 class Http2Exchange implements DispatchController {
@@ -205,11 +211,18 @@ class Http2Exchange implements DispatchController {
   private replayed = false
   private trailers: ResponseFields | undefined
   private streamError: Error | undefined
+  /** The stream waited for its session to connect. */
+  private waitedForConnect = false
 
   constructor(owner: Http2Origin, opts: DispatchOptions, handler: DispatchHandler) {
     this.owner = owner
     this.opts = opts
     this.handler = handler
+  }
+
+  get connectMs(): number {
+    const session = this.session
+    return this.waitedForConnect && session !== undefined ? (connectTimes.get(session) ?? 0) : 0
   }
 
   send(session: ClientHttp2Session): void {
@@ -237,6 +250,7 @@ class Http2Exchange implements DispatchController {
     }
     this.session = session
     this.stream = stream
+    this.waitedForConnect = session.connecting
     this.owner.streamStarted()
     streamsOn.set(session, (streamsOn.get(session) ?? 0) + 1)
     if (opts.headersTimeout > 0) {
@@ -267,7 +281,12 @@ class Http2Exchange implements DispatchController {
     if (this.paused) stream.pause()
     if (!empty) {
       if (Buffer.isBuffer(body)) stream.end(body)
-      else (body as Readable).pipe(stream)
+      else {
+        const source = body as Readable
+        const observer = this.opts.bodyObserver
+        if (observer !== undefined) source.on('data', (c: Buffer) => observer.onRequestBody(c))
+        source.pipe(stream)
+      }
     }
   }
 

@@ -22,11 +22,20 @@ export interface DispatchOptions {
    * connection of its own, a 101 hands that connection to `onUpgrade`, any other answer closes it.
    */
   readonly upgrade?: boolean
+  /** Told each chunk of a streamed body as it is written upstream (the request inspector's copy). */
+  readonly bodyObserver?: RequestBodyObserver | undefined
+}
+
+export interface RequestBodyObserver {
+  /** The chunk belongs to the sender: copy what is kept. */
+  onRequestBody(chunk: Buffer): void
 }
 
 export interface DispatchController {
   readonly aborted: boolean
   readonly paused: boolean
+  /** Time spent opening the connection this exchange went out on, in ms; 0 when it was reused. */
+  readonly connectMs?: number
   /** Stops the exchange: the connection is closed and `onResponseError(reason)` follows once. */
   abort(reason: Error): void
   pause(): void

@@ -22,6 +22,9 @@ export type {
 /** GET api/config */
 export type EffectiveConfig = ConfigView
 
+/** The request inspector: one request with its bodies, who answered, a replay's differences. */
+export type { BodyView, Outcome, RequestDetail, ResponseDiff } from '../../../gateway/model/index.ts'
+
 export interface StatsPoint {
   t: number
   rps: number

@@ -1,225 +1,132 @@
-import { useMemo, useState } from 'react'
-import { actionError } from '../api/client.ts'
-import { useReplayRequest } from '../api/mutations.ts'
-import { useRequests } from '../api/queries.ts'
-import type { ReplayResult, RequestRecord } from '../api/types.ts'
+import { useEffect, useMemo, useState } from 'react'
+import { adminUrl, errorText, isMissingEndpoint } from '../api/client.ts'
+import { filterQuery, type RequestFilters, useLiveRequests } from '../api/live-requests.ts'
+import { useRoutes } from '../api/queries.ts'
+import type { Outcome, RequestRecord } from '../api/types.ts'
 import { Badge } from '../components/badges.tsx'
 import { type Column, DataTable } from '../components/data-table.tsx'
-import { EmptyState, queryGate } from '../components/states.tsx'
+import { OUTCOME_LABELS, OutcomeBadge, statusTone } from '../components/outcome-badge.tsx'
+import { RequestDetailPanel } from '../components/request-detail.tsx'
+import { EmptyState } from '../components/states.tsx'
 import { formatMs, toMillis } from '../lib/format.ts'
-import { hrefFor } from '../lib/hash-route.ts'
+import { hrefFor, type PageProps } from '../lib/hash-route.ts'
+import '../components/request-inspector.css'
 
 const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const
-
-function statusTone(status: number) {
-  return status >= 500 ? 'bad' : status >= 400 ? 'warn' : status >= 300 ? 'info' : 'ok'
-}
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const
 
 function timeOf(record: RequestRecord): string {
   const ms = toMillis(record.time)
   return ms === undefined ? String(record.time) : new Date(ms).toLocaleTimeString([], { hour12: false })
 }
 
-function headerValue(value: string | string[] | undefined): string {
-  if (value === undefined) return ''
-  return Array.isArray(value) ? value.join(', ') : value
+function initialFilters(params: URLSearchParams | undefined): RequestFilters {
+  return {
+    route: params?.get('route') ?? '',
+    status: params?.get('status') ?? '',
+    outcome: params?.get('outcome') ?? '',
+    method: params?.get('method') ?? '',
+    q: params?.get('q') ?? '',
+  }
 }
 
-function Headers({
-  title,
-  headers,
-}: {
-  title: string
-  headers: Record<string, string | string[]> | undefined
-}) {
-  const entries = Object.entries(headers ?? {})
-  return (
-    <section className="headers">
-      <h3>{title}</h3>
-      {entries.length === 0 ? (
-        <p className="muted">none recorded</p>
-      ) : (
-        <table className="kv-table">
-          <caption className="visually-hidden">{title}</caption>
-          <tbody>
-            {entries.map(([name, value]) => (
-              <tr key={name}>
-                <th scope="row">{name}</th>
-                <td>{headerValue(value)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
-  )
-}
+export default function RequestsPage({ params }: Partial<PageProps> = {}) {
+  const [filters, setFilters] = useState<RequestFilters>(() => initialFilters(params))
+  const [selectedId, setSelectedId] = useState<string | undefined>(params?.get('id') ?? undefined)
+  // The text filter reaches the gateway once typing pauses.
+  const [text, setText] = useState(filters.q)
+  // A deep link followed while the page is open (#/requests?route=…&outcome=…&id=…) sets the filters.
+  const linked = params?.toString() ?? ''
+  useEffect(() => {
+    const next = initialFilters(new URLSearchParams(linked))
+    setFilters(next)
+    setText(next.q)
+    const id = new URLSearchParams(linked).get('id')
+    if (id) setSelectedId(id)
+  }, [linked])
+  useEffect(() => {
+    const t = setTimeout(() => setFilters((f) => (f.q === text ? f : { ...f, q: text })), 250)
+    return () => clearTimeout(t)
+  }, [text])
+  const list = useLiveRequests(filters)
+  const routes = useRoutes()
+  const set = (key: keyof RequestFilters) => (value: string) => setFilters((f) => ({ ...f, [key]: value }))
 
-function Compare({ result }: { result: ReplayResult }) {
-  const { original } = result
-  const replay = { ...result.replay, target: original.target, responseHeaders: result.replay.headers }
-  const names = new Set([
-    ...Object.keys(original.responseHeaders ?? {}),
-    ...Object.keys(replay.responseHeaders ?? {}),
-  ])
-  const rows: [string, string, string][] = [
-    ['status', String(original.status), String(replay.status)],
-    ['duration', formatMs(original.durationMs), formatMs(replay.durationMs)],
-    ['target', original.target ?? '—', replay.target ?? '—'],
-    ...[...names]
-      .sort()
-      .map((n): [string, string, string] => [
-        n,
-        headerValue(original.responseHeaders?.[n]),
-        headerValue(replay.responseHeaders?.[n]),
-      ]),
-  ]
-  return (
-    <table className="kv-table compare">
-      <caption>Original vs replay</caption>
-      <thead>
-        <tr>
-          <th scope="col">Field</th>
-          <th scope="col">Original</th>
-          <th scope="col">Replay</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map(([name, a, b]) => (
-          <tr key={name} className={a !== b && name !== 'duration' ? 'changed' : undefined}>
-            <th scope="row">{name}</th>
-            <td>{a}</td>
-            <td>{b}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  )
-}
-
-function Detail({ record, onClose }: { record: RequestRecord; onClose: () => void }) {
-  const replay = useReplayRequest()
-  return (
-    <section className="detail-panel" aria-labelledby="request-detail-title">
-      <header className="detail-header">
-        <h2 id="request-detail-title">
-          <code>
-            {record.method} {record.path}
-          </code>
-        </h2>
-        <button type="button" className="icon-button" aria-label="Close request details" onClick={onClose}>
-          ×
-        </button>
-      </header>
-      <dl className="kv inline">
-        <div>
-          <dt>Status</dt>
-          <dd>
-            <Badge tone={statusTone(record.status)}>{String(record.status)}</Badge>
-          </dd>
-        </div>
-        <div>
-          <dt>Duration</dt>
-          <dd>{formatMs(record.durationMs)}</dd>
-        </div>
-        <div>
-          <dt>Time</dt>
-          <dd>{timeOf(record)}</dd>
-        </div>
-        <div>
-          <dt>Route</dt>
-          <dd>{record.routeId ?? 'no route matched'}</dd>
-        </div>
-        <div>
-          <dt>Target</dt>
-          <dd>{record.target ?? '—'}</dd>
-        </div>
-      </dl>
-      <div className="actions">
-        <button
-          type="button"
-          className="button"
-          disabled={replay.isPending}
-          onClick={() => replay.mutate(record.id)}
-        >
-          {replay.isPending ? 'Replaying…' : 'Replay and compare'}
-        </button>
-      </div>
-      {replay.isError && (
-        <p className="field-error" role="alert">
-          Replay failed: {actionError(replay.error, 'Replay', 'POST api/requests/:id/replay')}
-        </p>
-      )}
-      {replay.data && (
-        <>
-          <Compare result={replay.data} />
-          <details>
-            <summary>Replay response body{replay.data.replay.truncated ? ' (cut at 64 KiB)' : ''}</summary>
-            <pre className="code-block">{replay.data.replay.body}</pre>
-          </details>
-        </>
-      )}
-      <div className="header-columns">
-        <Headers title="Request headers" headers={record.requestHeaders} />
-        <Headers title="Response headers" headers={record.responseHeaders} />
-      </div>
-    </section>
-  )
-}
-
-export default function RequestsPage() {
-  const requests = useRequests()
-  const [route, setRoute] = useState('')
-  const [status, setStatus] = useState('')
-  const [selectedId, setSelectedId] = useState<string>()
-
-  const data = requests.data
+  const data = list.rows
   const routeIds = useMemo(
-    () => [...new Set((data ?? []).map((r) => r.routeId ?? ''))].filter(Boolean).sort(),
-    [data],
-  )
-  const rows = useMemo(
     () =>
-      (data ?? []).filter((r) => {
-        if (route && r.routeId !== route) return false
-        if (status && `${Math.floor(r.status / 100)}xx` !== status) return false
-        return true
-      }),
-    [data, route, status],
+      [...new Set([...(routes.data ?? []).map((r) => r.id), ...(data ?? []).map((r) => r.routeId)])]
+        .filter(Boolean)
+        .sort(),
+    [routes.data, data],
   )
   const selected = data?.find((r) => r.id === selectedId)
+  /** Closing the panel (× or Escape) puts the focus back on its row. */
+  const closeDetail = () => {
+    const id = selectedId
+    setSelectedId(undefined)
+    requestAnimationFrame(() =>
+      document.querySelector<HTMLButtonElement>(`button[data-request-id="${CSS.escape(id ?? '')}"]`)?.focus(),
+    )
+  }
+  const filtered = Object.values(filters).some(Boolean)
 
   const columns: Column<RequestRecord>[] = [
-    { id: 'time', header: 'Time', width: '84px', cell: timeOf },
-    { id: 'method', header: 'Method', width: '76px', cell: (r) => r.method },
+    { id: 'time', header: 'Time', width: '86px', cell: timeOf },
+    { id: 'method', header: 'Method', width: '86px', cell: (r) => r.method },
     {
       id: 'path',
       header: 'Path',
       width: 'auto',
-      cell: (r) => (
-        <button
-          type="button"
-          className="link-button cell-main"
-          aria-label={`Show details of ${r.method} ${r.path} (${r.status})`}
-          aria-pressed={r.id === selectedId}
-          onClick={() => setSelectedId(r.id === selectedId ? undefined : r.id)}
-        >
-          {r.path}
-        </button>
-      ),
+      cell: (r) => {
+        const replayOf = r.requestHeaders['x-sallyport-replay']
+        return (
+          <>
+            <button
+              type="button"
+              className="link-button cell-main"
+              aria-label={`Show details of ${r.method} ${r.path} (${r.status}, ${OUTCOME_LABELS[r.outcome] ?? r.outcome})`}
+              aria-pressed={r.id === selectedId}
+              data-request-id={r.id}
+              // A long path is cut here; the detail panel and the hover title show it whole.
+              data-truncated-full-text
+              title={r.path}
+              onClick={() => setSelectedId(r.id === selectedId ? undefined : r.id)}
+            >
+              {r.path}
+            </button>
+            {replayOf !== undefined && (
+              <span className="muted small replay-mark" title={`A replay of request ${replayOf}`}>
+                {' '}
+                replay
+              </span>
+            )}
+          </>
+        )
+      },
     },
     {
       id: 'status',
       header: 'Status',
-      width: '70px',
+      width: '74px',
       cell: (r) => <Badge tone={statusTone(r.status)}>{String(r.status)}</Badge>,
     },
-    { id: 'duration', header: 'Duration', width: '86px', align: 'end', cell: (r) => formatMs(r.durationMs) },
+    {
+      id: 'outcome',
+      header: 'Answered by',
+      width: '136px',
+      cell: (r) => <OutcomeBadge outcome={r.outcome} />,
+    },
+    { id: 'duration', header: 'Duration', width: '92px', align: 'end', cell: (r) => formatMs(r.durationMs) },
     {
       id: 'route',
       header: 'Route',
-      width: '24%',
-      cell: (r) => <span className="cell-main muted">{r.routeId ?? 'no route'}</span>,
+      width: '16%',
+      cell: (r) => (
+        <span className="cell-main muted" title={r.routeId || undefined} data-truncated-full-text>
+          {r.routeId || 'no route'}
+        </span>
+      ),
     },
   ]
 
@@ -229,61 +136,123 @@ export default function RequestsPage() {
         <div>
           <h1>Requests</h1>
           <p className="subtitle">
-            The last requests through the gateway, newest first. Pick one for its headers and timing.
+            Every request the gateway answered, newest first by start, whoever answered it: the upstream, the
+            cache, a rate limit, an open circuit, no route. Pick one for its bodies, what went upstream and
+            its timing.
           </p>
         </div>
       </div>
-      {queryGate(requests, 'requests', {
-        feature: 'The live request inspector',
-        endpoint: 'GET api/requests',
-      })}
-      {data && data.length === 0 && (
-        <EmptyState title="No requests yet">
+      <search className="filters request-filters" aria-label="Filter requests">
+        <label>
+          Route
+          <select value={filters.route} onChange={(e) => set('route')(e.target.value)}>
+            <option value="">All routes</option>
+            {routeIds.map((id) => (
+              <option key={id}>{id}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Answered by
+          <select value={filters.outcome} onChange={(e) => set('outcome')(e.target.value)}>
+            <option value="">Anyone</option>
+            {(Object.keys(OUTCOME_LABELS) as Outcome[]).map((o) => (
+              <option key={o} value={o}>
+                {OUTCOME_LABELS[o]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Status
+          <select value={filters.status} onChange={(e) => set('status')(e.target.value)}>
+            <option value="">Any status</option>
+            {STATUS_CLASSES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Method
+          <select value={filters.method} onChange={(e) => set('method')(e.target.value)}>
+            <option value="">Any method</option>
+            {METHODS.map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>
+        </label>
+        <label className="grow">
+          Path contains
+          <input type="search" value={text} placeholder="/users" onChange={(e) => setText(e.target.value)} />
+        </label>
+        <div className="tail-controls">
+          <button
+            type="button"
+            className="button"
+            aria-pressed={!list.live}
+            onClick={() => list.setLive(!list.live)}
+          >
+            {list.live ? 'Pause live tail' : 'Resume live tail'}
+          </button>
+          <a className="button" href={adminUrl(`api/requests.har${filterQuery(filters)}`)} download>
+            Export HAR
+          </a>
+        </div>
+      </search>
+      <div className="tail-status">
+        <span className="muted small" role="status">
+          {data ? `${data.length} request${data.length === 1 ? '' : 's'}${filtered ? ' match' : ''}` : ''}
+          {list.live ? ' · live' : ' · paused'}
+        </span>
+        {/* Always in the layout: new rows never push the table down. */}
+        <button
+          type="button"
+          className="button small pending-button"
+          hidden={list.pending === 0}
+          onClick={list.showPending}
+        >
+          Show {list.pending} new
+        </button>
+      </div>
+      {list.error !== undefined && (
+        <EmptyState title={isMissingEndpoint(list.error) ? 'Not available' : 'Could not load requests'}>
           <p>
-            Send a request to one of your <a href={hrefFor('routes')}>routes</a> through this gateway, for
-            example <code>curl {new URL('../api/users', document.baseURI).href}</code>, and it appears here
-            within a couple of seconds.
+            {isMissingEndpoint(list.error)
+              ? 'The live request inspector is not available in this gateway (GET api/requests answers 404).'
+              : errorText(list.error)}
           </p>
+          <button type="button" className="button" onClick={list.reload}>
+            Try again
+          </button>
+        </EmptyState>
+      )}
+      {list.loading && !data && <p className="muted">Loading requests…</p>}
+      {data && data.length === 0 && (
+        <EmptyState title={filtered ? 'No request matches' : 'No requests yet'}>
+          {filtered ? (
+            <p>Nothing the gateway keeps matches these filters; new ones appear here as they come.</p>
+          ) : (
+            <p>
+              Send a request to one of your <a href={hrefFor('routes')}>routes</a> through this gateway, for
+              example <code>curl {new URL('../api/users', document.baseURI).href}</code>, and it appears here
+              at once.
+            </p>
+          )}
         </EmptyState>
       )}
       {data && data.length > 0 && (
-        <>
-          <search className="filters" aria-label="Filter requests">
-            <label>
-              Route
-              <select value={route} onChange={(e) => setRoute(e.target.value)}>
-                <option value="">All routes</option>
-                {routeIds.map((id) => (
-                  <option key={id}>{id}</option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Status
-              <select value={status} onChange={(e) => setStatus(e.target.value)}>
-                <option value="">Any status</option>
-                {STATUS_CLASSES.map((s) => (
-                  <option key={s}>{s}</option>
-                ))}
-              </select>
-            </label>
-            <span className="muted small" role="status">
-              {rows.length} of {data.length} requests
-            </span>
-          </search>
-          <div className={selected ? 'split' : undefined}>
+        <div className={selected ? 'split' : undefined}>
+          <div onPointerEnter={() => list.setHeld(true)} onPointerLeave={() => list.setHeld(false)}>
             <DataTable
               label="Recent requests"
-              rows={rows}
+              rows={data}
               columns={columns}
               rowKey={(r) => r.id}
               selectedKey={selectedId}
             />
-            {selected && (
-              <Detail key={selected.id} record={selected} onClose={() => setSelectedId(undefined)} />
-            )}
           </div>
-        </>
+          {selected && <RequestDetailPanel key={selected.id} record={selected} onClose={closeDetail} />}
+        </div>
       )}
     </>
   )
