@@ -135,3 +135,51 @@ test('stats: one window for avg and percentiles, errors by class, WS use, route 
   const all = (await get<{ routes: Record<string, unknown[]> }>('/stats/history/routes')).body
   assert.deepEqual(Object.keys(all.routes).sort(), ['config-/chat', 'config-/dead', 'config-/svc'])
 })
+
+test('stats: a client that closes an event stream is no error; a no-route 404 is a gateway-made 4xx in the window', async (t) => {
+  const events = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    res.write('data: hello\n\n')
+    // A heartbeat, as event streams have: the gateway's next write finds the client gone.
+    const beat = setInterval(() => res.write(': beat\n\n'), 100)
+    res.on('close', () => clearInterval(beat))
+  })
+  await new Promise<void>((ok) => events.listen(0, '127.0.0.1', ok))
+  t.after(() => {
+    events.closeAllConnections()
+    return new Promise<void>((ok) => events.close(() => ok()))
+  })
+  const up = `http://127.0.0.1:${(events.address() as AddressInfo).port}`
+  const gw = await startGateway(
+    t,
+    { routes: [{ path: '/events', targets: [{ url: up }] }] },
+    { listen: true },
+  )
+  const base = gw.url as string
+  for (let i = 0; i < 3; i++) {
+    const ac = new AbortController()
+    const res = await fetch(`${base}/events`, { signal: ac.signal })
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+    await reader.read()
+    ac.abort()
+    await reader.closed.catch(() => {})
+  }
+  assert.equal((await fetch(`${base}/nowhere`)).status, 404)
+  type Stats = Record<string, number>
+  const read = async () => (await (await fetch(`${base}/gateway/api/stats`)).json()) as Stats
+  // The gateway hears each hang-up a moment after the client makes it.
+  await until(async () => (await read()).activeSseConns === 0, 5000)
+  const stats = await read()
+  assert.equal(stats.totalErrors, 0, 'closing an event stream is the client ending it, not a failure')
+  assert.equal(stats.errors5xx, 0)
+  assert.equal(stats.windowRequests, 4, 'three streams and the 404')
+  assert.equal(stats.errors4xx, 1)
+  assert.equal(stats.windowErrors4xx, 1)
+  assert.equal(stats.gatewayErrors, 1, 'the 404 no route answered')
+  const routes = (await (await fetch(`${base}/gateway/api/stats/routes`)).json()) as Record<string, Stats>
+  const route = Object.values(routes).find((r) => (r as unknown as { path: string }).path === '/events')
+  assert.equal(route?.totalRequests, 3)
+  assert.equal(route?.totalErrors, 0)
+  const [target] = (await (await fetch(`${base}/gateway/api/upstreams`)).json()) as Stats[]
+  assert.equal(target?.totalErrors, 0, "the target's errors do not count the client's hang-ups either")
+})

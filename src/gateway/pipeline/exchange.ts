@@ -239,7 +239,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts, Req
     this.attemptOpen = false
     const t = this.target as CompiledTarget
     const status = this.attemptStatus
-    const failed = err !== undefined || status >= 500
+    const failed = (err !== undefined && !this.gone) || status >= 500
     const now = Date.now()
     t.counters.finish(performance.now() - this.attemptStarted, failed, now)
     t.state.inflight--
@@ -424,14 +424,17 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts, Req
     this.done = true
     if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer)
     const route = this.route
-    if (route === undefined) {
-      // No route matched: no counters of a route, but the answer is a row all the same.
-      this.publish(err, Date.now(), performance.now() - this.started)
-      return
-    }
     const now = Date.now()
     const ms = performance.now() - this.started
-    const failed = err !== undefined || this.status >= 500
+    // A client that hangs up (an event stream closed, a download abandoned) is no failure of the
+    // gateway or its upstream: it counts by what was answered, not as an error.
+    const failed = this.status >= 500 || (err !== undefined && !this.gone)
+    if (route === undefined) {
+      // No route matched (or the request was refused before routing): the gateway answered itself.
+      this.traffic.counters.answered(ms, failed, now, this.status, true)
+      this.publish(err, now, ms)
+      return
+    }
     // By class, and whether the gateway made the answer itself (no upstream reached, or it failed).
     const local = this.target === undefined || this.upstreamError !== undefined
     route.counters.finish(ms, failed, now, this.status, local)

@@ -41,6 +41,11 @@ export class TrafficCounters {
    */
   finish(latencyMs: number, error: boolean, now: number, status = 0, local = false): void {
     this.activeConns--
+    this.answered(latencyMs, error, now, status, local)
+  }
+
+  /** An answer that was never in flight on these counters (no route matched): counted the same way. */
+  answered(latencyMs: number, error: boolean, now: number, status: number, local: boolean): void {
     if (error) this.totalErrors++
     if (status >= 500) this.errors5xx++
     else if (status >= 400) this.errors4xx++
