@@ -24,15 +24,40 @@ export class BodyArena {
   lastOffset = 0
   /** Told each body overwritten that has an owner (>= 0): its token and owner. */
   private readonly onDrop: (token: number, owner: number) => void
+  /**
+   * With a clock, at most `capacity` bytes are reserved per second: a burst faster than that would
+   * overwrite its own bodies before anyone could open them, so copying them only costs the proxy
+   * (a load test through the gateway paid 11 % of its throughput at 64 KiB for bodies nobody saw).
+   */
+  private readonly now: (() => number) | undefined
+  private second = -1
+  private reservedThisSecond = 0
 
-  constructor(capacity: number, onDrop: (token: number, owner: number) => void) {
+  constructor(
+    capacity: number,
+    onDrop: (token: number, owner: number) => void,
+    now: (() => number) | undefined = undefined,
+  ) {
     this.capacity = Math.max(0, Math.floor(capacity))
     this.onDrop = onDrop
+    this.now = now
   }
 
-  /** Room for `n` bytes; returns its token (> 0; `lastOffset` says where), or 0 when it cannot fit. */
+  /**
+   * Room for `n` bytes; returns its token (> 0; `lastOffset` says where), or 0 when it cannot fit
+   * (larger than the arena, or this second's bytes are spent).
+   */
   reserve(n: number, owner = -1): number {
     if (n <= 0 || n > this.capacity) return 0
+    if (this.now !== undefined) {
+      const second = Math.floor(this.now() / 1000)
+      if (second !== this.second) {
+        this.second = second
+        this.reservedThisSecond = 0
+      }
+      if (this.reservedThisSecond + n > this.capacity) return 0
+      this.reservedThisSecond += n
+    }
     if (this.head + n > this.capacity) {
       // No room before the end: what lies there is the oldest; drop it and start over at 0.
       this.dropFrom(this.head, this.capacity)
@@ -87,6 +112,8 @@ export class BodyArena {
     if (length >= reserved) return
     this.lengths[i] = length
     this.used -= reserved - length
+    // A body smaller than its reservation (no content-length) counts for what it holds.
+    this.reservedThisSecond = Math.max(0, this.reservedThisSecond - (reserved - length))
     if (token === this.lastToken) this.head = (this.offsets[i] as number) + length
   }
 

@@ -29,7 +29,7 @@ export function bodyView(facts: BodyFacts, redactor: Redactor): BodyView {
   if (size === 0) return EMPTY
   if (bytes === undefined) {
     const note = facts.dropped
-      ? "dropped to keep the inspector's memory bounded (inspector.bodyBudget): newer bodies are kept"
+      ? "not kept: the inspector holds and copies at most inspector.bodyBudget of bodies (in all, and per second): newer or less busy seconds' bodies are kept"
       : facts.limit === 0
         ? 'not kept: inspector.bodyLimit is 0'
         : 'not kept'

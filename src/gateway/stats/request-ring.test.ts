@@ -141,7 +141,10 @@ test('a request too long for its slot is kept whole, and does not spill into the
 })
 
 test('bodies stay within the byte budget: the oldest bodies go first, their records stay', () => {
-  const ring = new RequestRing(10, new Redactor(), 2500)
+  // A clock a second further on each reading: no copy is refused for pace here (see the next test).
+  let t = 0
+  const everySecond = () => (t += 1000)
+  const ring = new RequestRing(10, new Redactor(), 2500, everySecond)
   for (let i = 1; i <= 4; i++)
     ring.add(event(`/b/${i}`, { host: 'h' }, {}, { responseCapture: captured(ring, 'x'.repeat(1000)) }), 1024)
   assert.ok(ring.bodyBytes <= 2500, String(ring.bodyBytes))
@@ -165,7 +168,7 @@ test('bodies stay within the byte budget: the oldest bodies go first, their reco
     assert.equal(b.dropped, false)
   }
   // Bodies written across the arena's end come back whole; a body larger than the budget is not kept.
-  const big = new RequestRing(4, new Redactor(), 3 * 1024 * 1024)
+  const big = new RequestRing(4, new Redactor(), 3 * 1024 * 1024, everySecond)
   const body = Buffer.alloc(1_500_000)
   for (let i = 0; i < body.length; i++) body[i] = i % 251
   for (let i = 1; i <= 5; i++) {
@@ -192,4 +195,22 @@ test('a body a policy read in full is the request body; past the cap only the fi
   assert.equal(b.request?.length, 1024)
   assert.equal(b.requestSize, 5000)
   assert.equal(ring.record(ring.slotOf('2')).requestBodyBytes, 5000)
+})
+
+test('bodies are copied at most the budget per second: a burst past it keeps records without bodies', () => {
+  let now = 5_000
+  const ring = new RequestRing(20, new Redactor(), 2500, () => now)
+  for (let i = 1; i <= 4; i++)
+    ring.add(event(`/b/${i}`, { host: 'h' }, {}, { responseCapture: captured(ring, 'x'.repeat(1000)) }), 1024)
+  const kept = (id: string) => ring.bodiesOf(ring.slotOf(id)).response !== undefined
+  assert.deepEqual(
+    ['1', '2', '3', '4'].map(kept),
+    [true, true, false, false],
+    'two of 1000 bytes fit 2500 a second',
+  )
+  assert.equal(ring.bodiesOf(ring.slotOf('3')).dropped, true)
+  assert.equal(ring.bodiesOf(ring.slotOf('3')).responseSize, 1000, 'the record still says how big it was')
+  now += 1000
+  ring.add(event('/b/5', { host: 'h' }, {}, { responseCapture: captured(ring, 'y'.repeat(1000)) }), 1024)
+  assert.equal(kept('5'), true, 'the next second copies again')
 })

@@ -12,7 +12,7 @@ import { type BodyCapture, captureOf } from './body-capture.ts'
 import type { ExchangeEvent } from './exchange-event.ts'
 import type { HeaderMap, Redactor } from './redaction.ts'
 
-/** Bytes a slot holds: url, upstream path and three header blocks, UTF-8. Longer ones stay strings. */
+/** Bytes a slot holds: url, upstream path and three header blocks, one byte per character. Longer ones stay strings. */
 const SLOT_BYTES = 8192
 /** Slots per buffer segment: segments are allocated as the ring fills, so an idle gateway holds one. */
 const SEGMENT_SLOTS = 16
@@ -54,9 +54,18 @@ export class RequestRing {
   private count = 0
   private lastSeq = 0
 
-  constructor(capacity: number, redactor: Redactor, bodyBudget = Number.POSITIVE_INFINITY) {
+  /** The clock that paces body copies (BodyArena: at most the budget per second). */
+  readonly #now: () => number
+
+  constructor(
+    capacity: number,
+    redactor: Redactor,
+    bodyBudget = Number.POSITIVE_INFINITY,
+    now: () => number = Date.now,
+  ) {
     this.capacity = Math.max(1, Math.floor(capacity))
     this.redactor = redactor
+    this.#now = now
     const n = this.capacity
     this.seq = new Float64Array(n)
     this.startedAt = new Float64Array(n)
@@ -110,12 +119,16 @@ export class RequestRing {
 
   private newArena(bytes: number): BodyArena {
     const budget = Number.isFinite(bytes) ? bytes : 2 ** 31
-    return new BodyArena(budget, (token, owner) => {
-      // The slot may carry a newer request by now: only its own body is marked dropped.
-      if (this.bodyToken[owner] !== token) return
-      this.bodyToken[owner] = 0
-      this.bodiesDropped[owner >> 1] = 1
-    })
+    return new BodyArena(
+      budget,
+      (token, owner) => {
+        // The slot may carry a newer request by now: only its own body is marked dropped.
+        if (this.bodyToken[owner] !== token) return
+        this.bodyToken[owner] = 0
+        this.bodiesDropped[owner >> 1] = 1
+      },
+      this.#now,
+    )
   }
 
   get newestSeq(): number {
@@ -153,10 +166,11 @@ export class RequestRing {
       e.responseHeaders,
       went ? e.upstreamHeaders : undefined,
     )
-    // Three bytes per UTF-16 unit at most, so short texts need no measuring.
-    if (text.length * 3 <= SLOT_BYTES || Buffer.byteLength(text) <= SLOT_BYTES) {
+    // Every part is one byte per character (HTTP parsers, ours, node:http's and node:http2's, read
+    // field and target bytes as latin1), so latin1 keeps them exactly and copies instead of encoding.
+    if (text.length <= SLOT_BYTES) {
       const at = (slot % SEGMENT_SLOTS) * SLOT_BYTES
-      this.textBytes[slot] = this.segment(slot).write(text, at, SLOT_BYTES, 'utf8')
+      this.textBytes[slot] = this.segment(slot).write(text, at, SLOT_BYTES, 'latin1')
       this.spilled[slot] = undefined
     } else {
       this.textBytes[slot] = -1
@@ -229,7 +243,7 @@ export class RequestRing {
     const n = this.textBytes[slot] as number
     if (n < 0) return decodeText(this.spilled[slot] as string)
     const at = (slot % SEGMENT_SLOTS) * SLOT_BYTES
-    return decodeText(this.segment(slot).toString('utf8', at, at + n))
+    return decodeText(this.segment(slot).toString('latin1', at, at + n))
   }
 
   outcomeOf(slot: number): Outcome {
