@@ -74,6 +74,9 @@ export const RequestRecord = Type.Object({
   upstream: Type.Optional(UpstreamRequest),
   requestBodyBytes: Type.Number({ description: 'request body bytes seen (the client sent)' }),
   responseBodyBytes: Type.Number({ description: 'response body bytes seen (the client was sent)' }),
+  note: Type.Optional(
+    Type.String({ description: 'what of the request the inspector did not keep, and why (e.g. under load)' }),
+  ),
 })
 export type RequestRecord = Type.Static<typeof RequestRecord>
 

@@ -214,3 +214,22 @@ test('bodies are copied at most the budget per second: a burst past it keeps rec
   ring.add(event('/b/5', { host: 'h' }, {}, { responseCapture: captured(ring, 'y'.repeat(1000)) }), 1024)
   assert.equal(kept('5'), true, 'the next second copies again')
 })
+
+test('header blocks are kept for at most N requests a second; the rest keep numbers and url, and say so', () => {
+  let now = 7_000
+  const ring = new RequestRing(5, new Redactor(), 2500, () => now, 3)
+  for (let i = 1; i <= 5; i++)
+    ring.add(event(`/h/${i}`, { host: 'h', 'x-n': String(i) }, { 'x-r': 'y' }), 1024)
+  const rec = (id: string) => ring.record(ring.slotOf(id))
+  assert.equal(rec('3').requestHeaders['x-n'], '3', 'the third of this second is kept in full')
+  assert.equal(rec('3').note, undefined)
+  for (const id of ['4', '5']) {
+    assert.deepEqual(rec(id).requestHeaders, {})
+    assert.deepEqual(rec(id).responseHeaders, {})
+    assert.equal(rec(id).path, `/h/${id}`)
+    assert.match(rec(id).note ?? '', /headers not kept: more than 3 requests/)
+  }
+  now += 1000
+  ring.add(event('/h/6', { host: 'h', 'x-n': '6' }), 1024)
+  assert.equal(rec('6').requestHeaders['x-n'], '6', 'the next second writes them again')
+})

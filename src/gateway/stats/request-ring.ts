@@ -54,18 +54,26 @@ export class RequestRing {
   private count = 0
   private lastSeq = 0
 
-  /** The clock that paces body copies (BodyArena: at most the budget per second). */
+  /** The clock that paces body copies (BodyArena: at most the budget per second) and header blocks. */
   readonly #now: () => number
+  /** Header blocks written per second at most (see `add`). */
+  readonly headersPerSecond: number
+  #textSecond = -1
+  #textsThisSecond = 0
+  /** 1: the slot's header blocks were not written (more than `capacity` requests in its second). */
+  readonly headersSkipped: Uint8Array
 
   constructor(
     capacity: number,
     redactor: Redactor,
     bodyBudget = Number.POSITIVE_INFINITY,
     now: () => number = Date.now,
+    headersPerSecond = Math.max(capacity, MIN_HEADERS_PER_SECOND),
   ) {
     this.capacity = Math.max(1, Math.floor(capacity))
     this.redactor = redactor
     this.#now = now
+    this.headersPerSecond = headersPerSecond
     const n = this.capacity
     this.seq = new Float64Array(n)
     this.startedAt = new Float64Array(n)
@@ -80,6 +88,7 @@ export class RequestRing {
     this.bodyLength = new Int32Array(n * 2)
     this.#arena = this.newArena(bodyBudget)
     this.bodiesDropped = new Uint8Array(n)
+    this.headersSkipped = new Uint8Array(n)
     this.textBytes = new Int32Array(n)
     this.method = new Array(n).fill(undefined)
     this.routeId = new Array(n).fill(undefined)
@@ -159,13 +168,26 @@ export class RequestRing {
       (e.body !== undefined && bodyLimit > 0 ? captureOf(this.#arena, e.body, bodyLimit) : undefined)
     this.keepBody(slot * 2, request, bodyLimit > 0 ? 0 : contentLength(e.req.headers['content-length']))
     this.keepBody(slot * 2 + 1, e.responseCapture, 0)
-    const text = encodeText(
-      e.req.url ?? '/',
-      e.upstreamPath,
-      e.req.headers,
-      e.responseHeaders,
-      went ? e.upstreamHeaders : undefined,
-    )
+    // Header blocks are written for at most `headersPerSecond` requests a second (the ring's capacity,
+    // 1,000 at least): past that (a load test) the ring turns over before anyone could read them, and
+    // writing them was the inspector's largest cost per request. Such a record keeps its numbers, url and paths, and says its headers were not kept.
+    const second = Math.floor(this.#now() / 1000)
+    if (second !== this.#textSecond) {
+      this.#textSecond = second
+      this.#textsThisSecond = 0
+    }
+    const full = this.#textsThisSecond < this.headersPerSecond
+    if (full) this.#textsThisSecond++
+    this.headersSkipped[slot] = full ? 0 : 1
+    const text = full
+      ? encodeText(
+          e.req.url ?? '/',
+          e.upstreamPath,
+          e.req.headers,
+          e.responseHeaders,
+          went ? e.upstreamHeaders : undefined,
+        )
+      : encodeText(e.req.url ?? '/', e.upstreamPath, undefined, undefined)
     // Every part is one byte per character (HTTP parsers, ours, node:http's and node:http2's, read
     // field and target bytes as latin1), so latin1 keeps them exactly and copies instead of encoding.
     if (text.length <= SLOT_BYTES) {
@@ -293,11 +315,16 @@ export class RequestRing {
         : {}),
       requestBodyBytes: this.bodySize[slot * 2] as number,
       responseBodyBytes: this.bodySize[slot * 2 + 1] as number,
+      ...(this.headersSkipped[slot] === 1 ? { note: HEADERS_SKIPPED(this.headersPerSecond) } : {}),
     }
     this.records[slot] = record
     return record
   }
 }
+
+const MIN_HEADERS_PER_SECOND = 1000
+const HEADERS_SKIPPED = (perSecond: number) =>
+  `headers not kept: more than ${perSecond} requests finished in that second (the inspector keeps that many in full per second; the rest keep their numbers, url and bodies as paced)`
 
 function contentLength(value: string | undefined): number {
   const n = value === undefined ? 0 : Number(value)

@@ -181,6 +181,11 @@ export function registerRequestInspector(app: FastifyInstance, core: GatewayCore
     const entry = log.get(req.params.id)
     if (!entry) throw new GatewayError('SP_ERR_ADMIN_REQUEST_NOT_FOUND')
     if (!core.url) throw new GatewayError('SP_ERR_ADMIN_NOT_LISTENING')
+    if (entry.record.note !== undefined)
+      throw new GatewayError(
+        'SP_ERR_ADMIN_REPLAY_INCOMPLETE',
+        `request ${entry.record.id} cannot be sent again as it was: ${entry.record.note}`,
+      )
     if (!entry.replay.bodyComplete)
       throw new GatewayError(
         'SP_ERR_ADMIN_REPLAY_INCOMPLETE',

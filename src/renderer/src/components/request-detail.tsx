@@ -233,6 +233,7 @@ export function RequestDetailPanel({ record, onClose }: { record: RequestRecord;
         {detail.isError && (
           <p className="field-error">The request's details are gone (the inspector keeps the last 500).</p>
         )}
+        {record.note && <p className="muted">{record.note}</p>}
         {tab === 'request' && (
           <>
             <HeaderTable title="Request headers" headers={record.requestHeaders} />
