@@ -2,21 +2,20 @@
 // trusts it (an NSS database in $HOME/.pki/nssdb, what `sallyport trust` prints for browsers): the
 // page loads as a secure context over HTTP/2, its live updates arrive, and the data plane answers on
 // the same port. Without the CA the same browser refuses the certificate (the control).
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { type Browser, chromium, expect, test } from '@playwright/test'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts'
 import { SPARE_PORT, UPSTREAM_PORT } from './env.ts'
+import { type GatewayProcess, startGatewayProcess } from './fixtures/gateway-process.ts'
 
-const root = resolve(import.meta.dirname, '../..')
 const PORT = SPARE_PORT
 const HTTPS = `https://localhost:${PORT}`
 
-let gateway: ChildProcess | undefined
+let gateway: GatewayProcess | undefined
 let work = ''
-let log = ''
 
 /** A browser whose NSS database trusts `caFile` (or nothing). */
 async function browserTrusting(caFile: string | undefined): Promise<Browser> {
@@ -44,43 +43,16 @@ test.beforeAll(async () => {
     config,
     `server:\n  tls: auto\nroutes:\n  - path: /svc/*\n    targets:\n      - url: http://127.0.0.1:${UPSTREAM_PORT}\n    stripPrefix: true\n`,
   )
-  gateway = spawn(
-    process.execPath,
-    [
-      join(root, 'bin/sallyport.js'),
-      '--port',
-      String(PORT),
-      '--no-discovery',
-      '--data-dir',
-      join(work, 'data'),
-      '--config',
-      config,
-      '--log-level',
-      'warn',
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  gateway.stdout?.on('data', (c: Buffer) => (log += c.toString()))
-  gateway.stderr?.on('data', (c: Buffer) => (log += c.toString()))
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    if (gateway.exitCode !== null) throw new Error(`gateway exited:\n${log}`)
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/live`)).ok) break
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`gateway did not start:\n${log}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
+  gateway = await startGatewayProcess({
+    port: PORT,
+    configFile: config,
+    dataDir: join(work, 'data'),
+    name: 'HTTPS gateway',
+  })
 })
 
 test.afterAll(async () => {
-  if (gateway && gateway.exitCode === null) {
-    const exited = new Promise((r) => gateway?.once('exit', r))
-    gateway.kill('SIGTERM')
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
-  }
+  await gateway?.stop()
   rmSync(work, { recursive: true, force: true })
 })
 

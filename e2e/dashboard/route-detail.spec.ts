@@ -1,21 +1,20 @@
 // Route detail and the Routes table on a gateway of this spec's own, with a scene that has something to
 // show: two orders targets (one on a closed port), payments behind a breaker that opens after two
 // failures, a cached catalog that a push-registered service named catalog outranks.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { expect, type Page, test } from '@playwright/test'
 import { GATEWAY_PORT } from './env.ts'
+import { type GatewayProcess, startGatewayProcess } from './fixtures/gateway-process.ts'
 import { startUpstream, type Upstream } from './fixtures/upstream.ts'
 import { screenshot } from './helpers.ts'
 
 const PORT = GATEWAY_PORT + 4
 const BASE = `http://127.0.0.1:${PORT}`
-const root = resolve(import.meta.dirname, '../..')
 
-let child: ChildProcess | undefined
+let gateway: GatewayProcess | undefined
 let dir = ''
 let ok: Upstream
 let deadPort = 0
@@ -60,29 +59,12 @@ test.beforeAll(async () => {
       '',
     ].join('\n'),
   )
-  child = spawn(
-    process.execPath,
-    [
-      join(root, 'bin/sallyport.js'),
-      '--port',
-      String(PORT),
-      '--no-discovery',
-      '--data-dir',
-      join(dir, 'data'),
-      '--config',
-      config,
-    ],
-    { cwd: root, stdio: 'ignore' },
-  )
-  const deadline = Date.now() + 20_000
-  while (Date.now() < deadline) {
-    const up = await fetch(`${BASE}/gateway/api/stats`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (up) break
-    await new Promise((r) => setTimeout(r, 200))
-  }
+  gateway = await startGatewayProcess({
+    port: PORT,
+    configFile: config,
+    dataDir: join(dir, 'data'),
+    name: 'route page gateway',
+  })
   const pushed = await fetch(`${BASE}/gateway/api/discovery/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -92,11 +74,7 @@ test.beforeAll(async () => {
 })
 
 test.afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child?.once('exit', r))
-    child.kill('SIGTERM')
-    await exited
-  }
+  await gateway?.stop()
   await ok?.close()
   if (dir) rmSync(dir, { recursive: true, force: true })
 })

@@ -1,18 +1,17 @@
 // 1,000 routes: a second gateway started by this test on its own port, from a generated config file
 // (creating 1,000 routes one by one through the API would mostly measure the write path).
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { expect, test } from '@playwright/test'
 import { SPARE_PORT, UPSTREAM_PORT } from './env.ts'
+import { type GatewayProcess, startGatewayProcess } from './fixtures/gateway-process.ts'
 import { screenshot } from './helpers.ts'
 
 const COUNT = 1000
 const PORT = SPARE_PORT
-const root = resolve(import.meta.dirname, '../..')
 
-let child: ChildProcess | undefined
+let gateway: GatewayProcess | undefined
 let dir = ''
 
 test.beforeAll(async () => {
@@ -29,38 +28,16 @@ test.beforeAll(async () => {
   }
   const config = join(dir, 'routes-1000.yaml')
   writeFileSync(config, `${lines.join('\n')}\n`)
-  child = spawn(
-    process.execPath,
-    [
-      join(root, 'bin/sallyport.js'),
-      '--port',
-      String(PORT),
-      '--no-discovery',
-      '--data-dir',
-      join(dir, 'data'),
-      '--config',
-      config,
-    ],
-    { cwd: root, stdio: 'ignore' },
-  )
-  const deadline = Date.now() + 20_000
-  while (Date.now() < deadline) {
-    const ok = await fetch(`http://127.0.0.1:${PORT}/gateway/api/stats`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error('the 1,000-route gateway did not start')
+  gateway = await startGatewayProcess({
+    port: PORT,
+    configFile: config,
+    dataDir: join(dir, 'data'),
+    name: '1,000-route gateway',
+  })
 })
 
 test.afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child?.once('exit', r))
-    child.kill('SIGTERM')
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
-  }
+  await gateway?.stop()
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
