@@ -6,12 +6,9 @@ import type {
   ConnectionStatus,
   EffectiveConfig,
   GatewayStats,
-  RequestRecord,
-  RouteHistory,
   RouteStats,
   RouteView,
   ServiceInfo,
-  StatsPoint,
   UpstreamView,
 } from './types.ts'
 
@@ -81,44 +78,4 @@ export function useEffectiveConfig() {
     refetchInterval: 3_000,
     retry: (count, error) => !isMissingEndpoint(error) && count < 2,
   })
-}
-
-export function useRequests() {
-  return useQuery({
-    queryKey: queryKeys.requests,
-    queryFn: async ({ signal }) => {
-      const data = await api<RequestRecord[] | { requests: RequestRecord[] }>('api/requests', { signal })
-      return Array.isArray(data) ? data : data.requests
-    },
-    refetchInterval: useFallbackInterval(3000),
-    retry: (count, error) => !isMissingEndpoint(error) && count < 2,
-  })
-}
-
-const emptyStatsHistory: StatsPoint[] = []
-const emptyRouteHistory: RouteHistory = { series: {} }
-
-/** Ring buffer of stats points written by the realtime stream; never fetched. */
-export function useStatsHistory(): StatsPoint[] {
-  const { data } = useQuery<StatsPoint[]>({
-    queryKey: queryKeys.statsHistory,
-    queryFn: () => emptyStatsHistory,
-    initialData: emptyStatsHistory,
-    staleTime: Number.POSITIVE_INFINITY,
-    gcTime: Number.POSITIVE_INFINITY,
-    structuralSharing: false,
-  })
-  return data
-}
-
-export function useRouteHistory(): RouteHistory {
-  const { data } = useQuery<RouteHistory>({
-    queryKey: queryKeys.routeHistory,
-    queryFn: () => emptyRouteHistory,
-    initialData: emptyRouteHistory,
-    staleTime: Number.POSITIVE_INFINITY,
-    gcTime: Number.POSITIVE_INFINITY,
-    structuralSharing: false,
-  })
-  return data
 }

@@ -9,8 +9,6 @@ export const queryKeys = {
   requests: ['requests'] as const,
   swagger: ['swagger-available'] as const,
   openApiServices: ['openapi-services'] as const,
-  statsHistory: ['realtime', 'stats-history'] as const,
-  routeHistory: ['realtime', 'route-history'] as const,
   connection: ['realtime', 'connection'] as const,
 }
 

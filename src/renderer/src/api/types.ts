@@ -25,18 +25,6 @@ export type EffectiveConfig = ConfigView
 /** The request inspector: one request with its bodies, who answered, a replay's differences. */
 export type { BodyView, Outcome, RequestDetail, ResponseDiff } from '../../../gateway/model/index.ts'
 
-export interface StatsPoint {
-  t: number
-  rps: number
-  p99: number
-  errorRate: number
-}
-
-export interface RouteHistory {
-  /** requests per tick for each route id, oldest first, bounded */
-  series: Record<string, number[]>
-}
-
 export type ConnectionStatus =
   | { status: 'connecting' }
   | { status: 'open'; since: number }
