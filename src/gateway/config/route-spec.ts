@@ -155,7 +155,7 @@ export function toRouteSpec(source: RouteSource, cfg: RouteConfig, defaults: Rou
     enabled: cfg.enabled ?? true,
     serviceName: cfg.serviceName,
     headersAdd: cfg.headers?.add ?? {},
-    headersRemove: (cfg.headers?.remove ?? []).map((h) => h.toLowerCase()),
+    headersRemove: removedHeaders(cfg.headers),
     balancer: balancerKind(cfg.loadBalancer ?? defaults.loadBalancer),
     hashKey: cfg.hashKey ?? 'ip',
     timeoutMs: toMs(cfg.timeout, defaults.timeoutMs),
@@ -165,4 +165,15 @@ export function toRouteSpec(source: RouteSource, cfg: RouteConfig, defaults: Rou
     createdAt: cfg.createdAt,
     updatedAt: cfg.updatedAt,
   }
+}
+
+/**
+ * Request fields the route never sends on: its `headers.remove`, and Proxy-Authorization unless the
+ * route keeps it (RFC 9110 §11.7.2: credentials for the proxy, which Sallyport does not consume).
+ */
+function removedHeaders(rules: RouteConfig['headers']): string[] {
+  const out = (rules?.remove ?? []).map((h) => h.toLowerCase())
+  if (rules?.forwardProxyAuthorization !== true && !out.includes('proxy-authorization'))
+    out.push('proxy-authorization')
+  return out
 }

@@ -91,6 +91,12 @@ export const HeaderRules = Type.Object(
   {
     add: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String())),
     remove: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    forwardProxyAuthorization: Type.Optional(
+      Type.Boolean({
+        description:
+          'send the client\'s Proxy-Authorization on to the target (off: it is meant for the proxy, RFC 9110 §11.7.2, and Sallyport consumes none; on for an upstream proxy that expects it)',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
