@@ -165,3 +165,19 @@ test('UDP: past the session limit a new client is dropped, the open session stil
   assert.deepEqual(second.got, [])
   assert.equal(server.stats().backends[0]?.stats.total_connections, 1)
 })
+
+test('UDP: a port already bound is refused on listen', async (t) => {
+  const taken = await backend(t, 'taken')
+  const server = createUdpServer({
+    host: '127.0.0.1',
+    port: taken,
+    balance: 'weight',
+    backends: [{ host: '127.0.0.1', port: 9, weight: 1, priority: 1 }],
+    maxSessions: 0,
+    idleTimeoutMs: 0,
+    maxRequests: 0,
+    maxResponses: 0,
+  })
+  await assert.rejects(server.listen(), { code: 'EADDRINUSE' })
+  await server.close()
+})

@@ -141,9 +141,13 @@ export function createUdpServer(opts: UdpServerOptions): L4Server {
     listen() {
       return new Promise((ok, fail) => {
         const s = createSocket(familyOf(opts.host))
-        s.once('error', fail)
+        const refused = (err: Error) => {
+          s.close()
+          fail(err)
+        }
+        s.once('error', refused)
         s.bind(opts.port, opts.host, () => {
-          s.off('error', fail)
+          s.off('error', refused)
           // A send to a client that has gone away is UDP's ordinary loss, not the server's end.
           s.on('error', () => {})
           s.on('message', onClientDatagram)
