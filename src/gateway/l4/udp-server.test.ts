@@ -181,3 +181,15 @@ test('UDP: a port already bound is refused on listen', async (t) => {
   await assert.rejects(server.listen(), { code: 'EADDRINUSE' })
   await server.close()
 })
+
+test('UDP: access rules decide by client IP, as for TCP', async (t) => {
+  const b = await backend(t, 'b')
+  const denied = await gateway(t, [b], { access: { default: 'allow', rules: ['deny 127.0.0.0/8'] } })
+  const allowed = await gateway(t, [b], { access: { default: 'deny', rules: ['allow 127.0.0.1'] } })
+  const c = await client(t, denied.port)
+  c.send('no')
+  const d = await client(t, allowed.port)
+  assert.equal(await d.ask('yes'), 'b:yes')
+  assert.deepEqual(c.got, [])
+  assert.equal(denied.server.stats().backends[0]?.stats.total_connections, 0)
+})
