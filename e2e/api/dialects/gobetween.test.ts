@@ -1,6 +1,8 @@
-// gobetween REST API on its own listener: system info, dump, servers, stats, ping, and a real TCP
-// round trip through an L4 server created with POST /servers/<name>.
+// gobetween REST API on its own listener: system info, dump, servers, stats, ping, and real TCP and
+// UDP round trips through L4 servers created with POST /servers/<name>.
 import assert from 'node:assert/strict'
+import { createSocket } from 'node:dgram'
+import { once } from 'node:events'
 import { createConnection, createServer } from 'node:net'
 import { test } from 'node:test'
 import { gobetweenOf } from '../../../src/gateway/admin/dialects/index.ts'
@@ -89,6 +91,88 @@ test('gobetween REST API: servers, stats and a TCP round trip', async (t) => {
   assert.equal(await (await fetch(`${base}/servers/echo`)).json(), null)
 })
 
+/** A UDP backend that answers "<name>:<datagram>" to whoever sent it. */
+async function udpBackend(t: import('node:test').TestContext, name: string): Promise<number> {
+  const sock = createSocket('udp4')
+  sock.on('message', (msg, from) => sock.send(`${name}:${msg}`, from.port, from.address))
+  sock.bind(0, '127.0.0.1')
+  await once(sock, 'listening')
+  t.after(() => sock.close())
+  return sock.address().port
+}
+
+/** One client socket: sends each text to the port and returns the answer to it. */
+async function udpClient(t: import('node:test').TestContext, port: number) {
+  const sock = createSocket('udp4')
+  sock.bind(0, '127.0.0.1')
+  await once(sock, 'listening')
+  t.after(() => sock.close())
+  return async (text: string) => {
+    const answer = once(sock, 'message')
+    sock.send(text, port, '127.0.0.1')
+    return String(((await answer) as [Buffer])[0])
+  }
+}
+
+test('gobetween REST API: a UDP server balances client sessions, counts them and is in /dump', async (t) => {
+  const gw = await startGateway(t, { dialects: { gobetween: { bind: '127.0.0.1:0' } } }, { listen: true })
+  const base = gobetweenOf(gw.core)?.url as string
+  const a = await udpBackend(t, 'a')
+  const b = await udpBackend(t, 'b')
+  const def = {
+    bind: '127.0.0.1:0',
+    protocol: 'udp',
+    balance: 'roundrobin',
+    udp: { max_requests: 2 },
+    discovery: { kind: 'static', static_list: [`127.0.0.1:${a}`, `127.0.0.1:${b}`] },
+  }
+  const created = await fetch(`${base}/servers/dns`, { method: 'POST', body: JSON.stringify(def) })
+  assert.equal(created.status, 200, await created.clone().text())
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON document under test
+  const shown = (await (await fetch(`${base}/servers/dns`)).json()) as any
+  assert.equal(shown.protocol, 'udp')
+  assert.deepEqual(shown.udp, { max_requests: 2, max_responses: 0 })
+  const port = Number(String(shown.bind).split(':').pop())
+
+  // Two clients, each its own session on the next backend; client one's third datagram is past
+  // max_requests, so it opens a third session.
+  const one = await udpClient(t, port)
+  const two = await udpClient(t, port)
+  assert.equal(await one('q1'), 'a:q1')
+  assert.equal(await two('q1'), 'b:q1')
+  assert.equal(await one('q2'), 'a:q2')
+  assert.equal(await one('q3'), 'a:q3', 'a new session after 2 requests, the third in roundrobin')
+
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON document under test
+  const stats = (await (await fetch(`${base}/servers/dns/stats`)).json()) as any
+  assert.equal(stats.active_connections, 3, 'the session past max_requests stays until idle')
+  assert.equal(stats.tx_total, 8)
+  assert.equal(stats.rx_total, 16)
+  assert.deepEqual(
+    stats.backends.map((x: { port: string; stats: Record<string, unknown> }) => [
+      x.port,
+      x.stats.total_connections,
+      x.stats.tx,
+      x.stats.rx,
+      x.stats.live,
+    ]),
+    [
+      [String(a), 2, 6, 12, true],
+      [String(b), 1, 2, 4, true],
+    ],
+  )
+
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON document under test
+  const json = (await (await fetch(`${base}/dump?format=json`)).json()) as any
+  assert.equal(json.servers.dns.protocol, 'udp')
+  const toml = await (await fetch(`${base}/dump`)).text()
+  assert.match(toml, /\[servers\.dns\]\nbind = "127\.0\.0\.1:\d+"\nprotocol = "udp"/)
+  assert.match(toml, /\[servers\.dns\.udp\]\nmax_requests = 2\nmax_responses = 0/)
+
+  assert.equal((await fetch(`${base}/servers/dns`, { method: 'DELETE' })).status, 200)
+  assert.equal(await (await fetch(`${base}/servers/dns/stats`)).json(), null)
+})
+
 test('gobetween REST API: bad definitions answer 400, basic auth guards everything but /ping', async (t) => {
   const gw = await startGateway(
     t,
@@ -105,7 +189,11 @@ test('gobetween REST API: bad definitions answer 400, basic auth guards everythi
     [[], 400],
     [{ ...good, bind: 'nowhere' }, 400],
     [{ ...good, bind: undefined }, 400],
-    [{ ...good, protocol: 'udp' }, 400],
+    [{ ...good, protocol: 'udp', udp: { max_requests: -1 } }, 400],
+    [{ ...good, protocol: 'udp', udp: { max_responses: 'one' } }, 400],
+    [{ ...good, protocol: 'udp', udp: { max_datagrams: 1 } }, 400],
+    [{ ...good, protocol: 'udp', udp: 1 }, 400],
+    [{ ...good, udp: { max_requests: 1 } }, 400],
     [{ ...good, protocol: 'sctp' }, 400],
     [{ ...good, balance: 'fastest' }, 400],
     [{ ...good, max_connections: -1 }, 400],
@@ -130,9 +218,11 @@ test('gobetween REST API: bad definitions answer 400, basic auth guards everythi
   const udp = await fetch(`${base}/servers/x`, {
     method: 'POST',
     headers: auth,
-    body: JSON.stringify({ ...good, protocol: 'udp' }),
+    body: JSON.stringify({ ...good, protocol: 'udp', udp: { max_requests: -1 } }),
   })
-  assert.match((await udp.json()) as string, /udp.*not supported/)
+  assert.equal(await udp.json(), 'udp.max_requests: must be an integer ≥ 0')
+  const none = (await (await fetch(`${base}/servers`, { headers: auth })).json()) as object
+  assert.deepEqual(none, {}, 'nothing was created')
 })
 
 test('gobetween REST API: an 8 MiB body gets its 413 every time (RFC 9112 §9.6: closed in stages, no EPIPE)', async (t) => {

@@ -1,9 +1,11 @@
-// L4 (TCP) servers for the gobetween dialect.
+// L4 (TCP and UDP) servers for the gobetween dialect.
+export type { AccessRules } from './access.ts'
 export { BALANCE_KINDS, type BalanceKind } from './balance.ts'
+export type { BackendAddress, L4Server, L4Stats } from './backends.ts'
+export { createTcpServer, type TcpServer, type TcpServerOptions } from './tcp-server.ts'
 export {
-  type AccessRules,
-  type BackendAddress,
-  createTcpServer,
-  type TcpServer,
-  type TcpServerOptions,
-} from './tcp-server.ts'
+  createUdpServer,
+  UDP_SESSION_IDLE_MS,
+  UDP_SESSION_LIMIT,
+  type UdpServerOptions,
+} from './udp-server.ts'

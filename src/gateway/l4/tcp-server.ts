@@ -1,20 +1,16 @@
 // A minimal L4 TCP proxy: accept, pick a backend, pipe both ways, count connections and bytes.
 // Backends are marked not live after a refused connect and live again after a successful one.
-import { BlockList, isIP, type Server, type Socket, createConnection, createServer } from 'node:net'
-import { type BalanceKind, type Candidate, createPicker } from './balance.ts'
-
-export interface BackendAddress {
-  readonly host: string
-  readonly port: number
-  readonly weight: number
-  readonly priority: number
-}
-
-export interface AccessRules {
-  readonly default: 'allow' | 'deny'
-  /** "allow 10.0.0.0/8", "deny 192.168.1.7" — first match wins. */
-  readonly rules: readonly string[]
-}
+import { type Server, type Socket, createConnection, createServer } from 'node:net'
+import { type AccessRules, compileAccess } from './access.ts'
+import { type BalanceKind, createPicker } from './balance.ts'
+import {
+  type Backend,
+  type BackendAddress,
+  createBackends,
+  type L4Server,
+  sampleEverySecond,
+  statsOf,
+} from './backends.ts'
 
 export interface TcpServerOptions {
   readonly host: string
@@ -28,78 +24,16 @@ export interface TcpServerOptions {
   readonly access?: AccessRules | undefined
 }
 
-export interface BackendStats {
-  live: boolean
-  total_connections: number
-  active_connections: number
-  refused_connections: number
-  rx: number
-  tx: number
-  rx_second: number
-  tx_second: number
-}
-
-interface Backend extends Candidate, BackendAddress {
-  total: number
-  refused: number
-  rx: number
-  tx: number
-  lastRx: number
-  lastTx: number
-}
-
-export interface TcpServer {
-  listen(): Promise<{ host: string; port: number }>
-  stats(): {
-    active_connections: number
-    rx_total: number
-    tx_total: number
-    rx_second: number
-    tx_second: number
-    backends: (BackendAddress & { stats: BackendStats })[]
-  }
-  close(): Promise<void>
-}
-
-function compileAccess(access: AccessRules | undefined): ((ip: string) => boolean) | undefined {
-  if (!access) return undefined
-  const rules = access.rules.map((rule) => {
-    const [verb, target = ''] = rule.trim().split(/\s+/)
-    const list = new BlockList()
-    const [addr = '', bits] = target.split('/')
-    const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4'
-    if (bits === undefined) list.addAddress(addr, family)
-    else list.addSubnet(addr, Number(bits), family)
-    return { allow: verb === 'allow', list }
-  })
-  return (ip) => {
-    const plain = ip.replace(/^::ffff:/, '')
-    const family = isIP(plain) === 6 ? 'ipv6' : 'ipv4'
-    for (const r of rules) if (r.list.check(plain, family)) return r.allow
-    return access.default === 'allow'
-  }
-}
+export type TcpServer = L4Server
 
 export function createTcpServer(opts: TcpServerOptions): TcpServer {
-  const backends: Backend[] = opts.backends.map((b) => ({
-    ...b,
-    live: true,
-    active: 0,
-    total: 0,
-    refused: 0,
-    rx: 0,
-    tx: 0,
-    rxSecond: 0,
-    txSecond: 0,
-    lastRx: 0,
-    lastTx: 0,
-  }))
+  const backends = createBackends(opts.backends)
   const pick = createPicker<Backend>(opts.balance)
   const allowed = compileAccess(opts.access)
   const sockets = new Set<Socket>()
   let active = 0
   let server: Server | undefined
-  let sampler: NodeJS.Timeout | undefined
+  let stopSampler: (() => void) | undefined
   let closing: Promise<void> | undefined
 
   function track(s: Socket) {
@@ -162,15 +96,6 @@ export function createTcpServer(opts: TcpServerOptions): TcpServer {
     client.once('close', () => upstream.destroy())
   }
 
-  const sample = () => {
-    for (const b of backends) {
-      b.rxSecond = b.rx - b.lastRx
-      b.txSecond = b.tx - b.lastTx
-      b.lastRx = b.rx
-      b.lastTx = b.tx
-    }
-  }
-
   return {
     listen() {
       return new Promise((ok, fail) => {
@@ -179,8 +104,7 @@ export function createTcpServer(opts: TcpServerOptions): TcpServer {
         s.listen(opts.port, opts.host, () => {
           s.off('error', fail)
           server = s
-          sampler = setInterval(sample, 1000)
-          sampler.unref()
+          stopSampler = sampleEverySecond(backends)
           const addr = s.address()
           ok(
             typeof addr === 'object' && addr
@@ -190,35 +114,10 @@ export function createTcpServer(opts: TcpServerOptions): TcpServer {
         })
       })
     },
-    stats() {
-      const sum = (f: (b: Backend) => number) => backends.reduce((n, b) => n + f(b), 0)
-      return {
-        active_connections: active,
-        rx_total: sum((b) => b.rx),
-        tx_total: sum((b) => b.tx),
-        rx_second: sum((b) => b.rxSecond),
-        tx_second: sum((b) => b.txSecond),
-        backends: backends.map((b) => ({
-          host: b.host,
-          port: b.port,
-          priority: b.priority,
-          weight: b.weight,
-          stats: {
-            live: b.live,
-            total_connections: b.total,
-            active_connections: b.active,
-            refused_connections: b.refused,
-            rx: b.rx,
-            tx: b.tx,
-            rx_second: b.rxSecond,
-            tx_second: b.txSecond,
-          },
-        })),
-      }
-    },
+    stats: () => statsOf(backends, active),
     close() {
       closing ??= new Promise<void>((ok) => {
-        if (sampler) clearInterval(sampler)
+        stopSampler?.()
         for (const s of sockets) s.destroy()
         if (!server) return ok()
         server.close(() => ok())

@@ -1,5 +1,5 @@
 // The gobetween REST API on its own listener (default 127.0.0.1:8888): system info, config dump,
-// servers (L4 TCP proxies) create/list/delete/stats, ping. Answers are indented JSON as gin's are.
+// servers (L4 TCP and UDP proxies) create/list/delete/stats, ping. Answers are indented JSON as gin's are.
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { http } from '../../../util/node-http.ts'
@@ -7,7 +7,7 @@ import { isIP } from 'node:net'
 import type { GatewayCore } from '../../../core.ts'
 import { DEFAULTS } from '../../../config/defaults.ts'
 import { GatewayError, isGatewayError } from '../../../errors.ts'
-import { createTcpServer, type TcpServer } from '../../../l4/index.ts'
+import { createTcpServer, createUdpServer, type L4Server } from '../../../l4/index.ts'
 import { boundUnreadContentAfter, lingerOnClose } from '../../../server/lingering-close.ts'
 import { isLoopbackHost } from '../../admin-guard.ts'
 import { REDACTED } from '../../native/redact.ts'
@@ -25,7 +25,7 @@ export interface Gobetween {
 
 interface Running {
   def: ServerDef
-  server: TcpServer | undefined
+  server: L4Server | undefined
   error: string | undefined
 }
 
@@ -97,9 +97,9 @@ export function createGobetween(core: GatewayCore): Gobetween {
   async function start(name: string, body: unknown): Promise<Running> {
     const { def, options } = parseServerDef(body)
     for (const [other, r] of running)
-      if (other !== name && r.def.bind === def.bind && options.port !== 0)
+      if (other !== name && r.def.bind === def.bind && r.def.protocol === def.protocol && options.port !== 0)
         throw new GatewayError('SP_ERR_TCP_LISTEN', `bind ${def.bind} is already used by server ${other}`)
-    const server = createTcpServer(options)
+    const server = options.protocol === 'udp' ? createUdpServer(options) : createTcpServer(options)
     try {
       const addr = await server.listen()
       if (options.port === 0)

@@ -1,7 +1,12 @@
 // A gobetween server definition (`[servers.<name>]` as JSON): checked, completed with gobetween's
-// defaults (what GET shows), and turned into L4 server options. TCP only; UDP/TLS are refused clearly.
+// defaults (what GET shows), and turned into L4 server options. TCP and UDP; TLS is refused clearly.
 import { GatewayError } from '../../../errors.ts'
-import { BALANCE_KINDS, type BalanceKind, type TcpServerOptions } from '../../../l4/index.ts'
+import {
+  BALANCE_KINDS,
+  type BalanceKind,
+  type TcpServerOptions,
+  type UdpServerOptions,
+} from '../../../l4/index.ts'
 import { goDurationMs } from '../go-duration.ts'
 
 export type ServerDef = Record<string, unknown> & {
@@ -10,6 +15,11 @@ export type ServerDef = Record<string, unknown> & {
   balance: string | Record<string, unknown>
   discovery: Record<string, unknown> & { kind: string; static_list: string[] }
 }
+
+/** What starts the server: the protocol says which L4 server takes the options. */
+export type ServerOptions =
+  | ({ readonly protocol: 'tcp' } & TcpServerOptions)
+  | ({ readonly protocol: 'udp' } & UdpServerOptions)
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -64,17 +74,42 @@ export function parseBackend(line: string): { host: string; port: number; weight
   return { host, port, weight, priority }
 }
 
-export function parseServerDef(body: unknown): { def: ServerDef; options: TcpServerOptions } {
+function count(o: Obj, key: string, path: string): number {
+  const v = o[key] ?? 0
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw invalid(`${path}: must be an integer ≥ 0`)
+  return v
+}
+
+/** `[servers.<name>.udp]`: max_requests / max_responses per session, 0 for no limit (gobetween's default). */
+function parseUdp(body: Obj, protocol: string): { max_requests: number; max_responses: number } | undefined {
+  if (protocol !== 'udp') {
+    if (body.udp !== undefined) throw invalid('udp: only for protocol "udp"')
+    return undefined
+  }
+  const udp = body.udp ?? {}
+  if (!isObj(udp)) throw invalid('udp: must be an object such as {"max_requests": 1, "max_responses": 1}')
+  for (const k of Object.keys(udp))
+    if (k !== 'max_requests' && k !== 'max_responses') throw invalid(`udp.${k}: unknown field`)
+  return {
+    max_requests: count(udp, 'max_requests', 'udp.max_requests'),
+    max_responses: count(udp, 'max_responses', 'udp.max_responses'),
+  }
+}
+
+export function parseServerDef(body: unknown): { def: ServerDef; options: ServerOptions } {
   if (!isObj(body)) throw invalid('the server definition must be a JSON object')
   for (const k of Object.keys(body)) if (!KNOWN.includes(k)) throw invalid(`${k}: unknown field`)
   if (typeof body.bind !== 'string') throw invalid('bind: required, as "host:port"')
   const { host, port } = splitBind(body.bind)
   const protocol = body.protocol ?? 'tcp'
-  if (protocol !== 'tcp') {
-    if (protocol === 'udp' || protocol === 'tls')
-      throw unsupported(`protocol "${protocol}" is not supported by Sallyport's L4 servers; use "tcp"`)
+  if (protocol !== 'tcp' && protocol !== 'udp') {
+    if (protocol === 'tls')
+      throw unsupported(
+        `protocol "${protocol}" is not supported by Sallyport's L4 servers; use "tcp" or "udp"`,
+      )
     throw invalid(`protocol: must be tcp, udp or tls`)
   }
+  const udp = parseUdp(body, protocol)
   if (
     body.tls !== undefined ||
     body.backends_tls !== undefined ||
@@ -86,9 +121,7 @@ export function parseServerDef(body: unknown): { def: ServerDef; options: TcpSer
   const kind = isObj(rawBalance) ? rawBalance.kind : rawBalance
   if (typeof kind !== 'string' || !(BALANCE_KINDS as readonly string[]).includes(kind))
     throw invalid(`balance: must be one of ${BALANCE_KINDS.join(', ')}`)
-  const max = body.max_connections ?? 0
-  if (typeof max !== 'number' || !Number.isInteger(max) || max < 0)
-    throw invalid('max_connections: must be an integer ≥ 0')
+  const max = count(body, 'max_connections', 'max_connections')
   if (!isObj(body.discovery))
     throw invalid('discovery: required, e.g. {"kind": "static", "static_list": ["localhost:8000"]}')
   const d = body.discovery
@@ -129,7 +162,8 @@ export function parseServerDef(body: unknown): { def: ServerDef; options: TcpSer
   const def: ServerDef = {
     ...body,
     bind: body.bind,
-    protocol: 'tcp',
+    protocol,
+    ...(udp ? { udp } : {}),
     balance: rawBalance as ServerDef['balance'],
     max_connections: max,
     client_idle_timeout: duration(body, 'client_idle_timeout', '0'),
@@ -144,16 +178,32 @@ export function parseServerDef(body: unknown): { def: ServerDef; options: TcpSer
       static_list: d.static_list as string[],
     },
   }
-  const options: TcpServerOptions = {
-    host,
-    port,
-    balance: kind as BalanceKind,
-    backends,
-    maxConnections: max,
-    clientIdleTimeoutMs: goDurationMs(def.client_idle_timeout as string) ?? 0,
-    backendIdleTimeoutMs: goDurationMs(def.backend_idle_timeout as string) ?? 0,
-    connectTimeoutMs: goDurationMs(def.backend_connection_timeout as string) ?? 0,
-    access,
+  const common = { host, port, balance: kind as BalanceKind, backends, access }
+  const clientIdleTimeoutMs = goDurationMs(def.client_idle_timeout as string) ?? 0
+  const backendIdleTimeoutMs = goDurationMs(def.backend_idle_timeout as string) ?? 0
+  // A UDP session has one idle clock for both sides: the shorter of the two timeouts that are set.
+  const idleSet = [clientIdleTimeoutMs, backendIdleTimeoutMs].filter((ms) => ms > 0)
+  if (udp)
+    return {
+      def,
+      options: {
+        ...common,
+        protocol: 'udp',
+        maxSessions: max,
+        idleTimeoutMs: idleSet.length > 0 ? Math.min(...idleSet) : 0,
+        maxRequests: udp.max_requests,
+        maxResponses: udp.max_responses,
+      },
+    }
+  return {
+    def,
+    options: {
+      ...common,
+      protocol: 'tcp',
+      maxConnections: max,
+      clientIdleTimeoutMs,
+      backendIdleTimeoutMs,
+      connectTimeoutMs: goDurationMs(def.backend_connection_timeout as string) ?? 0,
+    },
   }
-  return { def, options }
 }
