@@ -245,6 +245,8 @@ test('FluxGate: a route made before its cluster answers 503 until the cluster ex
   const problem = (await before.json()) as { detail: string; status: number }
   assert.equal(problem.status, 503)
   assert.match(problem.detail, /^upstream usm_0000beef not defined yet/)
+  const shown = await call({ url: route.json().links.self })
+  assert.match(shown.json().problem, /^upstream usm_0000beef not defined yet/)
   // Same match, same cluster: still a duplicate while the cluster is missing.
   const dup = await call({
     method: 'POST',
@@ -266,6 +268,7 @@ test('FluxGate: a route made before its cluster answers 503 until the cluster ex
   const after = await fetch(`${gw.url}/late/x`)
   assert.equal(after.status, 200)
   assert.equal(((await after.json()) as { upstream: string }).upstream, 'a')
+  assert.equal((await call({ url: route.json().links.self })).json().problem, undefined)
 })
 
 test('FluxGate middleware: an instance id means one instance for attach, get and detach', async (t) => {

@@ -242,6 +242,7 @@ export function writeAnswer(core: GatewayCore, rec: FluxRouteRecord) {
 }
 
 export function routeView(core: GatewayCore, cfg: RouteConfig, rec: FluxRouteRecord) {
+  const live = liveRoute(core, cfg.id as string)
   return {
     id: rec.id,
     name: rec.name,
@@ -255,6 +256,8 @@ export function routeView(core: GatewayCore, cfg: RouteConfig, rec: FluxRouteRec
     hash: routeHash(rec),
     links: links(rec),
     metrics: routeMetrics(core, coreIdOf(rec.id)),
+    // Extension: why the route answers 503 (its cluster is not defined yet).
+    ...(live?.unavailable !== undefined ? { problem: live.unavailable } : {}),
     read_only: false,
     owner: 'FluxGate API (/api/v2/gateway)',
   }
