@@ -1,6 +1,7 @@
 // A validated route turned into the shape the router compiles: defaults applied, ids assigned.
 import type { LoadBalancerName, RouteConfig, RouteProtocol, RouteSource } from '../model/index.ts'
 import { routeId, targetId } from '../model/ids.ts'
+import { UNAVAILABLE_METADATA_KEY } from '../model/metadata-keys.ts'
 import { toMs } from '../util/duration.ts'
 import { type BreakerSettings, type HealthSettings, resolveBreaker, resolveHealth } from './resilience.ts'
 
@@ -39,6 +40,8 @@ export interface RouteSpec {
   readonly hosts: readonly string[]
   readonly matchHeaders: Readonly<Record<string, string>>
   readonly targets: readonly TargetSpec[]
+  /** Why the route answers 503 without a target (metadata `unavailable`); its targets are then empty. */
+  readonly unavailable?: string
   readonly stripPrefix: boolean
   readonly addPrefix: string | undefined
   readonly protocol: RouteProtocol
@@ -123,7 +126,8 @@ export function toRouteSpec(source: RouteSource, cfg: RouteConfig, defaults: Rou
     source === 'manual' && cfg.path.startsWith(defaults.routePrefix) && defaults.routePrefix !== ''
       ? cfg.path.slice(defaults.routePrefix.length) || '/'
       : cfg.path
-  const targets = cfg.targets.map((t): TargetSpec => {
+  const unavailable = cfg.metadata?.[UNAVAILABLE_METADATA_KEY]
+  const targets = (unavailable ? [] : cfg.targets).map((t): TargetSpec => {
     const origin = new URL(httpUrlOf(t.url)).origin
     const http2 = t.http2 ?? (t.url.startsWith('h2c:') || cfg.protocol === 'grpc')
     return {
@@ -148,6 +152,7 @@ export function toRouteSpec(source: RouteSource, cfg: RouteConfig, defaults: Rou
       Object.entries(cfg.matchHeaders ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
     ),
     targets,
+    ...(unavailable ? { unavailable } : {}),
     stripPrefix: cfg.stripPrefix ?? false,
     addPrefix: cfg.addPrefix,
     protocol: cfg.protocol ?? 'http',

@@ -8,3 +8,10 @@
  */
 export const OPENAPI_METADATA_KEY = 'openapi'
 export const OPENAPI_VALIDATE_METADATA_KEY = 'openapiValidate'
+
+/**
+ * Route metadata key the router reads when it builds a table: while set, the route matches as usual
+ * but sends nothing upstream and answers 503 with this value as the problem's detail (a dialect route
+ * whose upstream cluster is not defined yet keeps a placeholder target that is never contacted).
+ */
+export const UNAVAILABLE_METADATA_KEY = 'unavailable'

@@ -62,9 +62,14 @@ function choose(route: CompiledRoute, ex: Exchange): CompiledTarget | undefined 
 
 /**
  * 503 when every target is out (open circuit, passively or actively down), nothing sent upstream;
- * Retry-After says when the first of them may be tried again.
+ * Retry-After says when the first of them may be tried again. A route marked unavailable says why.
  */
 function noTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler): void {
+  const unavailable = route.spec.unavailable
+  if (unavailable !== undefined) {
+    answerProblem(handler, ex, 'service-unavailable', { outcome: 'no-target', detail: unavailable })
+    return
+  }
   const now = Date.now()
   let next = Number.POSITIVE_INFINITY
   let why = ''

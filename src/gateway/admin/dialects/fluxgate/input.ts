@@ -14,6 +14,8 @@ export interface FluxMatch {
   hosts?: string[]
 }
 export interface FluxMiddleware {
+  /** Set when the instance was attached by the id it has on another route (one instance, shared). */
+  id?: string
   type: MiddlewareType
   config: Record<string, unknown>
 }

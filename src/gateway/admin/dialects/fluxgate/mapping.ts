@@ -1,9 +1,10 @@
 // FluxGate shapes ↔ the core. A FluxGate route is a manual route `manual-rt_<8 hex>` whose FluxGate
 // definition rides along in its metadata; upstream clusters `usm_<8 hex>` live in the dialect's own
-// state file and are copied into every route that uses them.
+// state file and are copied into every route that uses them. A route may name a cluster that does not
+// exist yet: it is live but answers 503 until the cluster is created (then every such route is rewritten).
 import { createHash } from 'node:crypto'
 import type { GatewayCore } from '../../../core.ts'
-import type { RouteConfig } from '../../../model/index.ts'
+import { type RouteConfig, UNAVAILABLE_METADATA_KEY } from '../../../model/index.ts'
 import { contentHash } from '../../../util/content-hash.ts'
 import { toMs } from '../../../util/duration.ts'
 import { REDACTED } from '../../native/redact.ts'
@@ -46,6 +47,8 @@ const hex8 = (text: string) => createHash('sha256').update(text).digest('hex').s
 export const routeIdFor = (name: string) => `rt_${hex8(`route:${name}`)}`
 export const upstreamIdFor = (name: string) => `usm_${hex8(`upstream:${name}`)}`
 export const middlewareIdFor = (routeId: string, type: string) => `mw_${hex8(`${routeId}/${type}`)}`
+/** A middleware instance's id: the one it was attached under, else the one its route gave it. */
+export const instanceIdOf = (routeId: string, m: FluxMiddleware) => m.id ?? middlewareIdFor(routeId, m.type)
 export const coreIdOf = (rtId: string) => `manual-${rtId}`
 
 export function recordOf(route: RouteConfig): FluxRouteRecord | undefined {
@@ -68,6 +71,7 @@ export function fluxRoutes(routes: readonly RouteConfig[]): { cfg: RouteConfig; 
 }
 
 const withoutSecrets = (m: FluxMiddleware): FluxMiddleware => ({
+  ...(m.id !== undefined ? { id: m.id } : {}),
   type: m.type,
   config: Object.fromEntries(
     Object.entries(m.config).map(([k, v]) => [k, SECRET_KEYS.has(k) ? REDACTED : v]),
@@ -77,7 +81,7 @@ const withoutSecrets = (m: FluxMiddleware): FluxMiddleware => ({
 /** A stored middleware config with its secret put back from the route that holds it. */
 export function restoreSecrets(m: FluxMiddleware, from: RouteConfig): FluxMiddleware {
   if (m.type !== 'jwt-auth' || m.config.secret !== REDACTED) return m
-  return { type: m.type, config: { ...m.config, secret: from.jwt?.secret } }
+  return { ...m, config: { ...m.config, secret: from.jwt?.secret } }
 }
 
 export function matchKey(match: FluxMatch, upstreamId: string): string {
@@ -154,10 +158,21 @@ function upstreamFields(u: FluxUpstream): Partial<RouteConfig> {
   return out
 }
 
+/** What a route answers (503) while its cluster is not defined yet. */
+export const pendingReason = (upstreamId: string) =>
+  `upstream ${upstreamId} not defined yet; create it with POST ${BASE}/upstreams`
+
+/** Never contacted: the schema wants a target, and the route is marked unavailable until the cluster exists. */
+const placeholderTarget = (upstreamId: string) => ({ url: `http://${upstreamId}.invalid` })
+
 /** The manual route a FluxGate route becomes (middleware configs still carry their secrets here). */
-export function toRouteConfig(rec: FluxRouteRecord, upstream: FluxUpstream, updatedAt: string): RouteConfig {
+export function toRouteConfig(
+  rec: FluxRouteRecord,
+  upstream: FluxUpstream | undefined,
+  updatedAt: string,
+): RouteConfig {
   const m = rec.match
-  const strategy = rec.upstream.strategy ?? upstream.strategy
+  const strategy = rec.upstream.strategy ?? upstream?.strategy
   const stored: FluxRouteRecord = { ...rec, middleware: rec.middleware.map(withoutSecrets) }
   const cfg: RouteConfig = {
     id: coreIdOf(rec.id),
@@ -165,14 +180,17 @@ export function toRouteConfig(rec: FluxRouteRecord, upstream: FluxUpstream, upda
     pathType: m.path !== undefined ? 'exact' : m.prefix !== undefined ? 'prefix' : 'regex',
     ...(m.methods ? { methods: m.methods } : {}),
     ...(m.hosts ? { hosts: m.hosts } : {}),
-    targets: [],
+    targets: [placeholderTarget(rec.upstream.id)],
     serviceName: rec.name,
-    ...upstreamFields(upstream),
+    ...(upstream ? upstreamFields(upstream) : {}),
     ...middlewareFields(rec.middleware),
     ...(strategy ? { loadBalancer: STRATEGIES[strategy] } : {}),
     ...(rec.enabled !== undefined ? { enabled: rec.enabled } : {}),
     ...(rec.strip_prefix !== undefined ? { stripPrefix: rec.strip_prefix } : {}),
-    metadata: { [META_KEY]: JSON.stringify(stored) },
+    metadata: {
+      [META_KEY]: JSON.stringify(stored),
+      ...(upstream ? {} : { [UNAVAILABLE_METADATA_KEY]: pendingReason(rec.upstream.id) }),
+    },
     createdAt: rec.created_at,
     updatedAt,
   }
@@ -185,13 +203,14 @@ export function routeHash(rec: FluxRouteRecord): string {
     name: rec.name,
     match: rec.match,
     upstream: rec.upstream,
-    middleware: rec.middleware.map(withoutSecrets),
+    middleware: rec.middleware.map((m) => ({ type: m.type, config: withoutSecrets(m).config })),
     enabled: rec.enabled ?? true,
   })
 }
 
-function metrics(core: GatewayCore, rtId: string) {
-  const c = core.routeCounters.peek(coreIdOf(rtId))
+/** FluxGate's metrics of a live route (by its core id). */
+export function routeMetrics(core: GatewayCore, coreId: string) {
+  const c = core.routeCounters.peek(coreId)
   const total = c?.totalRequests ?? 0
   return {
     avg_latency_ms: Math.round(c?.avgLatencyMs() ?? 0),
@@ -218,24 +237,29 @@ export function writeAnswer(core: GatewayCore, rec: FluxRouteRecord) {
     created_at: rec.created_at,
     hash: routeHash(rec),
     links: links(rec),
-    metrics: metrics(core, rec.id),
+    metrics: routeMetrics(core, coreIdOf(rec.id)),
   }
 }
 
 export function routeView(core: GatewayCore, cfg: RouteConfig, rec: FluxRouteRecord) {
+  const live = liveRoute(core, cfg.id as string)
   return {
     id: rec.id,
     name: rec.name,
     match: rec.match,
     upstream: rec.upstream,
-    middleware: rec.middleware.map((m) => ({ id: middlewareIdFor(rec.id, m.type), ...m })),
+    middleware: rec.middleware.map((m) => ({ id: instanceIdOf(rec.id, m), type: m.type, config: m.config })),
     ...(rec.strip_prefix !== undefined ? { strip_prefix: rec.strip_prefix } : {}),
     status: status(core, rec.id),
     created_at: rec.created_at,
     updated_at: cfg.updatedAt ?? rec.created_at,
     hash: routeHash(rec),
     links: links(rec),
-    metrics: metrics(core, rec.id),
+    metrics: routeMetrics(core, coreIdOf(rec.id)),
+    // Extension: why the route answers 503 (its cluster is not defined yet).
+    ...(live?.unavailable !== undefined ? { problem: live.unavailable } : {}),
+    read_only: false,
+    owner: 'FluxGate API (/api/v2/gateway)',
   }
 }
 
@@ -267,15 +291,5 @@ export function upstreamView(core: GatewayCore, u: FluxUpstream) {
       circuit_breaker: u.circuit_breaker ?? null,
     }),
     links: { self: `${BASE}/upstreams/${u.id}` },
-  }
-}
-
-export function middlewareView(rec: FluxRouteRecord, m: FluxMiddleware) {
-  return {
-    id: middlewareIdFor(rec.id, m.type),
-    type: m.type,
-    config: m.config,
-    route_id: rec.id,
-    links: { route: `${BASE}/routes/${rec.id}` },
   }
 }

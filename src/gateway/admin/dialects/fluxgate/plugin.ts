@@ -9,16 +9,7 @@ import { bodyErrorMessage } from '../../native/error-handler.ts'
 import { checkDialectAccess } from '../dialect-guard.ts'
 import { isoSeconds, updateManualRoutes } from '../manual-routes.ts'
 import { createStateFile } from '../state-file.ts'
-import {
-  type FluxMiddleware,
-  type FluxRouteInput,
-  invalid,
-  MIDDLEWARE_TYPES,
-  type MiddlewareType,
-  parseMiddleware,
-  parseRouteInput,
-  parseUpstreamInput,
-} from './input.ts'
+import { type FluxMiddleware, type FluxRouteInput, parseRouteInput, parseUpstreamInput } from './input.ts'
 import {
   BASE,
   coreIdOf,
@@ -27,8 +18,6 @@ import {
   type FluxUpstream,
   fluxRoutes,
   matchKey,
-  middlewareIdFor,
-  middlewareView,
   restoreSecrets,
   routeIdFor,
   routeView,
@@ -37,6 +26,8 @@ import {
   upstreamView,
   writeAnswer,
 } from './mapping.ts'
+import { foreignRoute, foreignRoutes, foreignRouteView, readOnlyRoute } from './foreign-routes.ts'
+import { registerMiddlewareRoutes } from './middleware.ts'
 import { createQuota } from './quota.ts'
 
 const CODES: Partial<Record<string, string>> = {
@@ -118,6 +109,16 @@ export async function registerFluxgate(
       const upstreamOf = async (id: string) => (await store.read()).upstreams.find((u) => u.id === id)
       const recordById = (id: string) => fluxRoutes(core.manual.routes()).find((r) => r.rec.id === id)
 
+      /** Rewrites the routes that use cluster `u` (they copy it), so they serve its targets now. */
+      const rewriteRoutesOf = (u: FluxUpstream) =>
+        updateManualRoutes(core, (routes) =>
+          routes.map((r) => {
+            const found = fluxRoutes([r])[0]
+            if (!found || found.rec.upstream.id !== u.id) return r
+            return toRouteConfig(withSecrets(found.rec, r), u, new Date().toISOString())
+          }),
+        )
+
       /** Writes a FluxGate route (new or replacing `replacing`) after the duplicate checks. */
       async function writeRoute(
         given: FluxRouteInput,
@@ -125,12 +126,8 @@ export async function registerFluxgate(
       ) {
         // A client that sends back what GET showed keeps the stored secret.
         const input = replacing ? withSecrets({ ...replacing.rec, ...given }, replacing.cfg) : given
+        // A cluster not created yet is fine: the route answers 503 until it is (see toRouteConfig).
         const upstream = await upstreamOf(input.upstream.id)
-        if (!upstream)
-          throw invalid(
-            'upstream.id',
-            `upstream ${input.upstream.id} does not exist; create it with POST ${BASE}/upstreams`,
-          )
         const id = replacing?.rec.id ?? routeIdFor(input.name)
         const rec: FluxRouteRecord = { ...input, id, created_at: replacing?.rec.created_at ?? isoSeconds() }
         const key = matchKey(input.match, input.upstream.id)
@@ -160,14 +157,25 @@ export async function registerFluxgate(
         return rec
       }
 
+      /** 404 for an unknown id, the read-only refusal for a route another source owns. */
+      const cannotWrite = (id: string) => {
+        const foreign = foreignRoute(core, id)
+        return foreign ? readOnlyRoute(core, foreign) : notFound('route', id)
+      }
+
       scope.get('/routes', async () => {
-        const list = fluxRoutes(core.manual.routes()).map(({ cfg, rec }) => routeView(core, cfg, rec))
+        const list = [
+          ...fluxRoutes(core.manual.routes()).map(({ cfg, rec }) => routeView(core, cfg, rec)),
+          ...foreignRoutes(core).map((spec) => foreignRouteView(core, spec)),
+        ]
         return { routes: list, total: list.length }
       })
       scope.get<{ Params: { id: string } }>('/routes/:id', async (req) => {
         const found = recordById(req.params.id)
-        if (!found) throw notFound('route', req.params.id)
-        return routeView(core, found.cfg, found.rec)
+        if (found) return routeView(core, found.cfg, found.rec)
+        const foreign = foreignRoute(core, req.params.id)
+        if (!foreign) throw notFound('route', req.params.id)
+        return foreignRouteView(core, foreign)
       })
       scope.post('/routes', async (req, reply) => {
         const rec = await writeRoute(parseRouteInput(req.body), undefined)
@@ -175,7 +183,7 @@ export async function registerFluxgate(
       })
       scope.put<{ Params: { id: string } }>('/routes/:id', async (req) => {
         const found = recordById(req.params.id)
-        if (!found) throw notFound('route', req.params.id)
+        if (!found) throw cannotWrite(req.params.id)
         const input = parseRouteInput(req.body)
         const rec = await writeRoute(input, found)
         return writeAnswer(core, rec)
@@ -183,7 +191,7 @@ export async function registerFluxgate(
       scope.delete<{ Params: { id: string } }>('/routes/:id', async (req) => {
         const id = req.params.id
         await updateManualRoutes(core, (routes) => {
-          if (!fluxRoutes(routes).some((r) => r.rec.id === id)) throw notFound('route', id)
+          if (!fluxRoutes(routes).some((r) => r.rec.id === id)) throw cannotWrite(id)
           return routes.filter((r) => r.id !== coreIdOf(id))
         })
         return { id, status: 'deleted' }
@@ -203,7 +211,7 @@ export async function registerFluxgate(
         const now = isoSeconds()
         const id = input.id ?? upstreamIdFor(input.name as string)
         let created: FluxUpstream | undefined
-        await store.update((state) => {
+        await store.update(async (state) => {
           if (state.upstreams.some((u) => u.id === id))
             throw new GatewayError('SP_ERR_DIALECT_CONFLICT', `upstream ${id} already exists`, {
               field: input.id ? 'id' : 'name',
@@ -216,6 +224,8 @@ export async function registerFluxgate(
             created_at: now,
             updated_at: now,
           }
+          // Routes created before their cluster start serving it now, without another call.
+          await rewriteRoutesOf(created)
           return { upstreams: [...state.upstreams, created] }
         })
         return reply.code(201).send(upstreamView(core, created as FluxUpstream))
@@ -229,61 +239,19 @@ export async function registerFluxgate(
           next = { ...current, ...input, updated_at: isoSeconds() } as FluxUpstream
           const u = next
           // Routes copy their cluster: rewrite them first, so a refused change leaves both files as they were.
-          await updateManualRoutes(core, (routes) =>
-            routes.map((r) => {
-              const found = fluxRoutes([r])[0]
-              if (!found || found.rec.upstream.id !== u.id) return r
-              return toRouteConfig(withSecrets(found.rec, r), u, new Date().toISOString())
-            }),
-          )
+          await rewriteRoutesOf(u)
           return { upstreams: state.upstreams.map((x) => (x.id === u.id ? u : x)) }
         })
         return upstreamView(core, next as FluxUpstream)
       })
-
-      scope.get('/middleware', async () => {
-        const list = fluxRoutes(core.manual.routes()).flatMap(({ rec }) =>
-          rec.middleware.map((m) => middlewareView(rec, m)),
-        )
-        return { middleware: list, types: [...MIDDLEWARE_TYPES], total: list.length }
-      })
-
-      /** `:id` is a middleware instance (mw_…) or a type name (jwt-auth, rate-limit, cors). */
-      function resolveMiddleware(ref: string, body: Record<string, unknown>): FluxMiddleware {
-        if ((MIDDLEWARE_TYPES as readonly string[]).includes(ref))
-          return parseMiddleware({ type: ref, config: body.config }, 'body')
-        for (const { cfg, rec } of fluxRoutes(core.manual.routes()))
-          for (const m of rec.middleware)
-            if (middlewareIdFor(rec.id, m.type) === ref) {
-              const own = restoreSecrets(m, cfg)
-              return body.config === undefined
-                ? own
-                : parseMiddleware({ type: m.type, config: body.config }, 'body')
-            }
-        throw notFound('middleware', ref)
-      }
-      const bodyOf = (req: FastifyRequest) =>
-        typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body)
-          ? (req.body as Record<string, unknown>)
-          : {}
-      const routeRef = (req: FastifyRequest, ref: string): string | undefined => {
-        const q = (req.query as Record<string, unknown>).route_id
-        const b = bodyOf(req).route_id
-        const given = typeof b === 'string' ? b : typeof q === 'string' ? q : undefined
-        if (given) return given
-        return fluxRoutes(core.manual.routes()).find(({ rec }) =>
-          rec.middleware.some((m) => middlewareIdFor(rec.id, m.type) === ref),
-        )?.rec.id
-      }
 
       async function setMiddleware(
         routeId: string,
         change: (list: FluxMiddleware[], cfg: RouteConfig) => FluxMiddleware[],
       ) {
         const found = recordById(routeId)
-        if (!found) throw notFound('route', routeId)
+        if (!found) throw cannotWrite(routeId)
         const upstream = await upstreamOf(found.rec.upstream.id)
-        if (!upstream) throw notFound('upstream', found.rec.upstream.id)
         const rec: FluxRouteRecord = {
           ...found.rec,
           middleware: change(withSecrets(found.rec, found.cfg).middleware, found.cfg),
@@ -296,44 +264,7 @@ export async function registerFluxgate(
         return rec
       }
 
-      scope.post<{ Params: { id: string } }>('/middleware/:id/attach', async (req) => {
-        const body = bodyOf(req)
-        if (typeof body.route_id !== 'string') throw invalid('route_id', 'is required')
-        const m = resolveMiddleware(req.params.id, body)
-        const rec = await setMiddleware(body.route_id, (list) => [
-          ...list.filter((x) => x.type !== m.type),
-          m,
-        ])
-        return {
-          id: middlewareIdFor(rec.id, m.type),
-          type: m.type,
-          route_id: rec.id,
-          status: 'attached',
-          route: writeAnswer(core, rec),
-        }
-      })
-      scope.delete<{ Params: { id: string } }>('/middleware/:id/detach', async (req) => {
-        const ref = req.params.id
-        const routeId = routeRef(req, ref)
-        if (!routeId) {
-          if ((MIDDLEWARE_TYPES as readonly string[]).includes(ref)) throw invalid('route_id', 'is required')
-          throw notFound('middleware', ref)
-        }
-        const found = recordById(routeId)
-        const type = (MIDDLEWARE_TYPES as readonly string[]).includes(ref)
-          ? (ref as MiddlewareType)
-          : found?.rec.middleware.find((m) => middlewareIdFor(routeId, m.type) === ref)?.type
-        if (!found) throw notFound('route', routeId)
-        if (!type || !found.rec.middleware.some((m) => m.type === type)) throw notFound('middleware', ref)
-        const rec = await setMiddleware(routeId, (list) => list.filter((x) => x.type !== type))
-        return {
-          id: middlewareIdFor(rec.id, type),
-          type,
-          route_id: rec.id,
-          status: 'detached',
-          route: writeAnswer(core, rec),
-        }
-      })
+      registerMiddlewareRoutes(scope, { core, setMiddleware, notFound })
     },
     { prefix: BASE },
   )
