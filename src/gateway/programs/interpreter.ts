@@ -39,6 +39,11 @@ export class Budget {
     this.#steps = limits.maxSteps
     this.#deadline = performance.now() + limits.maxMs
   }
+  /** A host function may take long on its own: the clock is read right after each call. */
+  checkClock(): void {
+    this.#untilClock = 0
+    this.spend(0)
+  }
   spend(n: number): void {
     this.#steps -= n
     if (this.#steps < 0)
@@ -278,5 +283,7 @@ function call(
   if (typeof fn !== 'function') throw new ProgramRuntimeError(`${name} is not a function (${typeName(fn)})`)
   const args = node.args.map((a) => visit(a, env, budget))
   budget.spend(1)
-  return Reflect.apply(fn, self, args) ?? null
+  const result = Reflect.apply(fn, self, args) ?? null
+  budget.checkClock()
+  return result
 }

@@ -143,13 +143,13 @@ test('the step budget covers the whole run, not each statement', () => {
   assert.equal(!result.ok && result.cause, 'limit')
 })
 
-test('a run is cut off at its time budget even when each step is cheap in steps', () => {
+test('a run is cut off at its time budget: 500 statements of 2 ms each stop near 20 ms', () => {
   const spin = () => {
     const end = performance.now() + 2
     while (performance.now() < end) {}
     return true
   }
-  const program = compile(Array.from({ length: 500 }, () => 'spin()').join(' && '))
+  const program = compile(Array.from({ length: 500 }, () => 'spin()').join('; '))
   const result = program.run({ spin }, { maxSteps: 1_000_000, maxMs: 20 })
   assert.deepEqual(result, { ok: false, cause: 'limit', reason: 'program exceeded its time budget of 20 ms' })
 })
@@ -195,4 +195,16 @@ test('sandbox: a map literal cannot pollute Object.prototype', () => {
   const program = compile('{"__proto__": {polluted: true}, constructor: 1} != nil')
   assert.deepEqual(program.run({}, LIMITS), { ok: true })
   assert.equal(({} as Record<string, unknown>).polluted, undefined)
+})
+
+test('a tree too deep for the interpreter is refused when compiled, whatever its shape', () => {
+  for (const source of [
+    Array.from({ length: 2_000 }, () => '1').join(' + '),
+    `a${'.b'.repeat(2_000)}`,
+    `${'('.repeat(300)}1${')'.repeat(300)}`,
+  ]) {
+    const result = compileProgram(source)
+    assert.equal(result.ok, false, source.slice(0, 20))
+    assert.match(!result.ok ? result.error.message : '', /nests deeper than 256/)
+  }
 })

@@ -37,7 +37,7 @@ export function compileProgram(source: string): CompileResult {
   let statements: Statement[]
   try {
     statements = parseStatements(source)
-    for (const s of statements) checkPatterns(s.node)
+    for (const s of statements) checkTree(s.node, 0)
   } catch (err) {
     if (err instanceof ProgramSyntaxError)
       return { ok: false, error: { line: err.line, column: err.column, message: err.message } }
@@ -70,8 +70,16 @@ function programOf(statements: readonly Statement[]): CompiledProgram {
   }
 }
 
-/** A literal pattern right of `matches` that does not compile is a compile error, as in expr-lang. */
-function checkPatterns(node: Node): void {
+/** Guards the interpreter's recursion, whatever shape (left-deep `1+1+…`, long `a.b.c…`) made the tree deep. */
+const MAX_TREE_DEPTH = 256
+
+/**
+ * Checks what expr-lang checks when it compiles: a literal pattern right of `matches` must compile; and
+ * what the interpreter needs: a tree no deeper than MAX_TREE_DEPTH.
+ */
+function checkTree(node: Node, depth: number): void {
+  if (depth > MAX_TREE_DEPTH)
+    throw new ProgramSyntaxError(`expression nests deeper than ${MAX_TREE_DEPTH}`, node.line, node.column)
   if (node.type === 'binary' && node.op === 'matches' && node.right.type === 'literal') {
     const pattern = node.right.value
     if (typeof pattern === 'string') {
@@ -82,7 +90,7 @@ function checkPatterns(node: Node): void {
       }
     }
   }
-  for (const child of children(node)) checkPatterns(child)
+  for (const child of children(node)) checkTree(child, depth + 1)
 }
 
 function children(node: Node): readonly Node[] {
