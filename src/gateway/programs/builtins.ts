@@ -48,6 +48,9 @@ function splitN(s: string, sep: string, n: number): string[] {
   return [...all.slice(0, n - 1), all.slice(n - 1).join(sep)]
 }
 
+/** Go's strings.Index counts bytes of UTF-8, not characters. */
+const utf8Offset = (s: string, utf16Index: number) => Buffer.byteLength(s.slice(0, utf16Index), 'utf8')
+
 /** fmt's %v for the values a program sees. */
 export function format(v: unknown): string {
   if (v === null || v === undefined) return '<nil>'
@@ -169,7 +172,7 @@ export const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
       arity('indexOf', a, 2)
       const [s, sub] = [str('indexOf', a[0]), str('indexOf', a[1])]
       const i = s.indexOf(sub)
-      return i < 0 ? -1 : Array.from(s.slice(0, i)).length
+      return i < 0 ? -1 : utf8Offset(s, i)
     },
   ],
   [
@@ -178,7 +181,7 @@ export const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
       arity('lastIndexOf', a, 2)
       const [s, sub] = [str('lastIndexOf', a[0]), str('lastIndexOf', a[1])]
       const i = s.lastIndexOf(sub)
-      return i < 0 ? -1 : Array.from(s.slice(0, i)).length
+      return i < 0 ? -1 : utf8Offset(s, i)
     },
   ],
   [
@@ -240,15 +243,16 @@ export const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
     'first',
     (a) => {
       arity('first', a, 1)
-      return arr('first', a[0])[0] ?? null
+      // expr-lang answers nil for anything without a first item (nil, [], a non-array)
+      return Array.isArray(a[0]) ? (a[0][0] ?? null) : null
     },
   ],
   [
     'last',
     (a) => {
       arity('last', a, 1)
-      const items = arr('last', a[0])
-      return items[items.length - 1] ?? null
+      const items = a[0]
+      return Array.isArray(items) ? (items[items.length - 1] ?? null) : null
     },
   ],
 ])
