@@ -61,6 +61,7 @@ const CASES: readonly (readonly [string, unknown])[] = [
   ['nil', null],
   ['[1, 2, 3]', [1, 2, 3]],
   ['{foo: 0, bar: 1}', { foo: 0, bar: 1 }],
+  ['{a: 1, a: 2}.a', 2], // a Go map literal: the later key wins
   ['1 /* one */ + 2 // two', 3],
   // arithmetic and precedence (TestExpr)
   ['2 + 2 == 4', true],
@@ -142,6 +143,7 @@ const CASES: readonly (readonly [string, unknown])[] = [
   ['[[1, 2], 3, 4]?.[0]?.[1]', 2],
   ['[nil, 3, 4]?.[0]?.[1]', null],
   ['unknown?.bar.baz', null],
+  ['unknown?.list[1:2]', null],
   ['foo.missing?.baz', null],
   ['foo?.list[foo?.id]?.baz', 'baz'],
   ['foo.bar ?? "default"', 'value'],

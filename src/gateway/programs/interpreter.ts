@@ -119,8 +119,11 @@ function step(node: Node, env: Readonly<Record<string, unknown>>, budget: Budget
       if (node.optional && isNil(object)) return SHORT_CIRCUIT
       return fetch(object, run(node.property))
     }
-    case 'slice':
-      return slice(run(node.object), node.from && run(node.from), node.to && run(node.to), budget)
+    case 'slice': {
+      const object = run(node.object)
+      if (object === SHORT_CIRCUIT) return SHORT_CIRCUIT
+      return slice(object, node.from && run(node.from), node.to && run(node.to), budget)
+    }
     case 'call':
       return call(node, env, budget)
     case 'array': {
@@ -134,7 +137,8 @@ function step(node: Node, env: Readonly<Record<string, unknown>>, budget: Budget
         const key = run(k)
         if (typeof key !== 'string' && typeof key !== 'number')
           throw new ProgramRuntimeError(`cannot use ${typeName(key)} as a map key`)
-        Object.defineProperty(out, String(key), { value: run(v), enumerable: true, writable: false })
+        // a null-prototype object has no __proto__ setter: every key, that one too, is an own entry
+        out[String(key)] = run(v)
       }
       return out
     }

@@ -192,8 +192,14 @@ test('sandbox: constructor, __proto__, prototype and Object/Function methods are
 })
 
 test('sandbox: a map literal cannot pollute Object.prototype', () => {
-  const program = compile('{"__proto__": {polluted: true}, constructor: 1} != nil')
-  assert.deepEqual(program.run({}, LIMITS), { ok: true })
+  const program = compile(
+    '{"__proto__": {polluted: true}, constructor: 1} != nil; {__proto__: 1}["__proto__"] == 1',
+  )
+  assert.deepEqual(program.run({}, LIMITS), {
+    ok: false,
+    cause: 'error',
+    reason: 'statement 2 failed: cannot fetch __proto__ from map (1:71)',
+  })
   assert.equal(({} as Record<string, unknown>).polluted, undefined)
 })
 
