@@ -214,3 +214,33 @@ test('a tree too deep for the interpreter is refused when compiled, whatever its
     assert.match(!result.ok ? result.error.message : '', /nests deeper than 256/)
   }
 })
+
+test('the original gateway documentation’s example program runs as documented', () => {
+  // junqirao/api-gateway README, "可编程脚本 / 示例"
+  const source = [
+    'logger.Info(ctx, "hello %s", "world");',
+    'response.Header.Set("X-Test-Header",upstream.HostName);',
+    'terminate_if(request.Header.Get("Authorization") == "","authorization is empty");',
+  ].join('\n')
+  const program = compile(source)
+  const run = (headers: Record<string, string>) => {
+    const { env, calls } = environment(headers)
+    const response = { Header: new Header({}) }
+    const upstream = {
+      Id: 'i-1',
+      Host: '127.0.0.1',
+      HostName: 'node-a',
+      Port: 8080,
+      ServiceName: 'test',
+      Meta: {},
+    }
+    const result = program.run({ ...env, ctx: {}, response, upstream }, LIMITS)
+    return { result, calls, header: response.Header.Get('X-Test-Header') }
+  }
+  assert.deepEqual(run({}), {
+    result: { ok: false, cause: 'error', reason: 'authorization is empty' },
+    calls: ['info [object Object] hello %s world'],
+    header: 'node-a',
+  })
+  assert.deepEqual(run({ Authorization: 'Bearer t' }).result, { ok: true })
+})
