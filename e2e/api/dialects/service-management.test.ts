@@ -158,6 +158,12 @@ test('service-management: bad input answers the envelope with a non-zero code', 
     { method: 'DELETE', url: '/program/variable', status: 400 },
     { method: 'PUT', url: '/program/info', body: { expr: '!!!', name: 'n', service_name: 's' }, status: 400 },
     { method: 'PUT', url: '/program/info', body: { expr: 'YQ==', service_name: 's' }, status: 400 },
+    {
+      method: 'PUT',
+      url: '/program/info',
+      body: { expr: Buffer.from('1 +').toString('base64'), name: 'n', service_name: 's' },
+      status: 400,
+    },
     { method: 'DELETE', url: '/program/info', status: 400 },
     { method: 'GET', url: '/upstream/service/state', status: 400 },
     { method: 'GET', url: '/upstream/service/state?service_name=missing', status: 404 },
@@ -192,4 +198,30 @@ test('service-management: Authorization must be md5(password) when one is set', 
     (await call({ url: `${M}/upstream/service/names`, headers: { authorization: 'p@ss' } })).statusCode,
     401,
   )
+})
+
+test('service-management: a program that does not parse is refused with its position, and not stored', async (t) => {
+  const gw = await startGateway(t, {})
+  const call = api(gw)
+  const source =
+    'terminate_if(request.Header.Get("X-Token") == "", "token required");\nrequest.Method in ["GET" "POST"]'
+  const r = await call({
+    method: 'PUT',
+    url: `${M}/program/info`,
+    payload: { expr: Buffer.from(source).toString('base64'), name: 'guard', service_name: 'orders' },
+  })
+  assert.equal(r.statusCode, 400)
+  assert.match(r.json().message, /^program does not parse at line 2, column \d+: /)
+  const listed = await call({ url: `${M}/program/info` })
+  assert.deepEqual(listed.json().data, {}, 'nothing stored')
+  const good = await call({
+    method: 'PUT',
+    url: `${M}/program/info`,
+    payload: {
+      expr: Buffer.from('request.Method in ["GET", "POST"]').toString('base64'),
+      name: 'guard',
+      service_name: 'orders',
+    },
+  })
+  assert.equal(good.statusCode, 200)
 })

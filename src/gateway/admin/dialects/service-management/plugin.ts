@@ -5,6 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { GatewayCore } from '../../../core.ts'
 import { GatewayError, isGatewayError } from '../../../errors.ts'
+import { compileProgram } from '../../../programs/index.ts'
 import type { AdminGuard } from '../../admin-guard.ts'
 import { bodyErrorMessage } from '../../native/error-handler.ts'
 import { checkDialectAccess } from '../dialect-guard.ts'
@@ -243,6 +244,12 @@ export async function registerServiceManagement(
         const decoded = Buffer.from(program.expr, 'base64')
         if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(program.expr) || decoded.length === 0)
           throw bad('expr must be the program text encoded in base64')
+        // A program that does not parse is refused where it is wrong, not stored to fail on every request.
+        const compiled = compileProgram(decoded.toString('utf8'))
+        if (!compiled.ok) {
+          const e = compiled.error
+          throw bad(`program does not parse at line ${e.line}, column ${e.column}: ${e.message}`)
+        }
         await store.update((s) => ({
           ...s,
           programs: [
