@@ -94,7 +94,7 @@ export const HeaderRules = Type.Object(
     forwardProxyAuthorization: Type.Optional(
       Type.Boolean({
         description:
-          'send the client\'s Proxy-Authorization on to the target (off: it is meant for the proxy, RFC 9110 §11.7.2, and Sallyport consumes none; on for an upstream proxy that expects it)',
+          "send the client's Proxy-Authorization on to the target (off: it is meant for the proxy, RFC 9110 §11.7.2, and Sallyport consumes none; on for an upstream proxy that expects it)",
       }),
     ),
   },
