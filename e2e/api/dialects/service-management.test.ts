@@ -1,5 +1,5 @@
 // Service-management API ({entrance}/management, entrance = /gateway): each document example, the
-// md5 Authorization, bad input, and config that reaches the service's live routes.
+// md5 Authorization, bad input, and config that reaches every route of the service, whatever its source.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { test } from 'node:test'
@@ -109,7 +109,10 @@ test('service-management document examples (golden)', async (t) => {
   // Applied to the service's manual route, live.
   const live = gw.core.watcher.current.routes.find((r) => r.id === 'manual-/svc')
   assert.equal(live?.config.loadBalancer, 'round-robin')
-  // The config-file route of "test" keeps its config; the stored one is reported.
+  // The config-file route of "test" serves with the service's settings too; the stored ones are reported.
+  const fileRoute = gw.core.watcher.current.routes.find((r) => r.serviceName === 'test')
+  assert.deepEqual(fileRoute?.config.rateLimit, { requestsPerSec: 5, burst: 10, scope: 'route' })
+  assert.equal(fileRoute?.config.circuitBreaker?.maxFailures, 5)
   const test = (await call({ url: `${M}/config?service_name=test` })).json()
   assert.deepEqual(test.data.config.rate_limiter, { rate: 5, peak: 10 })
   assert.equal(test.data.default, false)

@@ -10,6 +10,7 @@ import { checkConsistency } from './consistency.ts'
 import type { LoadedFile } from './load.ts'
 import { routeDefaults } from './route-check.ts'
 import { defaultRouteId, type RouteSpec, toRouteSpec } from './route-spec.ts'
+import { applyServiceSettings, type ServiceSettingsMap } from './service-settings.ts'
 import { resolveSettings, type Settings, type SettingsOverrides } from './settings.ts'
 import { checkRoute, checkSettings, formatPath } from './validate.ts'
 
@@ -23,6 +24,8 @@ export interface SourceConfig {
   readonly file?: LoadedFile | undefined
   /** Admin-set enabled/disabled state by route id, for routes of any source (the manual store sends it). */
   readonly routeOverrides?: Readonly<Record<string, boolean>> | undefined
+  /** Admin-set settings by service name, laid over every route of that service (the manual store sends them). */
+  readonly serviceSettings?: ServiceSettingsMap | undefined
 }
 
 export interface Snapshot {
@@ -87,9 +90,12 @@ export function buildSnapshot(sources: readonly SourceConfig[], opts: BuildOptio
   const given: RouteConfig[] = []
   const usedIds = new Set<string>()
   const written = new Map<RouteSpec, { file: LoadedFile | undefined; index: number }>()
+  const services: ServiceSettingsMap = Object.assign({}, ...sources.map((s) => s.serviceSettings ?? {}))
   for (const source of sources) {
     source.routes.forEach((raw, index) => {
       const cfg = cloneData(raw)
+      if (typeof cfg === 'object' && cfg !== null && !Array.isArray(cfg))
+        applyServiceSettings(cfg as Record<string, unknown>, services)
       const problems = checkRoute(cfg)
       const loosely = cfg as { id?: unknown; path?: unknown }
       const id =

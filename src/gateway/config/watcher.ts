@@ -157,6 +157,7 @@ export function createConfigWatcher(opts: WatcherOptions = {}): ConfigWatcher {
         routes: config.routes,
         settings: config.settings ?? null,
         overrides: config.routeOverrides ?? null,
+        services: config.serviceSettings ?? null,
       })
       clearError(source)
       if (hashes.get(source) === hash && !pending.has(source)) {

@@ -93,7 +93,7 @@ export function registerRouteWrites(app: FastifyInstance, core: GatewayCore): vo
     const snap = await core.manual.updateState((state) => {
       if (isManual(state, id) || live(id)) throw new GatewayError('SP_ERR_ROUTE_EXISTS')
       const cfg = manualRoute(core, id, input, new Date().toISOString())
-      return { routes: [...state.routes, cfg], overrides: state.overrides }
+      return { ...state, routes: [...state.routes, cfg] }
     })
     return reply.code(201).send(liveView(core, snap, id))
   })
@@ -109,7 +109,7 @@ export function registerRouteWrites(app: FastifyInstance, core: GatewayCore): vo
       }
       const now = new Date().toISOString()
       const cfg = manualRoute(core, id, keepRedacted(input, existing), now, existing.createdAt ?? now)
-      return { routes: state.routes.map((r) => (r.id === id ? cfg : r)), overrides: state.overrides }
+      return { ...state, routes: state.routes.map((r) => (r.id === id ? cfg : r)) }
     })
     return liveView(core, snap, id)
   })
@@ -121,7 +121,7 @@ export function registerRouteWrites(app: FastifyInstance, core: GatewayCore): vo
         if (live(id)) throw new GatewayError('SP_ERR_ROUTE_READ_ONLY', 'cannot delete auto-discovered routes')
         throw new GatewayError('SP_ERR_ROUTE_NOT_FOUND')
       }
-      return { routes: state.routes.filter((r) => r.id !== id), overrides: state.overrides }
+      return { ...state, routes: state.routes.filter((r) => r.id !== id) }
     })
     return { status: 'deleted' }
   })
@@ -135,10 +135,10 @@ export function registerRouteWrites(app: FastifyInstance, core: GatewayCore): vo
       const now = new Date().toISOString()
       if (isManual(state, id)) {
         const routes = state.routes.map((r) => (r.id === id ? { ...r, enabled, updatedAt: now } : r))
-        return { routes, overrides: state.overrides }
+        return { ...state, routes }
       }
       if (!live(id)) throw new GatewayError('SP_ERR_ROUTE_NOT_FOUND')
-      return { routes: state.routes, overrides: { ...state.overrides, [id]: enabled } }
+      return { ...state, overrides: { ...state.overrides, [id]: enabled } }
     })
     return { status: enabled ? 'enabled' : 'disabled' }
   })

@@ -1,8 +1,9 @@
 // Service-management (junqirao/api-gateway) shapes ↔ the core. A "service" is the routes that share a
 // serviceName (a route without one is its own service, named by its id).
 import type { RouteSpec } from '../../../config/route-spec.ts'
+import type { ServiceSettings } from '../../../config/service-settings.ts'
 import type { GatewayCore } from '../../../core.ts'
-import type { LoadBalancerName, RouteConfig } from '../../../model/index.ts'
+import type { CircuitState, LoadBalancerName } from '../../../model/index.ts'
 import { goDurationMs } from '../go-duration.ts'
 
 export interface LoadBalance {
@@ -82,20 +83,19 @@ export function configView(stored: ServiceConfig | undefined) {
   }
 }
 
-/** The service's stored configuration applied to one of its manual routes. */
-export function applyConfig(route: RouteConfig, cfg: ServiceConfig): RouteConfig {
-  const next: RouteConfig = { ...route, updatedAt: new Date().toISOString() }
-  if (cfg.load_balance) next.loadBalancer = STRATEGIES[cfg.load_balance.strategy] as LoadBalancerName
+/** A service's stored configuration as the settings laid over every route of that service. */
+export function serviceSettingsOf(cfg: ServiceConfig): ServiceSettings {
+  const out: { -readonly [K in keyof ServiceSettings]: ServiceSettings[K] } = {}
+  if (cfg.load_balance) out.loadBalancer = STRATEGIES[cfg.load_balance.strategy] as LoadBalancerName
   if (cfg.rate_limiter) {
     const { rate, peak } = cfg.rate_limiter
-    if (rate <= 0) delete next.rateLimit
-    // The original limits per upstream instance; Sallyport's closest is one bucket per route.
-    else
-      next.rateLimit = { requestsPerSec: rate, burst: Math.max(1, peak || Math.ceil(rate)), scope: 'route' }
+    // rate 0 is the document's "no limit"; the original limits per instance, Sallyport per route.
+    out.rateLimit =
+      rate <= 0 ? null : { requestsPerSec: rate, burst: Math.max(1, peak || Math.ceil(rate)), scope: 'route' }
   }
   if (cfg.breaker) {
     const b = cfg.breaker
-    next.circuitBreaker = {
+    out.circuitBreaker = {
       enabled: true,
       maxFailures: Math.max(1, b.max_failures),
       halfOpenMaxRequests: Math.max(1, b.half_open_max_requests),
@@ -103,7 +103,7 @@ export function applyConfig(route: RouteConfig, cfg: ServiceConfig): RouteConfig
       interval: goDurationMs(b.interval) ?? 30_000,
     }
   }
-  return next
+  return out
 }
 
 function hostOf(url: string): string {
@@ -114,22 +114,44 @@ function hostOf(url: string): string {
   }
 }
 
+/** Worst first: an instance is as open as the most open of its targets. */
+const BREAKER_RANK: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 }
+
+interface InstanceState {
+  hostname: string
+  instance_id: string
+  healthy: boolean
+  weight: number
+  load: number
+  breaker_state: CircuitState
+}
+
+/**
+ * One entry per instance (upstream url), live: a service's routes (a pushed service has a path and a
+ * host route) each hold their own target for it, so the instance's load is their in-flight sum.
+ */
 export function stateView(core: GatewayCore, routes: readonly RouteSpec[]) {
-  const seen = new Set<string>()
-  const states = []
+  const byUrl = new Map<string, InstanceState>()
   for (const r of routes)
     for (const t of r.targets) {
-      if (seen.has(t.id)) continue
-      seen.add(t.id)
       const s = core.targetStates.peek(t.id)
-      states.push({
-        hostname: hostOf(t.url),
-        instance_id: t.id,
-        healthy: s?.available ?? true,
-        weight: t.weight,
-        load: s?.inflight ?? 0,
-        breaker_state: s?.circuitState ?? 'closed',
-      })
+      const breaker = s?.circuitState ?? 'closed'
+      const seen = byUrl.get(t.url)
+      if (!seen) {
+        byUrl.set(t.url, {
+          hostname: hostOf(t.url),
+          instance_id: t.id,
+          healthy: s?.healthy ?? true,
+          weight: t.weight,
+          load: s?.inflight ?? 0,
+          breaker_state: breaker,
+        })
+        continue
+      }
+      seen.healthy &&= s?.healthy ?? true
+      seen.load += s?.inflight ?? 0
+      if (BREAKER_RANK[breaker] > BREAKER_RANK[seen.breaker_state]) seen.breaker_state = breaker
     }
+  const states = [...byUrl.values()]
   return { upstreams: states.length, upstream_states: states }
 }

@@ -1,6 +1,7 @@
 // The service-management API (junqirao/api-gateway) at {adminBasePath}/management/*: an encapsulated
-// fastify scope answering {message, code, data?}; per-service configuration is persisted and applied
-// to the service's manual routes through the manual store.
+// fastify scope answering {message, code, data?}; per-service configuration is persisted here (the
+// document's shape, for GET) and handed to the manual store as settings laid over every route of the
+// service, discovered, pushed or manual (config/service-settings.ts).
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { GatewayCore } from '../../../core.ts'
@@ -10,10 +11,9 @@ import type { AdminGuard } from '../../admin-guard.ts'
 import { bodyErrorMessage } from '../../native/error-handler.ts'
 import { checkDialectAccess } from '../dialect-guard.ts'
 import { goDurationMs } from '../go-duration.ts'
-import { updateManualRoutes } from '../manual-routes.ts'
+import { contentHash } from '../../../util/content-hash.ts'
 import { createStateFile } from '../state-file.ts'
 import {
-  applyConfig,
   type Breaker,
   configView,
   type Program,
@@ -22,6 +22,7 @@ import {
   STRATEGIES,
   serviceNames,
   serviceOf,
+  serviceSettingsOf,
   stateView,
 } from './mapping.ts'
 
@@ -135,16 +136,24 @@ export async function registerServiceManagement(
     return same(value.toLowerCase(), md5(password)) || same(md5(value.toLowerCase()), password.toLowerCase())
   }
 
-  /** Stores a service's config section, then applies it to the service's manual routes. */
+  /** Stores a service's config section, then lays it over all the service's routes; resolves once live. */
   async function setConfig(service: string, patch: ServiceConfig): Promise<void> {
     await store.update(async (state) => {
       const merged: ServiceConfig = { ...state.services[service], ...patch }
-      await updateManualRoutes(core, (routes) =>
-        routes.map((r) => (serviceOf(r) === service ? applyConfig(r, patch) : r)),
-      )
+      await core.manual.updateState((s) => ({
+        ...s,
+        services: { ...s.services, [service]: serviceSettingsOf(merged) },
+      }))
       return { ...state, services: { ...state.services, [service]: merged } }
     })
   }
+
+  // This file is the truth: settings stored before they reached every route (or the manual store's copy
+  // lost) are laid over the routes again.
+  const stored = (await store.read()).services
+  const wanted = Object.fromEntries(Object.entries(stored).map(([name, c]) => [name, serviceSettingsOf(c)]))
+  if (contentHash(wanted) !== contentHash(core.manual.services()))
+    await core.manual.updateState((s) => ({ ...s, services: wanted }))
 
   await app.register(
     async (scope) => {

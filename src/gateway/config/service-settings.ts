@@ -1,0 +1,25 @@
+// Per-service settings (load balancing, rate limit, circuit breaker) set through an admin dialect and
+// laid over every route of that service, whichever source made it (config file, manual, discovered,
+// pushed): applied when the snapshot is built, so the route table, the policies and the views agree.
+import type { RouteConfig } from '../model/index.ts'
+
+/** What a service's settings replace on each of its routes; `rateLimit: null` removes the route's own. */
+export interface ServiceSettings {
+  readonly loadBalancer?: RouteConfig['loadBalancer']
+  readonly rateLimit?: RouteConfig['rateLimit'] | null
+  readonly circuitBreaker?: RouteConfig['circuitBreaker']
+}
+
+/** Service name → its settings. A route without `serviceName` is the service named by its id. */
+export type ServiceSettingsMap = Readonly<Record<string, ServiceSettings>>
+
+/** Lays the settings of the route's service over `cfg` (a fresh clone the caller owns). */
+export function applyServiceSettings(cfg: Record<string, unknown>, services: ServiceSettingsMap): void {
+  const name = typeof cfg.serviceName === 'string' ? cfg.serviceName : cfg.id
+  const s = typeof name === 'string' && Object.hasOwn(services, name) ? services[name] : undefined
+  if (!s) return
+  if (s.loadBalancer !== undefined) cfg.loadBalancer = s.loadBalancer
+  if (s.rateLimit === null) delete cfg.rateLimit
+  else if (s.rateLimit !== undefined) cfg.rateLimit = s.rateLimit
+  if (s.circuitBreaker !== undefined) cfg.circuitBreaker = s.circuitBreaker
+}
