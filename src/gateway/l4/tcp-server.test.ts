@@ -6,7 +6,7 @@ import { createConnection, createServer } from 'node:net'
 import { type TestContext, test } from 'node:test'
 import { connect, type TLSSocket } from 'node:tls'
 import { selfSignedCertificate } from '../../../e2e/fixtures/certificates.ts'
-import { createTcpServer } from './tcp-server.ts'
+import { createTcpServer, type TcpServerOptions } from './tcp-server.ts'
 
 const cert = selfSignedCertificate()
 
@@ -23,7 +23,7 @@ async function echoBackend(t: TestContext) {
   return { port: (server.address() as { port: number }).port, seen }
 }
 
-async function tlsGateway(t: TestContext, backendPort: number) {
+async function tlsGateway(t: TestContext, backendPort: number, opts: Partial<TcpServerOptions> = {}) {
   const server = createTcpServer({
     host: '127.0.0.1',
     port: 0,
@@ -34,6 +34,7 @@ async function tlsGateway(t: TestContext, backendPort: number) {
     backendIdleTimeoutMs: 0,
     connectTimeoutMs: 0,
     tls: { cert: cert?.cert, key: cert?.key },
+    ...opts,
   })
   const { port } = await server.listen()
   t.after(() => server.close())
@@ -116,4 +117,24 @@ test('failed handshakes neither reach a backend nor leak: the next client is ser
   const closed = once(silent, 'close')
   await server.close()
   await closed
+})
+
+test('a client the access rules deny is dropped before its handshake', { skip: !cert }, async (t) => {
+  const backend = await echoBackend(t)
+  const { port } = await tlsGateway(t, backend.port, {
+    access: { default: 'deny', rules: ['allow 10.0.0.0/8'] },
+  })
+  const denied = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: cert?.cert })
+  const [err] = (await once(denied, 'error')) as [NodeJS.ErrnoException]
+  assert.match(String(err.code), /ECONNRESET|EPIPE/, 'no handshake completed')
+  assert.equal(backend.seen.connections, 0)
+})
+
+test('a handshake that stalls ends after the client idle timeout', { skip: !cert }, async (t) => {
+  const backend = await echoBackend(t)
+  const { port } = await tlsGateway(t, backend.port, { clientIdleTimeoutMs: 100 })
+  const silent = createConnection({ host: '127.0.0.1', port })
+  silent.on('error', () => {})
+  await once(silent, 'close')
+  assert.equal(backend.seen.connections, 0)
 })

@@ -104,10 +104,24 @@ export function createTcpServer(opts: TcpServerOptions): TcpServer {
     listen() {
       return new Promise((ok, fail) => {
         const s = opts.tls
-          ? createTlsServer(opts.tls, handle)
+          ? createTlsServer(
+              // A client idle timeout also bounds a handshake that stalls (Node's default is 120 s).
+              opts.clientIdleTimeoutMs > 0
+                ? { handshakeTimeout: opts.clientIdleTimeoutMs, ...opts.tls }
+                : opts.tls,
+              handle,
+            )
           : createServer({ pauseOnConnect: false }, handle)
-        // Raw sockets too, so close() also ends connections still in (or failing) their TLS handshake.
-        if (opts.tls) s.on('connection', track)
+        // Raw sockets too, so close() also ends connections still in (or failing) their TLS handshake;
+        // a denied client is dropped before the handshake costs anything.
+        if (opts.tls) {
+          s.on('connection', (raw: Socket) => {
+            track(raw)
+            if (allowed && !allowed(raw.remoteAddress ?? '')) raw.destroy()
+          })
+          // Without this listener Node leaves the connection of a timed-out handshake open.
+          s.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy())
+        }
         s.once('error', fail)
         s.listen(opts.port, opts.host, () => {
           s.off('error', fail)
