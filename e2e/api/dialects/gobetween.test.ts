@@ -1,12 +1,16 @@
-// gobetween REST API on its own listener: system info, dump, servers, stats, ping, and real TCP and
-// UDP round trips through L4 servers created with POST /servers/<name>.
+// gobetween REST API on its own listener: system info, dump, servers, stats, ping, and real TCP, UDP
+// and TLS round trips through L4 servers created with POST /servers/<name>.
 import assert from 'node:assert/strict'
 import { createSocket } from 'node:dgram'
 import { once } from 'node:events'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { createConnection, createServer } from 'node:net'
 import { test } from 'node:test'
+import { connect } from 'node:tls'
 import { gobetweenOf } from '../../../src/gateway/admin/dialects/index.ts'
-import { startGateway } from '../helpers.ts'
+import { selfSignedCertificate } from '../../fixtures/certificates.ts'
+import { startGateway, tempDir } from '../helpers.ts'
 import { golden } from './golden-file.ts'
 
 async function echoServer(t: import('node:test').TestContext): Promise<number> {
@@ -171,6 +175,160 @@ test('gobetween REST API: a UDP server balances client sessions, counts them and
 
   assert.equal((await fetch(`${base}/servers/dns`, { method: 'DELETE' })).status, 200)
   assert.equal(await (await fetch(`${base}/servers/dns/stats`)).json(), null)
+})
+
+/** A node:tls client that trusts `ca`: writes `text`, returns what came back when as many bytes did. */
+function tlsRoundTrip(port: number, ca: string, text: string): Promise<string> {
+  return new Promise((ok, fail) => {
+    const s = connect({ host: '127.0.0.1', port, servername: 'localhost', ca }, () => s.write(text))
+    let got = ''
+    s.on('data', (c) => {
+      got += c.toString()
+      if (got.length >= text.length) s.end()
+    })
+    s.on('close', () => ok(got))
+    s.on('error', fail)
+  })
+}
+
+const cert = selfSignedCertificate()
+
+test('gobetween REST API: a TLS server terminates TLS, proxies plaintext, counts it, persists and is in /dump', {
+  skip: !cert,
+}, async (t) => {
+  const { certFile = '', keyFile = '', cert: ca = '' } = cert ?? {}
+  const dataDir = await tempDir(t)
+  const gw = await startGateway(
+    t,
+    { dialects: { gobetween: { bind: '127.0.0.1:0' } } },
+    { listen: true, dataDir },
+  )
+  const base = gobetweenOf(gw.core)?.url as string
+  const port = await echoServer(t)
+  const def = {
+    bind: '127.0.0.1:0',
+    protocol: 'tls',
+    tls: {
+      cert_path: certFile,
+      key_path: keyFile,
+      min_version: 'tls1.2',
+      ciphers: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'],
+    },
+    discovery: { kind: 'static', static_list: [`127.0.0.1:${port}`] },
+  }
+  const created = await fetch(`${base}/servers/secure`, { method: 'POST', body: JSON.stringify(def) })
+  assert.equal(created.status, 200, await created.clone().text())
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON document under test
+  const shown = (await (await fetch(`${base}/servers/secure`)).json()) as any
+  assert.equal(shown.protocol, 'tls')
+  assert.deepEqual(shown.tls, {
+    cert_path: certFile,
+    key_path: keyFile,
+    min_version: 'tls1.2',
+    ciphers: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'],
+    prefer_server_ciphers: false,
+    session_tickets: false,
+  })
+  const l4port = Number(String(shown.bind).split(':').pop())
+  assert.equal(await tlsRoundTrip(l4port, ca, 'over tls one'), 'over tls one')
+  assert.equal(await tlsRoundTrip(l4port, ca, 'two'), 'two')
+  // A plaintext client is not a TLS client: nothing reaches the backend, the server keeps serving.
+  assert.equal(await roundTrip(l4port, 'plain\r\n'), '')
+
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON document under test
+  const stats = (await (await fetch(`${base}/servers/secure/stats`)).json()) as any
+  assert.equal(stats.tx_total, 'over tls one'.length + 'two'.length, 'plaintext bytes')
+  assert.equal(stats.rx_total, 'over tls one'.length + 'two'.length)
+  assert.equal(stats.backends[0].stats.total_connections, 2)
+  assert.equal(stats.backends[0].port, String(port))
+
+  const toml = await (await fetch(`${base}/dump`)).text()
+  assert.match(toml, /\[servers\.secure\]\nbind = "127\.0\.0\.1:\d+"\nprotocol = "tls"/)
+  assert.match(
+    toml,
+    /\[servers\.secure\.tls\]\ncert_path = "[^"]+"\nkey_path = "[^"]+"\nmin_version = "tls1\.2"/,
+  )
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON document under test
+  const json = (await (await fetch(`${base}/dump?format=json`)).json()) as any
+  assert.equal(json.servers.secure.tls.cert_path, certFile)
+
+  // Persisted: a gateway on the same data dir starts it again from the files.
+  await gw.close()
+  const again = await startGateway(
+    t,
+    { dialects: { gobetween: { bind: '127.0.0.1:0' } } },
+    { listen: true, dataDir },
+  )
+  const base2 = gobetweenOf(again.core)?.url as string
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON document under test
+  const restored = (await (await fetch(`${base2}/servers/secure`)).json()) as any
+  assert.equal(restored.protocol, 'tls')
+  const port2 = Number(String(restored.bind).split(':').pop())
+  assert.equal(await tlsRoundTrip(port2, ca, 'after restart'), 'after restart')
+})
+
+test('gobetween REST API: bad TLS definitions answer 400 naming the field and create nothing', {
+  skip: !cert,
+}, async (t) => {
+  const { certFile = '', keyFile = '', dir = '' } = cert ?? {}
+  const gw = await startGateway(t, { dialects: { gobetween: { bind: '127.0.0.1:0' } } }, { listen: true })
+  const base = gobetweenOf(gw.core)?.url as string
+  const otherKey = selfSignedCertificate('sallyport-other-')?.keyFile ?? ''
+  const notPem = join(dir, 'not.pem')
+  await writeFile(notPem, 'not a certificate')
+  const good = {
+    bind: '127.0.0.1:0',
+    protocol: 'tls',
+    tls: { cert_path: certFile, key_path: keyFile },
+    discovery: { kind: 'static', static_list: ['127.0.0.1:9'] },
+  }
+  const cases: [unknown, RegExp][] = [
+    [{ ...good, tls: undefined }, /^tls: required/],
+    [{ ...good, tls: { key_path: keyFile } }, /^tls\.cert_path: required/],
+    [
+      { ...good, tls: { cert_path: join(dir, 'missing.pem'), key_path: keyFile } },
+      /^tls\.cert_path: cannot read .*missing\.pem/,
+    ],
+    [
+      { ...good, tls: { cert_path: certFile, key_path: join(dir, 'gone.pem') } },
+      /^tls\.key_path: cannot read/,
+    ],
+    [
+      { ...good, tls: { cert_path: notPem, key_path: keyFile } },
+      /^tls\.cert_path: .* is not a PEM certificate/,
+    ],
+    [
+      { ...good, tls: { cert_path: certFile, key_path: otherKey } },
+      /^tls\.key_path: .* is not the key of the certificate/,
+    ],
+    [{ ...good, tls: { ...good.tls, min_version: 'tls9' } }, /^tls\.min_version: must be one of/],
+    [{ ...good, tls: { ...good.tls, max_version: 'ssl3' } }, /^tls\.max_version: ssl3 is not supported/],
+    [
+      { ...good, tls: { ...good.tls, min_version: 'tls1.3', max_version: 'tls1.2' } },
+      /^tls\.min_version: tls1\.3 is above/,
+    ],
+    [
+      { ...good, tls: { ...good.tls, ciphers: ['TLS_RSA_WITH_RC4_128_SHA'] } },
+      /^tls\.ciphers: TLS_RSA_WITH_RC4_128_SHA is not/,
+    ],
+    [
+      { ...good, tls: { ...good.tls, session_tickets: 'yes' } },
+      /^tls\.session_tickets: must be true or false/,
+    ],
+    [
+      { ...good, tls: { ...good.tls, acme_hosts: ['example.com'] } },
+      /^tls\.acme_hosts: ACME is not supported/,
+    ],
+    [{ ...good, tls: { ...good.tls, cert: 'x' } }, /^tls\.cert: unknown field/],
+    [{ ...good, protocol: 'tcp' }, /^tls: only for protocol "tls"/],
+  ]
+  for (const [body, message] of cases) {
+    const r = await fetch(`${base}/servers/bad`, { method: 'POST', body: JSON.stringify(body) })
+    const text = (await r.json()) as string
+    assert.equal(r.status, 400, `${JSON.stringify(body)}: ${text}`)
+    assert.match(text, message)
+  }
+  assert.deepEqual(await (await fetch(`${base}/servers`)).json(), {}, 'nothing was created')
 })
 
 test('gobetween REST API: bad definitions answer 400, basic auth guards everything but /ping', async (t) => {

@@ -1,6 +1,8 @@
 // A minimal L4 TCP proxy: accept, pick a backend, pipe both ways, count connections and bytes.
 // Backends are marked not live after a refused connect and live again after a successful one.
+// With `tls` it terminates TLS first and proxies the plaintext (gobetween's `protocol = "tls"`).
 import { type Server, type Socket, createConnection, createServer } from 'node:net'
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls'
 import { type AccessRules, compileAccess } from './access.ts'
 import { type BalanceKind, createPicker } from './balance.ts'
 import {
@@ -22,6 +24,8 @@ export interface TcpServerOptions {
   readonly backendIdleTimeoutMs: number
   readonly connectTimeoutMs: number
   readonly access?: AccessRules | undefined
+  /** Terminate TLS with these options; counters then see the plaintext bytes. */
+  readonly tls?: TlsOptions | undefined
 }
 
 export type TcpServer = L4Server
@@ -99,7 +103,25 @@ export function createTcpServer(opts: TcpServerOptions): TcpServer {
   return {
     listen() {
       return new Promise((ok, fail) => {
-        const s = createServer({ pauseOnConnect: false }, handle)
+        const s = opts.tls
+          ? createTlsServer(
+              // A client idle timeout also bounds a handshake that stalls (Node's default is 120 s).
+              opts.clientIdleTimeoutMs > 0
+                ? { handshakeTimeout: opts.clientIdleTimeoutMs, ...opts.tls }
+                : opts.tls,
+              handle,
+            )
+          : createServer({ pauseOnConnect: false }, handle)
+        // Raw sockets too, so close() also ends connections still in (or failing) their TLS handshake;
+        // a denied client is dropped before the handshake costs anything.
+        if (opts.tls) {
+          s.on('connection', (raw: Socket) => {
+            track(raw)
+            if (allowed && !allowed(raw.remoteAddress ?? '')) raw.destroy()
+          })
+          // Without this listener Node leaves the connection of a timed-out handshake open.
+          s.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy())
+        }
         s.once('error', fail)
         s.listen(opts.port, opts.host, () => {
           s.off('error', fail)

@@ -1,10 +1,9 @@
 // What an HTTPS front-end asks for a ClientHello: the SecureContext for its server name, from the
 // user's own certificate files or from leaves the local CA signs on demand.
-import { createPrivateKey, X509Certificate } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createSecureContext, type SecureContext } from 'node:tls'
 import { createHostPolicy } from './host-names.ts'
+import { loadKeyPairFiles } from './key-pair-files.ts'
 import { createLeafIssuer, type Leaf } from './leaf-certificates.ts'
 import { createEphemeralCa, loadOrCreateLocalCa, localCaDir } from './local-ca.ts'
 
@@ -65,38 +64,7 @@ export async function createCertificateSource(
 }
 
 async function filesSource(certFile: string, keyFile: string): Promise<CertificateSource> {
-  const read = async (file: string, what: string) => {
-    try {
-      return await readFile(file, 'utf8')
-    } catch (err) {
-      throw new Error(`tls.${what}: cannot read ${file}: ${(err as Error).message}`, { cause: err })
-    }
-  }
-  const cert = await read(certFile, 'cert')
-  const key = await read(keyFile, 'key')
-  let leaf: X509Certificate
-  try {
-    leaf = new X509Certificate(cert)
-  } catch (err) {
-    throw new Error(`tls.cert: ${certFile} is not a PEM certificate`, { cause: err })
-  }
-  let privateKey: ReturnType<typeof createPrivateKey>
-  try {
-    privateKey = createPrivateKey(key)
-  } catch (err) {
-    throw new Error(`tls.key: ${keyFile} is not a PEM private key (or it is encrypted)`, { cause: err })
-  }
-  if (!leaf.checkPrivateKey(privateKey))
-    throw new Error(`tls.key: ${keyFile} is not the key of the certificate in ${certFile}`)
-  let context: SecureContext
-  try {
-    // `cert` may hold the chain after the leaf; OpenSSL sends it as is.
-    context = createSecureContext({ cert, key })
-  } catch (err) {
-    throw new Error(`tls: ${certFile} and ${keyFile} cannot be used: ${(err as Error).message}`, {
-      cause: err,
-    })
-  }
+  const { cert, key, context } = await loadKeyPairFiles(certFile, keyFile)
   return {
     contextFor: async () => context,
     defaultCertificate: async () => ({ key, cert }),

@@ -7,6 +7,7 @@ export {
   tlsServerOptions,
 } from './certificate-source.ts'
 export { canonicalDnsName, createHostPolicy, type HostPolicy } from './host-names.ts'
+export { type KeyPair, type KeyPairFields, loadKeyPairFiles } from './key-pair-files.ts'
 export {
   createLeafIssuer,
   issueLeaf,

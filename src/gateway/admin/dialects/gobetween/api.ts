@@ -1,5 +1,5 @@
 // The gobetween REST API on its own listener (default 127.0.0.1:8888): system info, config dump,
-// servers (L4 TCP and UDP proxies) create/list/delete/stats, ping. Answers are indented JSON as gin's are.
+// servers (L4 TCP, UDP and TLS-terminating proxies) create/list/delete/stats, ping. Answers are indented JSON as gin's are.
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { http } from '../../../util/node-http.ts'
@@ -13,6 +13,7 @@ import { isLoopbackHost } from '../../admin-guard.ts'
 import { REDACTED } from '../../native/redact.ts'
 import { createStateFile } from '../state-file.ts'
 import { parseServerDef, type ServerDef, splitBind } from './server-def.ts'
+import { tlsOptionsOf } from './tls-table.ts'
 import { toToml } from './toml.ts'
 
 export interface Gobetween {
@@ -96,10 +97,22 @@ export function createGobetween(core: GatewayCore): Gobetween {
   /** Starts one server; when the given port is 0 the definition records the port it got. */
   async function start(name: string, body: unknown): Promise<Running> {
     const { def, options } = parseServerDef(body)
+    // TLS servers listen on TCP ports: a tcp and a tls server cannot share a bind.
+    const transport = (protocol: string) => (protocol === 'udp' ? 'udp' : 'tcp')
     for (const [other, r] of running)
-      if (other !== name && r.def.bind === def.bind && r.def.protocol === def.protocol && options.port !== 0)
+      if (
+        other !== name &&
+        r.def.bind === def.bind &&
+        transport(r.def.protocol) === transport(def.protocol) &&
+        options.port !== 0
+      )
         throw new GatewayError('SP_ERR_TCP_LISTEN', `bind ${def.bind} is already used by server ${other}`)
-    const server = options.protocol === 'udp' ? createUdpServer(options) : createTcpServer(options)
+    const server =
+      options.protocol === 'udp'
+        ? createUdpServer(options)
+        : createTcpServer(
+            options.protocol === 'tls' ? { ...options, tls: await tlsOptionsOf(options.tlsTable) } : options,
+          )
     try {
       const addr = await server.listen()
       if (options.port === 0)

@@ -1,5 +1,5 @@
 // A gobetween server definition (`[servers.<name>]` as JSON): checked, completed with gobetween's
-// defaults (what GET shows), and turned into L4 server options. TCP and UDP; TLS is refused clearly.
+// defaults (what GET shows), and turned into L4 server options. TCP, UDP and TLS-terminating TCP.
 import { GatewayError } from '../../../errors.ts'
 import {
   BALANCE_KINDS,
@@ -8,6 +8,7 @@ import {
   type UdpServerOptions,
 } from '../../../l4/index.ts'
 import { goDurationMs } from '../go-duration.ts'
+import { parseTlsTable, type TlsTable } from './tls-table.ts'
 
 export type ServerDef = Record<string, unknown> & {
   bind: string
@@ -20,6 +21,8 @@ export type ServerDef = Record<string, unknown> & {
 export type ServerOptions =
   | ({ readonly protocol: 'tcp' } & TcpServerOptions)
   | ({ readonly protocol: 'udp' } & UdpServerOptions)
+  /** TCP options plus the `tls` table, whose files are read when the server starts (tlsOptionsOf). */
+  | ({ readonly protocol: 'tls'; readonly tlsTable: TlsTable } & TcpServerOptions)
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -102,21 +105,12 @@ export function parseServerDef(body: unknown): { def: ServerDef; options: Server
   if (typeof body.bind !== 'string') throw invalid('bind: required, as "host:port"')
   const { host, port } = splitBind(body.bind)
   const protocol = body.protocol ?? 'tcp'
-  if (protocol !== 'tcp' && protocol !== 'udp') {
-    if (protocol === 'tls')
-      throw unsupported(
-        `protocol "${protocol}" is not supported by Sallyport's L4 servers; use "tcp" or "udp"`,
-      )
+  if (protocol !== 'tcp' && protocol !== 'udp' && protocol !== 'tls')
     throw invalid(`protocol: must be tcp, udp or tls`)
-  }
   const udp = parseUdp(body, protocol)
-  if (
-    body.tls !== undefined ||
-    body.backends_tls !== undefined ||
-    body.sni !== undefined ||
-    body.proxy_protocol !== undefined
-  )
-    throw unsupported("tls, backends_tls, sni and proxy_protocol are not supported by Sallyport's L4 servers")
+  const tls = parseTlsTable(body, protocol)
+  if (body.backends_tls !== undefined || body.sni !== undefined || body.proxy_protocol !== undefined)
+    throw unsupported("backends_tls, sni and proxy_protocol are not supported by Sallyport's L4 servers")
   const rawBalance = body.balance ?? 'weight'
   const kind = isObj(rawBalance) ? rawBalance.kind : rawBalance
   if (typeof kind !== 'string' || !(BALANCE_KINDS as readonly string[]).includes(kind))
@@ -164,6 +158,7 @@ export function parseServerDef(body: unknown): { def: ServerDef; options: Server
     bind: body.bind,
     protocol,
     ...(udp ? { udp } : {}),
+    ...(tls ? { tls } : {}),
     balance: rawBalance as ServerDef['balance'],
     max_connections: max,
     client_idle_timeout: duration(body, 'client_idle_timeout', '0'),
@@ -195,15 +190,13 @@ export function parseServerDef(body: unknown): { def: ServerDef; options: Server
         maxResponses: udp.max_responses,
       },
     }
-  return {
-    def,
-    options: {
-      ...common,
-      protocol: 'tcp',
-      maxConnections: max,
-      clientIdleTimeoutMs,
-      backendIdleTimeoutMs,
-      connectTimeoutMs: goDurationMs(def.backend_connection_timeout as string) ?? 0,
-    },
+  const tcp = {
+    ...common,
+    maxConnections: max,
+    clientIdleTimeoutMs,
+    backendIdleTimeoutMs,
+    connectTimeoutMs: goDurationMs(def.backend_connection_timeout as string) ?? 0,
   }
+  if (tls) return { def, options: { ...tcp, protocol: 'tls', tlsTable: tls } }
+  return { def, options: { ...tcp, protocol: 'tcp' } }
 }
