@@ -6,6 +6,22 @@ import type { LoadBalancerName } from '../../../model/index.ts'
 export const MIDDLEWARE_TYPES = ['jwt-auth', 'rate-limit', 'cors'] as const
 export type MiddlewareType = (typeof MIDDLEWARE_TYPES)[number]
 
+/** The config fields each type accepts: what input checks, and what `GET /middleware` offers a client. */
+export const MIDDLEWARE_FIELDS: Record<MiddlewareType, readonly string[]> = {
+  'jwt-auth': [
+    'issuer',
+    'audience',
+    'secret',
+    'public_key',
+    'jwks_url',
+    'algorithms',
+    'required_claims',
+    'roles',
+  ],
+  'rate-limit': ['requests', 'window', 'burst', 'key'],
+  cors: ['origins', 'methods', 'headers', 'expose_headers', 'credentials', 'max_age'],
+}
+
 export interface FluxMatch {
   path?: string
   prefix?: string
@@ -127,16 +143,7 @@ function middlewareConfig(type: MiddlewareType, raw: unknown, field: string): Ob
   const c = raw === undefined ? {} : object(raw, field)
   const f = (k: string) => `${field}.${k}`
   if (type === 'jwt-auth') {
-    only(c, field, [
-      'issuer',
-      'audience',
-      'secret',
-      'public_key',
-      'jwks_url',
-      'algorithms',
-      'required_claims',
-      'roles',
-    ])
+    only(c, field, MIDDLEWARE_FIELDS['jwt-auth'])
     str(c.issuer, f('issuer'))
     if (c.audience !== undefined && typeof c.audience !== 'string') strList(c.audience, f('audience'))
     str(c.secret, f('secret'))
@@ -146,13 +153,13 @@ function middlewareConfig(type: MiddlewareType, raw: unknown, field: string): Ob
     strList(c.required_claims, f('required_claims'))
     strList(c.roles, f('roles'))
   } else if (type === 'rate-limit') {
-    only(c, field, ['requests', 'window', 'burst', 'key'])
+    only(c, field, MIDDLEWARE_FIELDS['rate-limit'])
     int(c.requests, f('requests'), 1, true)
     duration(c.window, f('window'))
     int(c.burst, f('burst'), 1)
     str(c.key, f('key'), { pattern: /^(ip|header:.+|jwt:.+)$/ })
   } else {
-    only(c, field, ['origins', 'methods', 'headers', 'expose_headers', 'credentials', 'max_age'])
+    only(c, field, MIDDLEWARE_FIELDS.cors)
     strList(c.origins, f('origins'))
     strList(c.methods, f('methods'))
     strList(c.headers, f('headers'))

@@ -8,6 +8,7 @@ import type { RouteConfig } from '../../../model/index.ts'
 import {
   type FluxMiddleware,
   invalid,
+  MIDDLEWARE_FIELDS,
   MIDDLEWARE_TYPES,
   type MiddlewareType,
   parseMiddleware,
@@ -31,22 +32,6 @@ export interface MiddlewareDeps {
     change: (list: FluxMiddleware[], cfg: RouteConfig) => FluxMiddleware[],
   ): Promise<FluxRouteRecord>
   notFound(what: string, id: string): GatewayError
-}
-
-/** The config fields each type accepts (what `GET /middleware` offers a client before attaching). */
-const TYPE_FIELDS: Record<MiddlewareType, readonly string[]> = {
-  'jwt-auth': [
-    'issuer',
-    'audience',
-    'secret',
-    'public_key',
-    'jwks_url',
-    'algorithms',
-    'required_claims',
-    'roles',
-  ],
-  'rate-limit': ['requests', 'window', 'burst', 'key'],
-  cors: ['origins', 'methods', 'headers', 'expose_headers', 'credentials', 'max_age'],
 }
 
 const isType = (ref: string): ref is MiddlewareType => (MIDDLEWARE_TYPES as readonly string[]).includes(ref)
@@ -94,7 +79,7 @@ function typeView(type: MiddlewareType, attached: readonly Instance[]) {
   return {
     id: type,
     type,
-    config_fields: TYPE_FIELDS[type],
+    config_fields: MIDDLEWARE_FIELDS[type],
     instances: attached.filter((i) => i.m.type === type).map((i) => i.id),
     links: { self: `${BASE}/middleware/${type}`, attach: `${BASE}/middleware/${type}/attach` },
   }
