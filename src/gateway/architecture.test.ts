@@ -122,3 +122,19 @@ test('no import circles between folders', () => {
     [],
   )
 })
+
+// tls/index.ts carries the local CA and its X.509 library (~100 ms and ~15 MB at start): outside
+// tls/ it is only ever loaded when HTTPS is asked for (`await import`). A static import of it put the
+// library on every start once; import the one file needed instead (e.g. tls/key-pair-files.ts).
+test('the tls/ index is loaded on demand only', () => {
+  const index = join(root, 'tls/index.ts')
+  const STATIC = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*'(\.[^']+)'/g
+  const found: string[] = []
+  for (const file of files) {
+    if (unitOf(file) === 'tls') continue
+    for (const m of readFileSync(file, 'utf8').matchAll(STATIC))
+      if (!/^\s*(?:import|export) type\b/.test(m[0]) && resolve(dirname(file), m[1] as string) === index)
+        found.push(relative(root, file))
+  }
+  assert.deepEqual(found, [])
+})

@@ -3,7 +3,8 @@
 import { constants } from 'node:crypto'
 import type { TlsOptions } from 'node:tls'
 import { GatewayError } from '../../../errors.ts'
-import { loadKeyPairFiles } from '../../../tls/index.ts'
+// Straight from its file: the tls/ index would load the local CA's X.509 library at every start.
+import { loadKeyPairFiles } from '../../../tls/key-pair-files.ts'
 
 type Obj = Record<string, unknown>
 
