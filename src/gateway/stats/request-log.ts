@@ -132,31 +132,22 @@ export function createRequestLog(opts: {
       const record = ring.record(slot)
       const text = ring.decode(slot)
       const b = ring.bodiesOf(slot)
-      const limit = capture.bodyLimit
+      const view = (bytes: Buffer | undefined, size: number, headers: typeof text.requestHeaders) =>
+        bodyView(
+          {
+            bytes,
+            size,
+            contentType: first(headers['content-type']),
+            contentEncoding: first(headers['content-encoding']),
+            dropped: b.dropped,
+            limit: capture.bodyLimit,
+          },
+          redactor,
+        )
       return {
         ...record,
-        requestBody: bodyView(
-          {
-            bytes: b.request,
-            size: b.requestSize,
-            contentType: first(text.requestHeaders['content-type']),
-            contentEncoding: first(text.requestHeaders['content-encoding']),
-            dropped: b.dropped,
-            limit,
-          },
-          redactor,
-        ),
-        responseBody: bodyView(
-          {
-            bytes: b.response,
-            size: b.responseSize,
-            contentType: first(text.responseHeaders['content-type']),
-            contentEncoding: first(text.responseHeaders['content-encoding']),
-            dropped: b.dropped,
-            limit,
-          },
-          redactor,
-        ),
+        requestBody: view(b.request, b.requestSize, text.requestHeaders),
+        responseBody: view(b.response, b.responseSize, text.responseHeaders),
       }
     },
     get(id) {
