@@ -23,6 +23,10 @@ export const DEFAULTS = {
   // The request inspector: 64 KiB of each body, 8 MiB of bodies in all (every one of the 500 records
   // while bodies average 8 KiB each way; every byte kept is a byte copied to memory the CPU cache does
   // not hold: 64 KiB responses cost +6 µs each at 8 MiB, +11 µs at 32 MiB), these JSON fields hidden.
+  // The shared store (Redis/Valkey): one operation waits at most 250 ms (a local round trip takes
+  // ~0.1 ms; past that the store is sick and the gateway decides alone rather than hold requests).
+  redisKeyPrefix: 'sallyport:',
+  redisTimeoutMs: 250,
   inspectorBodyLimit: 64 * 1024,
   inspectorBodyBudget: 8 * 1024 * 1024,
   inspectorRedactFields: [

@@ -1,5 +1,6 @@
 // Gateway-wide settings resolved from the config file (or the embedded default) plus CLI overrides.
 import type { DialectsConfig, GatewayConfig, LoadBalancerName } from '../model/index.ts'
+import type { RedisSettings } from '../store/redis-connection.ts'
 import { toMs } from '../util/duration.ts'
 import { DEFAULTS } from './defaults.ts'
 import {
@@ -50,6 +51,8 @@ export interface Settings {
   readonly inspector: InspectorSettings
   /** Settings of the compatible API dialects (FluxGate, service management, gobetween). */
   readonly dialects: DialectsConfig
+  /** The shared store; undefined = state stays in this process and its data dir. */
+  readonly redis: RedisSettings | undefined
 }
 
 export interface InspectorSettings {
@@ -116,5 +119,11 @@ export function resolveSettings(cfg: GatewayConfig, overrides: SettingsOverrides
       redactFields: cfg.inspector?.redactFields ?? DEFAULTS.inspectorRedactFields,
     },
     dialects: cfg.dialects ?? {},
+    redis: cfg.store?.redis && {
+      url: cfg.store.redis.url,
+      keyPrefix: cfg.store.redis.keyPrefix ?? DEFAULTS.redisKeyPrefix,
+      timeoutMs: Math.max(1, toMs(cfg.store.redis.timeout, DEFAULTS.redisTimeoutMs)),
+      failMode: cfg.store.redis.failMode ?? 'open',
+    },
   }
 }

@@ -447,6 +447,29 @@ export const GatewayConfig = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Where state shared by several gateway instances lives; absent: this process and its data dir. */
+    store: Type.Optional(
+      Type.Object(
+        {
+          redis: Type.Optional(
+            Type.Object(
+              {
+                /** redis://[user:password@]host:port[/db] (Valkey works the same). */
+                url: Type.String({ pattern: '^rediss?://' }),
+                /** Prefix of every key and channel, so several gateway groups can share one server (default "sallyport:"). */
+                keyPrefix: Type.Optional(Type.String({ minLength: 1 })),
+                /** How long one store operation may take before the gateway decides alone (default 250ms). */
+                timeout: Type.Optional(Duration),
+                /** With the store unreachable, rate limits are enforced per instance (open, default) or refuse (closed). */
+                failMode: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     inspector: Type.Optional(
       Type.Object(
         {
