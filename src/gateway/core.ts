@@ -11,6 +11,7 @@ import type { RequestLog } from './stats/request-log.ts'
 import type { EventLoopDelay } from './stats/event-loop-delay.ts'
 import type { HistorySampler } from './stats/history-sampler.ts'
 import type { GatewayTraffic } from './stats/traffic.ts'
+import type { RedisConnection } from './store/redis-connection.ts'
 
 export interface Lifecycle {
   /** True once the first snapshot is live and the listener is bound. */
@@ -41,6 +42,8 @@ export interface GatewayCore {
   readonly requestLog: RequestLog
   readonly lifecycle: Lifecycle
   readonly events: EventTarget
+  /** The shared store (Redis/Valkey) when `store.redis` is configured. */
+  readonly sharedStore: RedisConnection | undefined
   readonly dataDir: string | undefined
   readonly configFile: string | undefined
   readonly dashboardDir: string | undefined

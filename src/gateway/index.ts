@@ -37,6 +37,7 @@ import {
   startingHandler,
 } from './server/http-server.ts'
 import { drainServer } from './server/lifecycle.ts'
+import { connectRedis } from './store/redis-connection.ts'
 import { CounterRegistry, RateMeter, TrafficCounters } from './stats/counters.ts'
 import { createEventLoopDelay } from './stats/event-loop-delay.ts'
 import { createHistorySampler } from './stats/history-sampler.ts'
@@ -173,6 +174,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   }
   const settings = watcher.current.settings
   assertSecureBind(settings.host, settings.adminAuth)
+  // The shared store, when configured: one bounded connection for limits, breakers and admin state.
+  const sharedStore = settings.redis ? connectRedis(settings.redis) : undefined
   const manual = createManualStore(options.dataDir ? resolve(options.dataDir) : undefined)
   await watcher.addProvider(manual)
   const healthEvents = watchUpstreamHealth(watcher, targetStates, events)
@@ -204,6 +207,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     }),
     lifecycle,
     events,
+    sharedStore,
     dataDir: manual.file ? resolve(options.dataDir as string) : undefined,
     configFile,
     dashboardDir: options.dashboardDir ?? findDashboardDir(),
@@ -404,6 +408,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await upstreams?.close()
         core.eventLoop.close()
         core.history.close()
+        await sharedStore?.close()
       })()
       return closing
     },
