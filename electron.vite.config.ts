@@ -1,8 +1,34 @@
-import { resolve } from 'node:path'
+import { copyFileSync, mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'electron-vite'
+import type { Plugin } from 'vite'
 
 const root = import.meta.dirname
+
+/** The five Swagger UI files the API explorer loads (and swagger-ui's licence), copied into
+ * out/renderer/swagger: the package ships 1.8 MB of them instead of depending on swagger-ui-dist (12 MB of
+ * bundles and source maps, and a postinstall analytics hook through @scarf/scarf). */
+function swaggerAssets(): Plugin {
+  const files = [
+    'swagger-ui-bundle.js',
+    'swagger-ui-standalone-preset.js',
+    'swagger-ui.css',
+    'favicon-32x32.png',
+    'LICENSE',
+    'NOTICE',
+  ]
+  return {
+    name: 'sallyport-swagger-assets',
+    writeBundle() {
+      const from = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
+      const to = resolve(root, 'out/renderer/swagger')
+      mkdirSync(to, { recursive: true })
+      for (const f of files) copyFileSync(join(from, f), join(to, f))
+    },
+  }
+}
 
 export default defineConfig({
   main: {
@@ -34,7 +60,7 @@ export default defineConfig({
     root: resolve(root, 'src/renderer'),
     // Relative asset URLs: the same build works under http://host/gateway/ and file://.
     base: './',
-    plugins: [react()],
+    plugins: [react(), swaggerAssets()],
     build: {
       outDir: resolve(root, 'out/renderer'),
       // electron-vite leaves the renderer unminified by default; it is also served to browsers.

@@ -32,7 +32,7 @@ export async function registerAdmin(app: FastifyInstance, core: GatewayCore): Pr
       return reply.type(metrics.contentType).send(await metrics.text())
     })
     await scope.register(async (native) => registerNativeApi(native, core), { prefix: base })
-    await registerSwagger(scope, base)
+    await registerSwagger(scope, base, core.dashboardDir)
     await registerDashboard(scope, base, core.dashboardDir)
   })
   return { guard }

@@ -1,11 +1,13 @@
-// Swagger UI at <base>/swagger: swagger-ui-dist's assets plus our own page (theirs points at the
+// Swagger UI at <base>/swagger: Swagger UI's assets (copied into the dashboard build by the build, or
+// swagger-ui-dist from node_modules when running from source) plus our own page (theirs points at the
 // petstore). A selector lists the merged document, every service as the gateway exposes it, and the
 // gateway's own admin API last. With no service documented yet there is no merged entry (Swagger would
 // say "No operations defined in spec!"): the admin API opens, under a note saying why.
 // `?doc=<document url>` opens one entry; `?embedded=1` (the dashboard's API docs page, which has its own
 // selector and empty state) hides Swagger's top bar and the note.
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
 
@@ -63,9 +65,28 @@ gateway's own admin API. The dashboard's <a href="${base}/#/api-docs">API docs</
 </script></body></html>`
 }
 
-export async function registerSwagger(app: FastifyInstance, base: string): Promise<void> {
-  const root = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
-  const html = page(base)
+/** Where Swagger UI's files are: the build's copy beside the dashboard, else swagger-ui-dist (a
+ * devDependency: present when running from source, absent in the published package). */
+export function swaggerAssetsDir(dashboardDir: string | undefined): string | undefined {
+  const built = dashboardDir && join(dashboardDir, 'swagger')
+  if (built && existsSync(join(built, 'swagger-ui-bundle.js'))) return built
+  try {
+    return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
+  } catch {
+    return undefined
+  }
+}
+
+export async function registerSwagger(
+  app: FastifyInstance,
+  base: string,
+  dashboardDir: string | undefined,
+): Promise<void> {
+  const root = swaggerAssetsDir(dashboardDir)
+  // A build without the assets (never in a published package) says so instead of showing a blank page.
+  const html = root
+    ? page(base)
+    : `<!doctype html><title>Sallyport API explorer</title><p>Swagger UI's files are missing from this build: run <code>npm run build</code>. The documents themselves are at <a href="${base}/openapi.json">${base}/openapi.json</a>.</p>`
   const send = (
     _req: unknown,
     reply: { type(t: string): { header(k: string, v: string): { send(b: string): unknown } } },
@@ -73,6 +94,7 @@ export async function registerSwagger(app: FastifyInstance, base: string): Promi
   app.get(`${base}/swagger`, send)
   app.get(`${base}/swagger/`, send)
   app.get(`${base}/swagger/index.html`, send)
+  if (!root) return
   await app.register(fastifyStatic, {
     root,
     prefix: `${base}/swagger/`,
