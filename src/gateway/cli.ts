@@ -149,6 +149,23 @@ async function validate(file: string): Promise<void> {
   }
 }
 
+async function doctor(flags: { json?: boolean }, command: Command): Promise<void> {
+  // The gateway's own flags (`sallyport --port 9000 doctor` or `sallyport doctor` alone) say what to check.
+  const g = command.parent?.opts<StartFlags>() ?? ({ discovery: true } as StartFlags)
+  const { runDoctor, formatDoctor } = await import('./doctor/doctor.ts')
+  const results = await runDoctor({
+    configFile: g.config,
+    host: g.host,
+    port: g.port,
+    dataDir: g.dataDir ?? defaultDataDir(),
+    discovery: g.discovery,
+    version: packageVersion(),
+  })
+  if (flags.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`)
+  else process.stdout.write(formatDoctor(results, process.stdout))
+  process.exitCode = results.some((r) => r.status === 'fail') ? 1 : 0
+}
+
 async function announce(flags: {
   name: string
   port: number
@@ -263,6 +280,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .action(trust)
+  program
+    .command('doctor')
+    .description('check this machine for what the gateway needs, and say how to fix what is missing')
+    .option('--json', 'print the results as JSON')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .action(doctor)
   try {
     await program.parseAsync([...argv], { from: 'user' })
   } catch (err) {
