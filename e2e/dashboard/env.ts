@@ -1,5 +1,6 @@
 // Ports and URLs shared by the Playwright config, the global setup and the specs. SALLYPORT_E2E_PORT
-// moves all of them (the gateway on it, the upstream on +2, a spec's own gateway on +3), so two runs
+// moves all of them (the gateway on it, the upstream on +2, a spec's own gateway on +3; route-detail's on
+// +4, contract's on +5), so two runs
 // on one machine do not collide.
 export const GATEWAY_PORT = Number(process.env.SALLYPORT_E2E_PORT ?? 18788)
 export const UPSTREAM_PORT = GATEWAY_PORT + 2

@@ -39,12 +39,46 @@ export const DiscoveredServiceView = Type.Object({
 export type DiscoveredServiceView = Type.Static<typeof DiscoveredServiceView>
 
 /** One entry of GET /gateway/api/openapi/services. */
+export const ContractChange = Type.Object({
+  kind: Type.String(),
+  /** `GET /users/{id}`. */
+  operation: Type.String(),
+  detail: Type.String(),
+  /** A client written against the previous document can fail. */
+  breaking: Type.Boolean(),
+})
+
+export const ContractChangeRecord = Type.Object({
+  /** When the gateway saw the new document. */
+  at: Type.String(),
+  fromVersion: Type.Optional(Type.String()),
+  toVersion: Type.Optional(Type.String()),
+  added: Type.Number(),
+  removed: Type.Number(),
+  changed: Type.Number(),
+  breaking: Type.Number(),
+  changes: Type.Array(ContractChange),
+  /** More changes than listed. */
+  truncated: Type.Boolean(),
+})
+export type ContractChangeRecord = Type.Static<typeof ContractChangeRecord>
+
+export const OperationViolations = Type.Object({
+  operation: Type.String(),
+  count: Type.Number(),
+  lastMessage: Type.String(),
+  lastAt: Type.String(),
+})
+export type OperationViolations = Type.Static<typeof OperationViolations>
+
 export const OpenApiServiceView = Type.Object({
   service: Type.String(),
   url: Type.String(),
   /** The gateway path the service's operations appear under in the merged document. */
   prefix: Type.String(),
   routeId: Type.String(),
+  /** Every route of the service (routeId is the one whose document reference won). */
+  routeIds: Type.Optional(Type.Array(Type.String())),
   status: Type.Union([Type.Literal('ok'), Type.Literal('error'), Type.Literal('pending')]),
   error: Type.Optional(Type.String()),
   /** The version the document declared before it was upgraded to 3.1 (`2.0`, `3.0.3`, …). */
@@ -55,6 +89,10 @@ export const OpenApiServiceView = Type.Object({
   validate: Type.Optional(Type.String()),
   /** Responses that did not match the document, when responses are validated. */
   contractViolations: Type.Optional(Type.Number()),
+  /** The same per operation (`GET /users/{id}`), most violated first, with the last failure. */
+  violationsByOperation: Type.Optional(Type.Array(OperationViolations)),
+  /** How the document changed while the gateway watched it, newest first (the last 10). */
+  contractChanges: Type.Optional(Type.Array(ContractChangeRecord)),
 })
 export type OpenApiServiceView = Type.Static<typeof OpenApiServiceView>
 

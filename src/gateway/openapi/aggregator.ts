@@ -6,7 +6,12 @@
 import type { ServerResponse } from 'node:http'
 import type { ConfigWatcher } from '../config/watcher.ts'
 import type { Snapshot } from '../config/snapshot.ts'
-import type { OpenApiServiceView, OpenApiValidateMode } from '../model/index.ts'
+import type {
+  ContractChangeRecord,
+  OpenApiServiceView,
+  OpenApiValidateMode,
+  OperationViolations,
+} from '../model/index.ts'
 import { OPENAPI_METADATA_KEY, OPENAPI_VALIDATE_METADATA_KEY } from '../model/metadata-keys.ts'
 import { sendProblem } from '../http/problem.ts'
 import type { RequestValidator } from '../policies/openapi-validation.ts'
@@ -42,7 +47,14 @@ interface ServiceDoc {
   validator?: OperationValidator
   validatorFor?: string
   violations: number
+  /** Response violations per operation (bounded: one entry per operation of the document). */
+  byOperation: Map<string, OperationViolations>
+  /** Newest first, at most CHANGES_KEPT. */
+  changes: ContractChangeRecord[]
 }
+
+/** Document versions whose differences are kept per service. */
+const CHANGES_KEPT = 10
 
 export interface OpenApiAggregatorOptions {
   readonly watcher: ConfigWatcher
@@ -135,6 +147,17 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
           d.lastModified = result.lastModified
         }
         if (result.outcome === 'changed') {
+          if (result.diff)
+            d.changes = [
+              {
+                at: new Date().toISOString(),
+                ...(d.meta?.version ? { fromVersion: d.meta.version } : {}),
+                ...(result.meta.version ? { toVersion: result.meta.version } : {}),
+                ...result.diff,
+                changes: [...result.diff.changes],
+              },
+              ...d.changes,
+            ].slice(0, CHANGES_KEPT)
           d.hash = result.hash
           d.original = Buffer.from(result.original)
           d.meta = result.meta
@@ -184,7 +207,7 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
     for (const w of wanted) {
       let d = docs.get(w.service)
       if (!d || d.url !== w.url) {
-        d = { ...w, routeIds: [], violations: 0 }
+        d = { ...w, routeIds: [], violations: 0, byOperation: new Map(), changes: [] }
         docs.set(w.service, d)
         generation++
         if (!closed) void fetchOne(d)
@@ -285,6 +308,7 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
             url: d.url,
             prefix: d.prefix,
             routeId: d.routeIds[0] ?? '',
+            routeIds: [...d.routeIds],
             status: d.error ? 'error' : d.original ? 'ok' : 'pending',
             operations: d.meta?.operations ?? 0,
           }
@@ -292,7 +316,11 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
           if (d.meta) view.specVersion = d.meta.specVersion
           if (d.meta?.title) view.title = d.meta.title
           if (d.fetchedAt) view.fetchedAt = d.fetchedAt
-          if (d.validate === 'response' || d.validate === 'both') view.contractViolations = d.violations
+          if (d.validate === 'response' || d.validate === 'both') {
+            view.contractViolations = d.violations
+            view.violationsByOperation = [...d.byOperation.values()].sort((a, b) => b.count - a.count)
+          }
+          if (d.changes.length > 0) view.contractChanges = d.changes
           if (d.validate !== 'off') view.validate = d.validate
           return view
         })
@@ -334,7 +362,16 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
       const d = byRoute.get(routeId)
       if (!d || (d.validate !== 'response' && d.validate !== 'both')) return undefined
       const failures = d.validator?.validateResponse(method, path, status, contentType, body)
-      if (failures && failures.length > 0) d.violations++
+      if (failures && failures.length > 0) {
+        d.violations++
+        const first = failures[0] as ValidationFailure
+        const operation = first.operation ?? `${method} (no operation)`
+        const entry = d.byOperation.get(operation) ?? { operation, count: 0, lastMessage: '', lastAt: '' }
+        entry.count++
+        entry.lastMessage = `${first.name} ${first.message}`
+        entry.lastAt = new Date().toISOString()
+        d.byOperation.set(operation, entry)
+      }
       return failures
     },
     async close() {

@@ -13,6 +13,7 @@ import {
   type ParsedBody,
   toOpenApi31,
 } from './fetch-document.ts'
+import { diffContracts } from './contract-diff.ts'
 import { mergeDocuments } from './merge-documents.ts'
 import type {
   DocumentMeta,
@@ -52,7 +53,10 @@ async function load(job: LoadJob): Promise<LoadResult> {
   if (hash === job.hash && held.get(job.service)?.hash === hash)
     return { outcome: 'unchanged', etag: body.etag, lastModified: body.lastModified }
   const loaded = loadDocument(job.url, decoder.decode(body.bytes))
+  const previous = held.get(job.service)
   held.set(job.service, { hash, document: loaded.document })
+  // Contract drift: what a client of the previous version meets now (contract-diff.ts, bounded).
+  const diff = previous ? diffContracts(previous.document, loaded.document) : undefined
   // A JSON body is served as it came; YAML is served as JSON.
   const original = loaded.yamlAsJson === undefined ? body.bytes : bytesOf(loaded.yamlAsJson)
   return {
@@ -62,6 +66,7 @@ async function load(job: LoadJob): Promise<LoadResult> {
     lastModified: body.lastModified,
     original,
     meta: metaOf(loaded),
+    diff,
   }
 }
 

@@ -14,6 +14,8 @@ export interface ValidationFailure {
   /** Parameter name or JSON pointer into the body. */
   readonly name: string
   readonly message: string
+  /** The document's operation (`GET /users/{id}`), on response failures. */
+  readonly operation?: string
 }
 
 export interface RequestToValidate {
@@ -252,7 +254,8 @@ export function compileValidator(doc: OpenApiDocument, pathPrefix: string): Oper
       const r = hit.op.responses
       const v = (r.get(String(status)) ?? r.get(`${String(status)[0]}XX`) ?? r.get('DEFAULT'))?.()
       if (!v || v(body)) return []
-      return explain(v, 'body', '').map((f) => ({ ...f, in: 'response' }))
+      const operation = `${hit.op.method} ${hit.op.template}`
+      return explain(v, 'body', '').map((f) => ({ ...f, in: 'response', operation }))
     },
   }
 }

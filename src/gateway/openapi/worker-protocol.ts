@@ -1,5 +1,6 @@
 // The messages between the aggregator (main thread) and the OpenAPI worker. Documents cross as bytes
 // (transferred ArrayBuffers): a 13 MB object graph posted back would be deserialised on the main thread.
+import type { ContractDiff } from './contract-diff.ts'
 
 export interface DocumentMeta {
   readonly title?: string | undefined
@@ -37,6 +38,8 @@ export type LoadResult =
       /** The document as the service serves it, as JSON. */
       readonly original: ArrayBuffer
       readonly meta: DocumentMeta
+      /** Against the document the worker held before (none on the first load or after a worker restart). */
+      readonly diff?: ContractDiff | undefined
     }
 
 /** A document the worker no longer holds (it was restarted), sent again from the main thread's copy. */

@@ -6,6 +6,7 @@ import type {
   ConnectionStatus,
   EffectiveConfig,
   GatewayStats,
+  OpenApiServiceView,
   RouteStats,
   RouteView,
   ServiceInfo,
@@ -67,6 +68,16 @@ export function useServices() {
     queryFn: ({ signal }) => api<ServiceInfo[]>('api/discovery/services', { signal }),
     refetchInterval: 10_000,
     retry: (count, error) => !isMissingEndpoint(error) && count < 2,
+  })
+}
+
+/** Services with an OpenAPI document; 503 (aggregation off) or an older gateway: none. */
+export function useOpenApiServices() {
+  return useQuery({
+    queryKey: queryKeys.openApiServices,
+    queryFn: ({ signal }) =>
+      api<OpenApiServiceView[]>('api/openapi/services', { signal }).catch((): OpenApiServiceView[] => []),
+    refetchInterval: 10_000,
   })
 }
 

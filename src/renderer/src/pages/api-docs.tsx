@@ -1,8 +1,10 @@
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
-import { adminUrl, api, seg } from '../api/client.ts'
+import { adminUrl, seg } from '../api/client.ts'
+import { useOpenApiServices } from '../api/queries.ts'
 import { queryKeys } from '../api/query-keys.ts'
 import type { OpenApiServiceView } from '../api/types.ts'
+import { ContractChangeList } from '../components/contract-changes.tsx'
 import { CodeLine, EmptyState, Loading, NotAvailable } from '../components/states.tsx'
 import { openExternal } from '../lib/bridge.ts'
 
@@ -40,16 +42,12 @@ export default function ApiDocsPage() {
     staleTime: 60_000,
   })
   // 503 (aggregation off) or an older gateway: no service documents, the admin API still shows.
-  const services = useQuery({
-    queryKey: queryKeys.openApiServices,
-    queryFn: ({ signal }) =>
-      api<OpenApiServiceView[]>('api/openapi/services', { signal }).catch((): OpenApiServiceView[] => []),
-    refetchInterval: 10_000,
-  })
+  const services = useOpenApiServices()
   const [chosen, setChosen] = useState<string>()
   const choices = documentChoices(services.data ?? [])
   const current = choices.find((c) => c.url === chosen) ?? (choices[0] as DocumentChoice)
   const failed = (services.data ?? []).filter((s) => s.status === 'error')
+  const changed = (services.data ?? []).filter((s) => (s.contractChanges?.length ?? 0) > 0)
   const swaggerUrl = adminUrl(SWAGGER)
   const frameUrl = `${swaggerUrl}?embedded=1&doc=${encodeURIComponent(current.url)}`
   const mergedPath = pathOf('openapi.json')
@@ -102,6 +100,14 @@ export default function ApiDocsPage() {
             </li>
           ))}
         </ul>
+      )}
+      {changed.length > 0 && (
+        <section className="contract-drift" aria-labelledby="drift-title">
+          <h2 id="drift-title">Contract changes</h2>
+          {changed.map((s) => (
+            <ContractChangeList key={s.service} service={s} />
+          ))}
+        </section>
       )}
       <div className="filters">
         <label>

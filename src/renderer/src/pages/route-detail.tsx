@@ -4,9 +4,11 @@
 import { useEffect, useRef } from 'react'
 import { errorText, isMissingEndpoint } from '../api/client.ts'
 import { useResetCircuit } from '../api/mutations.ts'
+import { useOpenApiServices } from '../api/queries.ts'
 import { type RouteDetail, useRouteDetail, useRouteStatsDetail } from '../api/route-detail-queries.ts'
 import { Badge, CircuitBadge, RouteHealth } from '../components/badges.tsx'
 import { RouteLatency } from '../components/route-latency.tsx'
+import { RouteContract } from '../components/contract-changes.tsx'
 import { RoutePolicies } from '../components/route-policies.tsx'
 import { RouteRecentRequests } from '../components/route-recent-requests.tsx'
 import { queryGate } from '../components/states.tsx'
@@ -160,6 +162,7 @@ export function RouteDetailView({ id, onEdit }: RouteDetailViewProps) {
     if (loaded) title.current?.focus()
   }, [loaded])
   const stats = useRouteStatsDetail(id)
+  const openapi = useOpenApiServices()
   const back = (
     <a className="back-link" href={hrefFor('routes')}>
       ← All routes
@@ -222,6 +225,7 @@ export function RouteDetailView({ id, onEdit }: RouteDetailViewProps) {
         <RoutePolicies route={route} stats={stats.data} />
         <RouteLatency id={id} />
         <RouteRecentRequests id={id} />
+        <RouteContract routeId={id} services={openapi.data ?? []} />
       </div>
     </article>
   )
