@@ -21,7 +21,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['pipeline'],
   ['server'],
   ['core.ts'],
-  ['openapi', 'discovery'],
+  ['openapi', 'discovery', 'record'],
   ['admin'],
   ['services.ts'],
   ['index.ts'],

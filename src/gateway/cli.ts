@@ -2,14 +2,15 @@
 // line with a non-zero exit for every way it can fail to start.
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { styleText } from 'node:util'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { checkConfigFile } from './config/check-file.ts'
 import { reloadLine } from './config/reload-line.ts'
 import type { ReloadReport } from './config/watcher.ts'
 import { isGatewayError } from './errors.ts'
-import { createGateway, type Gateway, type ListenInfo } from './index.ts'
+import { createGateway, type Gateway, type GatewayOptions, type ListenInfo } from './index.ts'
+import type { GatewayConfig } from './model/index.ts'
 import { onParentExit, startedByNpm } from './util/parent-exit.ts'
 import { packageVersion } from './util/version.ts'
 
@@ -44,9 +45,21 @@ interface StartFlags {
   dataDir?: string
   discovery: boolean
   logLevel: LogLevel
+  replay?: string
+  strict?: boolean
 }
 
-async function start(flags: StartFlags): Promise<void> {
+/** What `record` and `--replay` add to a plain start. */
+interface StartMode {
+  readonly config?: GatewayConfig
+  readonly inspector?: GatewayOptions['inspector']
+  /** After the gateway listens. */
+  attach?(gateway: Gateway, info: (line: string) => void): Promise<void>
+  /** On SIGINT/SIGTERM after the drain: what to report, and the exit code. */
+  finish?(info: (line: string) => void, warn: (line: string) => void): Promise<number>
+}
+
+async function start(flags: StartFlags, mode: StartMode = {}): Promise<void> {
   const level = LOG_LEVELS.indexOf(flags.logLevel)
   const info = (line: string) => level >= 3 && process.stdout.write(`${line}\n`)
   const warn = (line: string) =>
@@ -56,6 +69,8 @@ async function start(flags: StartFlags): Promise<void> {
   try {
     gateway = await createGateway({
       configFile: flags.config,
+      config: mode.config,
+      inspector: mode.inspector,
       host: flags.host,
       port: flags.port,
       dataDir: flags.dataDir ?? defaultDataDir(),
@@ -118,6 +133,7 @@ async function start(flags: StartFlags): Promise<void> {
   }
   info(`Config:     ${snap.configFile ?? 'embedded default (no --config)'}; ${snap.routes.length} route(s)`)
   info(`Data dir:   ${gateway.core.dataDir ?? '(none)'}`)
+  await mode.attach?.(gateway, info)
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) {
@@ -127,8 +143,9 @@ async function start(flags: StartFlags): Promise<void> {
     stopping = true
     info(`${signal}: draining in-flight requests…`)
     await gateway.close()
+    const code = (await mode.finish?.(info, warn)) ?? 0
     info('stopped')
-    process.exit(0)
+    process.exit(code)
   }
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
@@ -147,6 +164,77 @@ async function validate(file: string): Promise<void> {
   } catch (err) {
     fail(isGatewayError(err) ? err.message : String(err))
   }
+}
+
+async function record(flags: { out: string; routes?: string }, command: Command): Promise<void> {
+  // The gateway's own flags (`sallyport -c gateway.yaml record --out fixtures`) say what to run.
+  const g = command.parent?.opts<StartFlags>() ?? ({ discovery: true, logLevel: 'info' } as StartFlags)
+  if (g.replay !== undefined) fail('record and --replay do not go together: record against real upstreams', 2)
+  const { startRecorder, RECORDING_INSPECTOR } = await import('./record/index.ts')
+  const outDir = resolve(flags.out)
+  const routes = new Set(
+    (flags.routes ?? '')
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
+  )
+  let recorder: Awaited<ReturnType<typeof startRecorder>> | undefined
+  await start(g, {
+    inspector: RECORDING_INSPECTOR,
+    async attach(gateway, info) {
+      recorder = await startRecorder({ log: gateway.core.requestLog, outDir, routes })
+      info(
+        `Recording:  every upstream exchange${routes.size > 0 ? ` of ${[...routes].join(', ')}` : ''} into ${outDir}`,
+      )
+    },
+    async finish(info, warn) {
+      await recorder?.close()
+      info(`recorded ${recorder?.written ?? 0} exchange(s) into ${outDir}`)
+      for (const name of recorder?.incomplete ?? [])
+        warn(`${name}: a body was too large to keep whole (16 MiB)`)
+      return 0
+    },
+  })
+}
+
+async function replay(flags: StartFlags): Promise<void> {
+  if (flags.config !== undefined) fail('--replay serves only the recorded exchanges: leave out --config', 2)
+  const { readFixtures, startReplayServer } = await import('./record/index.ts')
+  const dir = resolve(flags.replay as string)
+  let fixtures: Awaited<ReturnType<typeof readFixtures>>
+  try {
+    fixtures = await readFixtures(dir)
+  } catch (err) {
+    fail((err as Error).message)
+  }
+  if (fixtures.length === 0) fail(`${dir} holds no fixtures: record some with sallyport record --out ${dir}`)
+  const server = await startReplayServer(fixtures.map((f) => f.fixture))
+  await start(flags, {
+    // One catch-all route to the replay: recorded answers are replayed as they were (a recorded 5xx must
+    // not open a breaker or take the replay out of rotation).
+    config: {
+      routes: [
+        {
+          id: 'replay',
+          path: '/*',
+          targets: [{ url: server.url }],
+          circuitBreaker: { enabled: false },
+          healthCheck: { enabled: false },
+        },
+      ],
+    },
+    async attach(_gateway, info) {
+      info(`Replaying:  ${fixtures.length} recorded exchange(s) from ${dir}; no upstream is called`)
+    },
+    async finish(info, warn) {
+      await server.close()
+      info(`replayed ${server.served} request(s) from ${dir}`)
+      if (server.misses.size === 0) return 0
+      warn(`${server.misses.size} request(s) had no recorded answer:`)
+      for (const [key, n] of server.misses) warn(`  ${key}${n > 1 ? ` (${n}×)` : ''}`)
+      return flags.strict ? 1 : 0
+    },
+  })
 }
 
 async function doctor(flags: { json?: boolean }, command: Command): Promise<void> {
@@ -250,10 +338,15 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('--data-dir <dir>', `where manual routes persist (default ${defaultDataDir()})`)
     .option('--no-discovery', 'do not discover services over mDNS')
     .addOption(new Option('--log-level <level>', 'how much to print').choices(LOG_LEVELS).default('info'))
+    .option('--replay <dir>', 'serve the exchanges `sallyport record` wrote, with no upstream running')
+    .option('--strict', 'with --replay: exit 1 if any request had no recorded answer')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
-    .action(async (flags: StartFlags) => start(flags))
+    .action(async (flags: StartFlags) => {
+      if (flags.strict && flags.replay === undefined) fail('--strict goes with --replay <dir>', 2)
+      return flags.replay !== undefined ? replay(flags) : start(flags)
+    })
   program
     .command('validate')
     .description('check a config file and exit (0 when valid)')
@@ -280,6 +373,14 @@ export async function main(argv: readonly string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .action(trust)
+  program
+    .command('record')
+    .description('run the gateway and write every upstream exchange to a folder, for --replay in CI')
+    .requiredOption('--out <dir>', 'folder for the fixture files (one JSON file per exchange)')
+    .option('--routes <ids>', 'only these route ids, comma-separated')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .action(record)
   program
     .command('doctor')
     .description('check this machine for what the gateway needs, and say how to fix what is missing')

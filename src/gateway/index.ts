@@ -11,6 +11,7 @@ import { gatewayStats } from './admin/views.ts'
 import { reservedPrefixes } from './config/defaults.ts'
 import { createDefaultProvider, createFileProvider } from './config/providers/file-provider.ts'
 import { createManualStore } from './config/providers/manual-store.ts'
+import type { SettingsOverrides } from './config/settings.ts'
 import { createConfigWatcher } from './config/watcher.ts'
 import type { Snapshot } from './config/snapshot.ts'
 import type { GatewayCore, Lifecycle } from './core.ts'
@@ -65,6 +66,8 @@ export interface GatewayOptions {
    * (the CLI uses it for a fast cold start). `gateway.ready` tells when everything is up.
    */
   readonly fastStart?: boolean | undefined
+  /** Inspector body caps over the config's (`sallyport record` keeps whole bodies). */
+  readonly inspector?: SettingsOverrides['inspector']
 }
 
 export interface ListenInfo {
@@ -116,7 +119,12 @@ function needsAdminSide(snapshot: Snapshot): boolean {
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const events = new EventTarget()
   const watcher = createConfigWatcher({
-    overrides: { host: options.host, port: options.port, discovery: options.discovery },
+    overrides: {
+      host: options.host,
+      port: options.port,
+      discovery: options.discovery,
+      inspector: options.inspector,
+    },
     onSourceError: (source, error) =>
       events.dispatchEvent(
         new CustomEvent('config-error', { detail: { source, message: error?.message ?? null } }),

@@ -79,6 +79,8 @@ export interface SettingsOverrides {
   readonly host?: string | undefined
   readonly port?: number | undefined
   readonly discovery?: boolean | undefined
+  /** `sallyport record` keeps whole bodies whatever the config file says. */
+  readonly inspector?: Partial<Pick<InspectorSettings, 'bodyLimit' | 'bodyBudget'>> | undefined
 }
 
 export function resolveSettings(cfg: GatewayConfig, overrides: SettingsOverrides = {}): Settings {
@@ -117,6 +119,7 @@ export function resolveSettings(cfg: GatewayConfig, overrides: SettingsOverrides
       bodyBudget: cfg.inspector?.bodyBudget ?? DEFAULTS.inspectorBodyBudget,
       redactHeaders: cfg.inspector?.redactHeaders ?? [],
       redactFields: cfg.inspector?.redactFields ?? DEFAULTS.inspectorRedactFields,
+      ...overrides.inspector,
     },
     dialects: cfg.dialects ?? {},
     redis: cfg.store?.redis && {
