@@ -1,6 +1,5 @@
 // A gobetween server definition (`[servers.<name>]` as JSON): checked, completed with gobetween's
 // defaults (what GET shows), and turned into L4 server options. TCP, UDP and TLS-terminating TCP.
-import { GatewayError } from '../../../errors.ts'
 import {
   BALANCE_KINDS,
   type BalanceKind,
@@ -9,6 +8,7 @@ import {
 } from '../../../l4/index.ts'
 import { goDurationMs } from '../go-duration.ts'
 import { parseTlsTable, type TlsTable } from './tls-table.ts'
+import { invalid, unsupported } from './errors.ts'
 
 export type ServerDef = Record<string, unknown> & {
   bind: string
@@ -26,8 +26,6 @@ export type ServerOptions =
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-const invalid = (message: string) => new GatewayError('SP_ERR_DIALECT_INVALID_PAYLOAD', message)
-const unsupported = (message: string) => new GatewayError('SP_ERR_TCP_UNSUPPORTED', message)
 
 const KNOWN = [
   'bind',
