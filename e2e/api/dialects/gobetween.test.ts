@@ -319,6 +319,13 @@ test('gobetween REST API: bad TLS definitions answer 400 naming the field and cr
       /^tls\.acme_hosts: ACME is not supported/,
     ],
     [{ ...good, tls: { ...good.tls, cert: 'x' } }, /^tls\.cert: unknown field/],
+    // Fields gobetween documents and Sallyport does not do: each named, with what is missing.
+    [
+      { ...good, sni: { read_timeout: '2s' } },
+      /^sni: not supported; Sallyport's L4 servers do not route by SNI$/,
+    ],
+    [{ ...good, backends_tls: {} }, /^backends_tls: not supported; .* connect to backends without TLS$/],
+    [{ ...good, proxy_protocol: { version: '1' } }, /^proxy_protocol: not supported; .* PROXY protocol$/],
     [{ ...good, protocol: 'tcp' }, /^tls: only for protocol "tls"/],
   ]
   for (const [body, message] of cases) {

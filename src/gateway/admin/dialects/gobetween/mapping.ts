@@ -45,6 +45,13 @@ const KNOWN = [
   'proxy_protocol',
 ]
 
+/** Fields gobetween documents that Sallyport refuses, each with what is missing. */
+const NOT_DONE = [
+  ['sni', 'do not route by SNI'],
+  ['backends_tls', 'connect to backends without TLS'],
+  ['proxy_protocol', 'do not send the PROXY protocol'],
+] as const
+
 function duration(o: Obj, key: string, fallback: string): string {
   const v = o[key] ?? fallback
   if (typeof v !== 'string' || goDurationMs(v) === undefined)
@@ -107,8 +114,9 @@ export function parseServerDef(body: unknown): { def: ServerDef; options: Server
     throw invalid(`protocol: must be tcp, udp or tls`)
   const udp = parseUdp(body, protocol)
   const tls = parseTlsTable(body, protocol)
-  if (body.backends_tls !== undefined || body.sni !== undefined || body.proxy_protocol !== undefined)
-    throw unsupported("backends_tls, sni and proxy_protocol are not supported by Sallyport's L4 servers")
+  for (const [field, what] of NOT_DONE)
+    if (body[field] !== undefined)
+      throw unsupported(`${field}: not supported; Sallyport's L4 servers ${what}`)
   const rawBalance = body.balance ?? 'weight'
   const kind = isObj(rawBalance) ? rawBalance.kind : rawBalance
   if (typeof kind !== 'string' || !(BALANCE_KINDS as readonly string[]).includes(kind))
