@@ -132,10 +132,11 @@ interface InstanceState {
  */
 export function stateView(core: GatewayCore, routes: readonly RouteSpec[]) {
   const byUrl = new Map<string, InstanceState>()
+  const now = Date.now()
   for (const r of routes)
     for (const t of r.targets) {
       const s = core.targetStates.peek(t.id)
-      const breaker = s?.circuitState ?? 'closed'
+      const breaker = s?.circuitStateAt(now) ?? 'closed'
       const seen = byUrl.get(t.url)
       if (!seen) {
         byUrl.set(t.url, {
