@@ -92,6 +92,25 @@ test('rate_limiter {rate:1, peak:1} limits a push-registered service, and surviv
   assert.deepEqual((await burst(gw, 8)).statuses, Array(8).fill(200))
 })
 
+test('rate_limiter is one bucket for the service across its routes (config file and pushed)', async (t) => {
+  const a = await instance(t, 'a')
+  const config = {
+    routes: [
+      { path: '/orders-v1/*', serviceName: 'orders', targets: [{ url: `http://127.0.0.1:${a.port}` }] },
+    ],
+  }
+  const gw = await startGateway(t, config, { listen: true })
+  await register(gw, 'orders-a', a.port)
+  await put(gw, 'rate_limiter', { rate: 1, peak: 1 })
+  const answers = await Promise.all(
+    ['/orders/x', '/orders-v1/x', '/orders/y', '/orders-v1/y', '/orders/z', '/orders-v1/z'].map(
+      async (path) => (await fetch(`${gw.url}${path}`)).status,
+    ),
+  )
+  assert.equal(count(answers, 200), 1, String(answers))
+  assert.equal(count(answers, 429), 5, String(answers))
+})
+
 test('breaker {max_failures: 2} opens the circuit of a pushed instance after two failures', async (t) => {
   const failing = await instance(t, 'broken', 500)
   const gw = await startGateway(t, {}, { listen: true })

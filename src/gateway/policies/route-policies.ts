@@ -48,6 +48,7 @@ export function compilePolicies(
           rl,
           (scope) => registry.storeFor(scope, `${rl.requestsPerSec}/${rl.burst ?? ''}`),
           spec.id,
+          spec.serviceName,
         )
       : undefined
   // A limit keyed on a client's claims waits for JWT; any other one comes first and is cheaper.
