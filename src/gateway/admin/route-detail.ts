@@ -10,6 +10,7 @@ import type {
   RoutePolicySummary,
   RouteRank,
   RoutesSummary,
+  ServiceSettingsOrigin,
 } from '../model/index.ts'
 import { retryPolicy } from '../policies/retry.ts'
 import { cacheEnabled } from '../policies/response-cache.ts'
@@ -151,11 +152,26 @@ export function policySummary(spec: RouteSpec, snapshot: Snapshot): RoutePolicyS
   return out
 }
 
+/** The per-service settings service management lays over this route (config/service-settings.ts), if any. */
+function settingsFrom(spec: RouteSpec, { core }: RouteOriginDeps): ServiceSettingsOrigin | undefined {
+  const service = spec.serviceName ?? spec.id
+  const all = core.manual.services()
+  const s = Object.hasOwn(all, service) ? all[service] : undefined
+  if (!s) return undefined
+  const settings: string[] = []
+  if (s.loadBalancer !== undefined) settings.push('load balancer')
+  if (s.rateLimit !== undefined) settings.push(s.rateLimit === null ? 'rate limit (off)' : 'rate limit')
+  if (s.circuitBreaker !== undefined) settings.push('circuit breaker')
+  return settings.length > 0 ? { service, by: 'service management', settings } : undefined
+}
+
 export function routeDetail(spec: RouteSpec, deps: RouteOriginDeps): RouteDetail {
   const snapshot = deps.core.watcher.current
+  const settings = settingsFrom(spec, deps)
   return {
     ...routeView(spec, deps.core),
     definedBy: originOf(spec, deps),
+    ...(settings ? { settingsFrom: settings } : {}),
     outrankedBy: withOwners(outrankedIn(snapshot).get(spec.id) ?? [], deps),
     policies: policySummary(spec, snapshot),
     config: redactConfig(spec.config),
