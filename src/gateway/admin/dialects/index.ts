@@ -11,7 +11,8 @@ type DialectEntry =
   | { readonly on: 'admin'; load(): Promise<AdminDialect> }
   | { readonly on: 'listener'; load(): Promise<ListenerDialect> }
 
-const DIALECTS: readonly DialectEntry[] = [
+/** The one list: a new dialect is a folder of its own and a line here. */
+export const DIALECTS: readonly DialectEntry[] = [
   { on: 'admin', load: async () => (await import('./fluxgate/plugin.ts')).dialect },
   { on: 'admin', load: async () => (await import('./service-management/plugin.ts')).dialect },
   { on: 'listener', load: async () => (await import('./gobetween/plugin.ts')).dialect },
