@@ -162,3 +162,26 @@ test('an edit that sends back the redacted config keeps the stored JWT secret', 
   const refused = await fetch(`${gw.url}/api/guarded/x`, { headers: { authorization: `Bearer ${token}` } })
   assert.equal(refused.status, 401)
 })
+
+test('settings set through service management show on the route they override, with the service and who set them', async () => {
+  assert.equal((await get<RouteDetail>('routes/orders')).settingsFrom, undefined)
+  for (const [section, config] of [
+    ['load_balance', { strategy: 'random' }],
+    ['rate_limiter', { rate: 0, peak: 0 }],
+  ] as const) {
+    const res = await fetch(`${gw.url}/gateway/management/config/${section}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service_name: 'orders', config }),
+    })
+    assert.equal(res.status, 200, await res.text())
+  }
+  const detail = await get<RouteDetail>('routes/orders')
+  assert.deepEqual(detail.settingsFrom, {
+    service: 'orders',
+    by: 'service management',
+    settings: ['load balancer', 'rate limit (off)'],
+  })
+  assert.equal(detail.policies.loadBalancer, 'random')
+  assert.equal((await get<RouteDetail>('routes/catalog')).settingsFrom, undefined)
+})

@@ -117,7 +117,7 @@ test('a recorded session replays with no upstream: same statuses, byte-identical
   const miss = await fetch(`${rep.url}/svc/never-recorded`)
   assert.equal(miss.status, 404)
   assert.equal(miss.headers.get('x-sallyport-replay'), 'miss')
-  const problem = await miss.json()
+  const problem = (await miss.json()) as { type: string; detail: string }
   assert.equal(problem.type, 'https://sallyport.dev/problems/replay-miss')
   assert.match(problem.detail, /nothing was recorded for GET \/svc\/never-recorded/)
   assert.equal(await rep.stop(), 1, '--strict: a miss fails the run')

@@ -158,6 +158,20 @@ test('the detail shows the breaker open after failures, and Reset closes it; Hea
   expect((await fetch(`${BASE}/payments/ok`)).status).toBe(200)
 })
 
+test('settings set for its service through service management show on the route page', async ({ page }) => {
+  const res = await fetch(`${BASE}/gateway/management/config/load_balance`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ service_name: 'orders', config: { strategy: 'round-robin' } }),
+  })
+  expect(res.status).toBe(200)
+  await routesPage(page, '?id=orders')
+  await expect(page.getByText('Load balancer set for service orders by service management')).toBeVisible()
+  await routesPage(page, '?id=catalog')
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('/catalog/*')
+  await expect(page.getByText(/set for service/)).toHaveCount(0)
+})
+
 const SIZES = [
   [800, 'dark'],
   [1440, 'light'],

@@ -100,9 +100,7 @@ test('Swagger UI page and assets', async () => {
 })
 
 test('validateRequest for a route with openapiValidate', async () => {
-  const { openApiOf } = await import('../../src/gateway/openapi/index.ts')
-  const agg = openApiOf(gw.core)
-  assert.ok(agg)
+  const agg = (await gw.admin()).openapi
   const routeId = gw.core.watcher.current.routes.find((r) => r.serviceName === 'users')?.id as string
   const base = { headers: {}, query: new URLSearchParams() }
   assert.deepEqual(agg.validateRequest(routeId, { ...base, method: 'GET', path: '/users-svc/users/7' }), [])

@@ -5,7 +5,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, test } from 'node:test'
 import { createGateway, type Gateway } from '../../src/gateway/index.ts'
-import { openApiOf } from '../../src/gateway/openapi/index.ts'
+import type { OpenApiAggregator } from '../../src/gateway/openapi/index.ts'
 
 const doc = (paths: string[]) => ({
   openapi: '3.0.3',
@@ -19,6 +19,7 @@ let mode: 'etag' | 'last-modified' | 'none' = 'etag'
 const seen: IncomingHttpHeaders[] = []
 let upstream: Server
 let gw: Gateway
+let aggregator: OpenApiAggregator
 let url: string
 
 before(async () => {
@@ -52,6 +53,7 @@ before(async () => {
     },
   })
   url = (await gw.listen()).url
+  aggregator = (await gw.admin()).openapi
 })
 after(async () => {
   await gw.close()
@@ -60,7 +62,7 @@ after(async () => {
 
 const refresh = () => fetch(`${url}/gateway/api/openapi/refresh`, { method: 'POST' }).then((r) => r.json())
 const merged = async () => (await (await fetch(`${url}/gateway/openapi.json`)).json()) as { paths: object }
-const generation = () => openApiOf(gw.core)?.generation
+const generation = () => aggregator.generation
 
 test('a 304 to If-None-Match recomputes nothing; a changed body re-merges', async () => {
   await refresh()

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { assertSecureBind } from './admin/admin-guard.ts'
-import { createGobetween } from './admin/dialects/gobetween/api.ts'
+import type { AdminDeps } from './admin/admin-deps.ts'
+import { createDialectListeners, type DialectListener } from './admin/dialects/index.ts'
 import { findDashboardDir } from './admin/dashboard-dir.ts'
 import { gatewayStats } from './admin/views.ts'
 import { reservedPrefixes } from './config/defaults.ts'
@@ -96,6 +97,10 @@ export interface Gateway {
   readonly adminOnDemand: boolean
   readonly url: string | undefined
   readonly core: GatewayCore
+  /** The admin side's parts: discovery, the OpenAPI aggregator (loads the admin side if need be). */
+  admin(): Promise<AdminDeps>
+  /** A dialect's own listener by dialect name (`gobetween`), bound by listen(). */
+  dialectListener(name: string): DialectListener | undefined
   stats(): GatewayStats
   readonly events: EventTarget
 }
@@ -134,9 +139,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const routeCounters = new CounterRegistry()
   const targetCounters = new CounterRegistry()
   const targetStates = new TargetStateRegistry()
-  const policies = new PolicyRegistry()
+  // OpenAPI validation asks the admin side's aggregator, once that is loaded.
+  const policies = new PolicyRegistry({ validator: () => services?.deps.openapi })
   const healthChecker = createHealthChecker(targetStates)
   const lifecycle: Lifecycle = { ready: false, draining: false, reason: 'starting' }
+  // The admin side, loaded after the proxy (services.ts).
+  let services: Services | undefined
   let upstreams: UpstreamAgent | undefined
   let switcher: RouteTableSwitcher | undefined
 
@@ -231,9 +239,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   })
   // inspector.* is hot-reloaded: the cap applies to the next request, redaction to the next read.
   watcher.subscribe((next) => core.requestLog.configure(next.settings.inspector))
-  // The gobetween dialect and its L4 servers: their own listeners, bound by listen().
-  const gobetween = createGobetween(core)
-  let services: Services | undefined
+  // Dialects on listeners of their own (gobetween and its L4 servers), bound by listen().
+  const dialectListeners = await createDialectListeners(core)
   const isOwnPath = ownPathPredicate(reservedPrefixes(settings.adminBasePath))
   const server = createGatewayServer({
     isOwnPath,
@@ -318,7 +325,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const startServicesOnce = (): Promise<Services> => {
     servicesPromise ??= import('./services.ts')
       .then(async ({ startServices }) => {
-        services = await startServices(core, { server, policies })
+        services = await startServices(core, { server })
         markReady()
         servicesUpResolve()
         return services
@@ -340,6 +347,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     core,
     events,
     inject: async (opts) => (await startServicesOnce()).app.inject(opts),
+    admin: async () => (await startServicesOnce()).deps,
+    dialectListener: (name) => dialectListeners.get(name),
     ready: servicesUpPromise,
     get url() {
       return core.url
@@ -380,7 +389,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         server.listen(port, host)
       })
       listening = true
-      await gobetween.listen()
+      for (const listener of dialectListeners.values()) await listener.listen()
       const addr = server.address() as AddressInfo
       const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
       core.url = `http://${shownHost}:${addr.port}`
@@ -405,7 +414,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         lifecycle.reason = 'gateway is draining'
         healthEvents.close()
         core.requestLog.close()
-        await gobetween.close()
+        for (const listener of dialectListeners.values()) await listener.close()
         const svc = servicesPromise ? await servicesPromise.catch(() => undefined) : undefined
         await svc?.closeRealtime()
         if (listening) await drainServer(server, settings.drainTimeoutMs, holders)

@@ -5,18 +5,20 @@ import type { Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { IncomingMessage } from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
+import type { AdminDeps } from './admin/admin-deps.ts'
 import { registerAdmin } from './admin/admin-plugin.ts'
 import { createRealtime, type Realtime } from './admin/realtime.ts'
 import { DEFAULTS } from './config/defaults.ts'
 import type { GatewayCore } from './core.ts'
-import { attachDiscovery, createDiscovery } from './discovery/index.ts'
-import { attachOpenApi, createOpenApiAggregator, type OpenApiAggregator } from './openapi/index.ts'
-import type { PolicyRegistry } from './policies/policy-registry.ts'
+import { createDiscovery } from './discovery/index.ts'
+import { createOpenApiAggregator } from './openapi/index.ts'
 import type { RequestHandler } from './server/http-server.ts'
 import { toMs } from './util/duration.ts'
 
 export interface Services {
   readonly app: FastifyInstance
+  /** What the admin side's modules were handed (the OpenAPI validator of the policies among them). */
+  readonly deps: AdminDeps
   readonly handle: RequestHandler
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
   /** Ends the realtime stream: its upgraded sockets would otherwise hold the drain open. */
@@ -24,10 +26,7 @@ export interface Services {
   close(): Promise<void>
 }
 
-export async function startServices(
-  core: GatewayCore,
-  deps: { server: Server; policies: PolicyRegistry },
-): Promise<Services> {
+export async function startServices(core: GatewayCore, { server }: { server: Server }): Promise<Services> {
   const settings = core.watcher.current.settings
   const discovery = createDiscovery({
     mdns: settings.discovery.enabled,
@@ -40,14 +39,12 @@ export async function startServices(
     targetStates: core.targetStates,
   })
   for (const provider of discovery.providers) await core.watcher.addProvider(provider)
-  const openapi: OpenApiAggregator = createOpenApiAggregator({
+  const openapi = createOpenApiAggregator({
     watcher: core.watcher,
     title: 'Sallyport gateway',
     version: core.version,
   })
-  deps.policies.validator = openapi
-  attachDiscovery(core, discovery)
-  attachOpenApi(core, openapi)
+  const deps: AdminDeps = { core, discovery, openapi }
 
   let handle: RequestHandler | undefined
   // We own the server: fastify gets it through serverFactory and hands back its request handler.
@@ -58,10 +55,10 @@ export async function startServices(
     clientErrorHandler: () => {},
     serverFactory: (fastifyHandler) => {
       handle = fastifyHandler
-      return deps.server
+      return server
     },
   })
-  const admin = await registerAdmin(app, core)
+  const admin = await registerAdmin(app, deps)
   await app.ready()
   const realtime: Realtime = createRealtime(core, {
     allowUpgrade: (req) => admin.guard.checkUpgrade(req.headers),
@@ -69,6 +66,7 @@ export async function startServices(
   if (!handle) throw new Error('fastify did not hand over its request handler')
   return {
     app,
+    deps,
     handle,
     upgrade: (req, socket, head) => realtime.handleUpgrade(req, socket, head),
     closeRealtime: () => realtime.close(),

@@ -8,7 +8,6 @@ import { join } from 'node:path'
 import { createConnection, createServer } from 'node:net'
 import { test } from 'node:test'
 import { connect } from 'node:tls'
-import { gobetweenOf } from '../../../src/gateway/admin/dialects/index.ts'
 import { selfSignedCertificate } from '../../fixtures/certificates.ts'
 import { startGateway, tempDir } from '../helpers.ts'
 import { golden } from './golden-file.ts'
@@ -35,7 +34,7 @@ function roundTrip(port: number, text: string): Promise<string> {
 
 test('gobetween REST API: servers, stats and a TCP round trip', async (t) => {
   const gw = await startGateway(t, { dialects: { gobetween: { bind: '127.0.0.1:0' } } }, { listen: true })
-  const base = gobetweenOf(gw.core)?.url as string
+  const base = gw.dialectListener('gobetween')?.url as string
   assert.ok(base)
   const ping = await fetch(`${base}/ping`)
   assert.equal(await ping.json(), 'OK')
@@ -120,7 +119,7 @@ async function udpClient(t: import('node:test').TestContext, port: number) {
 
 test('gobetween REST API: a UDP server balances client sessions, counts them and is in /dump', async (t) => {
   const gw = await startGateway(t, { dialects: { gobetween: { bind: '127.0.0.1:0' } } }, { listen: true })
-  const base = gobetweenOf(gw.core)?.url as string
+  const base = gw.dialectListener('gobetween')?.url as string
   const a = await udpBackend(t, 'a')
   const b = await udpBackend(t, 'b')
   const def = {
@@ -203,7 +202,7 @@ test('gobetween REST API: a TLS server terminates TLS, proxies plaintext, counts
     { dialects: { gobetween: { bind: '127.0.0.1:0' } } },
     { listen: true, dataDir },
   )
-  const base = gobetweenOf(gw.core)?.url as string
+  const base = gw.dialectListener('gobetween')?.url as string
   const port = await echoServer(t)
   const def = {
     bind: '127.0.0.1:0',
@@ -259,7 +258,7 @@ test('gobetween REST API: a TLS server terminates TLS, proxies plaintext, counts
     { dialects: { gobetween: { bind: '127.0.0.1:0' } } },
     { listen: true, dataDir },
   )
-  const base2 = gobetweenOf(again.core)?.url as string
+  const base2 = again.dialectListener('gobetween')?.url as string
   // biome-ignore lint/suspicious/noExplicitAny: a JSON document under test
   const restored = (await (await fetch(`${base2}/servers/secure`)).json()) as any
   assert.equal(restored.protocol, 'tls')
@@ -272,7 +271,7 @@ test('gobetween REST API: bad TLS definitions answer 400 naming the field and cr
 }, async (t) => {
   const { certFile = '', keyFile = '', dir = '' } = cert ?? {}
   const gw = await startGateway(t, { dialects: { gobetween: { bind: '127.0.0.1:0' } } }, { listen: true })
-  const base = gobetweenOf(gw.core)?.url as string
+  const base = gw.dialectListener('gobetween')?.url as string
   const otherKey = selfSignedCertificate('sallyport-other-')?.keyFile ?? ''
   const notPem = join(dir, 'not.pem')
   await writeFile(notPem, 'not a certificate')
@@ -320,6 +319,13 @@ test('gobetween REST API: bad TLS definitions answer 400 naming the field and cr
       /^tls\.acme_hosts: ACME is not supported/,
     ],
     [{ ...good, tls: { ...good.tls, cert: 'x' } }, /^tls\.cert: unknown field/],
+    // Fields gobetween documents and Sallyport does not do: each named, with what is missing.
+    [
+      { ...good, sni: { read_timeout: '2s' } },
+      /^sni: not supported; Sallyport's L4 servers do not route by SNI$/,
+    ],
+    [{ ...good, backends_tls: {} }, /^backends_tls: not supported; .* connect to backends without TLS$/],
+    [{ ...good, proxy_protocol: { version: '1' } }, /^proxy_protocol: not supported; .* PROXY protocol$/],
     [{ ...good, protocol: 'tcp' }, /^tls: only for protocol "tls"/],
   ]
   for (const [body, message] of cases) {
@@ -337,7 +343,7 @@ test('gobetween REST API: bad definitions answer 400, basic auth guards everythi
     { dialects: { gobetween: { bind: '127.0.0.1:0', basicAuth: { login: 'admin', password: '1111' } } } },
     { listen: true },
   )
-  const base = gobetweenOf(gw.core)?.url as string
+  const base = gw.dialectListener('gobetween')?.url as string
   assert.equal((await fetch(`${base}/ping`)).status, 200)
   assert.equal((await fetch(`${base}/servers`)).status, 401)
   const auth = { authorization: `Basic ${Buffer.from('admin:1111').toString('base64')}` }
@@ -385,7 +391,7 @@ test('gobetween REST API: bad definitions answer 400, basic auth guards everythi
 
 test('gobetween REST API: an 8 MiB body gets its 413 every time (RFC 9112 §9.6: closed in stages, no EPIPE)', async (t) => {
   const gw = await startGateway(t, { dialects: { gobetween: { bind: '127.0.0.1:0' } } }, { listen: true })
-  const base = gobetweenOf(gw.core)?.url as string
+  const base = gw.dialectListener('gobetween')?.url as string
   const body = JSON.stringify({ bind: '127.0.0.1:0', pad: 'x'.repeat(8 * 1024 * 1024) })
   const seen: string[] = []
   for (let i = 0; i < 8; i++) {

@@ -11,15 +11,15 @@ import { api, startGateway, tempDir } from '../helpers.ts'
 
 const M = '/gateway/management'
 
-/** A loopback instance that answers its name with `status`; `hold` keeps answers back until released. */
+/** A loopback instance that answers its name with `status` (changeable); `hold` keeps answers back until released. */
 async function instance(t: TestContext, name: string, status = 200) {
   let hits = 0
   let held: (() => void)[] = []
-  const state = { hold: false }
+  const state = { hold: false, status }
   const server: Server = createServer((req, res) => {
     hits++
     req.resume()
-    const answer = () => res.writeHead(status, { 'content-type': 'text/plain' }).end(name)
+    const answer = () => res.writeHead(state.status, { 'content-type': 'text/plain' }).end(name)
     if (state.hold) held.push(answer)
     else answer()
   })
@@ -92,6 +92,25 @@ test('rate_limiter {rate:1, peak:1} limits a push-registered service, and surviv
   assert.deepEqual((await burst(gw, 8)).statuses, Array(8).fill(200))
 })
 
+test('rate_limiter is one bucket for the service across its routes (config file and pushed)', async (t) => {
+  const a = await instance(t, 'a')
+  const config = {
+    routes: [
+      { path: '/orders-v1/*', serviceName: 'orders', targets: [{ url: `http://127.0.0.1:${a.port}` }] },
+    ],
+  }
+  const gw = await startGateway(t, config, { listen: true })
+  await register(gw, 'orders-a', a.port)
+  await put(gw, 'rate_limiter', { rate: 1, peak: 1 })
+  const answers = await Promise.all(
+    ['/orders/x', '/orders-v1/x', '/orders/y', '/orders-v1/y', '/orders/z', '/orders-v1/z'].map(
+      async (path) => (await fetch(`${gw.url}${path}`)).status,
+    ),
+  )
+  assert.equal(count(answers, 200), 1, String(answers))
+  assert.equal(count(answers, 429), 5, String(answers))
+})
+
 test('breaker {max_failures: 2} opens the circuit of a pushed instance after two failures', async (t) => {
   const failing = await instance(t, 'broken', 500)
   const gw = await startGateway(t, {}, { listen: true })
@@ -109,6 +128,29 @@ test('breaker {max_failures: 2} opens the circuit of a pushed instance after two
   assert.equal(failing.hits(), 2)
   const state = (await api(gw)({ url: `${M}/upstream/service/state?service_name=orders` })).json()
   assert.equal(state.data.upstream_states[0].breaker_state, 'open')
+})
+
+test('breaker_state says half-open once the open timeout has passed, and closed after a success', async (t) => {
+  const flaky = await instance(t, 'flaky', 500)
+  const gw = await startGateway(t, {}, { listen: true })
+  await register(gw, 'orders-flaky', flaky.port)
+  await put(gw, 'breaker', {
+    max_failures: 1,
+    half_open_max_requests: 1,
+    open_timeout: '300ms',
+    interval: '30s',
+  })
+  const breakerState = async () =>
+    (await api(gw)({ url: `${M}/upstream/service/state?service_name=orders` })).json().data.upstream_states[0]
+      .breaker_state
+  assert.equal((await fetch(`${gw.url}/orders/x`)).status, 500)
+  assert.equal(await breakerState(), 'open')
+  await new Promise((ok) => setTimeout(ok, 400))
+  // No request has asked since: the original (gobreaker) reports half-open all the same.
+  assert.equal(await breakerState(), 'half-open')
+  flaky.state.status = 200
+  assert.equal((await fetch(`${gw.url}/orders/x`)).status, 200)
+  assert.equal(await breakerState(), 'closed')
 })
 
 test('load_balance switches how a pushed service spreads its requests', async (t) => {

@@ -111,7 +111,7 @@ test('service-management document examples (golden)', async (t) => {
   assert.equal(live?.config.loadBalancer, 'round-robin')
   // The config-file route of "test" serves with the service's settings too; the stored ones are reported.
   const fileRoute = gw.core.watcher.current.routes.find((r) => r.serviceName === 'test')
-  assert.deepEqual(fileRoute?.config.rateLimit, { requestsPerSec: 5, burst: 10, scope: 'route' })
+  assert.deepEqual(fileRoute?.config.rateLimit, { requestsPerSec: 5, burst: 10, scope: 'service' })
   assert.equal(fileRoute?.config.circuitBreaker?.maxFailures, 5)
   const test = (await call({ url: `${M}/config?service_name=test` })).json()
   assert.deepEqual(test.data.config.rate_limiter, { rate: 5, peak: 10 })

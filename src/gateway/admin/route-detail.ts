@@ -2,8 +2,6 @@
 // requests instead (the router's own order), and each policy with the settings it runs with.
 import type { RouteSpec } from '../config/route-spec.ts'
 import type { Snapshot } from '../config/snapshot.ts'
-import type { GatewayCore } from '../core.ts'
-import { discoveryOf } from '../discovery/index.ts'
 import type {
   ConfigIssue,
   PolicyName,
@@ -12,11 +10,13 @@ import type {
   RoutePolicySummary,
   RouteRank,
   RoutesSummary,
+  ServiceSettingsOrigin,
 } from '../model/index.ts'
 import { retryPolicy } from '../policies/retry.ts'
 import { cacheEnabled } from '../policies/response-cache.ts'
 import { outrankedRoutes } from '../router/route-outranking.ts'
 import { toMs } from '../util/duration.ts'
+import type { RouteOriginDeps } from './admin-deps.ts'
 import { META_KEY as FLUXGATE_ROUTE_KEY } from './dialects/fluxgate/mapping.ts'
 import { redactConfig } from './native/redact.ts'
 import { routeView } from './views.ts'
@@ -47,15 +47,15 @@ function rankOf(r: RouteSpec): RouteRank {
 }
 
 /** The ranks with who made each winner (asked per answer: discovery's sources change between versions). */
-function withOwners(ranks: readonly RouteRank[], core: GatewayCore): RouteRank[] {
-  const routes = core.watcher.current.routes
+function withOwners(ranks: readonly RouteRank[], deps: RouteOriginDeps): RouteRank[] {
+  const routes = deps.core.watcher.current.routes
   return ranks.map((rank) => {
     const spec = routes.find((r) => r.id === rank.id)
-    return spec ? { ...rank, owner: ownerOf(originOf(spec, core)) } : rank
+    return spec ? { ...rank, owner: ownerOf(originOf(spec, deps)) } : rank
   })
 }
 
-export function originOf(spec: RouteSpec, core: GatewayCore): RouteOrigin {
+export function originOf(spec: RouteSpec, { core, discovery }: RouteOriginDeps): RouteOrigin {
   switch (spec.source) {
     case 'config': {
       const at = core.watcher.current.routeLocation?.(spec.id)
@@ -75,9 +75,7 @@ export function originOf(spec: RouteSpec, core: GatewayCore): RouteOrigin {
       return { kind: 'admin-api', label: 'admin API (POST /gateway/api/routes)' }
     default: {
       const service = spec.serviceName
-      const learned = discoveryOf(core)
-        ?.services()
-        .find((s) => s.name === service)?.source
+      const learned = discovery.services().find((s) => s.name === service)?.source
       const how =
         learned === 'push'
           ? 'pushed (POST /gateway/api/discovery/register)'
@@ -154,12 +152,27 @@ export function policySummary(spec: RouteSpec, snapshot: Snapshot): RoutePolicyS
   return out
 }
 
-export function routeDetail(spec: RouteSpec, core: GatewayCore): RouteDetail {
-  const snapshot = core.watcher.current
+/** The per-service settings service management lays over this route (config/service-settings.ts), if any. */
+function settingsFrom(spec: RouteSpec, { core }: RouteOriginDeps): ServiceSettingsOrigin | undefined {
+  const service = spec.serviceName ?? spec.id
+  const all = core.manual.services()
+  const s = Object.hasOwn(all, service) ? all[service] : undefined
+  if (!s) return undefined
+  const settings: string[] = []
+  if (s.loadBalancer !== undefined) settings.push('load balancer')
+  if (s.rateLimit !== undefined) settings.push(s.rateLimit === null ? 'rate limit (off)' : 'rate limit')
+  if (s.circuitBreaker !== undefined) settings.push('circuit breaker')
+  return settings.length > 0 ? { service, by: 'service management', settings } : undefined
+}
+
+export function routeDetail(spec: RouteSpec, deps: RouteOriginDeps): RouteDetail {
+  const snapshot = deps.core.watcher.current
+  const settings = settingsFrom(spec, deps)
   return {
-    ...routeView(spec, core),
-    definedBy: originOf(spec, core),
-    outrankedBy: withOwners(outrankedIn(snapshot).get(spec.id) ?? [], core),
+    ...routeView(spec, deps.core),
+    definedBy: originOf(spec, deps),
+    ...(settings ? { settingsFrom: settings } : {}),
+    outrankedBy: withOwners(outrankedIn(snapshot).get(spec.id) ?? [], deps),
     policies: policySummary(spec, snapshot),
     config: redactConfig(spec.config),
   }
@@ -181,15 +194,15 @@ export function policyNames(spec: RouteSpec, snapshot: Snapshot): PolicyName[] {
   return out
 }
 
-export function routesSummary(core: GatewayCore): RoutesSummary {
-  const snapshot = core.watcher.current
+export function routesSummary(deps: RouteOriginDeps): RoutesSummary {
+  const snapshot = deps.core.watcher.current
   const outranked = outrankedIn(snapshot)
   const routes: RoutesSummary['routes'] = {}
   for (const spec of snapshot.routes)
     routes[spec.id] = {
-      definedBy: originOf(spec, core),
+      definedBy: originOf(spec, deps),
       policies: policyNames(spec, snapshot),
-      outrankedBy: withOwners(outranked.get(spec.id) ?? [], core),
+      outrankedBy: withOwners(outranked.get(spec.id) ?? [], deps),
     }
   return { version: snapshot.version, routes }
 }
@@ -209,8 +222,8 @@ function ownerOf(origin: RouteOrigin): string {
  * A warning for every route another one outranks (nothing of it is reached: its policies never run), at
  * its file and line when it is written in the config file. GET /config lists them after the problems.
  */
-export function outrankedIssues(core: GatewayCore): ConfigIssue[] {
-  const snapshot = core.watcher.current
+export function outrankedIssues(deps: RouteOriginDeps): ConfigIssue[] {
+  const snapshot = deps.core.watcher.current
   const out: ConfigIssue[] = []
   for (const [id, winners] of outrankedIn(snapshot)) {
     const spec = snapshot.routes.find((r) => r.id === id)
@@ -218,7 +231,7 @@ export function outrankedIssues(core: GatewayCore): ConfigIssue[] {
     if (!spec || !winner) continue
     const at = snapshot.routeLocation?.(id)
     const where = at ? `${at.file}${at.line === undefined ? '' : `:${at.line}`}: ` : ''
-    const [owned] = withOwners([winner], core)
+    const [owned] = withOwners([winner], deps)
     const who = `${winner.id} (${winner.path}, ${owned?.owner ?? winner.source}, priority ${winner.priority})`
     out.push({
       entity: 'route',

@@ -1,7 +1,4 @@
 // Service discovery: mDNS (FARP over DNS-SD) and push registration → `farp`/`discovery` routes.
-import type { GatewayCore } from '../core.ts'
-import type { Discovery } from './discovery-service.ts'
-
 export { createDiscovery, type Discovery, type DiscoveryOptions } from './discovery-service.ts'
 export {
   checkManifest,
@@ -14,14 +11,3 @@ export { createMdnsBrowser, parseServiceType, toInstance } from './mdns-browser.
 export { describeService, prefixFor } from './service-routes.ts'
 export { parseCapabilities, sanitizeServiceName } from './service.ts'
 export { announceService, type Announcement, type AnnounceOptions } from './announce.ts'
-
-const attached = new WeakMap<GatewayCore, Discovery>()
-
-/** The composition root hands the discovery subsystem to the admin API through the core. */
-export function attachDiscovery(core: GatewayCore, discovery: Discovery): void {
-  attached.set(core, discovery)
-}
-
-export function discoveryOf(core: GatewayCore): Discovery | undefined {
-  return attached.get(core)
-}

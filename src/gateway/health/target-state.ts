@@ -63,6 +63,14 @@ export class TargetState {
   }
 
   /**
+   * The circuit as gobreaker's State() reports it: open past its timeout is half-open already, though the
+   * move itself waits for the next request that asks (`available`).
+   */
+  circuitStateAt(now: number): CircuitState {
+    return this.circuitState === 'open' && now >= this.openUntil ? 'half-open' : this.circuitState
+  }
+
+  /**
    * Healthy with a closed circuit: what counts and notifications call up. Unlike `available` it takes
    * no turn: a target waiting to be tried again after its cooldown is not up yet.
    */

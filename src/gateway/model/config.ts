@@ -128,7 +128,15 @@ export const RateLimitConfig = Type.Object(
     enabled: Type.Optional(Type.Boolean()),
     requestsPerSec: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     burst: Type.Optional(Type.Integer({ minimum: 1 })),
-    scope: Type.Optional(Type.Union([Type.Literal('global'), Type.Literal('route'), Type.Literal('client')])),
+    scope: Type.Optional(
+      Type.Union(
+        [Type.Literal('global'), Type.Literal('route'), Type.Literal('service'), Type.Literal('client')],
+        {
+          description:
+            'whose bucket: one for the gateway, one per route, one for all routes of the service (serviceName, or the route id), or one per client',
+        },
+      ),
+    ),
     key: Type.Optional(
       Type.String({ description: 'per-client key: "ip", "header:<name>" or "jwt:<claim>"' }),
     ),

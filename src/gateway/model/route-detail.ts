@@ -96,9 +96,22 @@ export const RoutePolicySummary = Type.Object({
 })
 export type RoutePolicySummary = Type.Static<typeof RoutePolicySummary>
 
+/** Settings an API dialect lays over every route of a service (service management's per-service config). */
+export const ServiceSettingsOrigin = Type.Object({
+  /** The service whose settings these are (the route's serviceName, or its id). */
+  service: Type.String(),
+  /** Who set them, for people: `service management`. */
+  by: Type.String(),
+  /** What they replace on the route: `load balancer`, `rate limit`, `circuit breaker`. */
+  settings: Type.Array(Type.String()),
+})
+export type ServiceSettingsOrigin = Type.Static<typeof ServiceSettingsOrigin>
+
 export const RouteDetail = Type.Object({
   ...RouteView.properties,
   definedBy: RouteOrigin,
+  /** Present when a dialect's per-service settings override the route's own. */
+  settingsFrom: Type.Optional(ServiceSettingsOrigin),
   outrankedBy: Type.Array(RouteRank),
   policies: RoutePolicySummary,
   /** The route as its source gave it, secrets redacted (what an edit starts from). */

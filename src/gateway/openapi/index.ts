@@ -1,7 +1,4 @@
 // The OpenAPI layer: per-service documents, the merged 3.1 document, opt-in request validation.
-import type { GatewayCore } from '../core.ts'
-import type { OpenApiAggregator } from './aggregator.ts'
-
 export {
   createOpenApiAggregator,
   openApiSources,
@@ -18,14 +15,3 @@ export {
 } from './fetch-document.ts'
 export { componentPrefix, gatewayPathPrefix, mergeDocuments, type MergeSource } from './merge-documents.ts'
 export { compileValidator, type RequestToValidate, type ValidationFailure } from './request-validator.ts'
-
-const attached = new WeakMap<GatewayCore, OpenApiAggregator>()
-
-/** The composition root hands the aggregator to the admin API through the core. */
-export function attachOpenApi(core: GatewayCore, aggregator: OpenApiAggregator): void {
-  attached.set(core, aggregator)
-}
-
-export function openApiOf(core: GatewayCore): OpenApiAggregator | undefined {
-  return attached.get(core)
-}

@@ -5,13 +5,26 @@ import type { RequestValidator } from './openapi-validation.ts'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit.ts'
 import { ResponseCache } from './response-cache.ts'
 
+export interface PolicyRegistryOptions {
+  /** The OpenAPI validator, once the admin side that holds it is up (routes with `openapiValidate`). */
+  readonly validator?: () => RequestValidator | undefined
+}
+
 export class PolicyRegistry {
-  /** Set once the OpenAPI aggregator exists; routes with `openapiValidate` consult it per request. */
-  validator: RequestValidator | undefined
+  readonly #validator: () => RequestValidator | undefined
   readonly #stores = new Map<string, { key: string; store: RateLimitStore }>()
   readonly #caches = new Map<string, ResponseCache>()
   readonly #usedStores = new Set<string>()
   readonly #usedCaches = new Set<string>()
+
+  constructor(options: PolicyRegistryOptions = {}) {
+    this.#validator = options.validator ?? (() => undefined)
+  }
+
+  /** Asked per request by routes with `openapiValidate`: undefined until the validator exists. */
+  validator(): RequestValidator | undefined {
+    return this.#validator()
+  }
 
   /** The bucket store for a scope; a changed rate or burst starts the scope with fresh buckets. */
   storeFor(scope: string, settingsKey: string): RateLimitStore {

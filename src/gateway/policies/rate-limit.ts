@@ -100,11 +100,12 @@ function clientKey(spec: string): { keyOf: KeyOf; needsClaims: boolean } {
   return { keyOf: (req) => `ip:${req.socket.remoteAddress ?? ''}`, needsClaims: false }
 }
 
-/** Compiles a route's rateLimit; `shared` gives the store for a scope (global / route id). */
+/** Compiles a route's rateLimit; `storeFor` gives the store for a scope (global, service or route). */
 export function compileRateLimiter(
   cfg: Cfg | undefined,
   storeFor: (scopeKey: string) => RateLimitStore,
   routeId: string,
+  serviceName = routeId,
 ): RateLimiter | undefined {
   if (!cfg || cfg.enabled === false || cfg.requestsPerSec === undefined) return undefined
   const rate = cfg.requestsPerSec
@@ -114,7 +115,8 @@ export function compileRateLimiter(
     const { keyOf, needsClaims } = clientKey(cfg.key ?? 'ip')
     return { ratePerSec: rate, burst, store: storeFor(`client:${routeId}`), keyOf, needsClaims }
   }
-  const fixed = scope === 'global' ? 'global' : `route:${routeId}`
+  const fixed =
+    scope === 'global' ? 'global' : scope === 'service' ? `service:${serviceName}` : `route:${routeId}`
   return { ratePerSec: rate, burst, store: storeFor(fixed), keyOf: () => fixed, needsClaims: false }
 }
 

@@ -25,7 +25,7 @@ function validationOf(spec: RouteSpec, registry: PolicyRegistry | undefined): Va
   if (!registry || !mode || mode === 'off') return undefined
   const request = mode === 'request' || mode === 'both'
   const response = mode === 'response' || mode === 'both'
-  return request || response ? { validator: () => registry.validator, request, response } : undefined
+  return request || response ? { validator: () => registry.validator(), request, response } : undefined
 }
 
 export function compilePolicies(
@@ -48,6 +48,7 @@ export function compilePolicies(
           rl,
           (scope) => registry.storeFor(scope, `${rl.requestsPerSec}/${rl.burst ?? ''}`),
           spec.id,
+          spec.serviceName,
         )
       : undefined
   // A limit keyed on a client's claims waits for JWT; any other one comes first and is cheaper.

@@ -33,7 +33,7 @@ async function registeredRoutes(): Promise<{ routes: Registered[]; doc: Record<s
     for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url })
   })
   try {
-    await registerAdmin(app, gw.core)
+    await registerAdmin(app, await gw.admin())
     await app.ready()
     const res = await app.inject({ url: `${BASE}/api/openapi.json`, headers: { host: 'localhost' } })
     assert.equal(res.statusCode, 200)

@@ -1,7 +1,6 @@
 // Native API, discovery: push registration, listing, deregistration, forced re-scan (bastion).
 import type { FastifyInstance } from 'fastify'
-import type { GatewayCore } from '../../core.ts'
-import { discoveryOf } from '../../discovery/index.ts'
+import type { Discovery } from '../../discovery/index.ts'
 import { isGatewayError } from '../../errors.ts'
 import {
   DiscoveredServiceView,
@@ -11,25 +10,17 @@ import {
 } from '../../model/index.ts'
 import Type from 'typebox'
 
-export function registerDiscoveryApi(app: FastifyInstance, core: GatewayCore): void {
-  const unavailable = { error: 'discovery is not running' }
+export function registerDiscoveryApi(app: FastifyInstance, d: Discovery): void {
   app.get(
     '/api/discovery/services',
     { schema: { response: { 200: Type.Array(DiscoveredServiceView), 503: ErrorBody } } },
-    async (_req, reply) => {
-      const d = discoveryOf(core)
-      return d ? d.services() : reply.code(503).send(unavailable)
-    },
+    async () => d.services(),
   )
-  app.post('/api/discovery/refresh', async (_req, reply) => {
-    const d = discoveryOf(core)
-    if (!d) return reply.code(503).send(unavailable)
+  app.post('/api/discovery/refresh', async () => {
     await d.refresh()
     return { status: 'refreshed' }
   })
   app.post('/api/discovery/register', async (req, reply) => {
-    const d = discoveryOf(core)
-    if (!d) return reply.code(503).send(unavailable)
     const body = req.body
     if (!body || typeof body !== 'object' || Array.isArray(body))
       return reply.code(400).send({ error: 'request body must be a JSON object' })
@@ -64,8 +55,6 @@ export function registerDiscoveryApi(app: FastifyInstance, core: GatewayCore): v
     }
   })
   app.delete<{ Params: { name: string } }>('/api/discovery/services/:name', async (req, reply) => {
-    const d = discoveryOf(core)
-    if (!d) return reply.code(503).send(unavailable)
     const name = req.params.name
     if (!(await d.deregister(name))) return reply.code(404).send({ error: `service ${name} not found` })
     return { status: 'deregistered', service: name } satisfies ServiceChangeResult

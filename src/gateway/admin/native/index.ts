@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { GatewayCore } from '../../core.ts'
+import type { AdminDeps } from '../admin-deps.ts'
 import { GatewayError } from '../../errors.ts'
 import { registerAdminOpenApi } from './admin-openapi.ts'
 import { registerErrorHandling } from './error-handler.ts'
@@ -12,15 +12,16 @@ import { registerRouteWrites } from './route-writes.ts'
 import { registerStatsApi } from './stats-api.ts'
 
 /** The native (bastion) admin API, registered under the admin base path. */
-export async function registerNativeApi(app: FastifyInstance, core: GatewayCore): Promise<void> {
+export async function registerNativeApi(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  const { core } = deps
   registerErrorHandling(app)
   app.setNotFoundHandler(async () => {
     throw new GatewayError('SP_ERR_ADMIN_NOT_FOUND')
   })
-  registerReadApi(app, core)
+  registerReadApi(app, deps)
   registerStatsApi(app, core)
-  registerDiscoveryApi(app, core)
-  registerOpenApiApi(app, core)
+  registerDiscoveryApi(app, deps.discovery)
+  registerOpenApiApi(app, deps)
   registerPolicyApi(app, core)
   registerRouteWrites(app, core)
   registerRequestInspector(app, core)

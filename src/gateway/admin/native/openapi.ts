@@ -1,7 +1,7 @@
 // Native API, OpenAPI aggregation: the merged document, per-service documents, forced re-fetch.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
-import { openApiOf } from '../../openapi/index.ts'
+import type { AdminDeps } from '../admin-deps.ts'
 
 /** The gateway origin as the client reached it: Swagger's "Try it out" goes through the gateway. */
 export function gatewayOrigin(req: FastifyRequest, core: GatewayCore): string {
@@ -10,26 +10,21 @@ export function gatewayOrigin(req: FastifyRequest, core: GatewayCore): string {
   return core.url ?? 'http://127.0.0.1'
 }
 
-export function registerOpenApiApi(app: FastifyInstance, core: GatewayCore): void {
-  const unavailable = { error: 'OpenAPI aggregation is not running' }
+export function registerOpenApiApi(
+  app: FastifyInstance,
+  { core, openapi: agg }: Pick<AdminDeps, 'core' | 'openapi'>,
+): void {
   app.get('/openapi.json', async (req, reply) => {
-    const agg = openApiOf(core)
-    if (!agg) return reply.code(503).send(unavailable)
     // Bytes merged and serialised by the OpenAPI worker: nothing of the document is handled here.
     return reply
       .header('cache-control', 'no-store')
       .type('application/json; charset=utf-8')
       .send(await agg.merged(gatewayOrigin(req, core)))
   })
-  app.get('/api/openapi/services', async (_req, reply) => {
-    const agg = openApiOf(core)
-    return agg ? agg.services() : reply.code(503).send(unavailable)
-  })
+  app.get('/api/openapi/services', async () => agg.services())
   app.get<{ Params: { service: string }; Querystring: { view?: string } }>(
     '/api/openapi/services/:service',
     async (req, reply) => {
-      const agg = openApiOf(core)
-      if (!agg) return reply.code(503).send(unavailable)
       const { service } = req.params
       if (!agg.has(service)) return reply.code(404).send({ error: `service ${service} not found` })
       const doc = agg.document(service)
@@ -45,9 +40,7 @@ export function registerOpenApiApi(app: FastifyInstance, core: GatewayCore): voi
       return reply.type('application/json; charset=utf-8').send(bytes ?? doc)
     },
   )
-  app.post('/api/openapi/refresh', async (_req, reply) => {
-    const agg = openApiOf(core)
-    if (!agg) return reply.code(503).send(unavailable)
+  app.post('/api/openapi/refresh', async () => {
     await agg.refresh()
     return { status: 'refreshed' }
   })

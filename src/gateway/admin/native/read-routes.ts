@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { GatewayCore } from '../../core.ts'
 import { GatewayError } from '../../errors.ts'
+import type { RouteOriginDeps } from '../admin-deps.ts'
 import type { ConfigView } from '../../model/index.ts'
 import { outrankedIssues, routeDetail, routesSummary } from '../route-detail.ts'
 import { gatewayStats, routeStats, routeViews, upstreamViews } from '../views.ts'
@@ -15,7 +16,8 @@ function configStatus(core: GatewayCore): 'applied' | 'partial' | 'rejected' {
   return core.watcher.current.issues.length > 0 ? 'partial' : 'applied'
 }
 
-export function registerReadApi(app: FastifyInstance, core: GatewayCore): void {
+export function registerReadApi(app: FastifyInstance, deps: RouteOriginDeps): void {
+  const { core } = deps
   app.get<{ Querystring: { source?: string; protocol?: string } }>('/api/routes', async (req) => {
     const { source, protocol } = req.query
     return routeViews(core).filter(
@@ -26,10 +28,10 @@ export function registerReadApi(app: FastifyInstance, core: GatewayCore): void {
     const id = routeIdOf(req, core)
     const spec = core.watcher.current.routes.find((r) => r.id === id)
     if (!spec) throw new GatewayError('SP_ERR_ROUTE_NOT_FOUND')
-    return routeDetail(spec, core)
+    return routeDetail(spec, deps)
   })
   // What the Routes table shows beside each view: origin, policy badges, the routes that outrank it.
-  app.get('/api/routes-summary', async () => routesSummary(core))
+  app.get('/api/routes-summary', async () => routesSummary(deps))
   app.get('/api/upstreams', async () => upstreamViews(core))
   app.get('/api/stats', async () => gatewayStats(core))
   app.get('/api/stats/routes', async () => {
@@ -48,7 +50,7 @@ export function registerReadApi(app: FastifyInstance, core: GatewayCore): void {
       config: redactConfig(snap.config),
       // Rejected sources (parse, settings) first, then the routes left out of the applied version, then
       // warnings: routes another route outranks.
-      issues: [...core.watcher.issues(), ...outrankedIssues(core)],
+      issues: [...core.watcher.issues(), ...outrankedIssues(deps)],
       status: configStatus(core),
       sources: core.watcher.sources().map((s) => ({
         source: s.source,

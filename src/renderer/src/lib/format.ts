@@ -1,6 +1,14 @@
 const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 })
 const decimal = new Intl.NumberFormat('en', { maximumFractionDigits: 1 })
 
+const conjunction = new Intl.ListFormat('en', { type: 'conjunction' })
+
+/** `['load balancer', 'rate limit']` → "Load balancer and rate limit" (the start of a sentence). */
+export function formatSentenceList(items: readonly string[]): string {
+  const text = conjunction.format(items)
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
 export const formatCount = (n: number | undefined): string => (n === undefined ? '–' : integer.format(n))
 
 export function formatRate(n: number | undefined): string {

@@ -12,7 +12,7 @@ import { RouteContract } from '../components/contract-changes.tsx'
 import { RoutePolicies } from '../components/route-policies.tsx'
 import { RouteRecentRequests } from '../components/route-recent-requests.tsx'
 import { queryGate } from '../components/states.tsx'
-import { formatAgo, formatCount, formatMs } from '../lib/format.ts'
+import { formatAgo, formatCount, formatMs, formatSentenceList } from '../lib/format.ts'
 import { hrefFor } from '../lib/hash-route.ts'
 import { readOnlyReason } from '../lib/route-source.ts'
 import { targetDownReason } from '../lib/target-health.ts'
@@ -206,6 +206,13 @@ export function RouteDetailView({ id, onEdit }: RouteDetailViewProps) {
             Defined by <strong>{route.definedBy.label}</strong>
             {route.source !== 'manual' && <span className="muted"> · {readOnlyReason[route.source]}</span>}
           </p>
+          {route.settingsFrom && (
+            <p className="defined-by">
+              {formatSentenceList(route.settingsFrom.settings)} set for service{' '}
+              <strong>{route.settingsFrom.service}</strong> by <strong>{route.settingsFrom.by}</strong>
+              <span className="muted"> · they override the route's own</span>
+            </p>
+          )}
         </div>
         {!readOnly && (
           <button type="button" className="button" onClick={() => onEdit(route)}>

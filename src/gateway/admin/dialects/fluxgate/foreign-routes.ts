@@ -6,6 +6,7 @@ import type { GatewayCore } from '../../../core.ts'
 import { GatewayError } from '../../../errors.ts'
 import type { RouteConfig } from '../../../model/index.ts'
 import { contentHash } from '../../../util/content-hash.ts'
+import type { RouteOriginDeps } from '../../admin-deps.ts'
 import { REDACTED } from '../../native/redact.ts'
 import { originOf } from '../../route-detail.ts'
 import type { FluxMatch, FluxMiddleware } from './input.ts'
@@ -21,8 +22,8 @@ export function foreignRoute(core: GatewayCore, id: string): RouteSpec | undefin
 }
 
 /** The refusal of a write to a route another source owns (the document's error shape, 409). */
-export function readOnlyRoute(core: GatewayCore, spec: RouteSpec): GatewayError {
-  const owner = originOf(spec, core).label
+export function readOnlyRoute(deps: RouteOriginDeps, spec: RouteSpec): GatewayError {
+  const owner = originOf(spec, deps).label
   return new GatewayError(
     'SP_ERR_DIALECT_CONFLICT',
     `route ${spec.id} is read-only here: it is owned by ${owner}; change it there`,
@@ -76,7 +77,7 @@ export function foreignMiddleware(cfg: RouteConfig): FluxMiddleware[] {
   return out
 }
 
-export function foreignRouteView(core: GatewayCore, spec: RouteSpec) {
+export function foreignRouteView(deps: RouteOriginDeps, spec: RouteSpec) {
   const match = matchOf(spec)
   const targets = spec.targets.map((t) => ({ url: t.url, weight: t.weight }))
   const middleware = foreignMiddleware(spec.config)
@@ -92,8 +93,8 @@ export function foreignRouteView(core: GatewayCore, spec: RouteSpec) {
     ...(spec.updatedAt !== undefined ? { updated_at: spec.updatedAt } : {}),
     hash: contentHash({ match, targets, middleware, enabled: spec.enabled }),
     links: { self: `${BASE}/routes/${encodeURIComponent(spec.id)}` },
-    metrics: routeMetrics(core, spec.id),
+    metrics: routeMetrics(deps.core, spec.id),
     read_only: true,
-    owner: originOf(spec, core).label,
+    owner: originOf(spec, deps).label,
   }
 }

@@ -1,7 +1,7 @@
 // FluxGate request bodies, checked field by field: the first problem becomes 400 INVALID_PAYLOAD
 // with `details.field` naming it (dotted path, `[i]` for list items).
-import { GatewayError } from '../../../errors.ts'
 import type { LoadBalancerName } from '../../../model/index.ts'
+import { invalid } from './errors.ts'
 
 export const MIDDLEWARE_TYPES = ['jwt-auth', 'rate-limit', 'cors'] as const
 export type MiddlewareType = (typeof MIDDLEWARE_TYPES)[number]
@@ -75,10 +75,6 @@ export const STRATEGIES: Record<string, LoadBalancerName> = {
 
 const UPSTREAM_ID = /^usm_[0-9a-f]{8}$/
 const DURATION = /^\d+(\.\d+)?(ms|s|m|h)$/
-
-export function invalid(field: string, message: string): GatewayError {
-  return new GatewayError('SP_ERR_DIALECT_INVALID_PAYLOAD', `${field}: ${message}`, { field })
-}
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)

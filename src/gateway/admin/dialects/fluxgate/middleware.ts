@@ -7,12 +7,12 @@ import type { GatewayError } from '../../../errors.ts'
 import type { RouteConfig } from '../../../model/index.ts'
 import {
   type FluxMiddleware,
-  invalid,
   MIDDLEWARE_FIELDS,
   MIDDLEWARE_TYPES,
   type MiddlewareType,
   parseMiddleware,
 } from './input.ts'
+import { invalid } from './errors.ts'
 import { foreignMiddleware, foreignRoutes } from './foreign-routes.ts'
 import {
   BASE,

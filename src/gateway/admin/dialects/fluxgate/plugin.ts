@@ -1,11 +1,9 @@
 // The FluxGate management API at /api/v2/gateway/*: an encapsulated fastify scope with its own guard
 // (X-FluxGate-API-Key), quota (500 calls/min) and error format {code, message, details}.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { GatewayCore } from '../../../core.ts'
-import { GatewayError, isGatewayError } from '../../../errors.ts'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
+import { GatewayError } from '../../../errors.ts'
 import type { RouteConfig } from '../../../model/index.ts'
-import type { AdminGuard } from '../../admin-guard.ts'
-import { bodyErrorMessage } from '../../native/error-handler.ts'
+import type { AdminDialect, DialectDeps } from '../dialect.ts'
 import { checkDialectAccess } from '../dialect-guard.ts'
 import { isoSeconds, updateManualRoutes } from '../manual-routes.ts'
 import { createStateFile } from '../state-file.ts'
@@ -29,53 +27,10 @@ import {
 import { foreignRoute, foreignRoutes, foreignRouteView, readOnlyRoute } from './foreign-routes.ts'
 import { registerMiddlewareRoutes } from './middleware.ts'
 import { createQuota } from './quota.ts'
+import { notFound, sendError } from './errors.ts'
 
-const CODES: Partial<Record<string, string>> = {
-  SP_ERR_DIALECT_INVALID_PAYLOAD: 'INVALID_PAYLOAD',
-  SP_ERR_ADMIN_BAD_BODY: 'INVALID_PAYLOAD',
-  SP_ERR_ROUTE_INVALID: 'INVALID_PAYLOAD',
-  SP_ERR_ROUTE_RESERVED_PATH: 'INVALID_PAYLOAD',
-  SP_ERR_ROUTE_BAD_REGEX: 'INVALID_PAYLOAD',
-  SP_ERR_DIALECT_UNAUTHORIZED: 'MISSING_API_KEY',
-  SP_ERR_ADMIN_UNAUTHORIZED: 'MISSING_API_KEY',
-  SP_ERR_ADMIN_FORBIDDEN_HOST: 'FORBIDDEN',
-  SP_ERR_ADMIN_FORBIDDEN_ORIGIN: 'FORBIDDEN',
-  SP_ERR_DIALECT_NOT_FOUND: 'NOT_FOUND',
-  SP_ERR_ADMIN_NOT_FOUND: 'NOT_FOUND',
-  SP_ERR_DIALECT_CONFLICT: 'DUPLICATE_ROUTE',
-  SP_ERR_DIALECT_QUOTA_EXHAUSTED: 'API_QUOTA_EXHAUSTED',
-  SP_ERR_PERSIST_WRITE: 'INTERNAL_ERROR',
-}
-
-function sendError(reply: FastifyReply, err: FastifyError | GatewayError) {
-  if (isGatewayError(err)) {
-    const details: Record<string, unknown> = { ...(err.details ?? {}) }
-    // Consistency problems name the core field; FluxGate clients know it as match.path.
-    if (details.field === 'path') details.field = 'match.path'
-    delete details.id
-    const code = (details.flux_code as string | undefined) ?? CODES[err.code] ?? 'INTERNAL_ERROR'
-    delete details.flux_code
-    if (details.retry_after !== undefined) reply.header('retry-after', String(details.retry_after))
-    return reply.code(err.status).send({ code, message: err.message, details })
-  }
-  const status = err.statusCode ?? 500
-  if (status === 413)
-    return reply.code(413).send({ code: 'PAYLOAD_TOO_LARGE', message: bodyErrorMessage(err), details: {} })
-  if (status >= 400 && status < 500)
-    return reply
-      .code(400)
-      .send({ code: 'INVALID_PAYLOAD', message: bodyErrorMessage(err), details: { field: 'body' } })
-  return reply.code(500).send({ code: 'INTERNAL_ERROR', message: 'internal error', details: {} })
-}
-
-const notFound = (what: string, id: string) =>
-  new GatewayError('SP_ERR_DIALECT_NOT_FOUND', `${what} ${id} not found`, { resource: what, id })
-
-export async function registerFluxgate(
-  app: FastifyInstance,
-  core: GatewayCore,
-  guard: AdminGuard,
-): Promise<void> {
+export async function registerFluxgate(app: FastifyInstance, deps: DialectDeps): Promise<void> {
+  const { core, guard } = deps
   const settings = core.watcher.current.settings.dialects.fluxgate ?? {}
   if (settings.enabled === false) return
   const store = createStateFile<FluxState>(
@@ -160,13 +115,13 @@ export async function registerFluxgate(
       /** 404 for an unknown id, the read-only refusal for a route another source owns. */
       const cannotWrite = (id: string) => {
         const foreign = foreignRoute(core, id)
-        return foreign ? readOnlyRoute(core, foreign) : notFound('route', id)
+        return foreign ? readOnlyRoute(deps, foreign) : notFound('route', id)
       }
 
       scope.get('/routes', async () => {
         const list = [
           ...fluxRoutes(core.manual.routes()).map(({ cfg, rec }) => routeView(core, cfg, rec)),
-          ...foreignRoutes(core).map((spec) => foreignRouteView(core, spec)),
+          ...foreignRoutes(core).map((spec) => foreignRouteView(deps, spec)),
         ]
         return { routes: list, total: list.length }
       })
@@ -175,7 +130,7 @@ export async function registerFluxgate(
         if (found) return routeView(core, found.cfg, found.rec)
         const foreign = foreignRoute(core, req.params.id)
         if (!foreign) throw notFound('route', req.params.id)
-        return foreignRouteView(core, foreign)
+        return foreignRouteView(deps, foreign)
       })
       scope.post('/routes', async (req, reply) => {
         const rec = await writeRoute(parseRouteInput(req.body), undefined)
@@ -274,3 +229,5 @@ export async function registerFluxgate(
 function withSecrets(rec: FluxRouteRecord, cfg: RouteConfig): FluxRouteRecord {
   return { ...rec, middleware: rec.middleware.map((m) => restoreSecrets(m, cfg)) }
 }
+
+export const dialect: AdminDialect = { name: 'fluxgate', register: registerFluxgate }

@@ -2,9 +2,9 @@
 // into node:tls options, and its cert_path / key_path files read when the server is created.
 import { constants } from 'node:crypto'
 import type { TlsOptions } from 'node:tls'
-import { GatewayError } from '../../../errors.ts'
 // Straight from its file: the tls/ index would load the local CA's X.509 library at every start.
 import { loadKeyPairFiles } from '../../../tls/key-pair-files.ts'
+import { invalid, unsupported } from './errors.ts'
 
 type Obj = Record<string, unknown>
 
@@ -17,9 +17,6 @@ export interface TlsTable {
   prefer_server_ciphers: boolean
   session_tickets: boolean
 }
-
-const invalid = (message: string) => new GatewayError('SP_ERR_DIALECT_INVALID_PAYLOAD', message)
-const unsupported = (message: string) => new GatewayError('SP_ERR_TCP_UNSUPPORTED', message)
 
 /** gobetween's version names (Go's crypto/tls); tls1.3 is Sallyport's addition. */
 const VERSIONS: Record<string, TlsOptions['minVersion']> = {

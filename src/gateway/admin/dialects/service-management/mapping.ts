@@ -89,9 +89,12 @@ export function serviceSettingsOf(cfg: ServiceConfig): ServiceSettings {
   if (cfg.load_balance) out.loadBalancer = STRATEGIES[cfg.load_balance.strategy] as LoadBalancerName
   if (cfg.rate_limiter) {
     const { rate, peak } = cfg.rate_limiter
-    // rate 0 is the document's "no limit"; the original limits per instance, Sallyport per route.
+    // rate 0 is the document's "no limit". The original limits each instance after picking it; Sallyport
+    // limits before the pick, so one bucket for the whole service (the same for a one-instance service).
     out.rateLimit =
-      rate <= 0 ? null : { requestsPerSec: rate, burst: Math.max(1, peak || Math.ceil(rate)), scope: 'route' }
+      rate <= 0
+        ? null
+        : { requestsPerSec: rate, burst: Math.max(1, peak || Math.ceil(rate)), scope: 'service' }
   }
   if (cfg.breaker) {
     const b = cfg.breaker
@@ -132,10 +135,11 @@ interface InstanceState {
  */
 export function stateView(core: GatewayCore, routes: readonly RouteSpec[]) {
   const byUrl = new Map<string, InstanceState>()
+  const now = Date.now()
   for (const r of routes)
     for (const t of r.targets) {
       const s = core.targetStates.peek(t.id)
-      const breaker = s?.circuitState ?? 'closed'
+      const breaker = s?.circuitStateAt(now) ?? 'closed'
       const seen = byUrl.get(t.url)
       if (!seen) {
         byUrl.set(t.url, {

@@ -3,16 +3,15 @@
 // document's shape, for GET) and handed to the manual store as settings laid over every route of the
 // service, discovered, pushed or manual (config/service-settings.ts).
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { GatewayCore } from '../../../core.ts'
-import { GatewayError, isGatewayError } from '../../../errors.ts'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
+import { GatewayError } from '../../../errors.ts'
 import { compileProgram } from '../../../programs/index.ts'
-import type { AdminGuard } from '../../admin-guard.ts'
-import { bodyErrorMessage } from '../../native/error-handler.ts'
+import type { AdminDialect, DialectDeps } from '../dialect.ts'
 import { checkDialectAccess } from '../dialect-guard.ts'
 import { goDurationMs } from '../go-duration.ts'
 import { contentHash } from '../../../util/content-hash.ts'
 import { createStateFile } from '../state-file.ts'
+import { bad, CODE_INVALID_PARAMETER, CODE_MISSING_PARAMETER, CODE_NOT_FOUND, sendError } from './errors.ts'
 import {
   type Breaker,
   configView,
@@ -26,37 +25,6 @@ import {
   stateView,
 } from './mapping.ts'
 
-// GoFrame's gcode numbers, which the original's envelope carries.
-const CODE_INTERNAL = 50
-const CODE_INVALID_PARAMETER = 51
-const CODE_MISSING_PARAMETER = 54
-const CODE_NOT_AUTHORIZED = 61
-const CODE_NOT_FOUND = 65
-
-const GCODES: Partial<Record<string, number>> = {
-  SP_ERR_DIALECT_INVALID_PAYLOAD: CODE_INVALID_PARAMETER,
-  SP_ERR_ADMIN_BAD_BODY: CODE_INVALID_PARAMETER,
-  SP_ERR_ROUTE_INVALID: CODE_INVALID_PARAMETER,
-  SP_ERR_DIALECT_UNAUTHORIZED: CODE_NOT_AUTHORIZED,
-  SP_ERR_ADMIN_UNAUTHORIZED: CODE_NOT_AUTHORIZED,
-  SP_ERR_ADMIN_FORBIDDEN_HOST: CODE_NOT_AUTHORIZED,
-  SP_ERR_ADMIN_FORBIDDEN_ORIGIN: CODE_NOT_AUTHORIZED,
-  SP_ERR_DIALECT_NOT_FOUND: CODE_NOT_FOUND,
-}
-
-function sendError(reply: FastifyReply, err: FastifyError | GatewayError) {
-  if (isGatewayError(err)) {
-    const code = (err.details?.gcode as number | undefined) ?? GCODES[err.code] ?? CODE_INTERNAL
-    return reply.code(err.status).send({ message: err.message, code })
-  }
-  const status = err.statusCode ?? 500
-  if (status >= 400 && status < 500)
-    return reply.code(status).send({ message: bodyErrorMessage(err), code: CODE_INVALID_PARAMETER })
-  return reply.code(500).send({ message: 'internal error', code: CODE_INTERNAL })
-}
-
-const bad = (message: string, gcode = CODE_INVALID_PARAMETER) =>
-  new GatewayError('SP_ERR_DIALECT_INVALID_PAYLOAD', message, { gcode })
 const ok = (data?: unknown) =>
   data === undefined ? { message: 'success', code: 0 } : { message: 'success', code: 0, data }
 
@@ -112,11 +80,8 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-export async function registerServiceManagement(
-  app: FastifyInstance,
-  core: GatewayCore,
-  guard: AdminGuard,
-): Promise<void> {
+export async function registerServiceManagement(app: FastifyInstance, deps: DialectDeps): Promise<void> {
+  const { core, guard } = deps
   const settings = core.watcher.current.settings.dialects.serviceManagement ?? {}
   if (settings.enabled === false) return
   const password = settings.password
@@ -303,3 +268,5 @@ export async function registerServiceManagement(
     { prefix },
   )
 }
+
+export const dialect: AdminDialect = { name: 'service-management', register: registerServiceManagement }

@@ -11,18 +11,12 @@ import { createTcpServer, createUdpServer, type L4Server } from '../../../l4/ind
 import { boundUnreadContentAfter, lingerOnClose } from '../../../server/lingering-close.ts'
 import { isLoopbackHost } from '../../admin-guard.ts'
 import { REDACTED } from '../../native/redact.ts'
+import type { DialectListener, ListenerDialect } from '../dialect.ts'
 import { createStateFile } from '../state-file.ts'
-import { parseServerDef, type ServerDef, splitBind } from './server-def.ts'
+import { errorAnswer, NOT_FOUND, UNAUTHORIZED } from './errors.ts'
+import { parseServerDef, type ServerDef, splitBind } from './mapping.ts'
 import { tlsOptionsOf } from './tls-table.ts'
 import { toToml } from './toml.ts'
-
-export interface Gobetween {
-  /** Binds the API and starts the persisted servers; a no-op when the dialect is off. */
-  listen(): Promise<void>
-  /** The API's bound address (after listen), e.g. http://127.0.0.1:8888. */
-  readonly url: string | undefined
-  close(): Promise<void>
-}
 
 interface Running {
   def: ServerDef
@@ -31,12 +25,6 @@ interface Running {
 }
 
 const BODY_LIMIT = DEFAULTS.adminBodyLimitBytes
-const byCore = new WeakMap<GatewayCore, Gobetween>()
-
-/** The gobetween handle of a gateway (tests read its url). */
-export function gobetweenOf(core: GatewayCore): Gobetween | undefined {
-  return byCore.get(core)
-}
 
 function send(res: ServerResponse, status: number, value: unknown): void {
   const text = JSON.stringify(value ?? null, null, 4)
@@ -78,7 +66,8 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-export function createGobetween(core: GatewayCore): Gobetween {
+/** Binding starts the persisted servers too. */
+export function createGobetween(core: GatewayCore): DialectListener {
   const settings = core.watcher.current.settings.dialects.gobetween ?? {}
   const enabled = settings.enabled ?? settings.bind !== undefined
   const bind = settings.bind ?? '127.0.0.1:8888'
@@ -165,7 +154,7 @@ export function createGobetween(core: GatewayCore): Gobetween {
       const given = Buffer.from(value, 'base64').toString('utf8')
       if (scheme?.toLowerCase() !== 'basic' || !same(given, `${auth.login}:${auth.password}`)) {
         res.setHeader('www-authenticate', 'Basic realm="Authorization Required"')
-        return send(res, 401, 'unauthorized')
+        return send(res, 401, UNAUTHORIZED)
       }
     }
     if (u.pathname === '/' && method === 'GET') return send(res, 200, system())
@@ -184,11 +173,11 @@ export function createGobetween(core: GatewayCore): Gobetween {
       return send(res, 200, all)
     }
     const m = /^\/servers\/([^/]+)(\/stats)?$/.exec(u.pathname)
-    if (!m) return send(res, 404, '404 page not found')
+    if (!m) return send(res, 404, NOT_FOUND)
     const name = decodeURIComponent(m[1] as string)
     const r = running.get(name)
     if (m[2]) {
-      if (method !== 'GET') return send(res, 404, '404 page not found')
+      if (method !== 'GET') return send(res, 404, NOT_FOUND)
       if (!r?.server) return send(res, 200, null)
       const s = r.server.stats()
       return send(res, 200, {
@@ -234,10 +223,10 @@ export function createGobetween(core: GatewayCore): Gobetween {
       }
       return send(res, 200, null)
     }
-    return send(res, 404, '404 page not found')
+    return send(res, 404, NOT_FOUND)
   }
 
-  const handle: Gobetween = {
+  return {
     get url() {
       return url
     },
@@ -267,8 +256,8 @@ export function createGobetween(core: GatewayCore): Gobetween {
         boundUnreadContentAfter(req, res)
         route(req, res).catch((err: unknown) => {
           if (res.headersSent) return res.destroy()
-          const e = isGatewayError(err) ? err : undefined
-          send(res, e ? e.status : 500, e ? e.message : 'internal error')
+          const { status, message } = errorAnswer(err)
+          send(res, status, message)
         })
       })
       await new Promise<void>((ok, fail) => {
@@ -302,6 +291,6 @@ export function createGobetween(core: GatewayCore): Gobetween {
       return closing
     },
   }
-  byCore.set(core, handle)
-  return handle
 }
+
+export const dialect: ListenerDialect = { name: 'gobetween', create: createGobetween }

@@ -1,6 +1,5 @@
 // A gobetween server definition (`[servers.<name>]` as JSON): checked, completed with gobetween's
 // defaults (what GET shows), and turned into L4 server options. TCP, UDP and TLS-terminating TCP.
-import { GatewayError } from '../../../errors.ts'
 import {
   BALANCE_KINDS,
   type BalanceKind,
@@ -9,6 +8,7 @@ import {
 } from '../../../l4/index.ts'
 import { goDurationMs } from '../go-duration.ts'
 import { parseTlsTable, type TlsTable } from './tls-table.ts'
+import { invalid, unsupported } from './errors.ts'
 
 export type ServerDef = Record<string, unknown> & {
   bind: string
@@ -26,8 +26,6 @@ export type ServerOptions =
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-const invalid = (message: string) => new GatewayError('SP_ERR_DIALECT_INVALID_PAYLOAD', message)
-const unsupported = (message: string) => new GatewayError('SP_ERR_TCP_UNSUPPORTED', message)
 
 const KNOWN = [
   'bind',
@@ -46,6 +44,13 @@ const KNOWN = [
   'udp',
   'proxy_protocol',
 ]
+
+/** Fields gobetween documents that Sallyport refuses, each with what is missing. */
+const NOT_DONE = [
+  ['sni', 'do not route by SNI'],
+  ['backends_tls', 'connect to backends without TLS'],
+  ['proxy_protocol', 'do not send the PROXY protocol'],
+] as const
 
 function duration(o: Obj, key: string, fallback: string): string {
   const v = o[key] ?? fallback
@@ -109,8 +114,9 @@ export function parseServerDef(body: unknown): { def: ServerDef; options: Server
     throw invalid(`protocol: must be tcp, udp or tls`)
   const udp = parseUdp(body, protocol)
   const tls = parseTlsTable(body, protocol)
-  if (body.backends_tls !== undefined || body.sni !== undefined || body.proxy_protocol !== undefined)
-    throw unsupported("backends_tls, sni and proxy_protocol are not supported by Sallyport's L4 servers")
+  for (const [field, what] of NOT_DONE)
+    if (body[field] !== undefined)
+      throw unsupported(`${field}: not supported; Sallyport's L4 servers ${what}`)
   const rawBalance = body.balance ?? 'weight'
   const kind = isObj(rawBalance) ? rawBalance.kind : rawBalance
   if (typeof kind !== 'string' || !(BALANCE_KINDS as readonly string[]).includes(kind))
