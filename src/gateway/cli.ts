@@ -9,6 +9,7 @@ import { checkConfigFile } from './config/check-file.ts'
 import { reloadLine } from './config/reload-line.ts'
 import type { ReloadReport } from './config/watcher.ts'
 import { isGatewayError } from './errors.ts'
+import type { StoreNotice } from './store/shared-documents.ts'
 import { createGateway, type Gateway, type ListenInfo } from './index.ts'
 import { onParentExit, startedByNpm } from './util/parent-exit.ts'
 import { packageVersion } from './util/version.ts'
@@ -67,6 +68,12 @@ async function start(flags: StartFlags): Promise<void> {
   } catch (err) {
     fail(isGatewayError(err) ? err.message : String(err))
   }
+  // What the shared store's documents had to say while the gateway started, then as it happens.
+  const tellStore = ({ level, message }: StoreNotice) => (level === 'warn' ? warn : info)(message)
+  for (const notice of gateway.core.documents.notices) tellStore(notice)
+  gateway.core.documents.events.addEventListener('notice', (e) =>
+    tellStore((e as CustomEvent<StoreNotice>).detail),
+  )
   // Recovery is told by the reload that follows it (config-reload), which knows whether all applied.
   gateway.events.addEventListener('config-error', (e) => {
     const { source, message } = (e as CustomEvent<{ source: string; message: string | null }>).detail
