@@ -59,8 +59,11 @@ export function createSharedDocuments(
     const doc = opened.get(message.slice(space + 1)) as RedisDocument<unknown> | undefined
     void doc?.refresh(Number(message.slice(0, space)))
   })
-  // Changes made before the subscription took are read once it has.
-  subscriber.subscribe(channel).then(refreshAll, () => {})
+  // Announcements sent while the subscriber was away are lost: once it is subscribed (at start and
+  // after every reconnect), everything is read again.
+  const subscribe = () => subscriber.subscribe(channel).then(refreshAll, () => {})
+  subscriber.on('ready', subscribe)
+  subscribe()
 
   const ctx = {
     conn,
