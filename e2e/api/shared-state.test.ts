@@ -155,6 +155,22 @@ test('a FluxGate cluster and route and a gobetween server made on A appear on B'
   })
 })
 
+test('service-management settings and program variables set on A are read on B', async () => {
+  const variable = await send(url('a', '/gateway/management/program/variable'), 'PUT', {
+    key: 'region',
+    value: 'eu-west',
+  })
+  assert.equal(variable.status, 200)
+  const balance = await send(url('a', '/gateway/management/config/load_balance'), 'PUT', {
+    service_name: 'orders',
+    config: { strategy: 'random' },
+  })
+  assert.equal(balance.status, 200)
+  const read = (path: string) => fetch(url('b', path)).then((r) => r.text())
+  await until(async () => (await read('/gateway/management/program/variable')).includes('"region":"eu-west"'))
+  await until(async () => (await read('/gateway/management/config?service_name=orders')).includes('"random"'))
+})
+
 test('a service pushed on A is routable on B and C', async () => {
   const reg = await send(url('a', '/gateway/api/discovery/register'), 'POST', {
     service_name: 'pushed',

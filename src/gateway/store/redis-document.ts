@@ -79,6 +79,12 @@ export function createRedisDocument<T>(
     }
   }
 
+  /** Tells that this instance's state became the shared one (restored, or imported from the data dir). */
+  const told = (previousRev: number) => {
+    if (previousRev > 0) ctx.notice('warn', `the shared store lost ${key}; restored it from this instance`)
+    else if (file) ctx.notice('info', `imported ${file} into the shared store (${key})`)
+  }
+
   async function load(): Promise<void> {
     const fallback = async (why: string) => {
       value = format.decode(file ? await readDocumentFile(file, format) : undefined)
@@ -90,8 +96,7 @@ export function createRedisDocument<T>(
       if (got.rev === 0 && file) {
         const local = await readDocumentFile(file, format)
         // First start on an empty store: what this gateway kept in its data dir becomes the shared state.
-        if (local !== undefined && (await compareAndSet(0, encode(format.decode(local)))) > 0)
-          ctx.notice('info', `imported ${file} into the shared store (${key})`)
+        if (local !== undefined && (await compareAndSet(0, encode(format.decode(local)))) > 0) told(-1)
         got = await fetch()
       }
       value = format.decode(got.value)
@@ -117,12 +122,12 @@ export function createRedisDocument<T>(
         for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
           if (!conn.up) throw unavailable(conn)
           const got = await fetch()
-          // A store that came back empty is given this instance's state, not an empty one, to change.
-          const lost = got.rev === 0 && rev > 0
+          // A store that came back empty (or was down at start) is given this instance's state to change.
+          const lost = got.rev === 0 && rev !== 0
           const next = await change(lost ? value : format.decode(got.value))
           const stored = await compareAndSet(got.rev, encode(next))
           if (stored < 0) continue
-          if (lost) ctx.notice('warn', `the shared store lost ${key}; restored it from this instance`)
+          if (lost) told(rev)
           const changed = got.rev !== rev
           value = next
           rev = stored
@@ -146,10 +151,10 @@ export function createRedisDocument<T>(
       await serially(async () => {
         if (announcedRev !== undefined && announcedRev === rev) return
         let got = await fetch()
-        if (got.rev === 0 && rev > 0) {
-          // The store came back empty (restarted without persistence): put back what this instance had.
-          if ((await compareAndSet(0, encode(value))) > 0)
-            ctx.notice('warn', `the shared store lost ${key}; restored it from this instance`)
+        // The store came back empty (restarted without persistence): put back what this instance had;
+        // it answers for the first time (down at start): what the data dir held becomes the shared state.
+        if (got.rev === 0 && (rev > 0 || (rev < 0 && file))) {
+          if ((await compareAndSet(0, encode(value))) > 0) told(rev)
           got = await fetch()
         }
         if (got.rev === rev) return

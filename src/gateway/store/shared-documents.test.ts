@@ -124,6 +124,21 @@ test('store down: writes refuse with 503 at once, reads serve the last state; ba
   )
 })
 
+test('a store down at start: the data dir is served, and imported once the store answers', async (t) => {
+  const p = `t${++prefix}:`
+  const dir = await mkdtemp(join(tmpdir(), 'sp-docs-'))
+  t.after(() => rm(dir, { recursive: true }))
+  await writeFile(join(dir, 'things.yaml'), 'items: [local]\n')
+  await redis.stop()
+  const late = instance(t, p, dir)
+  const doc = late.docs.open('things', 'things.yaml', format)
+  assert.deepEqual(await doc.read(), { items: ['local'] })
+  assert.match(late.docs.notices[0]?.message ?? '', /does not answer: serving .*things\.yaml/)
+  await redis.start()
+  const other = instance(t, p).docs.open('things', 'things.yaml', format)
+  await until(async () => (await other.read()).items.join() === 'local', 8000)
+})
+
 test('without Redis the data-dir file is the store, in its readable format', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'sp-docs-'))
   t.after(() => rm(dir, { recursive: true }))
