@@ -139,3 +139,20 @@ test('the tls/ index is loaded on demand only', () => {
   }
   assert.deepEqual(found, [])
 })
+
+// ioredis costs ~120 ms and ~28 MB at start: only a gateway with `store.redis` loads it, through
+// store/redis-connection.ts, which is imported with `await import` (or `import type`) everywhere else.
+test('the Redis client is loaded on demand only', () => {
+  const connection = join(root, 'store/redis-connection.ts')
+  const STATIC = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*'([^']+)'/g
+  const found: string[] = []
+  for (const file of files)
+    for (const m of readFileSync(file, 'utf8').matchAll(STATIC)) {
+      if (/^\s*(?:import|export) type\b/.test(m[0])) continue
+      const target = m[1] as string
+      const loadsClient = target === 'ioredis' && file !== connection
+      const loadsConnection = target.startsWith('.') && resolve(dirname(file), target) === connection
+      if (loadsClient || loadsConnection) found.push(relative(root, file))
+    }
+  assert.deepEqual(found, [])
+})

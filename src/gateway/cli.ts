@@ -11,6 +11,7 @@ import type { ReloadReport } from './config/watcher.ts'
 import { isGatewayError } from './errors.ts'
 import { createGateway, type Gateway, type GatewayOptions, type ListenInfo } from './index.ts'
 import type { GatewayConfig } from './model/index.ts'
+import type { StoreNotice } from './store/shared-documents.ts'
 import { onParentExit, startedByNpm } from './util/parent-exit.ts'
 import { packageVersion } from './util/version.ts'
 
@@ -82,6 +83,12 @@ async function start(flags: StartFlags, mode: StartMode = {}): Promise<void> {
   } catch (err) {
     fail(isGatewayError(err) ? err.message : String(err))
   }
+  // What the shared store's documents had to say while the gateway started, then as it happens.
+  const tellStore = ({ level, message }: StoreNotice) => (level === 'warn' ? warn : info)(message)
+  for (const notice of gateway.core.documents.notices) tellStore(notice)
+  gateway.core.documents.events.addEventListener('notice', (e) =>
+    tellStore((e as CustomEvent<StoreNotice>).detail),
+  )
   // Recovery is told by the reload that follows it (config-reload), which knows whether all applied.
   gateway.events.addEventListener('config-error', (e) => {
     const { source, message } = (e as CustomEvent<{ source: string; message: string | null }>).detail

@@ -12,6 +12,7 @@ import type { EventLoopDelay } from './stats/event-loop-delay.ts'
 import type { HistorySampler } from './stats/history-sampler.ts'
 import type { GatewayTraffic } from './stats/traffic.ts'
 import type { RedisConnection } from './store/redis-connection.ts'
+import type { SharedDocuments } from './store/shared-documents.ts'
 
 export interface Lifecycle {
   /** True once the first snapshot is live and the listener is bound. */
@@ -44,6 +45,8 @@ export interface GatewayCore {
   readonly events: EventTarget
   /** The shared store (Redis/Valkey) when `store.redis` is configured. */
   readonly sharedStore: RedisConnection | undefined
+  /** Admin-made state (manual routes, dialect entities, push registrations): data-dir files or the shared store. */
+  readonly documents: SharedDocuments
   readonly dataDir: string | undefined
   readonly configFile: string | undefined
   readonly dashboardDir: string | undefined

@@ -27,6 +27,7 @@ export const errors = {
   },
   SP_ERR_CLI_BAD_FLAG: { status: 400, message: 'bad command-line flag' },
   SP_ERR_PERSIST_WRITE: { status: 500, message: 'cannot persist the change' },
+  SP_ERR_STORE_UNAVAILABLE: { status: 503, message: 'the shared store is unreachable' },
   SP_ERR_PROXY_NO_ROUTE: { status: 404, message: 'no route matches the request' },
   SP_ERR_PROXY_UPSTREAM_UNAVAILABLE: { status: 502, message: 'upstream refused or reset the connection' },
   SP_ERR_PROXY_UPSTREAM_TIMEOUT: { status: 504, message: 'upstream did not answer in time' },

@@ -39,7 +39,7 @@ import {
   startingHandler,
 } from './server/http-server.ts'
 import { drainServer } from './server/lifecycle.ts'
-import { connectRedis } from './store/redis-connection.ts'
+import { createSharedDocuments } from './store/shared-documents.ts'
 import { CounterRegistry, RateMeter, TrafficCounters } from './stats/counters.ts'
 import { createEventLoopDelay } from './stats/event-loop-delay.ts'
 import { createHistorySampler } from './stats/history-sampler.ts'
@@ -191,8 +191,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const settings = watcher.current.settings
   assertSecureBind(settings.host, settings.adminAuth)
   // The shared store, when configured: one bounded connection for limits, breakers and admin state.
-  const sharedStore = settings.redis ? connectRedis(settings.redis) : undefined
-  const manual = createManualStore(options.dataDir ? resolve(options.dataDir) : undefined)
+  // Its client library (~120 ms, ~28 MB) is loaded only then.
+  const sharedStore = settings.redis
+    ? (await import('./store/redis-connection.ts')).connectRedis(settings.redis)
+    : undefined
+  const documents = createSharedDocuments(sharedStore, options.dataDir ? resolve(options.dataDir) : undefined)
+  const manual = createManualStore(documents)
   await watcher.addProvider(manual)
   const healthEvents = watchUpstreamHealth(watcher, targetStates, events)
   if (!switcher) switcher = new RouteTableSwitcher(tableFor(watcher.current))
@@ -224,6 +228,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     lifecycle,
     events,
     sharedStore,
+    documents,
     dataDir: manual.file ? resolve(options.dataDir as string) : undefined,
     configFile,
     dashboardDir: options.dashboardDir ?? findDashboardDir(),
@@ -393,8 +398,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       const addr = server.address() as AddressInfo
       const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
       core.url = `http://${shownHost}:${addr.port}`
-      // Pushed services to restore come back through the admin side's discovery too.
-      const pushed = core.dataDir !== undefined && existsSync(join(core.dataDir, PUSHED_SERVICES_FILE))
+      // Pushed services to restore come back through the admin side's discovery too; with a shared
+      // store, other instances may push services and dialect entities at any time.
+      const pushed =
+        sharedStore !== undefined ||
+        (core.dataDir !== undefined && existsSync(join(core.dataDir, PUSHED_SERVICES_FILE)))
       adminOnDemand = !servicesPromise && !pushed && !needsAdminSide(watcher.current)
       markReady()
       // Loading the admin side blocks the event loop for a moment: let the first requests through first.
@@ -425,6 +433,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await upstreams?.close()
         core.eventLoop.close()
         core.history.close()
+        documents.close()
         await sharedStore?.close()
       })()
       return closing

@@ -35,7 +35,7 @@ export async function startServices(core: GatewayCore, { server }: { server: Ser
     include: settings.discovery.include,
     exclude: settings.discovery.exclude,
     removalGracePeriodMs: toMs(settings.discovery.removalGracePeriod, 60_000),
-    dataDir: core.dataDir,
+    documents: core.documents,
     targetStates: core.targetStates,
   })
   for (const provider of discovery.providers) await core.watcher.addProvider(provider)

@@ -10,6 +10,7 @@ import { targetId } from '../model/ids.ts'
 import { fetchManifest } from './farp-manifest.ts'
 import { createServiceFilter } from './filters.ts'
 import { createMdnsBrowser, type MdnsBrowser } from './mdns-browser.ts'
+import type { SharedDocuments } from '../store/shared-documents.ts'
 import { createPushStore, type StoredRegistration } from './push-store.ts'
 import { describeService, type ServiceDescription } from './service-routes.ts'
 import { originOf, resolveServiceUrl, sanitizeServiceName, type ServiceInstance } from './service.ts'
@@ -25,7 +26,8 @@ export interface DiscoveryOptions {
   readonly fetchTimeoutMs?: number | undefined
   /** Minimum time between two applied emissions of each source (mDNS flaps). */
   readonly throttleMs?: number | undefined
-  readonly dataDir?: string | undefined
+  /** Where push registrations are kept (data dir or shared store). */
+  readonly documents: SharedDocuments
   readonly targetStates: TargetStateRegistry
 }
 
@@ -45,7 +47,7 @@ export const DEFAULT_FETCH_TIMEOUT_MS = 10_000
 
 export function createDiscovery(opts: DiscoveryOptions): Discovery {
   const instances = new Map<string, ServiceInstance>()
-  const pushStore = createPushStore(opts.dataDir)
+  const pushStore = createPushStore(opts.documents)
   const registrations = new Map<string, StoredRegistration>()
   const graceMs = opts.removalGracePeriodMs ?? DEFAULT_REMOVAL_GRACE_MS
   const timeoutMs = opts.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS
@@ -57,6 +59,7 @@ export function createDiscovery(opts: DiscoveryOptions): Discovery {
   let browser: MdnsBrowser | undefined
   let closed = false
   let queue: Promise<unknown> = Promise.resolve()
+  let unsubscribe = () => {}
 
   const groupName = (i: ServiceInstance) => sanitizeServiceName(i.manifest?.service_name ?? i.name)
 
@@ -189,19 +192,42 @@ export function createDiscovery(opts: DiscoveryOptions): Discovery {
     timers.add(timer)
   }
 
-  async function persist(): Promise<void> {
-    await pushStore.save([...registrations.values()])
+  const pushKey = (r: StoredRegistration) => `push:${r.service_id || r.service_name}`
+
+  /** Makes the push instances what is stored (this instance's writes and other instances' alike). */
+  /** Answers the instances that are new or changed. */
+  function adopt(stored: readonly StoredRegistration[]): ServiceInstance[] {
+    const added: ServiceInstance[] = []
+    const before = new Map(registrations)
+    registrations.clear()
+    for (const r of stored) registrations.set(pushKey(r), r)
+    for (const inst of [...instances.values()])
+      if (inst.origin === 'push' && !registrations.has(inst.key)) instances.delete(inst.key)
+    for (const [key, r] of registrations) {
+      const known = instances.get(key)
+      const inst = instanceFromRegistration(r)
+      if (known?.manifest) inst.manifest = known.manifest
+      if (JSON.stringify(before.get(key)) !== JSON.stringify(r)) added.push(inst)
+      instances.set(key, inst)
+    }
+    return added
   }
 
   let started = 0
   async function startAll(): Promise<void> {
     if (++started < 2) return
-    for (const r of await pushStore.load()) {
-      registrations.set(`push:${r.service_id || r.service_name}`, r)
-      const inst = instanceFromRegistration(r)
-      instances.set(inst.key, inst)
-    }
+    adopt(await pushStore.read())
     await publish()
+    // Registrations made on other instances (shared store) arrive here as they are stored.
+    unsubscribe = pushStore.onChange(() => {
+      void pushStore.read().then(async (stored) => {
+        if (closed) return
+        const changed = adopt(stored)
+        await publish()
+        await Promise.all(changed.map((i) => loadManifest(i, true)))
+        if (changed.some((i) => i.manifest)) await publish()
+      })
+    })
     // Manifests of persisted services arrive in the background: starting never waits on a network.
     void Promise.all([...instances.values()].map((i) => loadManifest(i))).then(() => publish())
     if (opts.mdns)
@@ -215,6 +241,7 @@ export function createDiscovery(opts: DiscoveryOptions): Discovery {
   function closeAll(): Promise<void> {
     closing ??= (async () => {
       closed = true
+      unsubscribe()
       for (const t of timers) clearTimeout(t)
       timers.clear()
       await browser?.close()
@@ -248,20 +275,14 @@ export function createDiscovery(opts: DiscoveryOptions): Discovery {
         port: body.port,
         registered_at: new Date().toISOString(),
       }
-      const key = `push:${reg.service_id || name}`
-      const previous = registrations.get(key)
-      registrations.set(key, previous ? { ...reg, registered_at: previous.registered_at } : reg)
-      try {
-        await persist()
-      } catch (err) {
-        if (previous) registrations.set(key, previous)
-        else registrations.delete(key)
-        throw err
-      }
-      const inst = instanceFromRegistration(registrations.get(key) as StoredRegistration)
-      const known = instances.get(key)
-      if (known?.manifest) inst.manifest = known.manifest
-      instances.set(key, inst)
+      const key = pushKey(reg)
+      const stored = await pushStore.update((all) => {
+        const previous = all.find((r) => pushKey(r) === key)
+        const next = previous ? { ...reg, registered_at: previous.registered_at } : reg
+        return [...all.filter((r) => pushKey(r) !== key), next]
+      })
+      adopt(stored)
+      const inst = instances.get(key) as ServiceInstance
       await loadManifest(inst, true)
       await publish()
       return { status: 'registered', service: name }
@@ -273,14 +294,8 @@ export function createDiscovery(opts: DiscoveryOptions): Discovery {
         (k) => sanitizeServiceName((registrations.get(k) as StoredRegistration).service_name) === name,
       )
       if (keys.length === 0 && pushKeys.length === 0) return false
-      const saved = new Map(registrations)
-      for (const k of pushKeys) registrations.delete(k)
-      try {
-        await persist()
-      } catch (err) {
-        for (const [k, v] of saved) registrations.set(k, v)
-        throw err
-      }
+      const gone = (r: StoredRegistration) => sanitizeServiceName(r.service_name) === name
+      if (pushKeys.length > 0) adopt(await pushStore.update((all) => all.filter((r) => !gone(r))))
       for (const k of keys) instances.delete(k)
       await publish()
       return true

@@ -1,11 +1,8 @@
-// Push-registered services, kept in <dataDir>/registered-services.yaml so they survive restarts;
-// written atomically, acknowledged only once on disk.
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { GatewayError } from '../errors.ts'
+// Push-registered services, kept in <dataDir>/registered-services.yaml (or the shared store when Redis
+// is configured) so they survive restarts and reach every instance; acknowledged only once stored.
 import type { ServiceRegistration } from '../model/index.ts'
-import { writeFileAtomic } from '../util/atomic-write.ts'
-import { yaml } from '../util/yaml.ts'
+import type { SharedDocument } from '../store/shared-document.ts'
+import type { SharedDocuments } from '../store/shared-documents.ts'
 
 /** In the data dir; its presence at start means there are services to restore. */
 export const PUSHED_SERVICES_FILE = 'registered-services.yaml'
@@ -17,28 +14,16 @@ export interface StoredRegistration extends ServiceRegistration {
   readonly registered_at: string
 }
 
-export interface PushStore {
-  readonly file: string | undefined
-  load(): Promise<StoredRegistration[]>
-  save(all: readonly StoredRegistration[]): Promise<void>
-}
+export type PushStore = SharedDocument<StoredRegistration[]>
 
-export function createPushStore(dataDir: string | undefined): PushStore {
-  const file = dataDir ? join(dataDir, PUSHED_SERVICES_FILE) : undefined
-  return {
-    file,
-    async load() {
-      if (!file) return []
-      let text: string
-      try {
-        text = await readFile(file, 'utf8')
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
-        throw new GatewayError('SP_ERR_CONFIG_READ', `${file}: ${String(err)}`, { file })
-      }
-      const value = (yaml().parse(text) ?? {}) as { services?: unknown }
-      if (!Array.isArray(value.services)) return []
-      return value.services.filter(
+export function createPushStore(documents: SharedDocuments): PushStore {
+  return documents.open('registered-services', PUSHED_SERVICES_FILE, {
+    header: 'Services push-registered through POST /gateway/api/discovery/register.',
+    encode: (all) => ({ services: all }),
+    decode(value) {
+      const services = (value as { services?: unknown } | undefined)?.services
+      if (!Array.isArray(services)) return []
+      return services.filter(
         (s): s is StoredRegistration =>
           !!s &&
           typeof s === 'object' &&
@@ -47,16 +32,5 @@ export function createPushStore(dataDir: string | undefined): PushStore {
           typeof (s as StoredRegistration).port === 'number',
       )
     },
-    async save(all) {
-      if (!file) return
-      const header = '# Services push-registered through POST /gateway/api/discovery/register.\n'
-      try {
-        await writeFileAtomic(file, header + yaml().stringify({ services: all }))
-      } catch (err) {
-        throw new GatewayError('SP_ERR_PERSIST_WRITE', `cannot write ${file}: ${(err as Error).message}`, {
-          file,
-        })
-      }
-    },
-  }
+  })
 }

@@ -1,13 +1,12 @@
 // State made through the admin API: manual routes, enabled/disabled overrides for routes of other
-// sources, and per-service settings laid over every route of a service. Kept in
-// <dataDir>/manual-routes.yaml in the config file's format (plus `overrides:` and `services:`),
-// written atomically; a change is acknowledged only once it is on disk and live.
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+// sources, and per-service settings laid over every route of a service. Kept in one shared document:
+// <dataDir>/manual-routes.yaml in the config file's format (plus `overrides:` and `services:`), or the
+// shared store when Redis is configured; a change is acknowledged only once it is stored and live, and
+// a change another instance made is applied here as soon as it is announced.
 import { GatewayError } from '../../errors.ts'
 import type { RouteConfig } from '../../model/index.ts'
-import { writeFileAtomic } from '../../util/atomic-write.ts'
-import { yaml } from '../../util/yaml.ts'
+import type { DocumentFormat } from '../../store/shared-document.ts'
+import type { SharedDocuments } from '../../store/shared-documents.ts'
 import { parseConfigText } from '../load.ts'
 import type { ServiceSettingsMap } from '../service-settings.ts'
 import type { Snapshot } from '../snapshot.ts'
@@ -49,22 +48,11 @@ function isOverrides(value: unknown): value is Record<string, boolean> {
   )
 }
 
-export function createManualStore(dataDir: string | undefined): ManualStore {
-  const file = dataDir ? join(dataDir, 'manual-routes.yaml') : undefined
-  let state: ManualState = { routes: [], overrides: {} }
-  let sink: ProviderSink | undefined
-  let queue: Promise<unknown> = Promise.resolve()
-
-  async function load(): Promise<ManualState> {
-    if (!file) return { routes: [], overrides: {} }
-    let text: string
-    try {
-      text = await readFile(file, 'utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { routes: [], overrides: {} }
-      throw new GatewayError('SP_ERR_CONFIG_READ', `${file}: ${String(err)}`, { file })
-    }
-    const value = (parseConfigText(file, text).value ?? {}) as {
+const manualFormat: DocumentFormat<ManualState> = {
+  header: 'Routes created through the Sallyport admin API. Same format as the config file.',
+  parseText: (text, file) => parseConfigText(file, text).value,
+  decode(stored) {
+    const value = (isRecord(stored) ? stored : {}) as {
       routes?: unknown
       overrides?: unknown
       services?: unknown
@@ -75,22 +63,21 @@ export function createManualStore(dataDir: string | undefined): ManualStore {
       // Each route is checked when the snapshot is built; a bad setting shows as that route's problem.
       services: isRecord(value.services) ? (value.services as ServiceSettingsMap) : {},
     }
-  }
-
-  async function persist(next: ManualState): Promise<void> {
-    if (!file) return
-    const header = '# Routes created through the Sallyport admin API. Same format as the config file.\n'
+  },
+  encode(next) {
     const body: Record<string, unknown> = { routes: next.routes }
     if (Object.keys(next.overrides).length > 0) body.overrides = next.overrides
     if (next.services && Object.keys(next.services).length > 0) body.services = next.services
-    try {
-      await writeFileAtomic(file, header + yaml().stringify(body))
-    } catch (err) {
-      throw new GatewayError('SP_ERR_PERSIST_WRITE', `cannot write ${file}: ${(err as Error).message}`, {
-        file,
-      })
-    }
-  }
+    return body
+  },
+}
+
+export function createManualStore(documents: SharedDocuments): ManualStore {
+  const doc = documents.open('manual-routes', 'manual-routes.yaml', manualFormat)
+  let state: ManualState = { routes: [], overrides: {} }
+  let sink: ProviderSink | undefined
+  let queue: Promise<unknown> = Promise.resolve()
+  let unsubscribe = () => {}
 
   const emit = (s: ProviderSink, next: ManualState) =>
     s.emit({
@@ -100,33 +87,44 @@ export function createManualStore(dataDir: string | undefined): ManualStore {
       serviceSettings: next.services,
     })
 
-  function updateState(change: (state: ManualState) => ManualState): Promise<Snapshot> {
-    const run = async () => {
-      if (!sink) throw new GatewayError('SP_ERR_PERSIST_WRITE', 'the gateway is closed')
-      const next = change(state)
-      await persist(next)
-      state = next
-      return emit(sink, next)
-    }
+  /** Local changes and changes from other instances reach the watcher one at a time, in order. */
+  function serially<R>(run: () => Promise<R>): Promise<R> {
     const result = queue.then(run, run)
     queue = result.catch(() => {})
     return result
   }
 
+  function updateState(change: (state: ManualState) => ManualState): Promise<Snapshot> {
+    return serially(async () => {
+      if (!sink) throw new GatewayError('SP_ERR_PERSIST_WRITE', 'the gateway is closed')
+      const s = sink
+      state = await doc.update(change)
+      return emit(s, state)
+    })
+  }
+
   return {
     source: 'manual',
-    file,
+    file: doc.file,
     routes: () => state.routes,
     overrides: () => state.overrides,
     services: () => state.services ?? {},
     async start(s) {
       sink = s
-      state = await load()
+      state = await doc.read()
       await emit(s, state)
+      unsubscribe = doc.onChange(() => {
+        serially(async () => {
+          if (!sink) return
+          state = await doc.read()
+          await emit(sink, state)
+        }).catch(() => {})
+      })
     },
     update: (change) => updateState((s) => ({ ...s, routes: change(s.routes) })),
     updateState,
     async close() {
+      unsubscribe()
       await queue
       sink = undefined
     },

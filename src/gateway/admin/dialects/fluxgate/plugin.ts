@@ -34,7 +34,7 @@ export async function registerFluxgate(app: FastifyInstance, deps: DialectDeps):
   const settings = core.watcher.current.settings.dialects.fluxgate ?? {}
   if (settings.enabled === false) return
   const store = createStateFile<FluxState>(
-    core.dataDir,
+    core.documents,
     'fluxgate-upstreams.yaml',
     () => ({ upstreams: [] }),
     'FluxGate upstream clusters created through /api/v2/gateway/upstreams.',

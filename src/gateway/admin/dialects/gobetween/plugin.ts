@@ -73,12 +73,21 @@ export function createGobetween(core: GatewayCore): DialectListener {
   const bind = settings.bind ?? '127.0.0.1:8888'
   const auth = settings.basicAuth
   const store = createStateFile<{ servers: Record<string, ServerDef> }>(
-    core.dataDir,
+    core.documents,
     'gobetween-servers.yaml',
     () => ({ servers: {} }),
     'L4 servers created through the gobetween REST API ([servers.<name>] as in gobetween.toml).',
   )
   const running = new Map<string, Running>()
+  // Changes to `running` and the store go one at a time: a change from another instance (shared store)
+  // must not see this instance's half-made server.
+  let turn: Promise<unknown> = Promise.resolve()
+  const exclusive = <R>(run: () => Promise<R>): Promise<R> => {
+    const result = turn.then(run, run)
+    turn = result.catch(() => {})
+    return result
+  }
+  let unsubscribe = () => {}
   let api: Server | undefined
   let url: string | undefined
   let closing: Promise<void> | undefined
@@ -190,41 +199,77 @@ export function createGobetween(core: GatewayCore): DialectListener {
       })
     }
     if (method === 'GET') return send(res, 200, r?.def ?? null)
-    if (method === 'DELETE') {
-      if (r) {
-        running.delete(name)
-        await r.server?.close()
-        await store.update((s) => {
-          const { [name]: _gone, ...rest } = s.servers
-          return { servers: rest }
-        })
-      }
-      return send(res, 200, null)
-    }
-    if (method === 'POST') {
-      if (!/^[A-Za-z0-9._-]+$/.test(name))
-        return send(res, 400, 'server name may use letters, digits, ".", "_" and "-"')
-      let body: unknown
-      try {
-        body = JSON.parse(await readBody(req, res))
-      } catch (err) {
-        if (isGatewayError(err)) throw err
-        return send(res, 400, `request body is not valid JSON: ${(err as Error).message}`)
-      }
-      if (running.has(name)) return send(res, 409, `server ${name} already exists`)
-      const started = await start(name, body)
-      running.set(name, started)
-      try {
-        await store.update((s) => ({ servers: { ...s.servers, [name]: started.def } }))
-      } catch (err) {
-        running.delete(name)
-        await started.server?.close()
-        throw err
-      }
-      return send(res, 200, null)
-    }
+    if (method === 'DELETE') return exclusive(() => remove(res, name))
+    if (method === 'POST') return exclusive(() => create(req, res, name))
     return send(res, 404, NOT_FOUND)
   }
+
+  async function remove(res: ServerResponse, name: string): Promise<void> {
+    const r = running.get(name)
+    if (r) {
+      // Stored first: a store that refuses the change leaves the server running.
+      await store.update((s) => {
+        const { [name]: _gone, ...rest } = s.servers
+        return { servers: rest }
+      })
+      running.delete(name)
+      await r.server?.close()
+    }
+    return send(res, 200, null)
+  }
+
+  async function create(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    if (!/^[A-Za-z0-9._-]+$/.test(name))
+      return send(res, 400, 'server name may use letters, digits, ".", "_" and "-"')
+    let body: unknown
+    try {
+      body = JSON.parse(await readBody(req, res))
+    } catch (err) {
+      if (isGatewayError(err)) throw err
+      return send(res, 400, `request body is not valid JSON: ${(err as Error).message}`)
+    }
+    if (running.has(name)) return send(res, 409, `server ${name} already exists`)
+    const started = await start(name, body)
+    running.set(name, started)
+    try {
+      await store.update((s) => ({ servers: { ...s.servers, [name]: started.def } }))
+    } catch (err) {
+      running.delete(name)
+      await started.server?.close()
+      throw err
+    }
+    return send(res, 200, null)
+  }
+
+  /** Starts a stored server; one that cannot start stays defined (GET shows it) and the reason is told. */
+  async function startStored(name: string, def: ServerDef): Promise<Running> {
+    try {
+      return await start(name, def)
+    } catch (err) {
+      core.events.dispatchEvent(
+        new CustomEvent('config-error', { detail: { source: 'gobetween', message: (err as Error).message } }),
+      )
+      return { def, server: undefined, error: (err as Error).message }
+    }
+  }
+
+  /** Makes the running servers what the store holds, after another instance changed it. */
+  const reconcile = () =>
+    exclusive(async () => {
+      const wanted = (await store.read()).servers
+      for (const [name, r] of [...running])
+        if (!(name in wanted)) {
+          running.delete(name)
+          await r.server?.close()
+        }
+      for (const [name, def] of Object.entries(wanted)) {
+        const r = running.get(name)
+        if (r && JSON.stringify(r.def) === JSON.stringify(def)) continue
+        running.delete(name)
+        await r?.server?.close()
+        running.set(name, await startStored(name, def))
+      }
+    })
 
   return {
     get url() {
@@ -232,19 +277,9 @@ export function createGobetween(core: GatewayCore): DialectListener {
     },
     async listen() {
       if (!enabled || api) return
-      for (const [name, def] of Object.entries((await store.read()).servers)) {
-        try {
-          running.set(name, await start(name, def))
-        } catch (err) {
-          // A stored server that cannot start stays defined (GET shows it) and the reason is reported.
-          running.set(name, { def, server: undefined, error: (err as Error).message })
-          core.events.dispatchEvent(
-            new CustomEvent('config-error', {
-              detail: { source: 'gobetween', message: (err as Error).message },
-            }),
-          )
-        }
-      }
+      for (const [name, def] of Object.entries((await store.read()).servers))
+        running.set(name, await startStored(name, def))
+      unsubscribe = store.onChange(() => void reconcile().catch(() => {}))
       const { host, port } = splitBind(bind)
       if (!isLoopbackHost(host) && !auth)
         throw new GatewayError(
@@ -280,6 +315,8 @@ export function createGobetween(core: GatewayCore): DialectListener {
     },
     close() {
       closing ??= (async () => {
+        unsubscribe()
+        await turn
         const s = api
         if (s) {
           s.closeAllConnections()

@@ -86,7 +86,7 @@ export async function registerServiceManagement(app: FastifyInstance, deps: Dial
   if (settings.enabled === false) return
   const password = settings.password
   const store = createStateFile<ServiceState>(
-    core.dataDir,
+    core.documents,
     'service-management.yaml',
     () => ({ services: {}, variables: {}, programs: [] }),
     'Service configuration, program variables and programs set through {entrance}/management/*.',
