@@ -102,8 +102,12 @@ test('every document validates against the Gateway API v1 CRD schemas', () => {
     assert.deepEqual(o.spec.parentRefs, [{ name: 'edge' }])
   }
   // The validator has teeth: a wrong path type is refused.
-  const broken = structuredClone(byId('config-/orders/*'))
-  ;(broken.spec.rules[0]?.matches?.[0] as { path: { type: string } }).path.type = 'Prefix'
+  const broken = structuredClone(byId('config-/orders/*')) as unknown as {
+    spec: { rules: { matches: { path: { type: string } }[] }[] }
+  }
+  const match = broken.spec.rules[0]?.matches[0]
+  assert.ok(match)
+  match.path.type = 'Prefix'
   assert.throws(() => new HTTPRoute(broken as never).validate(), /allowed values/)
 })
 
