@@ -104,3 +104,14 @@ test('the admin API accepts false for a policy and the route is then not limited
   const flux = await call(`${g.url}/api/v2/gateway/routes`)
   assert.equal(flux.status, 200, flux.text)
 })
+
+test("the service-management dialect's rate 0 (no limit) turns the default limit off for that service", async () => {
+  assert.equal((await call(`${g.url}/plain`)).status, 429, 'spent by the first test')
+  const put = await call(`${g.url}/gateway/management/config/rate_limiter`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ service_name: 'plain', config: { rate: 0, peak: 0 } }),
+  })
+  assert.equal(put.status, 200, put.text)
+  for (let i = 0; i < 4; i++) assert.equal((await call(`${g.url}/plain`)).status, 200)
+})

@@ -89,9 +89,12 @@ export function serviceSettingsOf(cfg: ServiceConfig): ServiceSettings {
   if (cfg.load_balance) out.loadBalancer = STRATEGIES[cfg.load_balance.strategy] as LoadBalancerName
   if (cfg.rate_limiter) {
     const { rate, peak } = cfg.rate_limiter
-    // rate 0 is the document's "no limit"; the original limits per instance, Sallyport per route.
+    // rate 0 is the document's "no limit" (false: none, even when the gateway's defaults set one); the
+    // original limits per instance, Sallyport per route.
     out.rateLimit =
-      rate <= 0 ? null : { requestsPerSec: rate, burst: Math.max(1, peak || Math.ceil(rate)), scope: 'route' }
+      rate <= 0
+        ? false
+        : { requestsPerSec: rate, burst: Math.max(1, peak || Math.ceil(rate)), scope: 'route' }
   }
   if (cfg.breaker) {
     const b = cfg.breaker
