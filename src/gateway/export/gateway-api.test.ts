@@ -19,7 +19,7 @@ const everything: GatewayConfig = {
       serviceName: 'Orders_Service',
       methods: ['GET', 'post'],
       hosts: ['shop.example.test', '*.shop.test'],
-      matchHeaders: { 'x-canary': 'yes', 'x-trace': '*', 'x-ver': '~^v[12]$' },
+      matchHeaders: { 'x-canary': 'yes', 'x-trace': '*', 'x-ver': '~^v[12]$', 'x-env': '~prod' },
       targets: [
         { url: 'http://127.0.0.1:3001', weight: 3 },
         { url: 'http://127.0.0.1:3002', weight: 1 },
@@ -152,6 +152,7 @@ test('matches, header filters, CORS, timeouts and rewrites', () => {
       { type: 'Exact', name: 'x-canary', value: 'yes' },
       { type: 'RegularExpression', name: 'x-trace', value: '.*' },
       { type: 'RegularExpression', name: 'x-ver', value: '^v[12]$' },
+      { type: 'RegularExpression', name: 'x-env', value: 'prod' },
     ],
     method: 'GET',
   })
@@ -225,6 +226,9 @@ test('what has no Gateway API equivalent is listed on its route, defaults includ
   assert.match(files, /- priority 10/)
   assert.match(text, /skipped config-\/off: disabled/)
   assert.match(section('config-/helloworld.Greeter/SayHello'), /gRPC-Web translation/)
+  assert.doesNotMatch(files, /is searched for/, 'an anchored pattern needs no note')
+  assert.match(orders, /note: header x-env pattern \/prod\/ is searched for by Sallyport/)
+  assert.doesNotMatch(orders, /header x-ver pattern/, 'anchored at both ends')
 })
 
 test('Gateway API durations', () => {

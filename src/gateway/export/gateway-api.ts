@@ -65,6 +65,15 @@ function hostnames(spec: RouteSpec, notes: string[]): string[] {
   return [...new Set(out)]
 }
 
+/** Sallyport searches a path or header for its pattern; implementations of RegularExpression mostly match
+ * the whole value (implementation-specific in the spec): a pattern not anchored at both ends is told. */
+function noteUnanchored(what: string, pattern: string, notes: string[]): void {
+  if (!pattern.startsWith('^') || !pattern.endsWith('$'))
+    notes.push(
+      `${what} /${pattern}/ is searched for by Sallyport; Gateway API implementations mostly match the whole value: check it`,
+    )
+}
+
 function headerMatches(spec: RouteSpec, notes: string[]): Obj[] {
   const out: Obj[] = []
   for (const [name, value] of Object.entries(spec.matchHeaders)) {
@@ -75,8 +84,10 @@ function headerMatches(spec: RouteSpec, notes: string[]): Obj[] {
     if (value === '*') {
       notes.push(`header ${name} "present": exported as the regular expression .*`)
       out.push({ type: 'RegularExpression', name, value: '.*' })
-    } else if (value.startsWith('~')) out.push({ type: 'RegularExpression', name, value: value.slice(1) })
-    else out.push({ type: 'Exact', name, value })
+    } else if (value.startsWith('~')) {
+      noteUnanchored(`header ${name} pattern`, value.slice(1), notes)
+      out.push({ type: 'RegularExpression', name, value: value.slice(1) })
+    } else out.push({ type: 'Exact', name, value })
   }
   return out
 }
@@ -84,6 +95,7 @@ function headerMatches(spec: RouteSpec, notes: string[]): Obj[] {
 function httpMatches(spec: RouteSpec, notes: string[]): Obj[] {
   const type =
     spec.pathType === 'exact' ? 'Exact' : spec.pathType === 'regex' ? 'RegularExpression' : 'PathPrefix'
+  if (spec.pathType === 'regex') noteUnanchored('path pattern', spec.matchPath, notes)
   const headers = headerMatches(spec, notes)
   const base: Obj = { path: { type, value: spec.matchPath }, ...(headers.length > 0 ? { headers } : {}) }
   const methods = spec.methods.filter((m) => HTTP_METHODS.has(m))
