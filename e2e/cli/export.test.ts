@@ -75,6 +75,17 @@ describe('sallyport export', () => {
     assert.equal(bad.code, 2)
     assert.equal(bad.stderr.trim().split('\n').length, 1)
     assert.match(bad.stderr, /Allowed choices are gateway-api/)
+    const both = runCli([
+      'export',
+      '--format',
+      'gateway-api',
+      '--config',
+      config,
+      '--from',
+      'http://127.0.0.1:1',
+    ])
+    assert.equal(both.code, 2)
+    assert.match(both.stderr, /'--from <url>' cannot be used with option '-c, --config <file>'/)
   })
 
   describe('--from a running gateway', () => {

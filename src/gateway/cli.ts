@@ -238,6 +238,12 @@ function parseK8sName(value: string): string {
   return value
 }
 
+function parseGatewayUrl(value: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
+    throw new InvalidArgumentError('must be the http(s) URL of a running gateway')
+  return value
+}
+
 async function exportRoutes(flags: ExportFlags, command: Command): Promise<void> {
   // `sallyport --config x export` works too: the flag then belongs to the program.
   const configFile = flags.config ?? command.parent?.opts<{ config?: string }>().config
@@ -318,8 +324,15 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('--gateway <name>', 'the Gateway the routes attach to (parentRefs)', parseK8sName, 'sallyport')
     .option('-o, --out <file>', 'write the YAML to this file (default: stdout)')
     .option('-c, --config <file>', 'the config file whose routes are exported (default: embedded default)')
-    .option('--from <url>', 'a running gateway (http://127.0.0.1:8080): its routes from the admin API')
-    .option('--token <secret>', 'admin API key or bearer token for --from, when admin auth is on')
+    .addOption(
+      new Option('--from <url>', 'a running gateway (http://127.0.0.1:8080): its routes from the admin API')
+        .argParser(parseGatewayUrl)
+        .conflicts('config'),
+    )
+    .option(
+      '--token <secret>',
+      'for --from when admin auth is on: the API key or bearer token, or user:password',
+    )
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .action(exportRoutes)

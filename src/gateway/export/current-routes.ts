@@ -36,8 +36,9 @@ function adminApi(gateway: string): string {
 
 async function getJson<T>(url: string, token: string | undefined): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' }
-  // An admin API protected by an API key or a bearer token accepts the one it knows.
-  if (token) Object.assign(headers, { authorization: `Bearer ${token}`, 'x-api-key': token })
+  // An admin API protected by an API key or a bearer token accepts the one it knows; user:password is Basic.
+  if (token?.includes(':')) headers.authorization = `Basic ${Buffer.from(token, 'utf8').toString('base64')}`
+  else if (token) Object.assign(headers, { authorization: `Bearer ${token}`, 'x-api-key': token })
   let res: Response
   try {
     res = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) })
