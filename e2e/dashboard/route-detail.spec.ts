@@ -36,6 +36,8 @@ test.beforeAll(async () => {
   writeFileSync(
     config,
     [
+      'defaults:',
+      '  cors: { origins: ["http://localhost:5173"] }',
       'routes:',
       '  - id: orders',
       '    path: /orders/*',
@@ -56,6 +58,7 @@ test.beforeAll(async () => {
       '    path: /catalog/*',
       `    targets: [{ url: "${ok.url}" }]`,
       '    cache: { ttl: 30s }',
+      '    cors: false',
       '',
     ].join('\n'),
   )
@@ -93,7 +96,7 @@ test('a route opens by mouse, by keyboard and by deep link, and says who defined
   await expect(page).toHaveURL(/#\/routes\?id=catalog$/)
   const heading = page.getByRole('heading', { level: 1 })
   await expect(heading).toHaveText('/catalog/*')
-  await expect(page.getByText(/Defined by .*scene\.yaml:17/)).toBeVisible()
+  await expect(page.getByText(/Defined by .*scene\.yaml:19/)).toBeVisible()
   const outranked = page.getByRole('region', { name: /Outranked/ })
   await expect(outranked).toContainText('/catalog/*')
   await expect(outranked).toContainText('(pushed service catalog, priority 10)')
@@ -116,6 +119,10 @@ test('a route opens by mouse, by keyboard and by deep link, and says who defined
   await expect(heading).toBeFocused()
   const targets = page.getByRole('region', { name: 'Targets' })
   await expect(targets.getByRole('row')).toHaveCount(3)
+  // A policy the route runs because the gateway's defaults set it says so; catalog turned it off.
+  await expect(
+    page.getByRole('region', { name: 'Policies' }).getByRole('row', { name: /CORS \(gateway default\)/ }),
+  ).toContainText('origins http://localhost:5173')
   await expect(targets).toContainText(`http://127.0.0.1:${deadPort}`)
 
   // Deep link, as other pages write it.

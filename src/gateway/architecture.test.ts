@@ -22,7 +22,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['server'],
   ['core.ts'],
   ['openapi', 'discovery', 'record'],
-  ['admin'],
+  ['admin', 'export'],
   ['services.ts'],
   ['index.ts'],
   ['doctor'],

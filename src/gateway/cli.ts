@@ -1,6 +1,7 @@
 // `npx sallyport`: flags → createGateway().listen(), graceful drain on SIGINT/SIGTERM, and one clear
 // line with a non-zero exit for every way it can fail to start.
 import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { styleText } from 'node:util'
@@ -333,6 +334,56 @@ async function trust(flags: TrustFlags, command: Command): Promise<void> {
   }
 }
 
+interface ExportFlags {
+  format: 'gateway-api'
+  namespace?: string
+  gateway: string
+  out?: string
+  config?: string
+  from?: string
+  token?: string
+}
+
+function parseK8sName(value: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) || value.length > 63)
+    throw new InvalidArgumentError('must be a DNS-1123 label (lowercase letters, digits and "-", at most 63)')
+  return value
+}
+
+function parseGatewayUrl(value: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
+    throw new InvalidArgumentError('must be the http(s) URL of a running gateway')
+  return value
+}
+
+async function exportRoutes(flags: ExportFlags, command: Command): Promise<void> {
+  // `sallyport --config x export` works too: the flag then belongs to the program.
+  const configFile = flags.config ?? command.parent?.opts<{ config?: string }>().config
+  const { routesOfConfig, routesOfGateway } = await import('./export/current-routes.ts')
+  const { gatewayApiYaml } = await import('./export/gateway-api.ts')
+  try {
+    const current = flags.from
+      ? await routesOfGateway(flags.from, flags.token)
+      : await routesOfConfig(configFile)
+    for (const warning of current.warnings)
+      process.stderr.write(`${styleText('yellow', 'sallyport:', { stream: process.stderr })} ${warning}\n`)
+    const text = gatewayApiYaml(current.routes, {
+      namespace: flags.namespace,
+      gateway: flags.gateway,
+      defaults: current.settings.policyDefaults,
+    })
+    if (!flags.out) {
+      process.stdout.write(text)
+      return
+    }
+    await writeFile(flags.out, text)
+    const served = current.routes.filter((r) => r.enabled).length
+    process.stderr.write(`wrote ${served} route(s) to ${flags.out}\n`)
+  } catch (err) {
+    fail(isGatewayError(err) ? err.message : String(err))
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
   const program = new Command('sallyport')
     .description('A local-development API gateway with a live dashboard.')
@@ -395,6 +446,28 @@ export async function main(argv: readonly string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .action(doctor)
+  program
+    .command('export')
+    .description('write the current routes as Kubernetes Gateway API HTTPRoute / GRPCRoute YAML')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['gateway-api']).makeOptionMandatory(),
+    )
+    .option('-n, --namespace <name>', 'metadata.namespace of every document', parseK8sName)
+    .option('--gateway <name>', 'the Gateway the routes attach to (parentRefs)', parseK8sName, 'sallyport')
+    .option('-o, --out <file>', 'write the YAML to this file (default: stdout)')
+    .option('-c, --config <file>', 'the config file whose routes are exported (default: embedded default)')
+    .addOption(
+      new Option('--from <url>', 'a running gateway (http://127.0.0.1:8080): its routes from the admin API')
+        .argParser(parseGatewayUrl)
+        .conflicts('config'),
+    )
+    .option(
+      '--token <secret>',
+      'for --from when admin auth is on: the API key or bearer token, or user:password',
+    )
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .action(exportRoutes)
   try {
     await program.parseAsync([...argv], { from: 'user' })
   } catch (err) {

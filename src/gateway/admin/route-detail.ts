@@ -1,5 +1,6 @@
 // One route in full for GET /api/routes/:id: its view plus where it was defined, which routes answer its
 // requests instead (the router's own order), and each policy with the settings it runs with.
+import { effectivePolicy } from '../config/policy-defaults.ts'
 import type { RouteSpec } from '../config/route-spec.ts'
 import type { Snapshot } from '../config/snapshot.ts'
 import type {
@@ -116,37 +117,50 @@ export function policySummary(spec: RouteSpec, snapshot: Snapshot): RoutePolicyS
       passiveFailures: h.passiveFailures,
     },
   }
-  if (cacheEnabled(cfg.cache)) {
-    const c = cfg.cache
-    out.cache = {}
+  const d = snapshot.settings.policyDefaults
+  // Marks a policy the route runs because the gateway's `defaults` set it (the view says "gateway default").
+  const marked = (p: { fromDefault: boolean }) => (p.fromDefault ? { fromDefault: true } : {})
+  const cache = effectivePolicy(cfg, d, 'cache')
+  if (cache && cacheEnabled(cache.config)) {
+    const c = cache.config
+    out.cache = { ...marked(cache) }
     if (c.ttl !== undefined) out.cache.ttlMs = toMs(c.ttl, 0)
     if (c.maxEntries !== undefined) out.cache.maxEntries = c.maxEntries
     if (c.varyBy !== undefined) out.cache.varyBy = [...c.varyBy]
   }
-  const rl = cfg.rateLimit
-  if (rl && rl.enabled !== false && rl.requestsPerSec !== undefined)
+  const limit = effectivePolicy(cfg, d, 'rateLimit')
+  const rl = limit?.config
+  if (limit && rl && rl.enabled !== false && rl.requestsPerSec !== undefined)
     out.rateLimit = {
       requestsPerSec: rl.requestsPerSec,
       ...(rl.burst === undefined ? {} : { burst: rl.burst }),
       scope: rl.scope ?? 'route',
       ...(rl.key === undefined ? {} : { key: rl.key }),
+      ...marked(limit),
     }
-  const retryGiven = cfg.retry ?? snapshot.settings.policyDefaults.retry
-  const retry = retryPolicy(cfg.retry, snapshot.settings.policyDefaults.retry)
+  const retryGiven = cfg.retry ?? d.retry
+  const retry = retryPolicy(cfg.retry, d.retry)
   if (retry) {
     out.retry = { maxAttempts: retry.maxAttempts, retryOn: [...retry.retryOn], methods: [...retry.methods] }
     if (retryGiven?.backoff !== undefined) out.retry.backoff = retryGiven.backoff
   }
-  const jwt = cfg.jwt
-  if (jwt && jwt.enabled !== false)
+  const auth = effectivePolicy(cfg, d, 'jwt')
+  const jwt = auth?.config
+  if (auth && jwt && jwt.enabled !== false)
     out.jwt = {
       keys: jwt.jwksUrl ?? (jwt.publicKey ? 'public key' : 'secret'),
       ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
       ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
       ...(jwt.algorithms === undefined ? {} : { algorithms: [...jwt.algorithms] }),
+      ...marked(auth),
     }
-  if (cfg.cors && cfg.cors.enabled !== false)
-    out.cors = { origins: [...(cfg.cors.origins ?? ['*'])], credentials: cfg.cors.credentials === true }
+  const cors = effectivePolicy(cfg, d, 'cors')
+  if (cors && cors.config.enabled !== false)
+    out.cors = {
+      origins: [...(cors.config.origins ?? ['*'])],
+      credentials: cors.config.credentials === true,
+      ...marked(cors),
+    }
   const mode = cfg.metadata?.openapiValidate
   if (mode && mode !== 'off') out.validation = mode
   return out
@@ -178,7 +192,7 @@ export function routeDetail(spec: RouteSpec, deps: RouteOriginDeps): RouteDetail
   }
 }
 
-/** The policies a route sets itself, in the order a request meets them. */
+/** The policies a route runs (its own or the gateway's defaults), in the order a request meets them. */
 export function policyNames(spec: RouteSpec, snapshot: Snapshot): PolicyName[] {
   const cfg = spec.config
   const p = policySummary(spec, snapshot)

@@ -3,6 +3,7 @@ import type { DialectsConfig, GatewayConfig, LoadBalancerName } from '../model/i
 import type { RedisSettings } from '../store/redis-connection.ts'
 import { toMs } from '../util/duration.ts'
 import { DEFAULTS } from './defaults.ts'
+import type { RequestPolicyDefaults } from './policy-defaults.ts'
 import {
   BUILT_IN_BREAKER,
   BUILT_IN_HEALTH,
@@ -38,12 +39,13 @@ export interface Settings {
   /** Upstream connections per origin; undefined = no cap. */
   readonly connections: number | undefined
   readonly keepAliveTimeoutMs: number
-  /** Gateway-wide policy defaults; health checks and breakers resolved over the built-in ones. */
+  /** Gateway-wide policy defaults; health checks and breakers resolved over the built-in ones, request
+   * policies (CORS, JWT, rate limit, cache) as given: a route takes one whole or not at all. */
   readonly policyDefaults: {
     readonly healthCheck: HealthSettings
     readonly circuitBreaker: BreakerSettings
     readonly retry: Defaults['retry']
-  }
+  } & RequestPolicyDefaults
   readonly discovery: NonNullable<GatewayConfig['discovery']> & { enabled: boolean }
   /** How often services' OpenAPI documents are re-fetched (conditionally). */
   readonly openapiRefreshMs: number
@@ -108,6 +110,10 @@ export function resolveSettings(cfg: GatewayConfig, overrides: SettingsOverrides
       healthCheck: resolveHealth(d.healthCheck, BUILT_IN_HEALTH),
       circuitBreaker: resolveBreaker(d.circuitBreaker, BUILT_IN_BREAKER),
       retry: d.retry,
+      cors: d.cors,
+      jwt: d.jwt,
+      rateLimit: d.rateLimit,
+      cache: d.cache,
     },
     discovery: {
       ...cfg.discovery,

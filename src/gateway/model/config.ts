@@ -258,6 +258,16 @@ export const RouteProtocol = Type.Union([
 ])
 export type RouteProtocol = Type.Static<typeof RouteProtocol>
 
+/**
+ * A request policy the gateway may set for every route (`defaults`): the route's object replaces the
+ * default whole, `false` turns it off for this route, absence takes the default.
+ */
+function orOff<T extends Type.TSchema>(schema: T, what: string) {
+  return Type.Union([schema, Type.Literal(false)], {
+    description: `${what}: an object (replaces defaults' whole), or false: none on this route even when defaults set one`,
+  })
+}
+
 /** The fields a route is made of, shared by the config file, the manual store and the admin API. */
 const routeFields = {
   path: Type.String({
@@ -293,12 +303,12 @@ const routeFields = {
   ),
   timeout: Type.Optional(Duration),
   retry: Type.Optional(RetryConfig),
-  rateLimit: Type.Optional(RateLimitConfig),
+  rateLimit: Type.Optional(orOff(RateLimitConfig, 'rate limit')),
   healthCheck: Type.Optional(HealthCheckConfig),
   circuitBreaker: Type.Optional(CircuitBreakerConfig),
-  cache: Type.Optional(CacheConfig),
-  cors: Type.Optional(CorsConfig),
-  jwt: Type.Optional(JwtConfig),
+  cache: Type.Optional(orOff(CacheConfig, 'response cache')),
+  cors: Type.Optional(orOff(CorsConfig, 'CORS')),
+  jwt: Type.Optional(orOff(JwtConfig, 'JWT validation')),
   metadata: Type.Optional(Type.Record(Type.String(), Type.String())),
 }
 
@@ -429,6 +439,11 @@ export const GatewayConfig = Type.Object(
           healthCheck: Type.Optional(HealthCheckConfig),
           circuitBreaker: Type.Optional(CircuitBreakerConfig),
           retry: Type.Optional(RetryConfig),
+          /** Request policies every route runs unless it sets its own or `false` (policy-defaults.ts). */
+          cors: Type.Optional(CorsConfig),
+          jwt: Type.Optional(JwtConfig),
+          rateLimit: Type.Optional(RateLimitConfig),
+          cache: Type.Optional(CacheConfig),
         },
         { additionalProperties: false },
       ),

@@ -36,6 +36,10 @@ export const RouteRank = Type.Object({
 export type RouteRank = Type.Static<typeof RouteRank>
 
 const Ms = Type.Number({ description: 'milliseconds' })
+/** Set when the route runs the gateway's `defaults.<policy>` (it names none of its own). */
+const fromDefault = {
+  fromDefault: Type.Optional(Type.Boolean({ description: "the gateway's default (defaults.*)" })),
+}
 
 export const RoutePolicySummary = Type.Object({
   timeoutMs: Ms,
@@ -59,6 +63,7 @@ export const RoutePolicySummary = Type.Object({
       ttlMs: Type.Optional(Ms),
       maxEntries: Type.Optional(Type.Number()),
       varyBy: Type.Optional(Type.Array(Type.String())),
+      ...fromDefault,
     }),
   ),
   rateLimit: Type.Optional(
@@ -67,6 +72,7 @@ export const RoutePolicySummary = Type.Object({
       burst: Type.Optional(Type.Number()),
       scope: Type.Optional(Type.String()),
       key: Type.Optional(Type.String()),
+      ...fromDefault,
     }),
   ),
   retry: Type.Optional(
@@ -83,12 +89,14 @@ export const RoutePolicySummary = Type.Object({
       issuer: Type.Optional(Type.String()),
       audience: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
       algorithms: Type.Optional(Type.Array(Type.String())),
+      ...fromDefault,
     }),
   ),
   cors: Type.Optional(
     Type.Object({
       origins: Type.Array(Type.String()),
       credentials: Type.Boolean(),
+      ...fromDefault,
     }),
   ),
   /** OpenAPI validation of requests, responses or both. */

@@ -9,7 +9,7 @@ import { DecoratingHandler } from './decorating-handler.ts'
 import type { Interceptor } from './interceptor.ts'
 import { answer } from './local-answer.ts'
 
-type Cfg = NonNullable<RouteConfig['cors']>
+type Cfg = Exclude<RouteConfig['cors'], false | undefined>
 
 export interface CorsPolicy {
   /** The fields of the answer to a preflight, or undefined when the request is not one. */

@@ -11,7 +11,7 @@ import type { Interceptor, ProxyContext } from './interceptor.ts'
 import { answerProblem } from './local-answer.ts'
 import type { DispatchHandler } from '../upstream/types.ts'
 
-type Cfg = NonNullable<RouteConfig['jwt']>
+type Cfg = Exclude<RouteConfig['jwt'], false | undefined>
 
 export type JwtOutcome =
   | { readonly ok: true; readonly claims: JWTPayload }

@@ -36,7 +36,7 @@ export class PolicyRegistry {
     return store
   }
 
-  cacheFor(routeId: string, cfg: NonNullable<RouteConfig['cache']>): ResponseCache {
+  cacheFor(routeId: string, cfg: Exclude<RouteConfig['cache'], false | undefined>): ResponseCache {
     this.#usedCaches.add(routeId)
     const have = this.#caches.get(routeId)
     if (have && have.cfgKey === JSON.stringify(cfg)) return have

@@ -74,7 +74,7 @@ export interface RateLimiter {
   readonly needsClaims: boolean
 }
 
-type Cfg = NonNullable<RouteConfig['rateLimit']>
+type Cfg = Exclude<RouteConfig['rateLimit'], false | undefined>
 
 function clientKey(spec: string): { keyOf: KeyOf; needsClaims: boolean } {
   if (spec.startsWith('header:')) {

@@ -9,7 +9,7 @@ import type { ResponseFields } from '../http/response-fields.ts'
 import type { RouteConfig } from '../model/index.ts'
 import { toMs } from '../util/duration.ts'
 
-type Cfg = NonNullable<RouteConfig['cache']>
+type Cfg = Exclude<RouteConfig['cache'], false | undefined>
 
 const MAX_BYTES = 64 * 1024 * 1024
 /** Every entry counts at least 256 bytes against MAX_BYTES, so no more than this many ever fit. */

@@ -1,7 +1,9 @@
 // Compiles a route's traffic policies into interceptors around the request, once per route table
 // (outermost first: CORS, rate limit, JWT, rate limit keyed on claims, OpenAPI validation, cache,
-// retry). A route with none gets `undefined` and keeps the plain path. The circuit breaker and passive
+// retry). CORS, JWT, rate limit and cache come from the gateway's `defaults` when the route names none
+// (config/policy-defaults.ts). A route with none gets `undefined` and keeps the plain path. The circuit breaker and passive
 // health are no interceptors: every attempt's end reaches them (attempt-judge.ts).
+import { effectivePolicy } from '../config/policy-defaults.ts'
 import type { RouteSpec } from '../config/route-spec.ts'
 import type { Settings } from '../config/settings.ts'
 import { cacheInterceptor } from './cache-interceptor.ts'
@@ -37,11 +39,11 @@ export function compilePolicies(
   const d = settings.policyDefaults
   const request: Interceptor[] = []
 
-  const cors = compileCors(cfg.cors)
+  const cors = compileCors(effectivePolicy(cfg, d, 'cors')?.config)
   if (cors) request.push(corsInterceptor(cors))
   // Browsers speak gRPC-Web: translated inside CORS, outside everything that may answer.
   if (spec.protocol === 'grpc') request.push(grpcWebInterceptor())
-  const rl = cfg.rateLimit
+  const rl = effectivePolicy(cfg, d, 'rateLimit')?.config
   const limiter =
     registry && rl
       ? compileRateLimiter(
@@ -53,13 +55,13 @@ export function compilePolicies(
       : undefined
   // A limit keyed on a client's claims waits for JWT; any other one comes first and is cheaper.
   if (limiter && !limiter.needsClaims) request.push(rateLimitInterceptor(limiter))
-  const jwt = compileJwt(cfg.jwt)
+  const jwt = compileJwt(effectivePolicy(cfg, d, 'jwt')?.config)
   if (jwt) request.push(jwtInterceptor(jwt))
   if (limiter?.needsClaims) request.push(rateLimitInterceptor(limiter))
   const validation = validationOf(spec, registry)
   if (validation) request.push(validationInterceptor(validation))
-  if (registry && cacheEnabled(cfg.cache))
-    request.push(cacheInterceptor(registry.cacheFor(spec.id, cfg.cache)))
+  const cache = effectivePolicy(cfg, d, 'cache')?.config
+  if (registry && cacheEnabled(cache)) request.push(cacheInterceptor(registry.cacheFor(spec.id, cache)))
   const retry = retryPolicy(cfg.retry, d.retry)
   if (retry) request.push(retryInterceptor(retry))
   return request.length > 0 ? { request } : undefined

@@ -3,6 +3,9 @@ import type { RouteDetail, RouteStatsDetail } from '../api/route-detail-queries.
 import { formatCount, formatMs, formatPercent } from '../lib/format.ts'
 
 const count = (n: number | undefined) => formatCount(n)
+/** A policy the route runs because the gateway's `defaults` set it says so beside its name. */
+const named = (name: string, p: { fromDefault?: boolean }) =>
+  p.fromDefault ? `${name} (gateway default)` : name
 
 interface PolicyRow {
   name: string
@@ -15,18 +18,18 @@ function policyRows(route: RouteDetail, stats: RouteStatsDetail | undefined): Po
   const rows: PolicyRow[] = []
   if (p.cors)
     rows.push({
-      name: 'CORS',
+      name: named('CORS', p.cors),
       settings: `origins ${p.cors.origins.join(', ')}${p.cors.credentials ? ', credentials' : ''}`,
     })
   if (p.rateLimit)
     rows.push({
-      name: 'Rate limit',
+      name: named('Rate limit', p.rateLimit),
       settings: `${p.rateLimit.requestsPerSec}/s, burst ${p.rateLimit.burst ?? '–'}, per ${p.rateLimit.scope ?? 'route'}${p.rateLimit.key ? ` (${p.rateLimit.key})` : ''}`,
       live: `${count(stats?.rateLimited)} limited (429)`,
     })
   if (p.jwt)
     rows.push({
-      name: 'JWT',
+      name: named('JWT', p.jwt),
       settings: [
         `keys: ${p.jwt.keys}`,
         p.jwt.issuer && `issuer ${p.jwt.issuer}`,
@@ -46,7 +49,7 @@ function policyRows(route: RouteDetail, stats: RouteStatsDetail | undefined): Po
     const misses = stats?.cacheMisses
     const looked = (hits ?? 0) + (misses ?? 0)
     rows.push({
-      name: 'Cache',
+      name: named('Cache', p.cache),
       settings: [
         p.cache.ttlMs !== undefined ? `ttl ${formatMs(p.cache.ttlMs)}` : 'ttl from the response',
         p.cache.maxEntries !== undefined && `${p.cache.maxEntries} entries`,

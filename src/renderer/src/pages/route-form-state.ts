@@ -98,17 +98,17 @@ export function initialState(route?: RouteView, config?: RouteConfig): FormState
     removeHeaders: (route?.headers?.remove ?? []).map((name) => ({ key: newKey(), name, value: '' })),
     loadBalancer: cfg?.loadBalancer ?? route?.loadBalancer ?? '',
     timeout: text(cfg?.timeout ?? route?.timeout),
-    cache: cfg?.cache !== undefined && cfg.cache.enabled !== false,
-    cacheTtl: text(cfg?.cache?.ttl),
-    rateLimit: cfg?.rateLimit !== undefined && cfg.rateLimit.enabled !== false,
-    rate: text(cfg?.rateLimit?.requestsPerSec),
-    burst: text(cfg?.rateLimit?.burst),
+    cache: !!cfg?.cache && cfg.cache.enabled !== false,
+    cacheTtl: text((cfg?.cache || undefined)?.ttl),
+    rateLimit: !!cfg?.rateLimit && cfg.rateLimit.enabled !== false,
+    rate: text((cfg?.rateLimit || undefined)?.requestsPerSec),
+    burst: text((cfg?.rateLimit || undefined)?.burst),
     retry: cfg?.retry !== undefined && cfg.retry.enabled !== false,
     retryAttempts: text(cfg?.retry?.maxAttempts ?? 3),
     breakerFailures: text(cfg?.circuitBreaker?.maxFailures),
     breakerOpen: text(cfg?.circuitBreaker?.openTimeout),
-    cors: cfg?.cors !== undefined && cfg.cors.enabled !== false,
-    corsOrigins: (cfg?.cors?.origins ?? ['*']).join(', '),
+    cors: !!cfg?.cors && cfg.cors.enabled !== false,
+    corsOrigins: ((cfg?.cors || undefined)?.origins ?? ['*']).join(', '),
   }
 }
 
@@ -214,11 +214,11 @@ export function validate(state: FormState, base?: RouteConfig): { errors: Errors
     delete cache.enabled
     delete cache.ttl
     input.cache = ttl === undefined ? cache : { ...cache, ttl }
-  } else delete input.cache
+  } else if (kept.cache !== false) delete input.cache // `false` (the gateway default turned off) stays
   if (state.rateLimit) {
-    const { burst: _b, enabled: _e, ...rest } = kept.rateLimit ?? {}
+    const { burst: _b, enabled: _e, ...rest } = kept.rateLimit || {}
     input.rateLimit = { ...rest, requestsPerSec: rate, ...(burst === undefined ? {} : { burst }) }
-  } else delete input.rateLimit
+  } else if (kept.rateLimit !== false) delete input.rateLimit
   if (state.retry && attempts !== undefined) {
     const { enabled: _e, ...rest } = kept.retry ?? {}
     input.retry = { ...rest, maxAttempts: attempts }
@@ -231,9 +231,9 @@ export function validate(state: FormState, base?: RouteConfig): { errors: Errors
   if (Object.keys(breaker).length > 0) input.circuitBreaker = breaker
   else delete input.circuitBreaker
   if (state.cors) {
-    const { enabled: _e, ...rest } = kept.cors ?? {}
+    const { enabled: _e, ...rest } = kept.cors || {}
     input.cors = { ...rest, origins: origins.length > 0 ? origins : ['*'] }
-  } else delete input.cors
+  } else if (kept.cors !== false) delete input.cors
   return { errors, input }
 }
 

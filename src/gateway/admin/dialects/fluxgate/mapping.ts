@@ -7,6 +7,7 @@ import type { GatewayCore } from '../../../core.ts'
 import { type RouteConfig, UNAVAILABLE_METADATA_KEY } from '../../../model/index.ts'
 import { contentHash } from '../../../util/content-hash.ts'
 import { toMs } from '../../../util/duration.ts'
+import { ownPolicy } from '../../../config/policy-defaults.ts'
 import { REDACTED } from '../../native/redact.ts'
 import { liveRoute } from '../manual-routes.ts'
 import {
@@ -81,7 +82,7 @@ const withoutSecrets = (m: FluxMiddleware): FluxMiddleware => ({
 /** A stored middleware config with its secret put back from the route that holds it. */
 export function restoreSecrets(m: FluxMiddleware, from: RouteConfig): FluxMiddleware {
   if (m.type !== 'jwt-auth' || m.config.secret !== REDACTED) return m
-  return { ...m, config: { ...m.config, secret: from.jwt?.secret } }
+  return { ...m, config: { ...m.config, secret: ownPolicy(from, 'jwt')?.secret } }
 }
 
 export function matchKey(match: FluxMatch, upstreamId: string): string {

@@ -89,11 +89,12 @@ export function serviceSettingsOf(cfg: ServiceConfig): ServiceSettings {
   if (cfg.load_balance) out.loadBalancer = STRATEGIES[cfg.load_balance.strategy] as LoadBalancerName
   if (cfg.rate_limiter) {
     const { rate, peak } = cfg.rate_limiter
-    // rate 0 is the document's "no limit". The original limits each instance after picking it; Sallyport
-    // limits before the pick, so one bucket for the whole service (the same for a one-instance service).
+    // rate 0 is the document's "no limit" (false: none, even when the gateway's defaults set one). The
+    // original limits each instance after picking it; Sallyport limits before the pick, so one bucket for
+    // the whole service (the same for a one-instance service).
     out.rateLimit =
       rate <= 0
-        ? null
+        ? false
         : { requestsPerSec: rate, burst: Math.max(1, peak || Math.ceil(rate)), scope: 'service' }
   }
   if (cfg.breaker) {
