@@ -174,7 +174,8 @@ function settingsFrom(spec: RouteSpec, { core }: RouteOriginDeps): ServiceSettin
   if (!s) return undefined
   const settings: string[] = []
   if (s.loadBalancer !== undefined) settings.push('load balancer')
-  if (s.rateLimit !== undefined) settings.push(s.rateLimit === null ? 'rate limit (off)' : 'rate limit')
+  if (s.rateLimit !== undefined)
+    settings.push(s.rateLimit === null || s.rateLimit === false ? 'rate limit (off)' : 'rate limit')
   if (s.circuitBreaker !== undefined) settings.push('circuit breaker')
   return settings.length > 0 ? { service, by: 'service management', settings } : undefined
 }
