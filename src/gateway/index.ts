@@ -176,6 +176,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   assertSecureBind(settings.host, settings.adminAuth)
   // The shared store, when configured: one bounded connection for limits, breakers and admin state.
   const sharedStore = settings.redis ? connectRedis(settings.redis) : undefined
+  if (sharedStore) {
+    // The table compiled while the config loaded kept its limits in memory: compile it again shared.
+    policies.shareLimits(sharedStore)
+    switcher?.swap(tableFor(watcher.current))
+  }
   const manual = createManualStore(options.dataDir ? resolve(options.dataDir) : undefined)
   await watcher.addProvider(manual)
   const healthEvents = watchUpstreamHealth(watcher, targetStates, events)
