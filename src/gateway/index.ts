@@ -24,6 +24,7 @@ import type { GatewayConfig, GatewayStats } from './model/index.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
 import { dispatchFor } from './pipeline/route-dispatch.ts'
 import { PolicyRegistry } from './policies/policy-registry.ts'
+import { shareBreakers } from './policies/shared-breakers.ts'
 import { compileRouteTable, type RouteTable } from './router/route-table.ts'
 import { RouteTableSwitcher } from './router/switcher.ts'
 import { installFastLane } from './server/fast-lane.ts'
@@ -181,6 +182,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     policies.shareLimits(sharedStore)
     switcher?.swap(tableFor(watcher.current))
   }
+  const sharedBreakers =
+    sharedStore && settings.redis?.shareBreakers ? shareBreakers(sharedStore, targetStates) : undefined
   const manual = createManualStore(options.dataDir ? resolve(options.dataDir) : undefined)
   await watcher.addProvider(manual)
   const healthEvents = watchUpstreamHealth(watcher, targetStates, events)
@@ -413,6 +416,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await upstreams?.close()
         core.eventLoop.close()
         core.history.close()
+        sharedBreakers?.close()
         await sharedStore?.close()
       })()
       return closing
