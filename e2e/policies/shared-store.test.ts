@@ -115,6 +115,16 @@ test('three gateways, one limit of 100/min: 600 requests spread over all three, 
   console.log(`shared limit: ${accepted} of 600 accepted in ${elapsedS.toFixed(2)} s`)
   assert.equal(accepted + count(out, 429), 600)
   assert.ok(Math.abs(accepted - 100) <= 2, `accepted ${accepted}, want 100 ± 2 %`)
+  let decisions = 0
+  for (const g of gateways) {
+    const metrics = await (await request(`${g.url}/metrics`, { dispatcher: agent })).body.text()
+    assert.match(metrics, /^sallyport_shared_store_up 1$/m)
+    decisions += Number(/^sallyport_shared_limit_decisions_total\{by="store"\} (\d+)$/m.exec(metrics)?.[1])
+  }
+  // 100 takes, then each gateway asks only with the requests it had in flight (8) when it learnt the
+  // bucket was empty: the local buckets refuse the rest without a round trip.
+  console.log(`round trips to the store: ${decisions} for 600 requests`)
+  assert.ok(decisions <= 100 + 3 * 8, `${decisions} round trips`)
   for (const g of gateways) {
     const h = await health(g)
     assert.equal(h.code, 200)
