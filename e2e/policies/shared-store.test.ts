@@ -114,7 +114,10 @@ test('three gateways, one limit of 100/min: 600 requests spread over all three, 
   const accepted = count(out, 200)
   console.log(`shared limit: ${accepted} of 600 accepted in ${elapsedS.toFixed(2)} s`)
   assert.equal(accepted + count(out, 429), 600)
-  assert.ok(Math.abs(accepted - 100) <= 2, `accepted ${accepted}, want 100 ± 2 %`)
+  // Exactly the burst, plus what the bucket refilled (100/min) while the load ran: the same 100 ± 2 %
+  // as long as the load takes under 1.2 s, and no flake on a slower machine.
+  const refilled = Math.floor((elapsedS * 100) / 60)
+  assert.ok(accepted >= 100 && accepted <= 100 + refilled, `accepted ${accepted} in ${elapsedS} s`)
   let decisions = 0
   for (const g of gateways) {
     const metrics = await (await request(`${g.url}/metrics`, { dispatcher: agent })).body.text()

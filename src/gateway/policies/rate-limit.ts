@@ -56,13 +56,19 @@ export class MemoryRateLimitStore implements RateLimitStore {
   clear(): void {
     this.#buckets.clear()
   }
-  /** Sets a bucket to what an authoritative (shared) bucket said it holds now. */
-  settle(key: string, tokens: number, now: number): void {
+  /**
+   * Takes in what an authoritative (shared) bucket said it holds now: `set` replaces this bucket's
+   * count, otherwise it is only ever lowered to it.
+   */
+  settle(key: string, tokens: number, rate: number, burst: number, now: number, set: boolean): void {
     const b = this.#buckets.get(key)
-    if (b) {
-      b.tokens = tokens
-      b.at = now
-    } else this.#buckets.set(key, { tokens, at: now })
+    if (!b) {
+      this.#buckets.set(key, { tokens: Math.min(burst, tokens), at: now })
+      return
+    }
+    const have = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate)
+    b.tokens = set ? Math.min(burst, tokens) : Math.min(have, tokens)
+    b.at = now
   }
   /** Drops buckets that have refilled completely: forgetting them changes nothing. */
   #sweep(now: number, rate: number, burst: number): void {

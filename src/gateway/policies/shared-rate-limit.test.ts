@@ -62,6 +62,19 @@ test('after a shared refusal the local bucket refuses without a round trip', asy
   assert.equal(counters.roundTrips, trips)
 })
 
+test('a take that empties the shared bucket teaches the local one: the next request costs no round trip', async () => {
+  const counters = new SharedLimitCounters()
+  const a = new SharedRateLimitStore(await connect(), 'route:r5', counters)
+  const b = new SharedRateLimitStore(await connect(), 'route:r5', counters)
+  for (let i = 0; i < 4; i++) assert.equal((await b.take('k', RATE, 5, Date.now())).ok, true)
+  assert.equal((await a.take('k', RATE, 5, Date.now())).ok, true)
+  const trips = counters.roundTrips
+  const next = a.take('k', RATE, 5, Date.now())
+  assert.ok(!(next instanceof Promise))
+  assert.equal(next.ok, false)
+  assert.equal(counters.roundTrips, trips)
+})
+
 test('a dead store: open falls back to the local bucket at once, closed refuses; both recover', async () => {
   const counters = new SharedLimitCounters()
   const openConn = await connect('open')

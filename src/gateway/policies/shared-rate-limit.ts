@@ -1,8 +1,8 @@
 // Rate limits shared by a gateway group: the bucket in Redis is the authority, a local bucket with the
 // same rate and burst stands in front of it. The local bucket only ever refuses what the shared one
-// would refuse too (it counts this instance's requests, the shared one everybody's, and after every
-// shared refusal it is set to what the shared bucket holds), so the global count stays exact while a
-// burst past the limit is refused without a round trip. With the store unreachable the local bucket
+// would refuse too (it counts this instance's requests, the shared one everybody's; each answer lowers
+// it to what the shared bucket holds, a refusal sets it to that), so the global count stays exact while
+// a burst past the limit is refused without a round trip. With the store unreachable the local bucket
 // alone decides (failMode open) or the request is refused with 503 (closed); nobody waits on it.
 import type { RedisConnection } from '../store/redis-connection.ts'
 import { takeSharedToken } from '../store/redis-token-bucket.ts'
@@ -50,8 +50,10 @@ export class SharedRateLimitStore implements RateLimitStore {
     this.#counters.roundTrips++
     return takeSharedToken(this.#conn, `${this.#scope}:${key}`, rate, burst).then(
       (shared) => {
+        // Never below what the shared bucket holds (a refusal sets it: this instance's own count may
+        // be a fraction lower), never above it after a take (others drained it).
+        this.#local.settle(key, shared.tokens, rate, burst, Date.now(), !shared.ok)
         if (shared.ok) return { ok: true, retryAfterS: 0, remaining: Math.floor(shared.tokens) }
-        this.#local.settle(key, shared.tokens, Date.now())
         return { ok: false, retryAfterS: Math.max(1, Math.ceil((1 - shared.tokens) / rate)), remaining: 0 }
       },
       () => this.#fallback(local),
