@@ -1,5 +1,6 @@
 // store.redis.shareBreakers: a circuit opened by failures on one gateway process opens on the others
-// (and on one started later); a reset on any of them closes it everywhere.
+// (and on one started later, or once the store is back after an outage); a reset on any of them
+// closes it everywhere.
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -63,7 +64,9 @@ after(async () => {
 })
 
 async function storeUp(g: RunningCli): Promise<boolean> {
-  const stats = (await (await fetch(`${g.url}/gateway/api/stats`)).json()) as { sharedStore?: { up: boolean } }
+  const stats = (await (await fetch(`${g.url}/gateway/api/stats`)).json()) as {
+    sharedStore?: { up: boolean }
+  }
   return stats.sharedStore?.up === true
 }
 
@@ -73,7 +76,7 @@ async function circuit(g: RunningCli): Promise<{ id: string; circuitState: strin
   return list[0] as { id: string; circuitState: string }
 }
 
-test('a circuit opened on one gateway opens on all, also on one started later; a reset closes it everywhere', async () => {
+test('a circuit opened on one gateway opens on all, also on one started later or after an outage; a reset closes it everywhere', async () => {
   const [a, b] = [await start(PORTS[0] as number), await start(PORTS[1] as number)]
   // Both connected to the store before anything happens.
   for (const g of [a, b]) await eventually(() => storeUp(g), 8000)
@@ -97,4 +100,13 @@ test('a circuit opened on one gateway opens on all, also on one started later; a
   })
   assert.equal(reset.status, 200)
   for (const g of [a, c]) await eventually(async () => (await circuit(g)).circuitState === 'closed', 1000)
+
+  // Opened while Redis is away: local at first, everybody's once the store is back.
+  await redis.stop()
+  for (const g of [a, b, c]) await eventually(async () => !(await storeUp(g)), 5000)
+  for (let i = 0; i < 3; i++) assert.equal((await fetch(`${c.url}/flaky`)).status, 500)
+  assert.equal((await circuit(c)).circuitState, 'open')
+  assert.equal((await circuit(a)).circuitState, 'closed')
+  await redis.start()
+  for (const g of [a, b]) await eventually(async () => (await circuit(g)).circuitState === 'open', 8000)
 })

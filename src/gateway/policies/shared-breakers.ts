@@ -1,8 +1,9 @@
 // Circuit breakers shared by a gateway group (`store.redis.shareBreakers`): a circuit that opens or
 // closes here is published on `<prefix>breakers` and applied by every other gateway; an open one is
 // also kept in `<prefix>breaker:<target id>` until it would half-open, so a gateway that starts later
-// (or reconnects after an outage) opens it too. Only transitions reach Redis, never a request. Each
-// gateway still tries its own half-open request; whichever closes the circuit closes it everywhere.
+// (or reconnects after an outage) opens it too, and one opened during an outage is published on
+// reconnect. Only transitions reach Redis, never a request. Each gateway still tries its own half-open
+// request; whichever closes the circuit closes it everywhere.
 import { randomUUID } from 'node:crypto'
 import type { TargetState, TargetStateRegistry } from '../health/target-state.ts'
 import type { RedisConnection } from '../store/redis-connection.ts'
@@ -78,8 +79,11 @@ export function shareBreakers(conn: RedisConnection, states: TargetStateRegistry
       }
     } while (cursor !== '0')
   }
+  // Back after an outage: what opened here meanwhile is told to the others, then what they have is read.
   const onChange = () => {
-    if (conn.up) load().catch(ignore)
+    if (!conn.up) return
+    for (const s of states.all()) if (s.breaker && s.circuitState === 'open') publish(s)
+    load().catch(ignore)
   }
   conn.events.addEventListener('change', onChange)
   if (conn.up) onChange()
