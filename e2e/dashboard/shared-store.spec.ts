@@ -8,6 +8,7 @@ import { type RedisServer, startRedisServer } from '../fixtures/redis-server.ts'
 import { SPARE_PORT, UPSTREAM_PORT } from './env.ts'
 import { type GatewayProcess, startGatewayProcess } from './fixtures/gateway-process.ts'
 import { screenshot } from './helpers.ts'
+import { findLayoutDefects } from './layout-checks.ts'
 
 const PORT = SPARE_PORT
 const REDIS_PORT = SPARE_PORT + 1
@@ -43,9 +44,13 @@ test.afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-for (const width of [1440, 800])
-  test(`Overview at ${width} px: the shared store going away and coming back`, async ({ page }) => {
+for (const [width, theme] of [
+  [1440, 'light'],
+  [800, 'dark'],
+] as const)
+  test(`Overview at ${width} px, ${theme}: the shared store going away and coming back`, async ({ page }) => {
     await page.setViewportSize({ width, height: 900 })
+    await page.emulateMedia({ colorScheme: theme })
     for (let i = 0; i < 8; i++) await fetch(`http://127.0.0.1:${PORT}/limited`)
     await page.goto(`http://127.0.0.1:${PORT}/gateway/#/overview`)
     await expect(page.getByTestId('all-clear')).toContainText('shared store answering')
@@ -59,7 +64,8 @@ for (const width of [1440, 800])
     await expect(problem).toBeVisible()
     await expect(problem).toContainText('rate limits are enforced by each gateway alone until it is back')
     await expect(problem.getByRole('link', { name: 'See Config' })).toBeVisible()
-    await screenshot(page, `overview-store-down-${width}`)
+    expect(await page.evaluate(findLayoutDefects)).toEqual([])
+    await screenshot(page, `overview-store-down-${width}-${theme}`)
 
     await redis?.start()
     await expect(page.getByTestId('all-clear')).toContainText('shared store answering', { timeout: 15_000 })
