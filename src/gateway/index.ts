@@ -26,6 +26,7 @@ import type { GatewayConfig, GatewayStats } from './model/index.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
 import { dispatchFor } from './pipeline/route-dispatch.ts'
 import { PolicyRegistry } from './policies/policy-registry.ts'
+import { shareBreakers } from './policies/shared-breakers.ts'
 import { compileRouteTable, type RouteTable } from './router/route-table.ts'
 import { RouteTableSwitcher } from './router/switcher.ts'
 import { installFastLane } from './server/fast-lane.ts'
@@ -195,6 +196,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const sharedStore = settings.redis
     ? (await import('./store/redis-connection.ts')).connectRedis(settings.redis)
     : undefined
+  if (sharedStore) {
+    // The table compiled while the config loaded kept its limits in memory: compile it again shared.
+    policies.shareLimits(sharedStore)
+    switcher?.swap(tableFor(watcher.current))
+  }
+  const sharedBreakers =
+    sharedStore && settings.redis?.shareBreakers ? shareBreakers(sharedStore, targetStates) : undefined
   const documents = createSharedDocuments(sharedStore, options.dataDir ? resolve(options.dataDir) : undefined)
   const manual = createManualStore(documents)
   await watcher.addProvider(manual)
@@ -433,6 +441,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await upstreams?.close()
         core.eventLoop.close()
         core.history.close()
+        sharedBreakers?.close()
         documents.close()
         await sharedStore?.close()
       })()

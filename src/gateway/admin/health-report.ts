@@ -6,6 +6,7 @@ import type { GatewayCore } from '../core.ts'
 import { type ProbeResult, probe } from '../health/health-checker.ts'
 import { probeGrpcHealth } from '../health/grpc-health-probe.ts'
 import type { ComponentStatus, HealthComponent as Component, HealthReport } from '../model/index.ts'
+import type { RedisConnection } from '../store/redis-connection.ts'
 import { UpstreamAgent } from '../upstream/agent.ts'
 
 /** A target slower than this is degraded. */
@@ -39,6 +40,7 @@ export async function healthReport(core: GatewayCore, agent: UpstreamAgent): Pro
     latencyMs: 0,
     error: core.lifecycle.draining ? 'gateway is draining' : null,
   }
+  if (core.sharedStore) components.store = await storeHealth(core.sharedStore)
   const groups = new Map<string, { id: string; origin: string; path: string | undefined; grpc: boolean }[]>()
   for (const r of core.watcher.current.routes) {
     if (!r.enabled) continue
@@ -120,4 +122,22 @@ async function pingGrpc(origin: string): Promise<ProbeResult> {
   const r = await probeGrpcHealth(origin, { timeoutMs: PING_TIMEOUT_MS })
   const latencyMs = Math.round(r.latencyMs)
   return r.answered ? { ok: true, latencyMs, error: null } : { ok: false, latencyMs: null, error: r.detail }
+}
+
+/** The shared store: a PING within the store's timeout; down means degraded (limits per instance or 503). */
+async function storeHealth(store: RedisConnection): Promise<Component> {
+  const started = performance.now()
+  const error = store.up
+    ? await store.client.ping().then(
+        () => null,
+        (e: Error) => e.message,
+      )
+    : store.reason
+  if (error === null)
+    return { status: 'healthy', latencyMs: Math.round(performance.now() - started), error: null }
+  const effect =
+    store.failMode === 'open'
+      ? 'rate limits are enforced per instance'
+      : 'rate-limited routes answer 503 (failMode closed)'
+  return { status: 'degraded', latencyMs: null, error: `shared store unreachable (${error}): ${effect}` }
 }

@@ -102,6 +102,30 @@ export function createMetrics(core: GatewayCore): Metrics {
       this.set(routes().length)
     },
   })
+  const store = core.sharedStore
+  if (store) {
+    new Gauge({
+      name: 'sallyport_shared_store_up',
+      help: '1 while the shared store (store.redis) answers, else 0',
+      registers: [registry],
+      collect() {
+        this.set(store.up ? 1 : 0)
+      },
+    })
+    new Counter({
+      name: 'sallyport_shared_limit_decisions_total',
+      help: 'Rate-limit decisions on shared limits, by who made them: store (a round trip), local (refused without asking), fallback (store unreachable)',
+      labelNames: ['by'],
+      registers: [registry],
+      collect() {
+        const c = core.policies.sharedLimits
+        this.reset()
+        this.inc({ by: 'store' }, c.roundTrips)
+        this.inc({ by: 'local' }, c.localRefusals)
+        this.inc({ by: 'fallback' }, c.fallbacks)
+      },
+    })
+  }
 
   // A histogram filled from perf_hooks.monitorEventLoopDelay; prom-client's default metrics only export
   // gauges of it (nodejs_eventloop_lag_*_seconds, reset at each scrape).

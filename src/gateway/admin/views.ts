@@ -11,7 +11,9 @@ import type {
   TargetView,
   UpstreamView,
 } from '../model/index.ts'
+import type { SharedLimitCounters } from '../policies/shared-rate-limit.ts'
 import { RECENT_WINDOW_S, type TrafficCounters } from '../stats/counters.ts'
+import type { RedisConnection } from '../store/redis-connection.ts'
 import { readableBuckets, Slice } from '../stats/latency-histogram.ts'
 
 /** Avg, p50, p99 and the request count of one basis: the recent window (0 ms when it saw nothing). */
@@ -211,5 +213,22 @@ export function gatewayStats(core: GatewayCore): GatewayStats {
     errors5xx: g.errors5xx,
     gatewayErrors: g.gatewayErrors,
     validationFailures,
+    ...(core.sharedStore
+      ? { sharedStore: sharedStoreStats(core.sharedStore, core.policies.sharedLimits) }
+      : {}),
+  }
+}
+
+function sharedStoreStats(
+  store: RedisConnection,
+  limits: SharedLimitCounters,
+): NonNullable<GatewayStats['sharedStore']> {
+  return {
+    up: store.up,
+    reason: store.up ? null : store.reason,
+    failMode: store.failMode,
+    roundTrips: limits.roundTrips,
+    localRefusals: limits.localRefusals,
+    fallbacks: limits.fallbacks,
   }
 }

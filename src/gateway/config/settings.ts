@@ -133,6 +133,7 @@ export function resolveSettings(cfg: GatewayConfig, overrides: SettingsOverrides
       keyPrefix: cfg.store.redis.keyPrefix ?? DEFAULTS.redisKeyPrefix,
       timeoutMs: Math.max(1, toMs(cfg.store.redis.timeout, DEFAULTS.redisTimeoutMs)),
       failMode: cfg.store.redis.failMode ?? 'open',
+      shareBreakers: cfg.store.redis.shareBreakers ?? false,
     },
   }
 }

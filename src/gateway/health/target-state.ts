@@ -50,9 +50,12 @@ export class TargetState {
   lastCheckError: string | null = null
   /** Why the target is unhealthy (active check error or passive failures), for the admin views. */
   reason: string | null = null
+  /** Told when the circuit opens or closes (never per request); shared breakers publish it. */
+  circuitListener: ((s: TargetState) => void) | undefined
 
-  constructor(id: string) {
+  constructor(id: string, circuitListener?: (s: TargetState) => void) {
     this.id = id
+    this.circuitListener = circuitListener
   }
 
   get available(): boolean {
@@ -89,13 +92,19 @@ export class TargetState {
 
 export class TargetStateRegistry {
   readonly #map = new Map<string, TargetState>()
+  #circuitListener: ((s: TargetState) => void) | undefined
   get(id: string): TargetState {
     let s = this.#map.get(id)
     if (!s) {
-      s = new TargetState(id)
+      s = new TargetState(id, this.#circuitListener)
       this.#map.set(id, s)
     }
     return s
+  }
+  /** Every target, now and later, tells `listener` when its circuit opens or closes. */
+  onCircuitChange(listener: ((s: TargetState) => void) | undefined): void {
+    this.#circuitListener = listener
+    for (const s of this.#map.values()) s.circuitListener = listener
   }
   peek(id: string): TargetState | undefined {
     return this.#map.get(id)

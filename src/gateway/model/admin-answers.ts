@@ -46,7 +46,7 @@ export const HealthComponent = Type.Object({
 })
 export type HealthComponent = Type.Static<typeof HealthComponent>
 
-/** GET /health: one component per upstream service plus `config` and `proxy`. */
+/** GET /health: one component per upstream service plus `config`, `proxy` and (with `store.redis`) `store`. */
 export const HealthReport = Type.Object({
   status: ComponentStatus,
   version: Type.String(),

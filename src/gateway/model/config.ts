@@ -485,6 +485,8 @@ export const GatewayConfig = Type.Object(
                 timeout: Type.Optional(Duration),
                 /** With the store unreachable, rate limits are enforced per instance (open, default) or refuse (closed). */
                 failMode: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])),
+                /** A circuit opened (or closed) on one gateway opens (closes) it on every gateway of the group (default false). */
+                shareBreakers: Type.Optional(Type.Boolean()),
               },
               { additionalProperties: false },
             ),

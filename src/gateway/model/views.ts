@@ -119,6 +119,17 @@ export const GatewayStats = Type.Object({
       windowS: Type.Number(),
     }),
   ),
+  /** Present when `store.redis` is configured: whether the shared store answers, and how limits were decided. */
+  sharedStore: Type.Optional(
+    Type.Object({
+      up: Type.Boolean(),
+      reason: Type.Union([Type.String(), Type.Null()], { description: 'why it is down; null while up' }),
+      failMode: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+      roundTrips: Type.Number({ description: 'rate-limit decisions the shared store made' }),
+      localRefusals: Type.Number({ description: 'refusals the local bucket made without asking the store' }),
+      fallbacks: Type.Number({ description: 'decisions made without the store (down or too slow)' }),
+    }),
+  ),
   ...windowFields,
   ...outcomeFields,
 })

@@ -56,22 +56,30 @@ export class CircuitBreaker implements TargetBreaker {
   }
 
   #open(s: TargetState, now: number): boolean {
-    s.circuitState = 'open'
-    s.openUntil = now + this.opts.openTimeoutMs
-    s.failures = 0
-    s.halfOpenInflight = 0
-    s.halfOpenSuccesses = 0
     s.trips++
+    openFor(s, this.opts.openTimeoutMs, now)
     return true
   }
 }
 
+/** Open for `ms` from `now` with clean counts (this breaker tripped, or another gateway's did). */
+export function openFor(s: TargetState, ms: number, now: number): void {
+  s.circuitState = 'open'
+  s.openUntil = now + ms
+  s.failures = 0
+  s.halfOpenInflight = 0
+  s.halfOpenSuccesses = 0
+  s.circuitListener?.(s)
+}
+
 /** Back to closed with clean counts (admin reset, or breaker removed from the config). */
 export function close(s: TargetState): void {
+  const was = s.circuitState
   s.circuitState = 'closed'
   s.failures = 0
   s.failuresSince = 0
   s.openUntil = 0
   s.halfOpenInflight = 0
   s.halfOpenSuccesses = 0
+  if (was !== 'closed') s.circuitListener?.(s)
 }

@@ -1,9 +1,11 @@
 // Policy state that must outlive a route-table swap, keyed by stable ids: rate-limit buckets per
 // scope and response caches per route. Built once by index.ts, handed to compileRouteTable.
 import type { RouteConfig } from '../model/index.ts'
+import type { RedisConnection } from '../store/redis-connection.ts'
 import type { RequestValidator } from './openapi-validation.ts'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit.ts'
 import { ResponseCache } from './response-cache.ts'
+import { SharedLimitCounters, SharedRateLimitStore } from './shared-rate-limit.ts'
 
 export interface PolicyRegistryOptions {
   /** The OpenAPI validator, once the admin side that holds it is up (routes with `openapiValidate`). */
@@ -16,6 +18,21 @@ export class PolicyRegistry {
   readonly #caches = new Map<string, ResponseCache>()
   readonly #usedStores = new Set<string>()
   readonly #usedCaches = new Set<string>()
+  #shared: RedisConnection | undefined
+  /** How shared limits were decided; zero without a shared store. */
+  readonly sharedLimits = new SharedLimitCounters()
+
+  /**
+   * Rate limits from now on live in the shared store (compile the table again after this). When the
+   * store comes back after an outage the local buckets, which counted alone meanwhile, start afresh.
+   */
+  shareLimits(conn: RedisConnection): void {
+    this.#shared = conn
+    this.#stores.clear()
+    conn.events.addEventListener('change', () => {
+      if (conn.up) for (const { store } of this.#stores.values()) store.clear()
+    })
+  }
 
   constructor(options: PolicyRegistryOptions = {}) {
     this.#validator = options.validator ?? (() => undefined)
@@ -31,7 +48,9 @@ export class PolicyRegistry {
     this.#usedStores.add(scope)
     const have = this.#stores.get(scope)
     if (have && have.key === settingsKey) return have.store
-    const store = new MemoryRateLimitStore()
+    const store = this.#shared
+      ? new SharedRateLimitStore(this.#shared, `${scope}:${settingsKey}`, this.sharedLimits)
+      : new MemoryRateLimitStore()
     this.#stores.set(scope, { key: settingsKey, store })
     return store
   }

@@ -1,5 +1,5 @@
-// Token-bucket rate limiting (lazy refill, no timers) behind a store interface so a shared store
-// (Redis) can replace the in-process one later. Idle buckets are swept lazily on access.
+// Token-bucket rate limiting (lazy refill, no timers) behind a store interface: in this process
+// (memory) or shared by a gateway group (shared-rate-limit.ts). Idle buckets are swept lazily on access.
 import type { RequestHead } from '../http/request-head.ts'
 import type { RouteConfig } from '../model/index.ts'
 import type { DispatchHandler } from '../upstream/types.ts'
@@ -11,6 +11,8 @@ export interface TakeResult {
   /** Seconds until one token is available (0 when ok). */
   readonly retryAfterS: number
   readonly remaining: number
+  /** The shared store is unreachable and `failMode: closed` refuses rather than guess (503). */
+  readonly unavailable?: true
 }
 
 /** Where buckets live. The memory store answers synchronously; a remote one may return a promise. */
@@ -53,6 +55,20 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
   clear(): void {
     this.#buckets.clear()
+  }
+  /**
+   * Takes in what an authoritative (shared) bucket said it holds now: `set` replaces this bucket's
+   * count, otherwise it is only ever lowered to it.
+   */
+  settle(key: string, tokens: number, rate: number, burst: number, now: number, set: boolean): void {
+    const b = this.#buckets.get(key)
+    if (!b) {
+      this.#buckets.set(key, { tokens: Math.min(burst, tokens), at: now })
+      return
+    }
+    const have = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate)
+    b.tokens = set ? Math.min(burst, tokens) : Math.min(have, tokens)
+    b.at = now
   }
   /** Drops buckets that have refilled completely: forgetting them changes nothing. */
   #sweep(now: number, rate: number, burst: number): void {
@@ -146,6 +162,14 @@ function afterTake(
   if (ctx.gone) return
   if (r.ok) {
     next(ctx, handler)
+    return
+  }
+  if (r.unavailable) {
+    answerProblem(handler, ctx, 'service-unavailable', {
+      detail: 'the shared rate-limit store is unreachable and store.redis.failMode is closed',
+      outcome: 'rate-limited',
+      retryAfterS: 1,
+    })
     return
   }
   ctx.routeCounters.rateLimited++

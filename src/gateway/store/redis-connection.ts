@@ -11,6 +11,8 @@ export interface RedisSettings {
   readonly timeoutMs: number
   /** With the store unreachable: enforce limits per instance ('open') or refuse ('closed'). */
   readonly failMode: 'open' | 'closed'
+  /** Circuit breakers opened on one gateway open on all (policies/shared-breakers.ts). */
+  readonly shareBreakers?: boolean
 }
 
 export interface RedisConnection {

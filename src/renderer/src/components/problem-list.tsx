@@ -1,7 +1,8 @@
 // What is wrong right now, each with a link to where it is fixed: targets that take no requests (and
-// why), routes answering too many 5xx lately, configuration that did not apply. Calm when nothing is.
+// why), routes answering too many 5xx lately, configuration that did not apply, a shared store that
+// does not answer. Calm when nothing is.
 import { type HistoryPoint, sumLast, useRoutesHistory } from '../api/stats-queries.ts'
-import type { EffectiveConfig, RouteView, UpstreamView } from '../api/types.ts'
+import type { EffectiveConfig, GatewayStats, RouteView, UpstreamView } from '../api/types.ts'
 import { formatCount, formatPercent } from '../lib/format.ts'
 import { hrefFor } from '../lib/hash-route.ts'
 import { targetDownReason } from '../lib/target-health.ts'
@@ -78,29 +79,55 @@ function configProblems(config: EffectiveConfig): Problem[] {
   }))
 }
 
+type SharedStore = NonNullable<GatewayStats['sharedStore']>
+
+function storeProblems(store: SharedStore | undefined): Problem[] {
+  if (!store || store.up) return []
+  const effect =
+    store.failMode === 'open'
+      ? 'rate limits are enforced by each gateway alone'
+      : 'rate-limited routes answer 503 (failMode closed)'
+  return [
+    {
+      key: 'store',
+      kind: 'Shared store down',
+      what: 'store.redis',
+      why: `${store.reason ?? 'not answering'} · ${effect} until it is back`,
+      href: hrefFor('config'),
+      action: 'See Config',
+      tone: 'warn',
+    },
+  ]
+}
+
 export function ProblemList({
   upstreams,
   routes,
   config,
   totals,
+  store,
 }: {
   upstreams: UpstreamView[] | undefined
   routes: RouteView[] | undefined
   config: EffectiveConfig | undefined
   totals: { usable: number; total: number } | undefined
+  /** The shared store's state from the stats (absent without `store.redis`). */
+  store?: SharedStore | undefined
 }) {
   const history = useRoutesHistory()
   const problems = [
     ...targetProblems(upstreams ?? []),
     ...routeProblems(routes ?? [], history.data?.routes ?? {}),
     ...(config ? configProblems(config) : []),
+    ...storeProblems(store),
   ]
   if (problems.length === 0) {
     if (!upstreams || !totals) return null
     return (
       <p className="all-clear" data-testid="all-clear">
         All {formatCount(totals.total)} targets usable · no route above {ERROR_THRESHOLD_PERCENT} % 5xx in the
-        last 5 min{config && config.status === 'applied' ? ' · configuration applied' : ''}.
+        last 5 min{config && config.status === 'applied' ? ' · configuration applied' : ''}
+        {store ? ' · shared store answering' : ''}.
       </p>
     )
   }

@@ -63,6 +63,7 @@ export default function OverviewPage() {
         routes={routes.data}
         config={config.data}
         totals={s ? { usable: s.healthyUpstreams, total: s.totalUpstreams } : undefined}
+        store={s?.sharedStore}
       />
       {s && (
         <dl className="stats-grid" aria-label="Gateway totals">
@@ -133,6 +134,14 @@ export default function OverviewPage() {
             />
             <Stat id="rate-limited" label="Rate limited (429)" value={formatCount(s.rateLimited)} />
             <Stat id="circuit-breaks" label="Circuit breaks" value={formatCount(s.circuitBreaks)} />
+            {s.sharedStore && (
+              <Stat
+                id="shared-limits"
+                label="Shared limit decisions"
+                value={formatCount(s.sharedStore.roundTrips)}
+                hint={`${formatCount(s.sharedStore.localRefusals)} refused locally · ${formatCount(s.sharedStore.fallbacks)} without the store`}
+              />
+            )}
             <Stat id="retries" label="Retries" value={formatCount(s.retryAttempts)} />
             <Stat
               id="validation-failures"
