@@ -90,6 +90,23 @@ async function start(flags: StartFlags, mode: StartMode = {}): Promise<void> {
   gateway.core.documents.events.addEventListener('notice', (e) =>
     tellStore((e as CustomEvent<StoreNotice>).detail),
   )
+  // A signal from here on drains: even one that comes while the gateway is still starting.
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) {
+      warn(`${signal} again: exiting without waiting for in-flight requests`)
+      process.exit(1)
+    }
+    stopping = true
+    info(`${signal}: draining in-flight requests…`)
+    await gateway.close()
+    const code = (await mode.finish?.(info, warn)) ?? 0
+    info('stopped')
+    process.exit(code)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  if (startedByNpm()) onParentExit(() => void stop('npm exited'))
   // Recovery is told by the reload that follows it (config-reload), which knows whether all applied.
   gateway.events.addEventListener('config-error', (e) => {
     const { source, message } = (e as CustomEvent<{ source: string; message: string | null }>).detail
@@ -129,6 +146,8 @@ async function start(flags: StartFlags, mode: StartMode = {}): Promise<void> {
       await gateway.close().catch(() => {})
       fail(adminFailed(err))
     }
+  // Recording starts before the start lines: a script that waits for them may send traffic at once.
+  await mode.attach?.(gateway, info)
   const snap = gateway.core.watcher.current
   info(`Sallyport ${gateway.core.version} listening on ${listening.url}`)
   info(`Dashboard:  ${listening.url}${snap.settings.adminBasePath}/`)
@@ -141,23 +160,6 @@ async function start(flags: StartFlags, mode: StartMode = {}): Promise<void> {
   }
   info(`Config:     ${snap.configFile ?? 'embedded default (no --config)'}; ${snap.routes.length} route(s)`)
   info(`Data dir:   ${gateway.core.dataDir ?? '(none)'}`)
-  await mode.attach?.(gateway, info)
-  let stopping = false
-  const stop = async (signal: string) => {
-    if (stopping) {
-      warn(`${signal} again: exiting without waiting for in-flight requests`)
-      process.exit(1)
-    }
-    stopping = true
-    info(`${signal}: draining in-flight requests…`)
-    await gateway.close()
-    const code = (await mode.finish?.(info, warn)) ?? 0
-    info('stopped')
-    process.exit(code)
-  }
-  process.on('SIGINT', () => void stop('SIGINT'))
-  process.on('SIGTERM', () => void stop('SIGTERM'))
-  if (startedByNpm()) onParentExit(() => void stop('npm exited'))
 }
 
 async function validate(file: string): Promise<void> {

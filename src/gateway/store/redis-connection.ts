@@ -26,10 +26,19 @@ export interface RedisConnection {
   readonly reason: string
   /** Fires 'change' when `up` flips. */
   readonly events: EventTarget
+  /**
+   * For admin state (documents): its own connection with a longer bound (ADMIN_TIMEOUT_MS), so an admin
+   * write on a busy store is not refused for a delay the request path would not accept, and a burst of
+   * admin writes never queues in front of rate-limit decisions.
+   */
+  readonly admin: Redis
   /** A second connection for SUBSCRIBE (a subscribed connection can issue nothing else). */
   subscriber(): Redis
   close(): Promise<void>
 }
+
+/** Admin writes wait this long at least (or eight request-path timeouts). */
+const ADMIN_TIMEOUT_MS = 2000
 
 export function connectRedis(settings: RedisSettings): RedisConnection {
   const options = {
@@ -44,6 +53,7 @@ export function connectRedis(settings: RedisSettings): RedisConnection {
   }
   const client = new Redis(settings.url, options)
   const subscribers: Redis[] = []
+  let admin: Redis | undefined
   const events = new EventTarget()
   let up = false
   let reason = 'connecting'
@@ -69,6 +79,18 @@ export function connectRedis(settings: RedisSettings): RedisConnection {
       return up ? '' : reason
     },
     events,
+    get admin() {
+      if (!admin) {
+        // Its commands may wait for it to (re)connect, within the bound: callers ask only while `up`.
+        admin = new Redis(settings.url, {
+          ...options,
+          enableOfflineQueue: true,
+          commandTimeout: Math.max(ADMIN_TIMEOUT_MS, settings.timeoutMs * 8),
+        })
+        admin.on('error', () => {}) // reported through the main connection's state
+      }
+      return admin
+    },
     subscriber() {
       const sub = new Redis(settings.url, { ...options, enableOfflineQueue: true, commandTimeout: undefined })
       sub.on('error', () => {}) // reported through the main connection's state
@@ -77,6 +99,7 @@ export function connectRedis(settings: RedisSettings): RedisConnection {
     },
     async close() {
       for (const s of subscribers) s.disconnect()
+      admin?.disconnect()
       client.disconnect()
     },
   }

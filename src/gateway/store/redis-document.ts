@@ -62,7 +62,7 @@ export function createRedisDocument<T>(
 
   async function fetch(): Promise<{ rev: number; value: unknown }> {
     try {
-      const [r, doc] = await conn.client.hmget(key, 'rev', 'doc')
+      const [r, doc] = await conn.admin.hmget(key, 'rev', 'doc')
       return { rev: Number(r ?? 0), value: doc ? JSON.parse(doc) : undefined }
     } catch (err) {
       throw unavailable(conn, err)
@@ -71,9 +71,7 @@ export function createRedisDocument<T>(
 
   async function compareAndSet(expected: number, text: string): Promise<number> {
     try {
-      return Number(
-        await conn.client.eval(COMPARE_AND_SET, 2, key, ctx.channel, String(expected), text, name),
-      )
+      return Number(await conn.admin.eval(COMPARE_AND_SET, 2, key, ctx.channel, String(expected), text, name))
     } catch (err) {
       throw unavailable(conn, err)
     }
