@@ -12,3 +12,6 @@ export {
   type RunLimits,
   type RunResult,
 } from './program.ts'
+/** How a program's values print (fmt's %v) and which of them are maps: for host functions. */
+export { format as formatValue } from './builtins.ts'
+export { isMap } from './values.ts'
