@@ -1,13 +1,17 @@
 // Policy state that must outlive a route-table swap, keyed by stable ids: rate-limit buckets per
-// scope and response caches per route. Built once by index.ts, handed to compileRouteTable.
+// scope, response caches per route, program variables and counters. Built once by index.ts, handed
+// to compileRouteTable.
 import type { RouteConfig } from '../model/index.ts'
 import type { RequestValidator } from './openapi-validation.ts'
+import { ProgramRegistry } from './program-registry.ts'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit.ts'
 import { ResponseCache } from './response-cache.ts'
 
 export class PolicyRegistry {
   /** Set once the OpenAPI aggregator exists; routes with `openapiValidate` consult it per request. */
   validator: RequestValidator | undefined
+  /** Service-management programs' variables (`global`) and counters. */
+  readonly programs = new ProgramRegistry()
   readonly #stores = new Map<string, { key: string; store: RateLimitStore }>()
   readonly #caches = new Map<string, ResponseCache>()
   readonly #usedStores = new Set<string>()

@@ -1,7 +1,9 @@
 // The service-management API (junqirao/api-gateway) at {adminBasePath}/management/*: an encapsulated
 // fastify scope answering {message, code, data?}; per-service configuration is persisted here (the
 // document's shape, for GET) and handed to the manual store as settings laid over every route of the
-// service, discovered, pushed or manual (config/service-settings.ts).
+// service, discovered, pushed or manual (config/service-settings.ts). Programs travel the same way and
+// run on every request of the service (policies/service-programs.ts); their variables live in the
+// policy registry, loaded from here and written back here (set_global's writes coalesced).
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { GatewayCore } from '../../../core.ts'
@@ -22,7 +24,7 @@ import {
   STRATEGIES,
   serviceNames,
   serviceOf,
-  serviceSettingsOf,
+  serviceSettingsMap,
   stateView,
 } from './mapping.ts'
 
@@ -105,6 +107,12 @@ function duration(o: Obj, key: string, fallback: string): string {
   return v
 }
 
+/** set_global's changes reach the state file at most this often (never one write per request). */
+const VARIABLES_WRITE_DELAY_MS = 1000
+
+/** The variables as plain data (the registry's maps have no prototype). */
+const plainVariables = (v: Record<string, unknown>): Record<string, unknown> => JSON.parse(JSON.stringify(v))
+
 const md5 = (text: string) => createHash('md5').update(text).digest('hex')
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a)
@@ -136,24 +144,51 @@ export async function registerServiceManagement(
     return same(value.toLowerCase(), md5(password)) || same(md5(value.toLowerCase()), password.toLowerCase())
   }
 
+  /** Stores a change of configuration or programs, then lays the result over every route; resolves once live. */
+  async function updateServices(change: (state: ServiceState) => ServiceState): Promise<void> {
+    await store.update(async (state) => {
+      const next = change(state)
+      await core.manual.updateState((s) => ({ ...s, services: serviceSettingsMap(next) }))
+      return next
+    })
+  }
+
   /** Stores a service's config section, then lays it over all the service's routes; resolves once live. */
   async function setConfig(service: string, patch: ServiceConfig): Promise<void> {
-    await store.update(async (state) => {
-      const merged: ServiceConfig = { ...state.services[service], ...patch }
-      await core.manual.updateState((s) => ({
-        ...s,
-        services: { ...s.services, [service]: serviceSettingsOf(merged) },
-      }))
-      return { ...state, services: { ...state.services, [service]: merged } }
-    })
+    await updateServices((state) => ({
+      ...state,
+      services: { ...state.services, [service]: { ...state.services[service], ...patch } },
+    }))
   }
 
   // This file is the truth: settings stored before they reached every route (or the manual store's copy
   // lost) are laid over the routes again.
-  const stored = (await store.read()).services
-  const wanted = Object.fromEntries(Object.entries(stored).map(([name, c]) => [name, serviceSettingsOf(c)]))
+  const stored = await store.read()
+  const wanted = serviceSettingsMap(stored)
   if (contentHash(wanted) !== contentHash(core.manual.services()))
     await core.manual.updateState((s) => ({ ...s, services: wanted }))
+
+  // Programs read the stored variables as `global`; set_global's changes are written back, coalesced.
+  const programs = core.policies.programs
+  programs.replaceVariables(stored.variables)
+  let pendingWrite: NodeJS.Timeout | undefined
+  let writing: Promise<unknown> = Promise.resolve()
+  const writeVariables = () => {
+    pendingWrite = undefined
+    writing = store.update((s) => ({ ...s, variables: plainVariables(programs.variables) })).catch(() => {})
+    return writing
+  }
+  const stopWatching = programs.onVariableSet(() => {
+    pendingWrite ??= setTimeout(writeVariables, VARIABLES_WRITE_DELAY_MS)
+  })
+  app.addHook('onClose', async () => {
+    stopWatching()
+    if (pendingWrite !== undefined) {
+      clearTimeout(pendingWrite)
+      await writeVariables()
+    }
+    await writing
+  })
 
   await app.register(
     async (scope) => {
@@ -214,21 +249,26 @@ export async function registerServiceManagement(
         return ok()
       })
 
-      scope.get('/program/variable', async () => ok((await store.read()).variables))
+      scope.get('/program/variable', async () => ok(plainVariables(programs.variables)))
       scope.put('/program/variable', async (req) => {
         const b = body(req)
         const key = requiredString(b, 'key')
         if (b.value === undefined) throw bad('value is required', CODE_MISSING_PARAMETER)
-        await store.update((s) => ({ ...s, variables: { ...s.variables, [key]: b.value } }))
+        const next = await store.update((s) => ({
+          ...s,
+          variables: { ...plainVariables(programs.variables), [key]: b.value },
+        }))
+        programs.replaceVariables(next.variables)
         return ok()
       })
       scope.delete('/program/variable', async (req) => {
         const key = query(req, 'key')
         if (key === undefined) throw bad('key is required', CODE_MISSING_PARAMETER)
-        await store.update((s) => {
-          const { [key]: _gone, ...rest } = s.variables
+        const next = await store.update((s) => {
+          const { [key]: _gone, ...rest } = plainVariables(programs.variables)
           return { ...s, variables: rest }
         })
+        programs.replaceVariables(next.variables)
         return ok()
       })
 
@@ -238,7 +278,8 @@ export async function registerServiceManagement(
         for (const p of (await store.read()).programs) {
           if (name !== undefined && p.service_name !== name) continue
           const list = grouped[p.service_name] ?? []
-          list.push(p)
+          // Beside the document's fields, how often it ran and stopped a request (since start).
+          list.push({ ...p, ...programs.countersFor(p.service_name, p.name) })
           grouped[p.service_name] = list
         }
         return ok(grouped)
@@ -259,15 +300,16 @@ export async function registerServiceManagement(
           const e = compiled.error
           throw bad(`program does not parse at line ${e.line}, column ${e.column}: ${e.message}`)
         }
-        await store.update((s) => ({
-          ...s,
-          programs: [
-            ...s.programs.filter(
-              (p) => !(p.service_name === program.service_name && p.name === program.name),
-            ),
-            program,
-          ],
-        }))
+        // A program PUT again keeps its place in the order the service's programs run in.
+        await updateServices((s) => {
+          const at = s.programs.findIndex(
+            (p) => p.service_name === program.service_name && p.name === program.name,
+          )
+          return {
+            ...s,
+            programs: at < 0 ? [...s.programs, program] : s.programs.with(at, program),
+          }
+        })
         return ok()
       })
       scope.delete('/program/info', async (req) => {
@@ -275,7 +317,7 @@ export async function registerServiceManagement(
         const name = query(req, 'name')
         if (service === undefined && name === undefined)
           throw bad('give service_name, name or both', CODE_MISSING_PARAMETER)
-        await store.update((s) => ({
+        await updateServices((s) => ({
           ...s,
           programs: s.programs.filter(
             (p) =>
