@@ -129,14 +129,22 @@ test('terminate_if refuses a request with 403 and its reason; headers reach the 
   await putProgram(
     gw,
     'headers',
-    'request.Header.Set("X-Instance", upstream.Id + " " + upstream.Host); response.Header.Set("X-Program", "ran " + request.Method)',
+    [
+      'request.Header.Set("X-Instance", upstream.Id + " " + upstream.Host)',
+      'request.Header.Add("X-Token", "more"); request.Header.Del("X-Drop")',
+      'response.Header.Set("X-Program", "ran " + request.Method); response.Header.Add("X-Program", "again")',
+      'response.Header.Set("Content-Type", "application/x-by-program")',
+    ].join(';\n'),
   )
-  const passed = await fetch(`${gw.url}/orders/x`, { headers: { 'x-token': 't' } })
+  const passed = await fetch(`${gw.url}/orders/x`, { headers: { 'x-token': 't', 'x-drop': 'gone' } })
   assert.equal(passed.status, 200)
-  assert.equal(passed.headers.get('x-program'), 'ran GET')
+  assert.equal(passed.headers.get('x-program'), 'ran GET, again')
+  // Set replaces the upstream's own field.
+  assert.equal(passed.headers.get('content-type'), 'application/x-by-program')
   const upstreamSaw = (await passed.json()) as Record<string, string>
   assert.match(upstreamSaw['x-instance'] ?? '', / 127\.0\.0\.1$/)
-  assert.equal(upstreamSaw['x-token'], 't')
+  assert.equal(upstreamSaw['x-token'], 't, more')
+  assert.equal(upstreamSaw['x-drop'], undefined)
   const refusedAgain = await fetch(`${gw.url}/orders/x`)
   assert.equal(refusedAgain.status, 403)
 

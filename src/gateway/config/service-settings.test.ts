@@ -76,3 +76,22 @@ test('a setting the route schema refuses is that route’s problem, not the whol
   assert.equal(snap.issues[0]?.id, 'r')
   assert.match(snap.issues[0]?.message ?? '', /loadBalancer/)
 })
+
+test('a service’s programs run after the route’s own, on every route of the service', () => {
+  const own = { name: 'own', source: 'true' }
+  const shared = { name: 'shared', source: 'request.Method == "GET"' }
+  const route = build([
+    {
+      source: 'config',
+      routes: [
+        { id: 'a', path: '/a', serviceName: 's', targets: target, programs: [own] },
+        { id: 'b', path: '/b', serviceName: 's', targets: target },
+        { id: 'c', path: '/c', serviceName: 'other', targets: target },
+      ],
+    },
+    { source: 'manual', routes: [], serviceSettings: { s: { programs: [shared] } } },
+  ])
+  assert.deepEqual(route('a')?.programs, [own, shared])
+  assert.deepEqual(route('b')?.programs, [shared])
+  assert.equal(route('c')?.programs, undefined)
+})
