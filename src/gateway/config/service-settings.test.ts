@@ -95,3 +95,32 @@ test('a service’s programs run after the route’s own, on every route of the 
   assert.deepEqual(route('b')?.programs, [shared])
   assert.equal(route('c')?.programs, undefined)
 })
+
+test('a route whose program does not parse is left out with the program’s name and position', () => {
+  const snap = buildSnapshot(
+    [
+      {
+        source: 'config',
+        routes: [
+          { id: 'ok', path: '/ok', targets: target, programs: [{ name: 'fine', source: 'true' }] },
+          { id: 'bad', path: '/bad', targets: target, programs: [{ name: 'typo', source: '1 +* 2' }] },
+        ],
+      },
+    ],
+    { version: 1 },
+  )
+  assert.deepEqual(
+    snap.routes.map((r) => r.id),
+    ['ok'],
+  )
+  assert.deepEqual(
+    snap.issues.map((i) => [i.id, i.code, i.message]),
+    [
+      [
+        'bad',
+        'SP_ERR_ROUTE_BAD_PROGRAM',
+        'program "typo" of route "bad" does not parse at line 1, column 4: expected a value but found "*"',
+      ],
+    ],
+  )
+})
