@@ -28,11 +28,17 @@ async function instance(t: TestContext, status = 200) {
 }
 
 /** The gateway as a user runs it: its own process, a config file, a data dir. */
-async function gateway(t: TestContext, port: number, dataDir: string): Promise<RunningCli> {
+async function gateway(
+  t: TestContext,
+  port: number,
+  dataDir: string,
+  routes: object[] = [],
+): Promise<RunningCli> {
   const config = join(dataDir, 'sallyport.json')
   await writeFile(
     config,
     JSON.stringify({
+      routes,
       dialects: { serviceManagement: { jwt: { secret: SECRET } } },
       // One retry on a 502, at once: a retry must not run the programs again.
       defaults: {
@@ -269,4 +275,21 @@ test('a program that does not parse is refused on PUT with its position', async 
   })
   assert.equal(r.status, 400)
   assert.match(r.json.message, /line 1, column 23/)
+})
+
+test('a route with programs is not cached: a cached answer would skip a program that guards it', async (t) => {
+  const up = await instance(t)
+  const guard = 'terminate_if(request.Header.Get("X-Token") == "", "token required")'
+  const gw = await gateway(t, 21016, await tempDir(t), [
+    {
+      path: '/cached/*',
+      targets: [{ url: `http://127.0.0.1:${up.port}` }],
+      cache: { ttl: '60s' },
+      programs: [{ name: 'guard', source: guard }],
+    },
+  ])
+  assert.equal((await fetch(`${gw.url}/cached/x`, { headers: { 'x-token': 't' } })).status, 200)
+  const second = await fetch(`${gw.url}/cached/x`)
+  assert.equal(second.status, 403)
+  assert.equal(((await second.json()) as { detail: string }).detail, 'token required')
 })

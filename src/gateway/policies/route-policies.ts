@@ -57,7 +57,9 @@ export function compilePolicies(
   if (limiter?.needsClaims) request.push(rateLimitInterceptor(limiter))
   const validation = validationOf(spec, registry)
   if (validation) request.push(validationInterceptor(validation))
-  if (registry && cacheEnabled(cfg.cache))
+  // A cached answer would be served without the route's programs, which may guard it: no cache then.
+  const programs = cfg.programs !== undefined && cfg.programs.length > 0
+  if (registry && cacheEnabled(cfg.cache) && !programs)
     request.push(cacheInterceptor(registry.cacheFor(spec.id, cfg.cache)))
   const retry = retryPolicy(cfg.retry, d.retry)
   if (retry) request.push(retryInterceptor(retry))
