@@ -10,7 +10,13 @@
 import type { RouteSpec } from '../config/route-spec.ts'
 import type { Settings } from '../config/settings.ts'
 import type { RequestHead } from '../http/request-head.ts'
-import { type CompileResult, compileProgram, type RunLimits, type RunResult } from '../programs/index.ts'
+import {
+  type CompileResult,
+  compileProgram,
+  RunBudget,
+  type RunLimits,
+  type RunResult,
+} from '../programs/index.ts'
 import type { DispatchHandler } from '../upstream/types.ts'
 import type { ProxyContext } from './interceptor.ts'
 import { compileJwt, type JwtOutcome, type JwtPolicy } from './jwt.ts'
@@ -21,7 +27,7 @@ import { publishProgramLog } from './program-log.ts'
 import type { ProgramCounters, ProgramRegistry } from './program-registry.ts'
 
 /**
- * Each program's run on a request: at most this many steps and milliseconds. Steps are the bound
+ * The programs of one request together: at most this many steps and milliseconds. Steps are the bound
  * (10,000 take about 0.7 ms); the clock is the backstop for slow host calls, and is generous enough
  * that a process descheduled for a moment on a busy machine does not fail a sound program.
  */
@@ -123,11 +129,12 @@ export function compileServicePrograms(
           : new JwtResult(undefined, o.detail)
       },
     }
+    const budget = new RunBudget(PROGRAM_LIMITS)
     for (const p of programs) {
       p.counters.runs++
       env.logger = p.logger
       const result: RunResult = p.compiled.ok
-        ? p.compiled.program.run(env, PROGRAM_LIMITS)
+        ? p.compiled.program.run(env, budget)
         : {
             ok: false,
             cause: 'error',

@@ -9,6 +9,7 @@ export {
   compileProgram,
   type ProgramCompileError,
   type RunCause,
+  RunBudget,
   type RunLimits,
   type RunResult,
 } from './program.ts'

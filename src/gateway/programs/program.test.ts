@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { type CompiledProgram, compileProgram } from './index.ts'
+import { type CompiledProgram, compileProgram, RunBudget } from './index.ts'
 
 const LIMITS = { maxSteps: 10_000, maxMs: 1_000 }
 
@@ -249,4 +249,16 @@ test('firstArgumentsOf: what a program will pass to a host function, known befor
   const program = compile('jwt().MustSuccess(); jwt("X-Auth").Claims.sub == "a"; jwt(request.Host) != nil')
   assert.deepEqual(program.firstArgumentsOf('jwt'), [undefined, 'X-Auth', null])
   assert.deepEqual(program.firstArgumentsOf('other'), [])
+})
+
+test('a budget shared by several runs covers them all (the programs of one request)', () => {
+  const statement = `${Array.from({ length: 50 }, () => '1').join(' + ')} > 0`
+  const program = compile(statement)
+  const budget = new RunBudget({ maxSteps: 150, maxMs: 60_000 })
+  assert.deepEqual(program.run({}, budget), { ok: true })
+  assert.deepEqual(program.run({}, budget), {
+    ok: false,
+    cause: 'limit',
+    reason: 'program exceeded its budget of 150 steps',
+  })
 })

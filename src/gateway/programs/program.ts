@@ -8,6 +8,8 @@ import { type Node, parseStatements, type Statement } from './parser.ts'
 import { compilePattern } from './pattern.ts'
 
 export type { RunLimits } from './interpreter.ts'
+/** One budget shared by several runs (the programs of one request): `new RunBudget(limits)`. */
+export { Budget as RunBudget } from './interpreter.ts'
 
 /**
  * Why a run stopped: a statement was false; a statement yielded an error value (terminate_if, a
@@ -23,7 +25,8 @@ export type RunResult =
 export interface CompiledProgram {
   /** The statements' source texts, in order. */
   readonly statements: readonly string[]
-  run(env: Readonly<Record<string, unknown>>, limits: RunLimits): RunResult
+  /** Runs within `limits`, or within what is left of a budget shared with other runs. */
+  run(env: Readonly<Record<string, unknown>>, limits: RunLimits | Budget): RunResult
   /**
    * The first argument of each call to the function `name` (a plain `name(…)` call): its text when it
    * is a string literal, undefined when the call has none, null when it is anything else. The host
@@ -60,7 +63,7 @@ function programOf(statements: readonly Statement[]): CompiledProgram {
   return {
     statements: statements.map((s) => s.text),
     run(env, limits) {
-      const budget = new Budget(limits)
+      const budget = limits instanceof Budget ? limits : new Budget(limits)
       for (const [i, s] of statements.entries()) {
         let value: unknown
         try {
