@@ -18,7 +18,7 @@ export class ProgramRegistry {
   /** What programs read as `global`: one null-prototype map, changed in place (routes hold it). */
   readonly variables: Record<string, unknown> = Object.create(null)
   readonly #counters = new Map<string, ProgramCounters>()
-  readonly #listeners = new Set<() => void>()
+  readonly #listeners = new Set<(key: string) => void>()
 
   /** The counters of one program of a service, made on first use (at route-table build). */
   countersFor(service: string, name: string): ProgramCounters {
@@ -49,11 +49,11 @@ export class ProgramRegistry {
       throw new Error(`set_global: the value is larger than ${MAX_VARIABLE_BYTES} bytes as JSON`)
     // A copy: a map or array the program built is not shared with later runs.
     this.variables[key] = JSON.parse(json, (_k, v) => (isMap(v) ? Object.assign(Object.create(null), v) : v))
-    for (const listener of this.#listeners) listener()
+    for (const listener of this.#listeners) listener(key)
   }
 
-  /** Called after each set_global (the dialect coalesces these into one write); returns the unsubscribe. */
-  onVariableSet(listener: () => void): () => void {
+  /** Called after each set_global with its key (the dialect coalesces writes); returns the unsubscribe. */
+  onVariableSet(listener: (key: string) => void): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
   }

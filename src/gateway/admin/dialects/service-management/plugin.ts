@@ -27,6 +27,7 @@ import {
   serviceSettingsMap,
   stateView,
 } from './mapping.ts'
+import { syncVariables } from './program-variables.ts'
 
 // GoFrame's gcode numbers, which the original's envelope carries.
 const CODE_INTERNAL = 50
@@ -107,12 +108,6 @@ function duration(o: Obj, key: string, fallback: string): string {
   return v
 }
 
-/** set_global's changes reach the state file at most this often (never one write per request). */
-const VARIABLES_WRITE_DELAY_MS = 1000
-
-/** The variables as plain data (the registry's maps have no prototype). */
-const plainVariables = (v: Record<string, unknown>): Record<string, unknown> => JSON.parse(JSON.stringify(v))
-
 const md5 = (text: string) => createHash('md5').update(text).digest('hex')
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a)
@@ -170,25 +165,8 @@ export async function registerServiceManagement(
 
   // Programs read the stored variables as `global`; set_global's changes are written back, coalesced.
   const programs = core.policies.programs
-  programs.replaceVariables(stored.variables)
-  let pendingWrite: NodeJS.Timeout | undefined
-  let writing: Promise<unknown> = Promise.resolve()
-  const writeVariables = () => {
-    pendingWrite = undefined
-    writing = store.update((s) => ({ ...s, variables: plainVariables(programs.variables) })).catch(() => {})
-    return writing
-  }
-  const stopWatching = programs.onVariableSet(() => {
-    pendingWrite ??= setTimeout(writeVariables, VARIABLES_WRITE_DELAY_MS)
-  })
-  app.addHook('onClose', async () => {
-    stopWatching()
-    if (pendingWrite !== undefined) {
-      clearTimeout(pendingWrite)
-      await writeVariables()
-    }
-    await writing
-  })
+  const variables = syncVariables(store, programs, stored.variables)
+  app.addHook('onClose', () => variables.close())
 
   await app.register(
     async (scope) => {
@@ -249,26 +227,18 @@ export async function registerServiceManagement(
         return ok()
       })
 
-      scope.get('/program/variable', async () => ok(plainVariables(programs.variables)))
+      scope.get('/program/variable', async () => ok(variables.current()))
       scope.put('/program/variable', async (req) => {
         const b = body(req)
         const key = requiredString(b, 'key')
         if (b.value === undefined) throw bad('value is required', CODE_MISSING_PARAMETER)
-        const next = await store.update((s) => ({
-          ...s,
-          variables: { ...plainVariables(programs.variables), [key]: b.value },
-        }))
-        programs.replaceVariables(next.variables)
+        await variables.set(key, b.value)
         return ok()
       })
       scope.delete('/program/variable', async (req) => {
         const key = query(req, 'key')
         if (key === undefined) throw bad('key is required', CODE_MISSING_PARAMETER)
-        const next = await store.update((s) => {
-          const { [key]: _gone, ...rest } = plainVariables(programs.variables)
-          return { ...s, variables: rest }
-        })
-        programs.replaceVariables(next.variables)
+        await variables.remove(key)
         return ok()
       })
 
