@@ -304,13 +304,13 @@ const routeFields = {
   cache: Type.Optional(CacheConfig),
   cors: Type.Optional(CorsConfig),
   jwt: Type.Optional(JwtConfig),
+  metadata: Type.Optional(Type.Record(Type.String(), Type.String())),
   programs: Type.Optional(
     Type.Array(RouteProgram, {
       description:
         'expr-lang programs run once per request after balancing and admission, before proxying (README "Programs")',
     }),
   ),
-  metadata: Type.Optional(Type.Record(Type.String(), Type.String())),
 }
 
 /** A route as written in the config file: `id` is optional and derived from the path when absent. */

@@ -10,8 +10,6 @@ import { ResponseCache } from './response-cache.ts'
 export class PolicyRegistry {
   /** Set once the OpenAPI aggregator exists; routes with `openapiValidate` consult it per request. */
   validator: RequestValidator | undefined
-  /** Service-management programs' variables (`global`) and counters. */
-  readonly programs = new ProgramRegistry()
   readonly #stores = new Map<string, { key: string; store: RateLimitStore }>()
   readonly #caches = new Map<string, ResponseCache>()
   readonly #usedStores = new Set<string>()
@@ -54,4 +52,7 @@ export class PolicyRegistry {
     for (const k of this.#stores.keys()) if (!this.#usedStores.has(k)) this.#stores.delete(k)
     for (const k of this.#caches.keys()) if (!this.#usedCaches.has(k)) this.#caches.delete(k)
   }
+
+  /** Service-management programs' variables (`global`) and counters. */
+  readonly programs = new ProgramRegistry()
 }
