@@ -1,62 +1,54 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type TestContext, test } from 'node:test'
+import { test } from 'node:test'
 import { ProgramRegistry } from '../../../policies/program-registry.ts'
-import { yaml } from '../../../util/yaml.ts'
-import { createStateFile, type StateFile } from '../state-file.ts'
 import type { ServiceState } from './mapping.ts'
-import { syncVariables } from './program-variables.ts'
+import { syncVariables, type VariableStore } from './program-variables.ts'
 
-/** The dialect's real state file in a temp dir, with its writes counted. */
-async function stateFile(t: TestContext) {
-  const dir = await mkdtemp(join(tmpdir(), 'sp-vars-'))
-  t.after(() => rm(dir, { recursive: true, force: true }))
-  const file = createStateFile<ServiceState>(
-    dir,
-    'service-management.yaml',
-    () => ({ services: {}, variables: {}, programs: [] }),
-    'test',
-  )
+/** The dialect's state as the store keeps it (one change at a time), with its writes counted. */
+function stateStore() {
+  let state: ServiceState = { services: {}, variables: {}, programs: [] }
   let writes = 0
-  const counted: StateFile<ServiceState> = {
-    ...file,
-    update: (change) => {
-      writes++
-      return file.update(change)
+  let queue: Promise<unknown> = Promise.resolve()
+  const store: VariableStore = {
+    update(change) {
+      const run = async () => {
+        writes++
+        state = JSON.parse(JSON.stringify(await change(state)))
+        return state
+      }
+      const result = queue.then(run, run)
+      queue = result.catch(() => {})
+      return result
     },
   }
-  const onDisk = async () =>
-    (yaml().parse(await readFile(join(dir, 'service-management.yaml'), 'utf8')) as ServiceState).variables
-  return { store: counted, writes: () => writes, onDisk }
+  return { store, writes: () => writes, stored: () => state.variables }
 }
 
-test('set_global on every request is one write, merged into the stored variables', async (t) => {
-  const { store, writes, onDisk } = await stateFile(t)
+test('set_global on every request is one write, merged into the stored variables', async () => {
+  const { store, writes, stored } = stateStore()
   await store.update((s) => ({ ...s, variables: { kept: 'yes' } }))
   const registry = new ProgramRegistry()
-  const sync = syncVariables(store, registry, (await store.read()).variables)
+  const sync = syncVariables(store, registry, stored())
   for (let i = 1; i <= 100; i++) registry.setVariable('runs', i)
   assert.equal(registry.variables.runs, 100, 'programs read their own change at once')
   assert.equal(writes(), 1, 'nothing written yet but the setup')
   // An admin write of another key goes to the store at once and keeps the unsaved count live.
   await sync.set('limit', 5)
-  assert.deepEqual(await onDisk(), { kept: 'yes', limit: 5 })
+  assert.deepEqual(stored(), { kept: 'yes', limit: 5 })
   assert.deepEqual(sync.current(), { kept: 'yes', limit: 5, runs: 100 })
   await sync.close()
   assert.equal(writes(), 3)
-  assert.deepEqual(await onDisk(), { kept: 'yes', limit: 5, runs: 100 })
+  assert.deepEqual(stored(), { kept: 'yes', limit: 5, runs: 100 })
 })
 
-test('an admin write of a key wins over a set_global of it not written yet', async (t) => {
-  const { store, onDisk } = await stateFile(t)
+test('an admin write of a key wins over a set_global of it not written yet', async () => {
+  const { store, stored } = stateStore()
   const registry = new ProgramRegistry()
   const sync = syncVariables(store, registry, {})
   registry.setVariable('mode', 'from-program')
   await sync.set('mode', 'from-admin')
   await sync.close()
-  assert.deepEqual(await onDisk(), { mode: 'from-admin' })
+  assert.deepEqual(stored(), { mode: 'from-admin' })
   assert.equal(registry.variables.mode, 'from-admin')
 })
 

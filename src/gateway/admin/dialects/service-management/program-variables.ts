@@ -26,8 +26,11 @@ export interface VariableSync {
   close(): Promise<void>
 }
 
+/** Where the variables are stored: the dialect's state (its `update` is all this part needs). */
+export type VariableStore = Pick<StateFile<ServiceState>, 'update'>
+
 export function syncVariables(
-  store: StateFile<ServiceState>,
+  store: VariableStore,
   registry: ProgramRegistry,
   stored: Variables,
 ): VariableSync {
