@@ -106,6 +106,35 @@ test('a POST replayed resends its body and shows what changed; filter by who ans
   await expect(row.and(page.locator(':focus'))).toHaveCount(1)
 })
 
+test('a request a program refused is filtered as "program refused", with its 403', async ({ page }) => {
+  const path = `/guarded-${marker}`
+  const created = await admin('api/routes', {
+    method: 'POST',
+    body: {
+      path,
+      targets: [{ url: upstreamUrl }],
+      programs: [
+        { name: 'guard', source: 'terminate_if(request.Header.Get("X-Token") == "", "token required")' },
+      ],
+    },
+  })
+  expect(created.status).toBe(201)
+  try {
+    expect((await through(`/api${path}`)).status).toBe(403)
+    expect((await through(`/api${path}`, { headers: { 'x-token': 't' } })).status).toBe(200)
+    await gotoPage(page, 'requests')
+    await page.getByRole('combobox', { name: 'Answered by' }).selectOption('program-refused')
+    await expect(
+      page.getByRole('button', { name: `Show details of GET /api${path} (403, program refused)` }),
+    ).toHaveCount(1)
+    await expect(page.getByRole('button', { name: /Show details of GET .* \(200, upstream\)/ })).toHaveCount(
+      0,
+    )
+  } finally {
+    await admin(`api/routes/${encodeURIComponent(`manual-${path}`)}`, { method: 'DELETE' })
+  }
+})
+
 test('a deep link sets the filters and opens the request it names', async ({ page }) => {
   await through(`/nowhere-${marker}/linked`)
   const [row] = (await (await admin(`api/requests?q=nowhere-${marker}/linked`)).json()) as { id: string }[]

@@ -1,6 +1,7 @@
 // `npx sallyport`: flags → createGateway().listen(), graceful drain on SIGINT/SIGTERM, and one clear
 // line with a non-zero exit for every way it can fail to start.
 import { existsSync } from 'node:fs'
+import { subscribe } from 'node:diagnostics_channel'
 import { writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -12,6 +13,7 @@ import type { ReloadReport } from './config/watcher.ts'
 import { isGatewayError } from './errors.ts'
 import { createGateway, type Gateway, type GatewayOptions, type ListenInfo } from './index.ts'
 import type { GatewayConfig } from './model/index.ts'
+import { PROGRAM_LOG_CHANNEL, type ProgramLogLine } from './policies/program-log.ts'
 import type { StoreNotice } from './store/shared-documents.ts'
 import { onParentExit, startedByNpm } from './util/parent-exit.ts'
 import { packageVersion } from './util/version.ts'
@@ -67,6 +69,14 @@ async function start(flags: StartFlags, mode: StartMode = {}): Promise<void> {
   const warn = (line: string) =>
     level >= 2 &&
     process.stderr.write(`${styleText('yellow', 'sallyport:', { stream: process.stderr })} ${line}\n`)
+  // What programs write with logger.Info/Warn/Error (rate bounded where it is published).
+  subscribe(PROGRAM_LOG_CHANNEL, (message) => {
+    const l = message as ProgramLogLine
+    const dropped = l.dropped > 0 ? ` (${l.dropped} earlier program log lines dropped)` : ''
+    const line = `program ${l.program} of service ${l.service}: ${l.message}${dropped}`
+    if (l.level === 'info') info(line)
+    else warn(line)
+  })
   let gateway: Gateway
   try {
     gateway = await createGateway({

@@ -17,6 +17,7 @@ export const errors = {
   SP_ERR_ROUTE_RESERVED_PATH: { status: 400, message: 'route path shadows a reserved gateway path' },
   SP_ERR_ROUTE_DUPLICATE_ID: { status: 400, message: 'two routes have the same id' },
   SP_ERR_ROUTE_BAD_REGEX: { status: 400, message: 'route path is not a valid regular expression' },
+  SP_ERR_ROUTE_BAD_PROGRAM: { status: 400, message: 'a program of the route does not parse' },
   SP_ERR_ROUTE_OUTRANKED: { status: 409, message: "another route answers this route's requests" },
   SP_ERR_SERVER_PORT_IN_USE: { status: 500, message: 'port is already in use' },
   SP_ERR_SERVER_LISTEN: { status: 500, message: 'cannot listen' },

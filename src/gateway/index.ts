@@ -117,9 +117,16 @@ function wantsValidation(snapshot: Snapshot): boolean {
   })
 }
 
-/** What a configuration cannot wait a first admin request for: mDNS discovery, OpenAPI validation. */
+/**
+ * What a configuration cannot wait a first admin request for: mDNS discovery, OpenAPI validation,
+ * programs (their variables are loaded and persisted by the service-management dialect).
+ */
 function needsAdminSide(snapshot: Snapshot): boolean {
-  return snapshot.settings.discovery.enabled || wantsValidation(snapshot)
+  return (
+    snapshot.settings.discovery.enabled ||
+    wantsValidation(snapshot) ||
+    snapshot.routes.some((r) => r.config.programs !== undefined)
+  )
 }
 
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {

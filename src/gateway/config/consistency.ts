@@ -1,5 +1,6 @@
 // Envoy-style consistency pass: every route must be usable on its own and not collide with another.
 import type { ConfigIssue } from '../model/index.ts'
+import { compileProgram } from '../programs/index.ts'
 import { reservedPrefixes } from './defaults.ts'
 import type { RouteSpec } from './route-spec.ts'
 import type { Settings } from './settings.ts'
@@ -21,7 +22,10 @@ export function checkConsistency(
   settings: Settings,
   issues: ConfigIssue[],
   /** Where a route was written (file, line, field), to point problems at it. */
-  locate: (route: RouteSpec, field: 'id' | 'path') => { prefix: string; at: Partial<ConfigIssue> } = () => ({
+  locate: (
+    route: RouteSpec,
+    field: 'id' | 'path' | 'programs',
+  ) => { prefix: string; at: Partial<ConfigIssue> } = () => ({
     prefix: '',
     at: {},
   }),
@@ -30,7 +34,7 @@ export function checkConsistency(
   const seen = new Set<string>()
   const ok: RouteSpec[] = []
   for (const route of routes) {
-    const problem = (code: string, field: 'id' | 'path', message: string) => {
+    const problem = (code: string, field: 'id' | 'path' | 'programs', message: string) => {
       const { prefix, at } = locate(route, field)
       issues.push({
         entity: 'route',
@@ -71,8 +75,25 @@ export function checkConsistency(
         continue
       }
     }
+    const unparsed = badProgram(route)
+    if (unparsed) {
+      problem('SP_ERR_ROUTE_BAD_PROGRAM', 'programs', unparsed)
+      continue
+    }
     seen.add(route.id)
     ok.push(route)
   }
   return ok
+}
+
+/** Why the first program of the route that does not parse is refused (it would fail every request). */
+function badProgram(route: RouteSpec): string | undefined {
+  for (const p of route.config.programs ?? []) {
+    const compiled = compileProgram(p.source)
+    if (!compiled.ok) {
+      const e = compiled.error
+      return `program "${p.name}" of route "${route.id}" does not parse at line ${e.line}, column ${e.column}: ${e.message}`
+    }
+  }
+  return undefined
 }

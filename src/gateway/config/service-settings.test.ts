@@ -76,3 +76,51 @@ test('a setting the route schema refuses is that route’s problem, not the whol
   assert.equal(snap.issues[0]?.id, 'r')
   assert.match(snap.issues[0]?.message ?? '', /loadBalancer/)
 })
+
+test('a service’s programs run after the route’s own, on every route of the service', () => {
+  const own = { name: 'own', source: 'true' }
+  const shared = { name: 'shared', source: 'request.Method == "GET"' }
+  const route = build([
+    {
+      source: 'config',
+      routes: [
+        { id: 'a', path: '/a', serviceName: 's', targets: target, programs: [own] },
+        { id: 'b', path: '/b', serviceName: 's', targets: target },
+        { id: 'c', path: '/c', serviceName: 'other', targets: target },
+      ],
+    },
+    { source: 'manual', routes: [], serviceSettings: { s: { programs: [shared] } } },
+  ])
+  assert.deepEqual(route('a')?.programs, [own, shared])
+  assert.deepEqual(route('b')?.programs, [shared])
+  assert.equal(route('c')?.programs, undefined)
+})
+
+test('a route whose program does not parse is left out with the program’s name and position', () => {
+  const snap = buildSnapshot(
+    [
+      {
+        source: 'config',
+        routes: [
+          { id: 'ok', path: '/ok', targets: target, programs: [{ name: 'fine', source: 'true' }] },
+          { id: 'bad', path: '/bad', targets: target, programs: [{ name: 'typo', source: '1 +* 2' }] },
+        ],
+      },
+    ],
+    { version: 1 },
+  )
+  assert.deepEqual(
+    snap.routes.map((r) => r.id),
+    ['ok'],
+  )
+  assert.deepEqual(
+    snap.issues.map((i) => [i.id, i.code, i.message]),
+    [
+      [
+        'bad',
+        'SP_ERR_ROUTE_BAD_PROGRAM',
+        'program "typo" of route "bad" does not parse at line 1, column 4: expected a value but found "*"',
+      ],
+    ],
+  )
+})

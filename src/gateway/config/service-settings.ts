@@ -1,4 +1,4 @@
-// Per-service settings (load balancing, rate limit, circuit breaker) set through an admin dialect and
+// Per-service settings (load balancing, rate limit, circuit breaker, programs) set through an admin dialect and
 // laid over every route of that service, whichever source made it (config file, manual, discovered,
 // pushed): applied when the snapshot is built, so the route table, the policies and the views agree.
 import type { RouteConfig } from '../model/index.ts'
@@ -8,6 +8,8 @@ export interface ServiceSettings {
   readonly loadBalancer?: RouteConfig['loadBalancer']
   readonly rateLimit?: RouteConfig['rateLimit'] | null
   readonly circuitBreaker?: RouteConfig['circuitBreaker']
+  /** Run on every request of the service, after the route's own programs (compiled with the route table). */
+  readonly programs?: RouteConfig['programs']
 }
 
 /** Service name → its settings. A route without `serviceName` is the service named by its id. */
@@ -22,4 +24,6 @@ export function applyServiceSettings(cfg: Record<string, unknown>, services: Ser
   if (s.rateLimit === null) delete cfg.rateLimit
   else if (s.rateLimit !== undefined) cfg.rateLimit = s.rateLimit
   if (s.circuitBreaker !== undefined) cfg.circuitBreaker = s.circuitBreaker
+  if (s.programs !== undefined && s.programs.length > 0)
+    cfg.programs = [...(Array.isArray(cfg.programs) ? cfg.programs : []), ...s.programs]
 }

@@ -52,6 +52,8 @@ describe('gRPC status codes', () => {
       'content-too-large': 8,
       'not-implemented': 12,
       'http-version-not-supported': 13,
+      'program-refused': 7,
+      'program-failed': 13,
     }
     for (const [kind, code] of Object.entries(expected)) assert.equal(grpcStatusForProblem(kind), code, kind)
     assert.equal(grpcStatusForProblem('something-new'), GrpcStatus.UNKNOWN)

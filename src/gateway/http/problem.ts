@@ -17,6 +17,8 @@ export type ProblemKind =
   | 'content-too-large'
   | 'not-implemented'
   | 'http-version-not-supported'
+  | 'program-refused'
+  | 'program-failed'
 
 const TITLES: Record<ProblemKind, [number, string]> = {
   'route-not-found': [404, 'Not Found'],
@@ -33,6 +35,8 @@ const TITLES: Record<ProblemKind, [number, string]> = {
   'content-too-large': [413, 'Content Too Large'],
   'not-implemented': [501, 'Not Implemented'],
   'http-version-not-supported': [505, 'HTTP Version Not Supported'],
+  'program-refused': [403, 'Forbidden'],
+  'program-failed': [500, 'Internal Server Error'],
 }
 
 export const PROBLEM_BASE = 'https://sallyport.dev/problems/'

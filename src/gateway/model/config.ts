@@ -249,6 +249,19 @@ export const JwtConfig = Type.Object(
   { additionalProperties: false },
 )
 
+/** A service-management program attached to a route (the dialect attaches its service's to every route). */
+export const RouteProgram = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    source: Type.String({
+      minLength: 1,
+      description: 'the program text: expr-lang statements separated by ";"',
+    }),
+  },
+  { additionalProperties: false },
+)
+export type RouteProgram = Type.Static<typeof RouteProgram>
+
 export const RouteProtocol = Type.Union([
   Type.Literal('http'),
   Type.Literal('websocket'),
@@ -310,6 +323,12 @@ const routeFields = {
   cors: Type.Optional(orOff(CorsConfig, 'CORS')),
   jwt: Type.Optional(orOff(JwtConfig, 'JWT validation')),
   metadata: Type.Optional(Type.Record(Type.String(), Type.String())),
+  programs: Type.Optional(
+    Type.Array(RouteProgram, {
+      description:
+        'expr-lang programs run once per request after balancing and admission, before proxying (README "Programs")',
+    }),
+  ),
 }
 
 /** A route as written in the config file: `id` is optional and derived from the path when absent. */
@@ -368,6 +387,8 @@ export const DialectsConfig = Type.Object(
           password: Type.Optional(
             Type.String({ minLength: 1, description: 'Authorization must be md5(password) when set' }),
           ),
+          // the keys a program's jwt() verifies with on routes that have no jwt config of their own
+          jwt: Type.Optional(JwtConfig),
         },
         { additionalProperties: false },
       ),

@@ -15,6 +15,8 @@ export const OUTCOMES = [
   'no-route',
   'unauthorized',
   'invalid-request',
+  'program-refused',
+  'program-failed',
   'upstream-failed',
   'timeout',
   'client-gone',
@@ -27,7 +29,9 @@ export const Outcome = Type.Enum(OUTCOMES, {
     "rate-limited (429 from the route's rate limit) · circuit-open (503, every target's circuit is " +
     'open) · no-target (503, no healthy target) · no-route (404, no route matches) · unauthorized ' +
     "(401/403 from the route's JWT policy) · invalid-request (4xx/5xx for a request the gateway " +
-    'refused: OpenAPI validation, malformed, too large, unsupported) · upstream-failed (502, the ' +
+    'refused: OpenAPI validation, malformed, too large, unsupported) · program-refused (403, a ' +
+    "program of the route's service was false or called terminate_if) · program-failed (500, a " +
+    'program failed or went over its step or time budget) · upstream-failed (502, the ' +
     'upstream could not be reached or broke off) · timeout (504, the upstream or the call deadline ' +
     'took too long) · client-gone (the client left before its answer was complete; status 0 when ' +
     'nothing was answered)',

@@ -13,6 +13,7 @@ import type { RequestHead } from '../http/request-head.ts'
 import { isBodiless, type ResponseFields } from '../http/response-fields.ts'
 import type { TargetParts } from '../http/request-target.ts'
 import type { ProxyContext } from '../policies/interceptor.ts'
+import type { ResponseHeaderEdits } from '../policies/response-header-edits.ts'
 import type { CompiledRoute, CompiledTarget } from '../router/route-table.ts'
 import type { BodyArena } from '../stats/body-arena.ts'
 import { BodyCapture, type CaptureSettings } from '../stats/body-capture.ts'
@@ -59,6 +60,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts, Req
   // ProxyContext.
   body: Buffer | undefined = undefined
   upstreamHeaderChanges: Record<string, string | undefined> | undefined = undefined
+  responseHeaderEdits: ResponseHeaderEdits | undefined = undefined
   claims: Record<string, unknown> | undefined = undefined
   gone = false
   attempts = 0
@@ -309,6 +311,7 @@ export class Exchange implements ProxyContext, DispatchHandler, TargetParts, Req
       this.attemptStatus = statusCode
       if (this.grpc) this.noteGrpcStatus(headers)
     }
+    if (this.responseHeaderEdits !== undefined) headers = this.responseHeaderEdits.apply(headers)
     this.status = statusCode
     this.responseHeaders = headers
     this.headAt = performance.now()

@@ -31,6 +31,19 @@ function pickTarget(route: CompiledRoute, ex: Exchange, handler: DispatchHandler
     noTarget(route, ex, handler)
     return
   }
+  // The service's programs see the chosen target, once: a retry to another one does not run them again.
+  const programs = route.programs
+  if (programs !== undefined && ex.attempts === 0)
+    programs.run(ex, target.id, handler, () => {
+      // They may have waited for a token to be verified.
+      if (ex.gone || ex.done) handler.onResponseError(new LocalController(), clientGoneError())
+      else attempt(route, ex, handler, target)
+    })
+  else attempt(route, ex, handler, target)
+}
+
+/** One attempt on `target`: counted, and its request sent upstream. */
+function attempt(route: CompiledRoute, ex: Exchange, handler: DispatchHandler, target: CompiledTarget): void {
   ex.noTarget = false
   ex.outcome = 'upstream'
   if (ex.attempts > 0) {

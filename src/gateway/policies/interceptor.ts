@@ -9,6 +9,7 @@ import type { Outcome } from '../model/index.ts'
 import type { TargetState } from '../health/target-state.ts'
 import type { TrafficCounters } from '../stats/counters.ts'
 import type { DispatchHandler } from '../upstream/types.ts'
+import type { ResponseHeaderEdits } from './response-header-edits.ts'
 
 /** The upstream target an attempt goes to, as policies see it. */
 export interface AttemptTarget {
@@ -40,6 +41,8 @@ export interface ProxyContext {
    * the client's, undefined removes it. The client's own fields stay as they came (the inspector).
    */
   upstreamHeaderChanges: Record<string, string | undefined> | undefined
+  /** Response fields a program set or added: applied to the head of whatever answer the client gets. */
+  responseHeaderEdits: ResponseHeaderEdits | undefined
   /** Content an interceptor read in full (request validation): sent from here, so it can be sent again. */
   body: Buffer | undefined
   /** Who answered, for the request inspector: a policy that answers itself says so here. */

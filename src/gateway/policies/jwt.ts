@@ -21,6 +21,9 @@ export interface JwtPolicy {
   /** Synchronous answer from the verified-token cache, or undefined when a verify is needed. */
   cached(req: RequestHead): JwtOutcome | undefined
   verify(req: RequestHead): Promise<JwtOutcome>
+  /** The same for a token taken from elsewhere (a program's `jwt(header)`); undefined: no token. */
+  cachedToken(token: string | undefined): JwtOutcome | undefined
+  verifyToken(token: string): Promise<JwtOutcome>
 }
 
 const HS = ['HS256', 'HS384', 'HS512']
@@ -97,9 +100,12 @@ export function compileJwt(cfg: Cfg | undefined): JwtPolicy | undefined {
     algorithms = HS
   } else {
     // A JWT policy with no key refuses everything rather than letting everything through.
+    const refused = fail(401, 'invalid_token', 'no verification key is configured for this route')
     return {
-      cached: () => fail(401, 'invalid_token', 'no verification key is configured for this route'),
-      verify: async () => fail(401, 'invalid_token', 'no verification key is configured for this route'),
+      cached: () => refused,
+      verify: async () => refused,
+      cachedToken: () => refused,
+      verifyToken: async () => refused,
     }
   }
   // Configured algorithms can narrow the key's family, never widen it (no HS with an RSA key).
@@ -128,46 +134,50 @@ export function compileJwt(cfg: Cfg | undefined): JwtPolicy | undefined {
     return { ok: true, claims }
   }
 
+  const cachedToken = (token: string | undefined): JwtOutcome | undefined => {
+    if (token === undefined) return fail(401, 'invalid_request', 'missing bearer token')
+    const hit = cache.get(token)
+    if (!hit) return undefined
+    if (Date.now() >= hit.exp) {
+      cache.delete(token)
+      return undefined
+    }
+    return authorize(hit.claims)
+  }
+
+  const verifyToken = async (token: string): Promise<JwtOutcome> => {
+    const jose = await loadJose()
+    const { errors } = jose
+    try {
+      const { payload } = jwksUrl
+        ? await jose.jwtVerify(token, jwksFor(jose, jwksUrl, jwksMaxAge, jwksCooldown), options)
+        : await jose.jwtVerify(token, key as KeyObject, options)
+      const now = Date.now()
+      const expMs = payload.exp !== undefined ? payload.exp * 1000 : now + 60_000
+      const ttl = Math.min(expMs - now, 60_000)
+      // A token not valid yet (within clock tolerance) or about to expire is not cached.
+      if (ttl > 0 && (payload.nbf === undefined || payload.nbf * 1000 <= now))
+        cache.set(token, { claims: payload, exp: now + ttl })
+      return authorize(payload)
+    } catch (err) {
+      if (err instanceof errors.JWTExpired) return fail(401, 'invalid_token', 'token expired')
+      if (err instanceof errors.JWTClaimValidationFailed)
+        return fail(401, 'invalid_token', `token claim check failed: ${err.claim} ${err.reason}`)
+      if (err instanceof errors.JOSEAlgNotAllowed)
+        return fail(401, 'invalid_token', 'token algorithm not allowed')
+      if (err instanceof errors.JWKSNoMatchingKey)
+        return fail(401, 'invalid_token', 'no matching key for token')
+      if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid)
+        return fail(401, 'invalid_token', 'key set unavailable')
+      return fail(401, 'invalid_token', 'token invalid')
+    }
+  }
+
   return {
-    cached(req) {
-      const token = tokenOf(req)
-      if (token === undefined) return fail(401, 'invalid_request', 'missing bearer token')
-      const hit = cache.get(token)
-      if (!hit) return undefined
-      if (Date.now() >= hit.exp) {
-        cache.delete(token)
-        return undefined
-      }
-      return authorize(hit.claims)
-    },
-    async verify(req) {
-      const token = tokenOf(req) as string
-      const jose = await loadJose()
-      const { errors } = jose
-      try {
-        const { payload } = jwksUrl
-          ? await jose.jwtVerify(token, jwksFor(jose, jwksUrl, jwksMaxAge, jwksCooldown), options)
-          : await jose.jwtVerify(token, key as KeyObject, options)
-        const now = Date.now()
-        const expMs = payload.exp !== undefined ? payload.exp * 1000 : now + 60_000
-        const ttl = Math.min(expMs - now, 60_000)
-        // A token not valid yet (within clock tolerance) or about to expire is not cached.
-        if (ttl > 0 && (payload.nbf === undefined || payload.nbf * 1000 <= now))
-          cache.set(token, { claims: payload, exp: now + ttl })
-        return authorize(payload)
-      } catch (err) {
-        if (err instanceof errors.JWTExpired) return fail(401, 'invalid_token', 'token expired')
-        if (err instanceof errors.JWTClaimValidationFailed)
-          return fail(401, 'invalid_token', `token claim check failed: ${err.claim} ${err.reason}`)
-        if (err instanceof errors.JOSEAlgNotAllowed)
-          return fail(401, 'invalid_token', 'token algorithm not allowed')
-        if (err instanceof errors.JWKSNoMatchingKey)
-          return fail(401, 'invalid_token', 'no matching key for token')
-        if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid)
-          return fail(401, 'invalid_token', 'key set unavailable')
-        return fail(401, 'invalid_token', 'token invalid')
-      }
-    },
+    cached: (req) => cachedToken(tokenOf(req)),
+    verify: (req) => verifyToken(tokenOf(req) as string),
+    cachedToken,
+    verifyToken,
   }
 }
 

@@ -64,6 +64,8 @@ const OUTCOME_OF: Record<ProblemKind, Outcome> = {
   'content-too-large': 'invalid-request',
   'not-implemented': 'invalid-request',
   'http-version-not-supported': 'invalid-request',
+  'program-refused': 'program-refused',
+  'program-failed': 'program-failed',
 }
 
 /**

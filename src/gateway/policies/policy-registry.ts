@@ -1,8 +1,10 @@
 // Policy state that must outlive a route-table swap, keyed by stable ids: rate-limit buckets per
-// scope and response caches per route. Built once by index.ts, handed to compileRouteTable.
+// scope, response caches per route, program variables and counters. Built once by index.ts, handed
+// to compileRouteTable.
 import type { RouteConfig } from '../model/index.ts'
 import type { RedisConnection } from '../store/redis-connection.ts'
 import type { RequestValidator } from './openapi-validation.ts'
+import { ProgramRegistry } from './program-registry.ts'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit.ts'
 import { ResponseCache } from './response-cache.ts'
 import { SharedLimitCounters, SharedRateLimitStore } from './shared-rate-limit.ts'
@@ -82,4 +84,7 @@ export class PolicyRegistry {
     for (const k of this.#stores.keys()) if (!this.#usedStores.has(k)) this.#stores.delete(k)
     for (const k of this.#caches.keys()) if (!this.#usedCaches.has(k)) this.#caches.delete(k)
   }
+
+  /** Service-management programs' variables (`global`) and counters. */
+  readonly programs = new ProgramRegistry()
 }

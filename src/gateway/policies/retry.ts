@@ -152,7 +152,9 @@ class RetryHandler extends DecoratingHandler {
     const p = this.policy
     // No target left to try (all down or open): the 503 stands.
     const allowed = ctx.grpc ? this.grpcAllowed : p.methods.has(ctx.method)
-    if (ctx.gone || ctx.noTarget || ctx.attempts >= p.maxAttempts || !allowed) return false
+    // Nothing went upstream yet (a program refused it): the gateway's answer stands.
+    if (ctx.gone || ctx.noTarget || ctx.attempts === 0 || ctx.attempts >= p.maxAttempts || !allowed)
+      return false
     // Content already streamed to an upstream cannot be sent again; content read in full can.
     if (ctx.hasBody && ctx.body === undefined) return false
     return p.budget.tryRetry(Date.now())

@@ -60,8 +60,11 @@ export function compilePolicies(
   if (limiter?.needsClaims) request.push(rateLimitInterceptor(limiter))
   const validation = validationOf(spec, registry)
   if (validation) request.push(validationInterceptor(validation))
+  // A cached answer would be served without the route's programs, which may guard it: no cache then.
+  const programs = cfg.programs !== undefined && cfg.programs.length > 0
   const cache = effectivePolicy(cfg, d, 'cache')?.config
-  if (registry && cacheEnabled(cache)) request.push(cacheInterceptor(registry.cacheFor(spec.id, cache)))
+  if (registry && cacheEnabled(cache) && !programs)
+    request.push(cacheInterceptor(registry.cacheFor(spec.id, cache)))
   const retry = retryPolicy(cfg.retry, d.retry)
   if (retry) request.push(retryInterceptor(retry))
   return request.length > 0 ? { request } : undefined

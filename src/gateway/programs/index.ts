@@ -9,6 +9,10 @@ export {
   compileProgram,
   type ProgramCompileError,
   type RunCause,
+  RunBudget,
   type RunLimits,
   type RunResult,
 } from './program.ts'
+/** How a program's values print (fmt's %v) and which of them are maps: for host functions. */
+export { format as formatValue } from './builtins.ts'
+export { isMap } from './values.ts'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { type CompiledProgram, compileProgram } from './index.ts'
+import { type CompiledProgram, compileProgram, RunBudget } from './index.ts'
 
 const LIMITS = { maxSteps: 10_000, maxMs: 1_000 }
 
@@ -64,7 +64,7 @@ test('terminate_if: a host function that yields an Error stops the run with that
   const program = compile('terminate_if(request.Header.Get("X-Token") == "", "token required")')
   assert.deepEqual(program.run(environment().env, LIMITS), {
     ok: false,
-    cause: 'error',
+    cause: 'refused',
     reason: 'token required',
   })
   // compiled once, run again against another request
@@ -238,9 +238,27 @@ test('the original gateway documentation’s example program runs as documented'
     return { result, calls, header: response.Header.Get('X-Test-Header') }
   }
   assert.deepEqual(run({}), {
-    result: { ok: false, cause: 'error', reason: 'authorization is empty' },
+    result: { ok: false, cause: 'refused', reason: 'authorization is empty' },
     calls: ['info [object Object] hello %s world'],
     header: 'node-a',
   })
   assert.deepEqual(run({ Authorization: 'Bearer t' }).result, { ok: true })
+})
+
+test('firstArgumentsOf: what a program will pass to a host function, known before it runs', () => {
+  const program = compile('jwt().MustSuccess(); jwt("X-Auth").Claims.sub == "a"; jwt(request.Host) != nil')
+  assert.deepEqual(program.firstArgumentsOf('jwt'), [undefined, 'X-Auth', null])
+  assert.deepEqual(program.firstArgumentsOf('other'), [])
+})
+
+test('a budget shared by several runs covers them all (the programs of one request)', () => {
+  const statement = `${Array.from({ length: 50 }, () => '1').join(' + ')} > 0`
+  const program = compile(statement)
+  const budget = new RunBudget({ maxSteps: 150, maxMs: 60_000 })
+  assert.deepEqual(program.run({}, budget), { ok: true })
+  assert.deepEqual(program.run({}, budget), {
+    ok: false,
+    cause: 'limit',
+    reason: 'program exceeded its budget of 150 steps',
+  })
 })

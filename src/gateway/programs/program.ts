@@ -8,9 +8,15 @@ import { type Node, parseStatements, type Statement } from './parser.ts'
 import { compilePattern } from './pattern.ts'
 
 export type { RunLimits } from './interpreter.ts'
+/** One budget shared by several runs (the programs of one request): `new RunBudget(limits)`. */
+export { Budget as RunBudget } from './interpreter.ts'
 
-/** Why a run stopped: a statement was false, a value or a host function reported an error, or a limit. */
-export type RunCause = 'false' | 'error' | 'limit'
+/**
+ * Why a run stopped: a statement was false; a statement yielded an error value (terminate_if, a
+ * MustSuccess() that failed: the program refused on purpose); a statement failed (a runtime error, a
+ * host function that threw); or a limit.
+ */
+export type RunCause = 'false' | 'refused' | 'error' | 'limit'
 
 export type RunResult =
   | { readonly ok: true }
@@ -19,7 +25,14 @@ export type RunResult =
 export interface CompiledProgram {
   /** The statements' source texts, in order. */
   readonly statements: readonly string[]
-  run(env: Readonly<Record<string, unknown>>, limits: RunLimits): RunResult
+  /** Runs within `limits`, or within what is left of a budget shared with other runs. */
+  run(env: Readonly<Record<string, unknown>>, limits: RunLimits | Budget): RunResult
+  /**
+   * The first argument of each call to the function `name` (a plain `name(…)` call): its text when it
+   * is a string literal, undefined when the call has none, null when it is anything else. The host
+   * learns what a program will ask for before it runs (the headers `jwt(…)` verifies, say).
+   */
+  firstArgumentsOf(name: string): readonly (string | undefined | null)[]
 }
 
 export interface ProgramCompileError {
@@ -50,7 +63,7 @@ function programOf(statements: readonly Statement[]): CompiledProgram {
   return {
     statements: statements.map((s) => s.text),
     run(env, limits) {
-      const budget = new Budget(limits)
+      const budget = limits instanceof Budget ? limits : new Budget(limits)
       for (const [i, s] of statements.entries()) {
         let value: unknown
         try {
@@ -63,9 +76,27 @@ function programOf(statements: readonly Statement[]): CompiledProgram {
         if (value === false)
           return { ok: false, reason: `statement ${i + 1} is false: ${s.text}`, cause: 'false' }
         // a host function's way to stop the run with its own words (terminate_if in the original)
-        if (value instanceof Error) return { ok: false, reason: value.message, cause: 'error' }
+        if (value instanceof Error) return { ok: false, reason: value.message, cause: 'refused' }
       }
       return { ok: true }
+    },
+    firstArgumentsOf(name) {
+      const found: (string | undefined | null)[] = []
+      const visit = (node: Node) => {
+        if (node.type === 'call' && node.callee.type === 'ident' && node.callee.name === name) {
+          const first = node.args[0]
+          found.push(
+            first === undefined
+              ? undefined
+              : first.type === 'literal' && typeof first.value === 'string'
+                ? first.value
+                : null,
+          )
+        }
+        for (const child of children(node)) visit(child)
+      }
+      for (const s of statements) visit(s.node)
+      return found
     },
   }
 }

@@ -9,6 +9,7 @@ import type { Dispatch } from '../policies/interceptor.ts'
 import type { PolicyRegistry } from '../policies/policy-registry.ts'
 import { judgeTargets } from '../policies/attempt-judge.ts'
 import { compilePolicies, type RoutePolicies } from '../policies/route-policies.ts'
+import { compileServicePrograms, type ServicePrograms } from '../policies/service-programs.ts'
 import type { CounterRegistry, TrafficCounters } from '../stats/counters.ts'
 import type { UpstreamAgent } from '../upstream/agent.ts'
 import type { OriginClient } from '../upstream/types.ts'
@@ -46,6 +47,8 @@ export interface CompiledRoute {
   readonly headersRemove: ReadonlySet<string>
   /** Traffic policies compiled for this route; undefined when it has none (the plain hot path). */
   readonly policies: RoutePolicies | undefined
+  /** Its service's programs, run once per request on the chosen target; undefined when it has none. */
+  readonly programs: ServicePrograms | undefined
   /** The route's interceptors composed around the pipeline's target pick and upstream dispatch. */
   readonly dispatch: Dispatch
   accepts(req: RequestHead, host: string): boolean
@@ -151,6 +154,7 @@ export function compileRouteTable(snapshot: Snapshot, deps: RouteTableDeps): Rou
       headersAdd: Object.entries(spec.headersAdd),
       headersRemove: spec.headersRemove.length > 0 ? new Set(spec.headersRemove) : NO_HEADERS,
       policies: compilePolicies(spec, snapshot.settings, deps.policies),
+      programs: compileServicePrograms(spec, snapshot.settings, deps.policies?.programs),
       accepts: compileAccepts(spec),
       dispatch: undefinedDispatch,
     } satisfies CompiledRoute

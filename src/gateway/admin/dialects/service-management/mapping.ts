@@ -1,7 +1,7 @@
 // Service-management (junqirao/api-gateway) shapes ↔ the core. A "service" is the routes that share a
 // serviceName (a route without one is its own service, named by its id).
 import type { RouteSpec } from '../../../config/route-spec.ts'
-import type { ServiceSettings } from '../../../config/service-settings.ts'
+import type { ServiceSettings, ServiceSettingsMap } from '../../../config/service-settings.ts'
 import type { GatewayCore } from '../../../core.ts'
 import type { CircuitState, LoadBalancerName } from '../../../model/index.ts'
 import { goDurationMs } from '../go-duration.ts'
@@ -105,6 +105,26 @@ export function serviceSettingsOf(cfg: ServiceConfig): ServiceSettings {
       halfOpenMaxRequests: Math.max(1, b.half_open_max_requests),
       openTimeout: goDurationMs(b.open_timeout) ?? 30_000,
       interval: goDurationMs(b.interval) ?? 30_000,
+    }
+  }
+  return out
+}
+
+/** The program text of a stored program (`expr` is base64, checked when it was PUT). */
+export const programSource = (p: Program): string => Buffer.from(p.expr, 'base64').toString('utf8')
+
+/**
+ * Every service's settings as laid over its routes: its configuration and its programs, in the order
+ * they were first PUT (the original runs them in that order).
+ */
+export function serviceSettingsMap(state: ServiceState): ServiceSettingsMap {
+  const out: Record<string, ServiceSettings> = {}
+  for (const [name, cfg] of Object.entries(state.services)) out[name] = serviceSettingsOf(cfg)
+  for (const p of state.programs) {
+    const have = out[p.service_name] ?? {}
+    out[p.service_name] = {
+      ...have,
+      programs: [...(have.programs ?? []), { name: p.name, source: programSource(p) }],
     }
   }
   return out

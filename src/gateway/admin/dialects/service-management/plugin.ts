@@ -1,7 +1,9 @@
 // The service-management API (junqirao/api-gateway) at {adminBasePath}/management/*: an encapsulated
 // fastify scope answering {message, code, data?}; per-service configuration is persisted here (the
 // document's shape, for GET) and handed to the manual store as settings laid over every route of the
-// service, discovered, pushed or manual (config/service-settings.ts).
+// service, discovered, pushed or manual (config/service-settings.ts). Programs travel the same way and
+// run on every request of the service (policies/service-programs.ts); their variables live in the
+// policy registry, loaded from here and written back here (set_global's writes coalesced).
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import { GatewayError } from '../../../errors.ts'
@@ -21,9 +23,10 @@ import {
   STRATEGIES,
   serviceNames,
   serviceOf,
-  serviceSettingsOf,
+  serviceSettingsMap,
   stateView,
 } from './mapping.ts'
+import { syncVariables } from './program-variables.ts'
 
 const ok = (data?: unknown) =>
   data === undefined ? { message: 'success', code: 0 } : { message: 'success', code: 0, data }
@@ -101,24 +104,44 @@ export async function registerServiceManagement(app: FastifyInstance, deps: Dial
     return same(value.toLowerCase(), md5(password)) || same(md5(value.toLowerCase()), password.toLowerCase())
   }
 
+  /** Stores a change of configuration or programs, then lays the result over every route; resolves once live. */
+  async function updateServices(change: (state: ServiceState) => ServiceState): Promise<void> {
+    await store.update(async (state) => {
+      const next = change(state)
+      await core.manual.updateState((s) => ({ ...s, services: serviceSettingsMap(next) }))
+      return next
+    })
+  }
+
   /** Stores a service's config section, then lays it over all the service's routes; resolves once live. */
   async function setConfig(service: string, patch: ServiceConfig): Promise<void> {
-    await store.update(async (state) => {
-      const merged: ServiceConfig = { ...state.services[service], ...patch }
-      await core.manual.updateState((s) => ({
-        ...s,
-        services: { ...s.services, [service]: serviceSettingsOf(merged) },
-      }))
-      return { ...state, services: { ...state.services, [service]: merged } }
-    })
+    await updateServices((state) => ({
+      ...state,
+      services: { ...state.services, [service]: { ...state.services[service], ...patch } },
+    }))
   }
 
   // This file is the truth: settings stored before they reached every route (or the manual store's copy
   // lost) are laid over the routes again.
-  const stored = (await store.read()).services
-  const wanted = Object.fromEntries(Object.entries(stored).map(([name, c]) => [name, serviceSettingsOf(c)]))
+  const stored = await store.read()
+  const wanted = serviceSettingsMap(stored)
   if (contentHash(wanted) !== contentHash(core.manual.services()))
     await core.manual.updateState((s) => ({ ...s, services: wanted }))
+
+  // Programs read the stored variables as `global`; set_global's changes are written back, coalesced.
+  const programs = core.policies.programs
+  const variables = syncVariables(store, programs, stored.variables)
+  // Another instance set a variable (shared store): programs here see it from the next request.
+  const stopWatching = store.onChange(() => {
+    void store.read().then(
+      (s) => variables.refresh(s.variables),
+      () => {},
+    )
+  })
+  app.addHook('onClose', async () => {
+    stopWatching()
+    await variables.close()
+  })
 
   await app.register(
     async (scope) => {
@@ -179,21 +202,18 @@ export async function registerServiceManagement(app: FastifyInstance, deps: Dial
         return ok()
       })
 
-      scope.get('/program/variable', async () => ok((await store.read()).variables))
+      scope.get('/program/variable', async () => ok(variables.current()))
       scope.put('/program/variable', async (req) => {
         const b = body(req)
         const key = requiredString(b, 'key')
         if (b.value === undefined) throw bad('value is required', CODE_MISSING_PARAMETER)
-        await store.update((s) => ({ ...s, variables: { ...s.variables, [key]: b.value } }))
+        await variables.set(key, b.value)
         return ok()
       })
       scope.delete('/program/variable', async (req) => {
         const key = query(req, 'key')
         if (key === undefined) throw bad('key is required', CODE_MISSING_PARAMETER)
-        await store.update((s) => {
-          const { [key]: _gone, ...rest } = s.variables
-          return { ...s, variables: rest }
-        })
+        await variables.remove(key)
         return ok()
       })
 
@@ -203,7 +223,8 @@ export async function registerServiceManagement(app: FastifyInstance, deps: Dial
         for (const p of (await store.read()).programs) {
           if (name !== undefined && p.service_name !== name) continue
           const list = grouped[p.service_name] ?? []
-          list.push(p)
+          // Beside the document's fields, how often it ran and stopped a request (since start).
+          list.push({ ...p, ...programs.countersFor(p.service_name, p.name) })
           grouped[p.service_name] = list
         }
         return ok(grouped)
@@ -224,15 +245,16 @@ export async function registerServiceManagement(app: FastifyInstance, deps: Dial
           const e = compiled.error
           throw bad(`program does not parse at line ${e.line}, column ${e.column}: ${e.message}`)
         }
-        await store.update((s) => ({
-          ...s,
-          programs: [
-            ...s.programs.filter(
-              (p) => !(p.service_name === program.service_name && p.name === program.name),
-            ),
-            program,
-          ],
-        }))
+        // A program PUT again keeps its place in the order the service's programs run in.
+        await updateServices((s) => {
+          const at = s.programs.findIndex(
+            (p) => p.service_name === program.service_name && p.name === program.name,
+          )
+          return {
+            ...s,
+            programs: at < 0 ? [...s.programs, program] : s.programs.with(at, program),
+          }
+        })
         return ok()
       })
       scope.delete('/program/info', async (req) => {
@@ -240,7 +262,7 @@ export async function registerServiceManagement(app: FastifyInstance, deps: Dial
         const name = query(req, 'name')
         if (service === undefined && name === undefined)
           throw bad('give service_name, name or both', CODE_MISSING_PARAMETER)
-        await store.update((s) => ({
+        await updateServices((s) => ({
           ...s,
           programs: s.programs.filter(
             (p) =>
