@@ -208,3 +208,13 @@ test('§3 a 404 with max-age is stored; §4.1 Vary: * on a second line never mat
   await call(`${g.url}/c/vary`)
   assert.equal((await call(`${g.url}/c/vary`)).headers['x-cache'], 'MISS')
 })
+
+test('§4.4 a successful unsafe request, of a method unknown to the cache too, invalidates the URL', async () => {
+  resources.set('/c/inv', { headers: { 'cache-control': 'max-age=60' }, body: 'inv' })
+  for (const method of ['POST', 'REPORT']) {
+    await call(`${g.url}/c/inv`)
+    assert.equal((await call(`${g.url}/c/inv`)).headers['x-cache'], 'HIT')
+    assert.equal((await call(`${g.url}/c/inv`, { method })).status, 200)
+    assert.equal((await call(`${g.url}/c/inv`)).headers['x-cache'], 'MISS', method)
+  }
+})

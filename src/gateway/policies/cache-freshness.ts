@@ -14,6 +14,13 @@ const MAX_DELTA_S = 2147483648
  */
 const HEURISTICALLY_CACHEABLE = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501])
 
+/** The status codes RFC 9110 defines: a cache knows their caching rules (must-understand, §5.2.2.3). */
+const DEFINED = /^(?:20[0-6]|30[0-578]|4(?:0\d|1[0-7]|2[126])|50[0-5])$/
+
+export function isUnderstoodStatus(status: number): boolean {
+  return DEFINED.test(String(status))
+}
+
 export interface StoredFreshness {
   /** Freshness lifetime in s (§4.2.1): s-maxage, max-age, Expires − Date, else the heuristic. */
   readonly lifetimeS: number
@@ -100,14 +107,18 @@ export function freshnessOf(
     const expires = expiresText !== undefined ? parseHttpDate(expiresText, responseTime) : undefined
     lifetimeS = expires === undefined ? 0 : Math.max(0, (expires - (dateMs ?? responseTime)) / 1000)
   }
+  const lastModified = single(headers['last-modified'])
+  const lastModifiedMs = lastModified !== undefined ? parseHttpDate(lastModified, responseTime) : undefined
   if (lifetimeS === undefined) {
     if (!HEURISTICALLY_CACHEABLE.has(status) && !cc?.has('public')) return undefined
-    lifetimeS = heuristicS ?? 0
+    // §4.2.2: without the route's ttl, the usual tenth of the time since Last-Modified.
+    lifetimeS =
+      heuristicS ??
+      (lastModifiedMs === undefined ? 0 : Math.max(0, ((dateMs ?? responseTime) - lastModifiedMs) / 10_000))
   }
   // §4.2.3: the age it had on arrival, whichever of the Date and the Age fields says more.
   const apparentAge = dateMs === undefined ? 0 : Math.max(0, (responseTime - dateMs) / 1000)
   const correctedAge = parseAge(headers.age) + Math.max(0, responseTime - requestTime) / 1000
-  const lastModified = single(headers['last-modified'])
   const etag = single(headers.etag)
   return {
     lifetimeS,
@@ -120,10 +131,7 @@ export function freshnessOf(
     staleIfErrorS: deltaSeconds(cc?.get('stale-if-error')) ?? 0,
     etag,
     lastModified,
-    modifiedAt:
-      (lastModified !== undefined ? parseHttpDate(lastModified, responseTime) : undefined) ??
-      dateMs ??
-      responseTime,
+    modifiedAt: lastModifiedMs ?? dateMs ?? responseTime,
   }
 }
 

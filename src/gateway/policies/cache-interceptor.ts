@@ -13,7 +13,8 @@ import type { Dispatch, Interceptor, ProxyContext } from './interceptor.ts'
 import { answer } from './local-answer.ts'
 import type { CachedResponse, Capture, Found, ResponseCache } from './response-cache.ts'
 
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+/** Methods known to be safe; every other one, an unknown one too, invalidates (RFC 9111 §4.4). */
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
 type FromStore = 'HIT' | 'STALE' | 'REVALIDATED'
 
@@ -35,7 +36,7 @@ export function cacheInterceptor(cache: ResponseCache): Interceptor {
         serveStored(ctx, handler, found.entry, found.ageS, 'STALE')
       } else if (found) validate(next, ctx, new CacheFill(handler, cache, key, ctx, now, found, false), found)
       else next(ctx, new CacheFill(handler, cache, key, ctx, now, undefined, false))
-    } else if (UNSAFE.has(m)) next(ctx, new CacheInvalidation(handler, cache, cache.keyOf(ctx.req)))
+    } else if (!SAFE.has(m)) next(ctx, new CacheInvalidation(handler, cache, cache.keyOf(ctx.req)))
     else next(ctx, handler)
   }
 }

@@ -67,6 +67,12 @@ describe('RFC 9111 §3 storing responses', () => {
     assert.equal(store(cacheOf(), {}, { status: 200 }), false, 'no ttl, no validator: nothing to keep')
   })
 
+  test('§5.2.2.3 must-understand: a cache that knows the rules of the status stores it despite no-store', () => {
+    assert.ok(store(cacheOf(), { 'cache-control': 'must-understand, no-store, max-age=60' }))
+    assert.equal(store(cacheOf(), { 'cache-control': 'must-understand, no-store' }, { status: 206 }), false)
+    assert.equal(store(cacheOf(), { 'cache-control': 'must-understand, max-age=60' }, { status: 599 }), false)
+  })
+
   test('§3 no-store, private (shared cache), Set-Cookie, 206 and 304 are not stored', () => {
     assert.equal(store(cacheOf(), { 'cache-control': 'no-store, max-age=60' }), false)
     assert.equal(store(cacheOf(), { 'cache-control': 'nO-StOrE' }), false)
@@ -108,6 +114,18 @@ describe('RFC 9111 §4.2 freshness', () => {
     const other = cacheOf()
     store(other, { 'cache-control': 'max-age=100, s-maxage=1' })
     assert.equal(action(other, 50), 'validate')
+  })
+
+  test('§4.2.2 heuristic freshness: the route ttl, else a tenth of the time since Last-Modified', () => {
+    const lm = new Date(T0 - 1000_000).toUTCString()
+    const cache = cacheOf()
+    assert.ok(store(cache, { 'last-modified': lm, date: HTTP_T0 }))
+    assert.equal(action(cache, 99), 'use')
+    assert.equal(action(cache, 101), 'validate')
+    const ttl = cacheOf('10s')
+    store(ttl, { 'last-modified': lm, date: HTTP_T0 })
+    assert.equal(action(ttl, 11), 'validate')
+    assert.equal(store(cacheOf(), { 'last-modified': lm }, { status: 302 }), false)
   })
 
   test('§4.2.3 the current age counts the Date, the Age on arrival, the response delay and the time stored', () => {

@@ -14,6 +14,7 @@ import {
   currentAge,
   deltaSeconds,
   freshnessOf,
+  isUnderstoodStatus,
   parseCacheControl,
   type StoredFreshness,
 } from './cache-freshness.ts'
@@ -161,7 +162,10 @@ export class ResponseCache {
       return undefined
     if (requestDirectives(req)?.has('no-store')) return undefined
     const cc = parseCacheControl(headers['cache-control'])
-    if (cc?.has('no-store') || cc?.has('private')) return undefined
+    // must-understand (§5.2.2.3): no-store stays the fallback of a status the cache does not know.
+    const understood = cc?.has('must-understand') === true && isUnderstoodStatus(status)
+    if (cc?.has('must-understand') && !understood) return undefined
+    if ((cc?.has('no-store') && !understood) || cc?.has('private')) return undefined
     // A shared cache keeps no one's cookie; a Vary of '*' matches no later request.
     if (headers['set-cookie'] !== undefined || varyNames(headers.vary).includes('*')) return undefined
     if (
