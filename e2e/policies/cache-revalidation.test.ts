@@ -218,3 +218,30 @@ test('§4.4 a successful unsafe request, of a method unknown to the cache too, i
     assert.equal((await call(`${g.url}/c/inv`)).headers['x-cache'], 'MISS', method)
   }
 })
+
+test('§4.4 the Location and Content-Location of the answer are invalidated too, on the same origin only', async () => {
+  resources.set('/c/made', { headers: { 'cache-control': 'max-age=60' }, body: 'made' })
+  resources.set('/c/listed', { headers: { 'cache-control': 'max-age=60' }, body: 'listed' })
+  resources.set('/c/form', {
+    status: 201,
+    headers: { location: '/c/made', 'content-location': 'http://elsewhere.test/c/listed' },
+    body: '',
+  })
+  for (const p of ['/c/made', '/c/listed']) await call(`${g.url}${p}`)
+  assert.equal((await call(`${g.url}/c/form`, { method: 'POST', body: 'x' })).status, 201)
+  assert.equal((await call(`${g.url}/c/made`)).headers['x-cache'], 'MISS')
+  assert.equal((await call(`${g.url}/c/listed`)).headers['x-cache'], 'HIT')
+})
+
+test('§5.2.1.7 only-if-cached: a 504 problem when nothing usable is stored, upstream untouched; else the stored answer', async () => {
+  resources.set('/c/oic', { headers: { 'cache-control': 'max-age=60' }, body: 'oic' })
+  const none = await call(`${g.url}/c/oic`, { headers: { 'cache-control': 'only-if-cached' } })
+  assert.equal(none.status, 504)
+  assert.equal(none.headers['content-type'], 'application/problem+json')
+  assert.equal(up.paths.get('/c/oic'), undefined)
+  await call(`${g.url}/c/oic`)
+  const hit = await call(`${g.url}/c/oic`, { headers: { 'cache-control': 'only-if-cached' } })
+  assert.equal(hit.status, 200)
+  assert.equal(hit.headers['x-cache'], 'HIT')
+  assert.equal(up.paths.get('/c/oic'), 1)
+})

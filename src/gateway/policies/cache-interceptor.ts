@@ -10,8 +10,14 @@ import { clientHasCurrent, notModifiedFields, validatingConditions } from './cac
 import { currentAge, type StoredFreshness } from './cache-freshness.ts'
 import { DecoratingHandler } from './decorating-handler.ts'
 import type { Dispatch, Interceptor, ProxyContext } from './interceptor.ts'
-import { answer } from './local-answer.ts'
-import type { CachedResponse, Capture, Found, ResponseCache } from './response-cache.ts'
+import { answer, answerProblem } from './local-answer.ts'
+import {
+  type CachedResponse,
+  type Capture,
+  type Found,
+  onlyIfCached,
+  type ResponseCache,
+} from './response-cache.ts'
 
 /** Methods known to be safe; every other one, an unknown one too, invalidates (RFC 9111 §4.4). */
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
@@ -34,9 +40,14 @@ export function cacheInterceptor(cache: ResponseCache): Interceptor {
           validate(next, ctx, new CacheFill(DISCARD, cache, key, ctx, now, found, true), found)
         }
         serveStored(ctx, handler, found.entry, found.ageS, 'STALE')
-      } else if (found) validate(next, ctx, new CacheFill(handler, cache, key, ctx, now, found, false), found)
+      } else if (onlyIfCached(ctx.req))
+        answerProblem(handler, ctx, 'gateway-timeout', {
+          outcome: 'cache',
+          detail: 'only-if-cached: no stored response may answer this request',
+        })
+      else if (found) validate(next, ctx, new CacheFill(handler, cache, key, ctx, now, found, false), found)
       else next(ctx, new CacheFill(handler, cache, key, ctx, now, undefined, false))
-    } else if (!SAFE.has(m)) next(ctx, new CacheInvalidation(handler, cache, cache.keyOf(ctx.req)))
+    } else if (!SAFE.has(m)) next(ctx, new CacheInvalidation(handler, cache, ctx))
     else next(ctx, handler)
   }
 }
@@ -193,14 +204,18 @@ class CacheFill extends DecoratingHandler {
   }
 }
 
+/**
+ * RFC 9111 §4.4: a non-error answer to an unsafe request invalidates its URL, and the URLs its Location
+ * and Content-Location name on the same origin.
+ */
 class CacheInvalidation extends DecoratingHandler {
   readonly cache: ResponseCache
-  readonly key: string
+  readonly ctx: ProxyContext
 
-  constructor(inner: DispatchHandler, cache: ResponseCache, key: string) {
+  constructor(inner: DispatchHandler, cache: ResponseCache, ctx: ProxyContext) {
     super(inner)
     this.cache = cache
-    this.key = key
+    this.ctx = ctx
   }
 
   override onResponseStart(
@@ -208,7 +223,15 @@ class CacheInvalidation extends DecoratingHandler {
     statusCode: number,
     headers: ResponseHeaders,
   ): void {
-    if (statusCode < 400) this.cache.invalidate(this.key)
+    if (statusCode < 400) {
+      const req = this.ctx.req
+      this.cache.invalidate(this.cache.keyOf(req))
+      for (const name of ['location', 'content-location']) {
+        const named = headers[name]
+        const key = typeof named === 'string' ? this.cache.keyOfNamed(req, named) : undefined
+        if (key !== undefined) this.cache.invalidate(key)
+      }
+    }
     this.inner.onResponseStart(controller, statusCode, headers)
   }
 }

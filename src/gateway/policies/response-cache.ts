@@ -107,10 +107,26 @@ export class ResponseCache {
     return this.#store.size
   }
 
-  keyOf(req: RequestHead): string {
-    let key = `${req.headers.host ?? ''}${req.url ?? '/'}`
+  keyOf(req: RequestHead, url = req.url ?? '/'): string {
+    let key = `${req.headers.host ?? ''}${url}`
     for (const h of this.#varyBy) key += `\n${h}:${headerValue(req, h)}`
     return key
+  }
+
+  /**
+   * The key of a URL an unsafe request's answer names (Location, Content-Location), or undefined when
+   * it is of another origin: those are never invalidated (§4.4).
+   */
+  keyOfNamed(req: RequestHead, reference: string): string | undefined {
+    try {
+      const base = new URL(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`)
+      const u = new URL(reference, base)
+      return u.host === base.host && u.protocol === base.protocol
+        ? this.keyOf(req, `${u.pathname}${u.search}`)
+        : undefined
+    } catch {
+      return undefined
+    }
   }
 
   /** The stored response for this request and what to do with it, or undefined. `now` in ms. */
@@ -269,6 +285,11 @@ export class ResponseCache {
     this.#store.clear()
     return n
   }
+}
+
+/** only-if-cached (§5.2.1.7): the client takes a stored answer or a 504, nothing from the upstream. */
+export function onlyIfCached(req: RequestHead): boolean {
+  return requestDirectives(req)?.has('only-if-cached') === true
 }
 
 export function cacheEnabled(cfg: Cfg | undefined): cfg is Cfg {
