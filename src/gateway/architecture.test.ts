@@ -25,6 +25,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['admin'],
   ['services.ts'],
   ['index.ts'],
+  ['run'],
   ['cli.ts'],
 ]
 
