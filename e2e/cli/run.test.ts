@@ -170,6 +170,18 @@ describe('sallyport run', () => {
     assert.match(missing.output(), /nope: cannot start "no-such-command-xyz": command not found/)
   })
 
+  test('a wrong command line exits 2 with one line saying what to give', async () => {
+    const none = run(['--gateway', gateway.url], dir)
+    assert.equal(await none.exit, 2)
+    assert.match(none.output(), /give the command to run \(sallyport run -- npm run dev\), or --all/)
+    const badUrl = run(['--gateway', 'localhost:8080', 'node', 'server.mjs'], dir)
+    assert.equal(await badUrl.exit, 2)
+    assert.match(
+      badUrl.output(),
+      /--gateway must be an http\(s\) URL such as http:\/\/127\.0\.0\.1:8080, not localhost:8080/,
+    )
+  })
+
   test('--no-start without a gateway says exactly how to start one', async () => {
     const r = run(
       [

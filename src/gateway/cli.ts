@@ -304,7 +304,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         )
         process.exit(code)
       } catch (err) {
-        fail(err instanceof Error ? err.message : String(err))
+        fail(err instanceof Error ? err.message : String(err), err instanceof run.RunError ? err.exitCode : 1)
       }
     })
   try {

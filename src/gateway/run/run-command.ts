@@ -27,8 +27,24 @@ export interface RunOptions {
   readonly adminToken?: string | undefined
 }
 
-/** A problem that stops `sallyport run` before anything ran: told in one line, exit code 1. */
-export class RunError extends Error {}
+/** A problem that stops `sallyport run` before anything ran: told in one line; 2 for a wrong command line. */
+export class RunError extends Error {
+  readonly exitCode: number
+  constructor(message: string, exitCode = 1) {
+    super(message)
+    this.exitCode = exitCode
+  }
+}
+
+function gatewayUrl(value: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {}
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+    throw new RunError(`--gateway must be an http(s) URL such as http://127.0.0.1:8080, not ${value}`, 2)
+  return value
+}
 
 interface Planned {
   readonly dir: string
@@ -40,7 +56,7 @@ interface Planned {
 function plan(opts: RunOptions): Planned[] {
   if (opts.all) {
     if (opts.command.length > 0 || opts.name !== undefined)
-      throw new RunError("--all runs each workspace package's dev script: give no command and no --name")
+      throw new RunError("--all runs each workspace package's dev script: give no command and no --name", 2)
     const packages = workspacePackages(opts.cwd)
     if (packages.length === 0) throw new RunError(`no workspace package under ${opts.cwd} has a dev script`)
     return packages.map((p) => ({ ...p, ...serviceNameFor(p.dir) }))
@@ -48,6 +64,7 @@ function plan(opts: RunOptions): Planned[] {
   if (opts.command.length === 0)
     throw new RunError(
       'give the command to run (sallyport run -- npm run dev), or --all for every workspace package',
+      2,
     )
   return [{ dir: opts.cwd, argv: opts.command, ...serviceNameFor(opts.cwd, opts.name) }]
 }
@@ -112,7 +129,7 @@ const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 /** Runs everything planned until it has exited; resolves with the exit code to leave with. */
 export async function runCommand(opts: RunOptions, out: RunOutput): Promise<number> {
   const planned = plan(opts)
-  const client = createGatewayClient(opts.gateway, opts.adminToken)
+  const client = createGatewayClient(gatewayUrl(opts.gateway), opts.adminToken)
   await ensureGateway(client, opts, out)
   await checkNames(client, planned)
   const running: RunningService[] = []
