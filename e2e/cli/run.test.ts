@@ -2,9 +2,9 @@
 // PORT), requests through the gateway, the services list, exit codes and signals.
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { eventually, tempDir } from '../gateway/helpers.ts'
 import { cliCommand, type RunningCli, startCli } from './run-cli.ts'
@@ -168,6 +168,27 @@ describe('sallyport run', () => {
     const missing = run(['--gateway', gateway.url, '--name', 'nope', '--', 'no-such-command-xyz'], dir)
     assert.equal(await missing.exit, 127)
     assert.match(missing.output(), /nope: cannot start "no-such-command-xyz": command not found/)
+  })
+
+  // The repository's own Vite (a dev dependency of electron-vite): a real framework that ignores PORT.
+  const vite = resolve(import.meta.dirname, '../../node_modules/.bin/vite')
+  test('a real Vite dev server gets --port/--strictPort/--host and answers through the gateway', {
+    skip: !existsSync(vite) && 'no vite in node_modules',
+  }, async () => {
+    const app = join(dir, 'vite-app')
+    mkdirSync(app)
+    writeFileSync(join(app, 'index.html'), '<!doctype html><title>vite through sallyport</title>')
+    const r = run(['--gateway', gateway.url, '--', vite], app)
+    const [, port] = await r.waitFor(
+      /vite-app: Vite, which ignores PORT: added --port (\d+) --strictPort --host 127\.0\.0\.1/,
+    )
+    await r.waitFor(new RegExp(`vite-app → \\S+ and \\S+ \\(port ${port}, PID \\d+\\)`))
+    const page = await fetch(`${gateway.url}/vite-app/`)
+    assert.equal(page.status, 200)
+    assert.match(await page.text(), /<title>vite through sallyport<\/title>/)
+    r.child.kill('SIGINT')
+    assert.notEqual(await r.exit, 0)
+    assert.match(r.output(), /vite-app exited \(code \d+\): deregistered/)
   })
 
   test('a wrong command line exits 2 with one line saying what to give', async () => {

@@ -16,6 +16,8 @@ export interface RunSpec {
   readonly port: number
   /** Several services share the terminal (`--all`): each line of theirs starts with the name. */
   readonly prefixOutput?: boolean
+  /** When to say that the command has not listened yet (default 30 s). */
+  readonly listenHintMs?: number
 }
 
 export interface RunOutput {
@@ -91,7 +93,17 @@ export function runService(spec: RunSpec, client: GatewayClient, out: RunOutput)
   })
 
   registered = (async () => {
+    // A server that ignores PORT and has no rule in the table never shows up: say what to do.
+    const hint = setTimeout(
+      () =>
+        out.warn(
+          `${spec.name} has not listened on port ${spec.port} yet: if it ignores PORT, pass the port its own way (e.g. --port ${spec.port})`,
+        ),
+      spec.listenHintMs ?? 30_000,
+    )
+    hint.unref()
     const address = await waitForListen(spec.port, () => exited)
+    clearTimeout(hint)
     if (address === undefined) return false
     try {
       await client.register({
