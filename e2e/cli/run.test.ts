@@ -1,7 +1,7 @@
 // `sallyport run` as users run it: a real gateway process, a real child (a tiny HTTP server reading
 // PORT), requests through the gateway, the services list, exit codes and signals.
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { join, resolve } from 'node:path'
@@ -153,7 +153,7 @@ describe('sallyport run', () => {
     )
   })
 
-  test('a name another live run holds is refused; a command that does not exist exits 127', async () => {
+  test("a name another live run or another service holds is refused, a dead run's is taken over; a missing command exits 127", async () => {
     const first = run(['--gateway', gateway.url, '--name', 'taken', '--', 'node', 'server.mjs'], dir)
     const [, , pid] = await first.waitFor(/taken → \S+ and \S+ \(port (\d+), PID (\d+)\)/)
     const second = run(['--gateway', gateway.url, '--name', 'taken', '--', 'node', 'server.mjs'], dir)
@@ -164,6 +164,36 @@ describe('sallyport run', () => {
     )
     first.child.kill('SIGINT')
     assert.equal(await first.exit, 130)
+
+    // Another service of that name (pushed, or found over mDNS) is never joined by a run.
+    const register = (body: unknown) =>
+      fetch(`${gateway.url}/gateway/api/discovery/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    assert.equal((await register({ service_name: 'legacy', address: '127.0.0.1', port: 1 })).status, 200)
+    const clash = run(['--gateway', gateway.url, '--name', 'legacy', '--', 'node', 'server.mjs'], dir)
+    assert.equal(await clash.exit, 1)
+    assert.match(clash.output(), /legacy is already registered \(push, 127\.0\.0\.1:1\): pass another --name/)
+
+    // What a run killed with SIGKILL left behind (its PID gone) is taken over.
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid
+    const stale = { 'run.by': 'sallyport', 'run.pid': String(deadPid), 'run.command': 'old' }
+    await register({
+      service_name: 'stale',
+      service_id: 'run-stale',
+      address: '127.0.0.1',
+      port: 1,
+      metadata: stale,
+    })
+    const again = run(['--gateway', gateway.url, '--name', 'stale', '--', 'node', 'server.mjs'], dir)
+    const [, , newPid] = await again.waitFor(/stale → \S+ and \S+ \(port (\d+), PID (\d+)\)/)
+    const taken = (await services(gateway.url)).find((s) => s.name === 'stale')
+    assert.equal(taken?.metadata['run.pid'], newPid)
+    assert.equal((await fetch(`${gateway.url}/stale/`)).status, 200)
+    again.child.kill('SIGTERM')
+    assert.equal(await again.exit, 143)
 
     const missing = run(['--gateway', gateway.url, '--name', 'nope', '--', 'no-such-command-xyz'], dir)
     assert.equal(await missing.exit, 127)

@@ -78,7 +78,10 @@ function alive(pid: number): boolean {
   }
 }
 
-/** A name another live `sallyport run` holds is refused; one left by a run that died is taken over. */
+/**
+ * A name the gateway already serves is refused (the two would share it as instances of one service),
+ * except one left by a `sallyport run` that has died: that registration is taken over.
+ */
 async function checkNames(client: GatewayClient, planned: readonly Planned[]): Promise<void> {
   const names = new Set<string>()
   for (const p of planned) {
@@ -89,9 +92,13 @@ async function checkNames(client: GatewayClient, planned: readonly Planned[]): P
     names.add(p.name)
   }
   for (const service of await client.services()) {
-    if (!names.has(service.name)) continue
+    if (!names.has(service.name) || service.vanishedAt) continue
     const pid = Number(service.metadata[RUN_METADATA.pid])
-    if (service.metadata[RUN_METADATA.by] === 'sallyport' && pid > 0 && alive(pid))
+    if (service.metadata[RUN_METADATA.by] !== 'sallyport')
+      throw new RunError(
+        `${service.name} is already registered (${service.source}, ${service.address}:${service.port}): pass another --name`,
+      )
+    if (pid > 0 && alive(pid))
       throw new RunError(
         `${service.name} is already run by sallyport (PID ${pid}, ${service.metadata[RUN_METADATA.command] ?? ''}): pass another --name`,
       )
