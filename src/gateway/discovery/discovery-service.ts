@@ -10,7 +10,7 @@ import { targetId } from '../model/ids.ts'
 import { fetchManifest } from './farp-manifest.ts'
 import { createServiceFilter } from './filters.ts'
 import { createMdnsBrowser, type MdnsBrowser } from './mdns-browser.ts'
-import { createPushStore, type StoredRegistration } from './push-store.ts'
+import { createPushStore, leftByDeadRun, type StoredRegistration } from './push-store.ts'
 import { describeService, type ServiceDescription } from './service-routes.ts'
 import { originOf, resolveServiceUrl, sanitizeServiceName, type ServiceInstance } from './service.ts'
 
@@ -196,11 +196,14 @@ export function createDiscovery(opts: DiscoveryOptions): Discovery {
   let started = 0
   async function startAll(): Promise<void> {
     if (++started < 2) return
-    for (const r of await pushStore.load()) {
+    const stored = await pushStore.load()
+    for (const r of stored) {
+      if (leftByDeadRun(r)) continue
       registrations.set(`push:${r.service_id || r.service_name}`, r)
       const inst = instanceFromRegistration(r)
       instances.set(inst.key, inst)
     }
+    if (registrations.size < stored.length) await persist().catch(() => {})
     await publish()
     // Manifests of persisted services arrive in the background: starting never waits on a network.
     void Promise.all([...instances.values()].map((i) => loadManifest(i))).then(() => publish())

@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GatewayError } from '../errors.ts'
 import type { ServiceRegistration } from '../model/index.ts'
+import { RUN_METADATA } from '../model/metadata-keys.ts'
+import { processAlive } from '../util/process-alive.ts'
 import { writeFileAtomic } from '../util/atomic-write.ts'
 import { yaml } from '../util/yaml.ts'
 
@@ -15,6 +17,14 @@ export interface StoredRegistration extends ServiceRegistration {
   readonly address: string
   readonly port: number
   readonly registered_at: string
+}
+
+/**
+ * A service `sallyport run` registered lives as long as its command: one whose PID is gone was left by a
+ * run that could not deregister it (killed, or the gateway was down), so it is not restored.
+ */
+export function leftByDeadRun(r: ServiceRegistration): boolean {
+  return r.metadata?.[RUN_METADATA.by] === 'sallyport' && !processAlive(Number(r.metadata[RUN_METADATA.pid]))
 }
 
 export interface PushStore {

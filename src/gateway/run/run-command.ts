@@ -1,11 +1,12 @@
 // `sallyport run [--name N] [--] <command…>` and `sallyport run --all`: find (or start) the gateway, give
 // each command a free port, run it, route it while it runs, and return its exit code.
-import { kill } from 'node:process'
 import { startBackgroundGateway, startCommandFor } from './background-gateway.ts'
 import { injectFrameworkFlags } from './framework-flags.ts'
 import { createGatewayClient, type GatewayClient } from './gateway-client.ts'
 import { freePort } from './listen-probe.ts'
 import { RUN_METADATA } from '../model/metadata-keys.ts'
+import { onParentExit, startedByNpm } from '../util/parent-exit.ts'
+import { processAlive } from '../util/process-alive.ts'
 import { type RunOutput, type RunningService, runService } from './run-service.ts'
 import { readPackageJson, serviceNameFor } from './service-name.ts'
 import { workspacePackages } from './workspaces.ts'
@@ -69,15 +70,6 @@ function plan(opts: RunOptions): Planned[] {
   return [{ dir: opts.cwd, argv: opts.command, ...serviceNameFor(opts.cwd, opts.name) }]
 }
 
-function alive(pid: number): boolean {
-  try {
-    kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /**
  * A name the gateway already serves is refused (the two would share it as instances of one service),
  * except one left by a `sallyport run` that has died: that registration is taken over.
@@ -98,7 +90,7 @@ async function checkNames(client: GatewayClient, planned: readonly Planned[]): P
       throw new RunError(
         `${service.name} is already registered (${service.source}, ${service.address}:${service.port}): pass another --name`,
       )
-    if (pid > 0 && alive(pid))
+    if (processAlive(pid))
       throw new RunError(
         `${service.name} is already run by sallyport (PID ${pid}, ${service.metadata[RUN_METADATA.command] ?? ''}): pass another --name`,
       )
@@ -148,6 +140,8 @@ export async function runCommand(opts: RunOptions, out: RunOutput): Promise<numb
   }
   const listeners = FORWARDED.map((signal) => [signal, () => onSignal(signal)] as const)
   for (const [signal, listener] of listeners) process.on(signal, listener)
+  // Under npx/npm a process manager's SIGTERM stops at npm's shell: our parent going away means stop too.
+  const cancelParentWatch = startedByNpm() ? onParentExit(() => onSignal('SIGTERM')) : undefined
   try {
     for (const p of planned) {
       const port = await freePort()
@@ -168,6 +162,7 @@ export async function runCommand(opts: RunOptions, out: RunOutput): Promise<numb
     const codes = await Promise.all(running.map((s) => s.done))
     return codes.find((c) => c !== 0) ?? 0
   } finally {
+    cancelParentWatch?.()
     for (const [signal, listener] of listeners) process.off(signal, listener)
   }
 }
