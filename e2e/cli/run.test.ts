@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
+import WebSocket from 'ws'
 import { join, resolve } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { eventually, tempDir } from '../gateway/helpers.ts'
@@ -216,6 +217,20 @@ describe('sallyport run', () => {
     const page = await fetch(`${gateway.url}/vite-app/`)
     assert.equal(page.status, 200)
     assert.match(await page.text(), /<title>vite through sallyport<\/title>/)
+    // Hot reload: Vite's client opens its WebSocket to the page's own host, here vite-app.localhost.
+    const host = `vite-app.localhost:${new URL(gateway.url).port}`
+    const client = await getWithHost(`${gateway.url}/@vite/client`, host)
+    const token = /const wsToken = "([^"]+)"/.exec(client)?.[1]
+    assert.ok(token, 'the Vite client names its WebSocket token')
+    const ws = new WebSocket(`${gateway.url.replace('http', 'ws')}/?token=${token}`, 'vite-hmr', {
+      headers: { host },
+    })
+    const first = await new Promise<string>((resolve, reject) => {
+      ws.once('message', (m) => resolve(String(m)))
+      ws.once('error', reject)
+    })
+    ws.close()
+    assert.deepEqual(JSON.parse(first), { type: 'connected' })
     r.child.kill('SIGINT')
     assert.notEqual(await r.exit, 0)
     assert.match(r.output(), /vite-app exited \(code \d+\): deregistered/)
