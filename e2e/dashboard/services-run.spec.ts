@@ -8,12 +8,13 @@ import { expect, test } from '@playwright/test'
 import { cliCommand } from '../cli/run-cli.ts'
 import { GATEWAY } from './env.ts'
 import { admin, gotoPage, screenshot } from './helpers.ts'
+import { findLayoutDefects } from './layout-checks.ts'
 
 const SERVER = `import { createServer } from 'node:http'
 createServer((_req, res) => res.end('ok')).listen(Number(process.env.PORT), process.env.HOST)
 `
 
-test('services: a command run by sallyport shows with its PID, at 800 and 1440 px, and leaves when it exits', async ({
+test('services: a command run by sallyport shows with its PID, at 800 and 1440 px, light and dark, and leaves when it exits', async ({
   page,
 }) => {
   const dir = mkdtempSync(join(tmpdir(), 'sallyport-run-ui-'))
@@ -45,17 +46,21 @@ test('services: a command run by sallyport shows with its PID, at 800 and 1440 p
         { timeout: 20_000 },
       )
       .not.toBe('')
-    for (const width of [800, 1440]) {
-      await page.setViewportSize({ width, height: 800 })
-      await gotoPage(page, 'services')
-      const row = page.getByRole('row').filter({ hasText: 'devsite' })
-      await expect(row.getByText(`run by sallyport · PID ${pid}`)).toBeVisible()
-      await expect(row.getByText(`run by sallyport · PID ${pid}`)).toHaveAttribute(
-        'title',
-        /node server\.mjs in /,
-      )
-      await expect(row.getByRole('button', { name: 'Deregister devsite' })).toBeVisible()
-    }
+    for (const colorScheme of ['light', 'dark'] as const)
+      for (const width of [800, 1440]) {
+        await page.emulateMedia({ colorScheme })
+        await page.setViewportSize({ width, height: 800 })
+        await gotoPage(page, 'services')
+        const row = page.getByRole('row').filter({ hasText: 'devsite' })
+        const badge = row.getByText('run by sallyport', { exact: true })
+        await expect(badge).toBeVisible()
+        await expect(badge).toHaveAttribute('title', /node server\.mjs in /)
+        await expect(row.getByText(`PID ${pid}`, { exact: true })).toBeVisible()
+        await expect(row.getByRole('button', { name: 'Deregister devsite' })).toBeVisible()
+        await screenshot(page, `services-run-${width}-${colorScheme}`)
+        const defects = await page.evaluate(findLayoutDefects)
+        expect(defects, `${width} px ${colorScheme}: ${JSON.stringify(defects)}`).toEqual([])
+      }
     await screenshot(page, 'services-run')
     run.kill('SIGTERM')
     await exited

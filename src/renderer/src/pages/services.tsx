@@ -15,16 +15,14 @@ function RunBy({ metadata }: { metadata: Record<string, string> | undefined }) {
   if (metadata?.[RUN_METADATA.by] !== 'sallyport') return null
   const pid = metadata[RUN_METADATA.pid]
   const command = metadata[RUN_METADATA.command]
+  const cwd = metadata[RUN_METADATA.cwd]
+  // Under the address it serves, no wider than it, so the table still fits 800 px.
   return (
     <div className="muted small">
-      <Badge
-        tone="info"
-        {...(command
-          ? { title: `${command}${metadata[RUN_METADATA.cwd] ? ` in ${metadata[RUN_METADATA.cwd]}` : ''}` }
-          : {})}
-      >
-        {pid ? `run by sallyport · PID ${pid}` : 'run by sallyport'}
-      </Badge>
+      <Badge tone="info" {...(command ? { title: `${command}${cwd ? ` in ${cwd}` : ''}` } : {})}>
+        run by sallyport
+      </Badge>{' '}
+      {pid && <span>PID {pid}</span>}
     </div>
   )
 }
@@ -124,13 +122,13 @@ export default function ServicesPage() {
                       {service.source && <Badge tone="muted">{service.source}</Badge>} seen{' '}
                       {formatAgo(service.discoveredAt)}
                     </div>
-                    <RunBy metadata={service.metadata} />
                   </td>
                   <td>
                     <code>
                       {service.address ?? '?'}
                       {service.port !== undefined ? `:${service.port}` : ''}
                     </code>
+                    <RunBy metadata={service.metadata} />
                   </td>
                   <td>
                     {service.healthy === undefined ? (
