@@ -178,7 +178,7 @@ function scriptCommand(script: string): string[] | undefined {
   return words
 }
 
-/** `npm run dev` → { name: 'dev', separator: '--' }; undefined when it runs no script. */
+/** `npm run dev -- --open` → the script `dev`, what follows its name, and the `--` npm needs first; undefined when it runs no script. */
 function scriptCall(
   argv: readonly string[],
   scripts: Readonly<Record<string, string>>,
