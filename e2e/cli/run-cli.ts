@@ -16,6 +16,11 @@ const env = {
   PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
 }
 
+/** The file and arguments that start the CLI with `args`, for tests that manage the process themselves. */
+export function cliCommand(args: string[]): [string, string[]] {
+  return [command, commandArgs(args)]
+}
+
 export function runCli(args: string[], opts: { timeoutMs?: number } = {}) {
   const r = spawnSync(command, commandArgs(args), {
     encoding: 'utf8',

@@ -25,7 +25,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['admin', 'export'],
   ['services.ts'],
   ['index.ts'],
-  ['doctor'],
+  ['doctor', 'run'],
   ['cli.ts'],
 ]
 

@@ -480,6 +480,50 @@ export async function main(argv: readonly string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .action(exportRoutes)
+  program
+    .command('run')
+    .description('run a dev server on a free port (PORT) and route /<name>/ and <name>.localhost to it')
+    .usage('[options] [--] <command...>')
+    .argument('[command...]', 'the command that starts the server')
+    .option('--name <name>', 'service name (default: package.json "sallyport" or "name", else the folder)')
+    .option('--all', "run every workspace package's dev script, each under its own name")
+    .option('--gateway <url>', 'the gateway to register with', 'http://127.0.0.1:8080')
+    .option('--no-start', 'when no gateway is running, say how to start one instead of starting it')
+    .option('--discovery', 'let a gateway started in the background discover mDNS services too')
+    .option(
+      '--data-dir <dir>',
+      `data dir of a gateway started in the background (default ${defaultDataDir()})`,
+    )
+    // Everything after the command is the command's own: `sallyport run vite --port 3000`.
+    .passThroughOptions()
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .action(async (command: string[], flags: Record<string, unknown>) => {
+      const run = await import('./run/index.ts')
+      const say = (line: string) => process.stdout.write(`${styleText('cyan', 'sallyport:')} ${line}\n`)
+      const warn = (line: string) =>
+        process.stderr.write(`${styleText('yellow', 'sallyport:', { stream: process.stderr })} ${line}\n`)
+      try {
+        const code = await run.runCommand(
+          {
+            command,
+            name: flags.name as string | undefined,
+            all: flags.all === true,
+            gateway: flags.gateway as string,
+            start: flags.start !== false,
+            discovery: flags.discovery === true,
+            dataDir: (flags.dataDir as string | undefined) ?? defaultDataDir(),
+            cli: [process.execPath, ...process.execArgv, process.argv[1] as string],
+            cwd: process.cwd(),
+            adminToken: process.env.SALLYPORT_ADMIN_TOKEN,
+          },
+          { say, warn },
+        )
+        process.exit(code)
+      } catch (err) {
+        fail(err instanceof Error ? err.message : String(err), err instanceof run.RunError ? err.exitCode : 1)
+      }
+    })
   try {
     await program.parseAsync([...argv], { from: 'user' })
   } catch (err) {

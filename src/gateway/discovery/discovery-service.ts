@@ -11,7 +11,7 @@ import { fetchManifest } from './farp-manifest.ts'
 import { createServiceFilter } from './filters.ts'
 import { createMdnsBrowser, type MdnsBrowser } from './mdns-browser.ts'
 import type { SharedDocuments } from '../store/shared-documents.ts'
-import { createPushStore, type StoredRegistration } from './push-store.ts'
+import { createPushStore, leftByDeadRun, type StoredRegistration } from './push-store.ts'
 import { describeService, type ServiceDescription } from './service-routes.ts'
 import { originOf, resolveServiceUrl, sanitizeServiceName, type ServiceInstance } from './service.ts'
 
@@ -216,7 +216,10 @@ export function createDiscovery(opts: DiscoveryOptions): Discovery {
   let started = 0
   async function startAll(): Promise<void> {
     if (++started < 2) return
-    adopt(await pushStore.read())
+    let stored = await pushStore.read()
+    if (!opts.documents.shared && stored.some(leftByDeadRun))
+      stored = await pushStore.update((all) => all.filter((r) => !leftByDeadRun(r))).catch(() => stored)
+    adopt(stored)
     await publish()
     // Registrations made on other instances (shared store) arrive here as they are stored.
     unsubscribe = pushStore.onChange(() => {

@@ -15,3 +15,10 @@ export const OPENAPI_VALIDATE_METADATA_KEY = 'openapiValidate'
  * whose upstream cluster is not defined yet keeps a placeholder target that is never contacted).
  */
 export const UNAVAILABLE_METADATA_KEY = 'unavailable'
+
+/**
+ * Metadata `sallyport run` puts on the services it push-registers, which the dashboard shows as "run by
+ * sallyport" with the PID: `run.by` is `sallyport`, `run.pid` the PID of the command it started (its
+ * process group), `run.command` that command, `run.cwd` where it runs.
+ */
+export const RUN_METADATA = { by: 'run.by', pid: 'run.pid', command: 'run.command', cwd: 'run.cwd' } as const

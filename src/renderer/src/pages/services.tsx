@@ -8,6 +8,24 @@ import { Badge, HealthBadge } from '../components/badges.tsx'
 import { Dialog } from '../components/dialog.tsx'
 import { CodeLine, EmptyState, queryGate } from '../components/states.tsx'
 import { formatAgo } from '../lib/format.ts'
+import { RUN_METADATA } from '../../../gateway/model/metadata-keys.ts'
+
+/** `sallyport run` registered it: which process serves it, and the command that started it. */
+function RunBy({ metadata }: { metadata: Record<string, string> | undefined }) {
+  if (metadata?.[RUN_METADATA.by] !== 'sallyport') return null
+  const pid = metadata[RUN_METADATA.pid]
+  const command = metadata[RUN_METADATA.command]
+  const cwd = metadata[RUN_METADATA.cwd]
+  // Under the address it serves, no wider than it, so the table still fits 800 px.
+  return (
+    <div className="muted small">
+      <Badge tone="info" {...(command ? { title: `${command}${cwd ? ` in ${cwd}` : ''}` } : {})}>
+        run by sallyport
+      </Badge>{' '}
+      {pid && <span>PID {pid}</span>}
+    </div>
+  )
+}
 
 function Tags({ values, label }: { values: string[] | undefined; label: string }) {
   if (!values || values.length === 0) return <span className="muted">—</span>
@@ -66,7 +84,9 @@ export default function ServicesPage() {
       })}
       {data && data.length === 0 && (
         <EmptyState title="No services yet">
-          <p>Start your service, then announce it from its folder so Sallyport routes to it:</p>
+          <p>Run your dev server through Sallyport, which gives it a port and routes to it while it runs:</p>
+          <CodeLine>npx sallyport run -- npm run dev</CodeLine>
+          <p>Or start your service, then announce it from its folder so Sallyport routes to it:</p>
           <CodeLine>npx sallyport announce --name svc --port 3000</CodeLine>
           <p>
             Services that advertise themselves over mDNS (FARP) appear here by themselves, unless the gateway
@@ -108,6 +128,7 @@ export default function ServicesPage() {
                       {service.address ?? '?'}
                       {service.port !== undefined ? `:${service.port}` : ''}
                     </code>
+                    <RunBy metadata={service.metadata} />
                   </td>
                   <td>
                     {service.healthy === undefined ? (
