@@ -46,6 +46,7 @@ export async function startServices(
     version: core.version,
   })
   deps.policies.validator = openapi
+  deps.policies.mocker = openapi.mocks
   attachDiscovery(core, discovery)
   attachOpenApi(core, openapi)
 

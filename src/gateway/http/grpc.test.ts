@@ -52,6 +52,9 @@ describe('gRPC status codes', () => {
       'content-too-large': 8,
       'not-implemented': 12,
       'http-version-not-supported': 13,
+      'operation-not-found': 12,
+      'not-acceptable': 3,
+      'mock-failed': 13,
     }
     for (const [kind, code] of Object.entries(expected)) assert.equal(grpcStatusForProblem(kind), code, kind)
     assert.equal(grpcStatusForProblem('something-new'), GrpcStatus.UNKNOWN)

@@ -73,6 +73,9 @@ const PROBLEM_STATUS: Readonly<Record<string, GrpcStatusCode>> = {
   'content-too-large': GrpcStatus.RESOURCE_EXHAUSTED,
   'not-implemented': GrpcStatus.UNIMPLEMENTED,
   'http-version-not-supported': GrpcStatus.INTERNAL,
+  'operation-not-found': GrpcStatus.UNIMPLEMENTED,
+  'not-acceptable': GrpcStatus.INVALID_ARGUMENT,
+  'mock-failed': GrpcStatus.INTERNAL,
 }
 
 /** The code for a gateway problem kind (http/problem.ts ProblemKind); UNKNOWN for any other. */

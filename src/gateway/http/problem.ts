@@ -17,6 +17,9 @@ export type ProblemKind =
   | 'content-too-large'
   | 'not-implemented'
   | 'http-version-not-supported'
+  | 'operation-not-found'
+  | 'not-acceptable'
+  | 'mock-failed'
 
 const TITLES: Record<ProblemKind, [number, string]> = {
   'route-not-found': [404, 'Not Found'],
@@ -33,6 +36,9 @@ const TITLES: Record<ProblemKind, [number, string]> = {
   'content-too-large': [413, 'Content Too Large'],
   'not-implemented': [501, 'Not Implemented'],
   'http-version-not-supported': [505, 'HTTP Version Not Supported'],
+  'operation-not-found': [404, 'Not Found'],
+  'not-acceptable': [406, 'Not Acceptable'],
+  'mock-failed': [500, 'Internal Server Error'],
 }
 
 export const PROBLEM_BASE = 'https://sallyport.dev/problems/'

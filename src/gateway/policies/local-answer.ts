@@ -64,6 +64,10 @@ const OUTCOME_OF: Record<ProblemKind, Outcome> = {
   'content-too-large': 'invalid-request',
   'not-implemented': 'invalid-request',
   'http-version-not-supported': 'invalid-request',
+  // Only mock answers (route option `mock`) use these three.
+  'operation-not-found': 'mock',
+  'not-acceptable': 'mock',
+  'mock-failed': 'mock',
 }
 
 /**

@@ -1,6 +1,7 @@
 // Policy state that must outlive a route-table swap, keyed by stable ids: rate-limit buckets per
 // scope and response caches per route. Built once by index.ts, handed to compileRouteTable.
 import type { RouteConfig } from '../model/index.ts'
+import type { MockResponder } from './mock-answer.ts'
 import type { RequestValidator } from './openapi-validation.ts'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit.ts'
 import { ResponseCache } from './response-cache.ts'
@@ -8,6 +9,8 @@ import { ResponseCache } from './response-cache.ts'
 export class PolicyRegistry {
   /** Set once the OpenAPI aggregator exists; routes with `openapiValidate` consult it per request. */
   validator: RequestValidator | undefined
+  /** Set with the validator; routes with `mock` answer from the documents through it. */
+  mocker: MockResponder | undefined
   readonly #stores = new Map<string, { key: string; store: RateLimitStore }>()
   readonly #caches = new Map<string, ResponseCache>()
   readonly #usedStores = new Set<string>()

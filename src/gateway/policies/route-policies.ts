@@ -1,6 +1,6 @@
 // Compiles a route's traffic policies into interceptors around the request, once per route table
-// (outermost first: CORS, rate limit, JWT, rate limit keyed on claims, OpenAPI validation, cache,
-// retry). A route with none gets `undefined` and keeps the plain path. The circuit breaker and passive
+// (outermost first: CORS, rate limit, JWT, rate limit keyed on claims, OpenAPI validation, mock
+// answers, cache, retry: a fallback mock sees the answer after every retry, and is never cached). A route with none gets `undefined` and keeps the plain path. The circuit breaker and passive
 // health are no interceptors: every attempt's end reaches them (attempt-judge.ts).
 import type { RouteSpec } from '../config/route-spec.ts'
 import type { Settings } from '../config/settings.ts'
@@ -9,6 +9,7 @@ import { compileCors, corsInterceptor } from './cors.ts'
 import { grpcWebInterceptor } from './grpc-web.ts'
 import type { Interceptor } from './interceptor.ts'
 import { compileJwt, jwtInterceptor } from './jwt.ts'
+import { mockInterceptor, mockPolicyOf } from './mock-answer.ts'
 import { type ValidationPolicy, validationInterceptor } from './openapi-validation.ts'
 import type { PolicyRegistry } from './policy-registry.ts'
 import { compileRateLimiter, rateLimitInterceptor } from './rate-limit.ts'
@@ -57,6 +58,8 @@ export function compilePolicies(
   if (limiter?.needsClaims) request.push(rateLimitInterceptor(limiter))
   const validation = validationOf(spec, registry)
   if (validation) request.push(validationInterceptor(validation))
+  const mock = registry ? mockPolicyOf(cfg.mock, spec, () => registry.mocker) : undefined
+  if (mock) request.push(mockInterceptor(mock))
   if (registry && cacheEnabled(cfg.cache))
     request.push(cacheInterceptor(registry.cacheFor(spec.id, cfg.cache)))
   const retry = retryPolicy(cfg.retry, d.retry)
