@@ -210,6 +210,17 @@ describe('mock answers from the OpenAPI document (route option mock)', () => {
     assert.ok(rows.every((r) => r.outcome === 'mock'))
   })
 
+  test("the route's page lists the option among its policies", async () => {
+    const detail = (await admin({ url: '/gateway/api/routes/pets-mock' })).json() as {
+      policies: { mock?: unknown }
+    }
+    assert.deepEqual(detail.policies.mock, { mode: 'always', seed: 7, service: 'pets' })
+    const summary = (await admin({ url: '/gateway/api/routes-summary' })).json() as {
+      routes: Record<string, { policies: string[] }>
+    }
+    assert.ok(summary.routes.pets?.policies.includes('mock'))
+  })
+
   test('the native admin API takes the option on a route; a bad value is refused and changes nothing', async () => {
     const made = await admin({
       url: '/gateway/api/routes',

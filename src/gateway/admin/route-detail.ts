@@ -13,6 +13,7 @@ import type {
   RouteRank,
   RoutesSummary,
 } from '../model/index.ts'
+import { mockPolicyOf } from '../policies/mock-answer.ts'
 import { retryPolicy } from '../policies/retry.ts'
 import { cacheEnabled } from '../policies/response-cache.ts'
 import { outrankedRoutes } from '../router/route-outranking.ts'
@@ -151,6 +152,8 @@ export function policySummary(spec: RouteSpec, snapshot: Snapshot): RoutePolicyS
     out.cors = { origins: [...(cfg.cors.origins ?? ['*'])], credentials: cfg.cors.credentials === true }
   const mode = cfg.metadata?.openapiValidate
   if (mode && mode !== 'off') out.validation = mode
+  const mock = mockPolicyOf(cfg.mock, spec, () => undefined)
+  if (mock) out.mock = { mode: mock.mode, seed: mock.seed, service: spec.serviceName ?? spec.id }
   return out
 }
 
@@ -174,6 +177,7 @@ export function policyNames(spec: RouteSpec, snapshot: Snapshot): PolicyName[] {
   if (p.rateLimit) out.push('rate limit')
   if (p.jwt) out.push('JWT')
   if (p.validation) out.push('validation')
+  if (p.mock) out.push('mock')
   if (p.cache) out.push('cache')
   if (p.retry) out.push('retry')
   if (cfg.circuitBreaker !== undefined && p.circuitBreaker.enabled) out.push('breaker')

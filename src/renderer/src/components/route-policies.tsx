@@ -41,6 +41,12 @@ function policyRows(route: RouteDetail, stats: RouteStatsDetail | undefined): Po
       settings: p.validation,
       live: `${count(stats?.validationFailures)} refused (400) · ${count(stats?.contractViolations)} contract violations`,
     })
+  if (p.mock)
+    rows.push({
+      name: 'Mock answers',
+      settings: `${p.mock.mode === 'always' ? 'always (the upstream is never called)' : 'fallback (when no target can answer)'} · from ${p.mock.service}'s OpenAPI document · seed ${p.mock.seed}`,
+      live: 'in Requests, outcome "mock"',
+    })
   if (p.cache) {
     const hits = stats?.cacheHits
     const misses = stats?.cacheMisses
