@@ -229,6 +229,7 @@ test('no content: the status alone; the server base path and literal paths are m
   assert.deepEqual(answered(ask('GET', '/users/me')).json(), { me: true })
   assert.deepEqual(answered(ask('GET', '/users/7')).json(), { me: false })
   assert.equal(answered(ask('GET', '/plain')).status, 200, 'only a default response: 200')
+  assert.equal(answered(ask('HEAD', '/pets/1')).status, 200, 'HEAD as GET')
 })
 
 test('an example that breaks its own schema is still answered, with the violation named', () => {

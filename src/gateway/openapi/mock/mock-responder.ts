@@ -60,12 +60,16 @@ export function compileMockDocument(doc: OpenApiDocument, service: string): Mock
   }
 
   /** The operation and the path as its template sees it (the server's base path taken off if there). */
-  const find = (method: string, path: string) => {
+  const findExactly = (m: string, path: string) => {
     const paths = base !== '' && path.startsWith(`${base}/`) ? [path.slice(base.length), path] : [path]
-    const m = method.toUpperCase()
     for (const p of paths)
       for (const op of ops) if (op.method === m && op.regex.test(p)) return { op, path: p }
     return undefined
+  }
+  /** HEAD is answered as GET where the document declares no HEAD (the exchange drops the body). */
+  const find = (method: string, path: string) => {
+    const m = method.toUpperCase()
+    return findExactly(m, path) ?? (m === 'HEAD' ? findExactly('GET', path) : undefined)
   }
 
   const responseFor = (op: MockOperation, code: string): { status: number; pointer: string } | undefined => {
@@ -89,7 +93,7 @@ export function compileMockDocument(doc: OpenApiDocument, service: string): Mock
   return {
     needsBody(method, path) {
       const hit = find(method, path)
-      return !!hit && validatorOf().needsBody(method, hit.path)
+      return !!hit && validatorOf().needsBody(hit.op.method, hit.path)
     },
     answer(req) {
       const method = req.method.toUpperCase()
@@ -103,7 +107,7 @@ export function compileMockDocument(doc: OpenApiDocument, service: string): Mock
       const { op, path } = hit
       const prefer = parsePrefer(req.headers.prefer, req.query)
       const failures = validatorOf()
-        .validateRequest({ method, path, query: req.query, headers: req.headers, body: req.body })
+        .validateRequest({ method: op.method, path, query: req.query, headers: req.headers, body: req.body })
         .filter((f) => req.bodyRead || f.in !== 'body')
       let chosen: { status: number; pointer: string } | undefined
       if (failures.length > 0) {
@@ -182,7 +186,7 @@ export function compileMockDocument(doc: OpenApiDocument, service: string): Mock
       headers['content-length'] = String(body.length)
       // A mock answer is checked like an upstream's: an example that breaks its own schema is named.
       if (json && value !== undefined) {
-        const violations = validatorOf().validateResponse(method, path, chosen.status, contentType, value)
+        const violations = validatorOf().validateResponse(op.method, path, chosen.status, contentType, value)
         if (violations.length > 0)
           headers['x-sallyport-mock-violations'] = violations
             .slice(0, MAX_LISTED_VIOLATIONS)
