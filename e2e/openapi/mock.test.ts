@@ -245,3 +245,44 @@ describe('mock answers from the OpenAPI document (route option mock)', () => {
     assert.equal((await send(`${gw.base}/api/pn/x`)).status, 404)
   })
 })
+
+test("a real document answers valid data everywhere: the gateway mocks its own admin API's document", async () => {
+  const gw = await startGateway({})
+  try {
+    const host = gw.base.slice(7)
+    const made = await gw.inject({
+      url: '/gateway/api/routes',
+      method: 'POST',
+      headers: { host },
+      payload: {
+        path: '/self/*',
+        stripPrefix: true,
+        targets: [{ url: gw.base }],
+        mock: 'always',
+        metadata: { openapi: `${gw.base}/gateway/api/openapi.json` },
+      },
+    })
+    assert.equal(made.statusCode, 201, made.body)
+    const doc = (await gw.inject({ url: '/gateway/api/openapi.json', headers: { host } })).json() as {
+      paths: Record<string, Record<string, unknown>>
+    }
+    await eventually(async () => (await send(`${gw.base}/api/self/gateway/api/stats`)).status === 200)
+    let answered = 0
+    for (const [template, item] of Object.entries(doc.paths))
+      for (const method of Object.keys(item)) {
+        for (const prefer of ['', 'dynamic=true']) {
+          const path = template.replace(/\{[^}]+\}/g, 'x1')
+          const r = await send(`${gw.base}/api/self${path}`, {
+            method: method.toUpperCase(),
+            headers: prefer ? { prefer } : {},
+          })
+          assert.equal(r.headers['x-sallyport-mock'], 'true', `${method} ${path}`)
+          assert.equal(r.headers['x-sallyport-mock-violations'], undefined, `${method} ${path} ${prefer}`)
+          if (r.status < 300) answered++
+        }
+      }
+    assert.ok(answered >= 60, `${answered} answers`)
+  } finally {
+    await gw.close()
+  }
+})
