@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { expect, test } from '@playwright/test'
 import { admin, gotoPage, screenshot, through } from './helpers.ts'
+import { findLayoutDefects } from './layout-checks.ts'
 
 let upstream: Server
 let upstreamHits = 0
@@ -78,4 +79,25 @@ test('a mock answer is a row "mock" in Requests, and the route page lists the po
   await page.goto(`/gateway/#/routes?id=${encodeURIComponent(routeId)}`)
   const policies = page.getByRole('region', { name: 'Policies' })
   await expect(policies.getByRole('row', { name: /Mock answers/ })).toContainText('always')
+  await policies.getByRole('link', { name: 'Mock answers in Requests' }).click()
+  await expect(page.getByRole('combobox', { name: 'Answered by' })).toHaveValue('mock')
+  await expect(page.getByRole('combobox', { name: 'Route' })).toHaveValue(routeId)
+  await expect(row.first()).toBeVisible()
 })
+
+for (const [width, colorScheme] of [
+  [800, 'dark'],
+  [1440, 'light'],
+] as const) {
+  test(`the route page with mock answers at ${width} px (${colorScheme}) has no layout defects`, async ({
+    page,
+  }) => {
+    await page.setViewportSize({ width, height: 900 })
+    await page.emulateMedia({ colorScheme })
+    await page.goto(`/gateway/#/routes?id=${encodeURIComponent(routeId)}`)
+    const row = page.getByRole('region', { name: 'Policies' }).getByRole('row', { name: /Mock answers/ })
+    await expect(row).toContainText('the upstream is never called')
+    expect(await page.evaluate(findLayoutDefects)).toEqual([])
+    await screenshot(page, `route-mock-${width}-${colorScheme}`)
+  })
+}

@@ -1,13 +1,15 @@
 // The route page's policies: each with the settings it runs with and what it did since the start.
 import type { RouteDetail, RouteStatsDetail } from '../api/route-detail-queries.ts'
+import type { ReactNode } from 'react'
 import { formatCount, formatMs, formatPercent } from '../lib/format.ts'
+import { hrefFor } from '../lib/hash-route.ts'
 
 const count = (n: number | undefined) => formatCount(n)
 
 interface PolicyRow {
   name: string
   settings: string
-  live?: string
+  live?: ReactNode
 }
 
 function policyRows(route: RouteDetail, stats: RouteStatsDetail | undefined): PolicyRow[] {
@@ -45,7 +47,7 @@ function policyRows(route: RouteDetail, stats: RouteStatsDetail | undefined): Po
     rows.push({
       name: 'Mock answers',
       settings: `${p.mock.mode === 'always' ? 'always (the upstream is never called)' : 'fallback (when no target can answer)'} · from ${p.mock.service}'s OpenAPI document · seed ${p.mock.seed}`,
-      live: 'in Requests, outcome "mock"',
+      live: <a href={hrefFor('requests', { route: route.id, outcome: 'mock' })}>Mock answers in Requests</a>,
     })
   if (p.cache) {
     const hits = stats?.cacheHits
