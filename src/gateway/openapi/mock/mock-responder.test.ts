@@ -32,7 +32,12 @@ const doc = {
         responses: {
           '200': {
             description: 'pets',
-            headers: { 'X-Total': { schema: { type: 'integer', minimum: 0 } } },
+            headers: {
+              'X-Total': { schema: { type: 'integer', minimum: 0 } },
+              'Bad Name': { example: 'x' },
+              Connection: { example: 'close' },
+              'X-Motto': { example: 'Grüße' },
+            },
             content: {
               'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Pet' } } },
             },
@@ -186,6 +191,9 @@ test('without examples the body is generated from the schema: valid, and the sam
   assert.ok(Array.isArray(a.json()) && (a.json() as unknown[]).length > 0)
   assert.equal(a.headers['x-sallyport-mock-violations'], undefined)
   assert.match(a.headers['x-total'] ?? '', /^\d+$/, 'declared headers are answered too')
+  assert.equal(a.headers['x-motto'], 'Gr??e', 'a field value is kept sendable')
+  assert.equal(a.headers['bad name'], undefined, 'a name that is no token is left out')
+  assert.equal(a.headers.connection, undefined, 'connection fields are not declared by a document')
   assert.notEqual(answered(ask('GET', '/pets?limit=5', {}, undefined, 99)).text, a.text, 'another seed')
   assert.notEqual(answered(ask('GET', '/pets?limit=6')).text, a.text, 'another request')
 })
@@ -225,6 +233,7 @@ test('no content: the status alone; the server base path and literal paths are m
   const gone = answered(ask('DELETE', '/pets/7'))
   assert.equal(gone.status, 204)
   assert.equal(gone.body.length, 0)
+  assert.equal(gone.headers['content-length'], undefined, 'a 204 has no Content-Length')
   assert.deepEqual(answered(ask('GET', '/v1/pets/1')).json(), { id: 1, name: 'Fluffy' })
   assert.deepEqual(answered(ask('GET', '/users/me')).json(), { me: true })
   assert.deepEqual(answered(ask('GET', '/users/7')).json(), { me: false })

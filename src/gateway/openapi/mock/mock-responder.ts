@@ -149,8 +149,9 @@ export function compileMockDocument(doc: OpenApiDocument, service: string): Mock
       addDeclaredHeaders(doc, response, headers, sampling)
       const content = (response.value.content ?? {}) as Record<string, unknown>
       const types = Object.keys(content)
-      if (types.length === 0) {
-        headers['content-length'] = '0'
+      // 204 and 304 have no content whatever the document says; a 204 has no Content-Length either.
+      if (chosen.status === 204 || chosen.status === 304 || types.length === 0) {
+        if (chosen.status !== 204) headers['content-length'] = '0'
         return { kind: 'answer', status: chosen.status, headers, body: Buffer.alloc(0) }
       }
       const accept = req.headers.accept
@@ -182,16 +183,18 @@ export function compileMockDocument(doc: OpenApiDocument, service: string): Mock
       const text =
         value === undefined ? '' : !json && typeof value === 'string' ? value : JSON.stringify(value)
       const body = Buffer.from(text)
-      headers['content-type'] = contentType
+      headers['content-type'] = fieldValue(contentType)
       headers['content-length'] = String(body.length)
       // A mock answer is checked like an upstream's: an example that breaks its own schema is named.
       if (json && value !== undefined) {
         const violations = validatorOf().validateResponse(op.method, path, chosen.status, contentType, value)
         if (violations.length > 0)
-          headers['x-sallyport-mock-violations'] = violations
-            .slice(0, MAX_LISTED_VIOLATIONS)
-            .map((v) => `${v.name} ${v.message}`)
-            .join('; ')
+          headers['x-sallyport-mock-violations'] = fieldValue(
+            violations
+              .slice(0, MAX_LISTED_VIOLATIONS)
+              .map((v) => `${v.name} ${v.message}`)
+              .join('; '),
+          )
       }
       return { kind: 'answer', status: chosen.status, headers, body }
     },
@@ -215,6 +218,26 @@ function firstExample(doc: unknown, mediaPointer: string, media: Record<string, 
   return undefined
 }
 
+/** A document's text as a field value: what is not printable ASCII would make the answer unsendable. */
+function fieldValue(text: string): string {
+  return text.replace(/[^\t\x20-\x7e]/g, '?')
+}
+
+/** RFC 9110 token: a declared header with another name is left out. */
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/
+/** Fields the answer sets itself or that belong to the connection. */
+const OWN_FIELDS = new Set([
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'trailer',
+  'x-sallyport-mock',
+  'x-sallyport-mock-violations',
+])
+
 /** The response's declared headers, from their example or schema (never framing fields). */
 function addDeclaredHeaders(
   doc: unknown,
@@ -226,10 +249,10 @@ function addDeclaredHeaders(
   if (!declared || typeof declared !== 'object') return
   for (const name of Object.keys(declared)) {
     const lower = name.toLowerCase()
-    if (lower === 'content-type' || lower === 'content-length' || lower === 'transfer-encoding') continue
+    if (!FIELD_NAME.test(lower) || OWN_FIELDS.has(lower)) continue
     const h = deref(doc, `${response.pointer}/headers/${escapePointer(name)}`).value
     const value = h.example ?? (h.schema === undefined ? undefined : sampleSchema(doc, h.schema, sampling))
     if (value !== undefined && value !== null)
-      out[lower] = (typeof value === 'string' ? value : JSON.stringify(value)).replace(/[^\t\x20-\x7e]/g, '')
+      out[lower] = fieldValue(typeof value === 'string' ? value : JSON.stringify(value))
   }
 }

@@ -17,6 +17,7 @@ test('Prefer: code, example and dynamic, separated by commas or semicolons, quot
 test('Prefer: a code that is no status is ignored; nothing asked gives nothing', () => {
   assert.deepEqual(parsePrefer('code=abc'), {})
   assert.deepEqual(parsePrefer('code=99'), {})
+  assert.deepEqual(parsePrefer('code=101'), {}, 'no interim status')
   assert.deepEqual(parsePrefer(undefined), {})
   assert.deepEqual(parsePrefer('wait=5'), {})
 })

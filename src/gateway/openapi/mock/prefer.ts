@@ -3,7 +3,7 @@
 // with two underscores (`?__code=404`), which win.
 
 export interface MockPreferences {
-  /** The status wanted (`code=404`). */
+  /** The status wanted (`code=404`), 200–599. */
   readonly code?: number
   /** A named example of the response (`example=dog`). */
   readonly example?: string
@@ -31,7 +31,8 @@ export function parsePrefer(prefer: string | string[] | undefined, query?: URLSe
   }
   const out: { code?: number; example?: string; dynamic?: boolean } = {}
   const code = values.get('code')
-  if (code !== undefined && /^[1-5]\d\d$/.test(code)) out.code = Number(code)
+  // 1xx are interim answers, never the one a mock can end with.
+  if (code !== undefined && /^[2-5]\d\d$/.test(code)) out.code = Number(code)
   const example = values.get('example')
   if (example) out.example = example
   const dynamic = values.get('dynamic')
