@@ -114,6 +114,15 @@ describe('mock answers from the OpenAPI document (route option mock)', () => {
           targets: [{ url: up.url }],
           mock: { mode: 'always', seed: 7 },
         },
+        {
+          id: 'pets-prefixed',
+          path: '/pp/*',
+          stripPrefix: true,
+          addPrefix: '/pets',
+          serviceName: 'pets',
+          targets: [{ url: up.url }],
+          mock: 'always',
+        },
       ],
     })
     // The document loads in the background; mock answers start with it.
@@ -136,6 +145,10 @@ describe('mock answers from the OpenAPI document (route option mock)', () => {
       name: 'Spot',
     })
     assert.equal(upstreamHits(), before)
+  })
+
+  test('the operation is found at the path the upstream would get: stripPrefix and addPrefix applied', async () => {
+    assert.deepEqual((await send(`${gw.base}/pp/1`)).json(), { id: 1, name: 'Fluffy' })
   })
 
   test('Prefer: code=404 answers the 404 the document declares', async () => {
