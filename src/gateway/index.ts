@@ -148,7 +148,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const targetCounters = new CounterRegistry()
   const targetStates = new TargetStateRegistry()
   // OpenAPI validation asks the admin side's aggregator, once that is loaded.
-  const policies = new PolicyRegistry({ validator: () => services?.deps.openapi })
+  const policies = new PolicyRegistry({
+    validator: () => services?.deps.openapi,
+    mocker: () => services?.deps.openapi.mocks,
+  })
   const healthChecker = createHealthChecker(targetStates)
   const lifecycle: Lifecycle = { ready: false, draining: false, reason: 'starting' }
   // The admin side, loaded after the proxy (services.ts).

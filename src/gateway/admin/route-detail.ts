@@ -13,6 +13,7 @@ import type {
   RoutesSummary,
   ServiceSettingsOrigin,
 } from '../model/index.ts'
+import { mockPolicyOf } from '../policies/mock-answer.ts'
 import { retryPolicy } from '../policies/retry.ts'
 import { cacheEnabled } from '../policies/response-cache.ts'
 import { outrankedRoutes } from '../router/route-outranking.ts'
@@ -163,6 +164,8 @@ export function policySummary(spec: RouteSpec, snapshot: Snapshot): RoutePolicyS
     }
   const mode = cfg.metadata?.openapiValidate
   if (mode && mode !== 'off') out.validation = mode
+  const mock = mockPolicyOf(cfg.mock, spec, () => undefined)
+  if (mock) out.mock = { mode: mock.mode, seed: mock.seed, service: spec.serviceName ?? spec.id }
   return out
 }
 
@@ -202,6 +205,7 @@ export function policyNames(spec: RouteSpec, snapshot: Snapshot): PolicyName[] {
   if (p.rateLimit) out.push('rate limit')
   if (p.jwt) out.push('JWT')
   if (p.validation) out.push('validation')
+  if (p.mock) out.push('mock')
   if (p.cache) out.push('cache')
   if (p.retry) out.push('retry')
   if (cfg.circuitBreaker !== undefined && p.circuitBreaker.enabled) out.push('breaker')

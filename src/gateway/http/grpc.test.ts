@@ -54,6 +54,9 @@ describe('gRPC status codes', () => {
       'http-version-not-supported': 13,
       'program-refused': 7,
       'program-failed': 13,
+      'operation-not-found': 12,
+      'not-acceptable': 3,
+      'mock-failed': 13,
     }
     for (const [kind, code] of Object.entries(expected)) assert.equal(grpcStatusForProblem(kind), code, kind)
     assert.equal(grpcStatusForProblem('something-new'), GrpcStatus.UNKNOWN)

@@ -75,6 +75,9 @@ const PROBLEM_STATUS: Readonly<Record<string, GrpcStatusCode>> = {
   'http-version-not-supported': GrpcStatus.INTERNAL,
   'program-refused': GrpcStatus.PERMISSION_DENIED,
   'program-failed': GrpcStatus.INTERNAL,
+  'operation-not-found': GrpcStatus.UNIMPLEMENTED,
+  'not-acceptable': GrpcStatus.INVALID_ARGUMENT,
+  'mock-failed': GrpcStatus.INTERNAL,
 }
 
 /** The code for a gateway problem kind (http/problem.ts ProblemKind); UNKNOWN for any other. */

@@ -19,6 +19,9 @@ export type ProblemKind =
   | 'http-version-not-supported'
   | 'program-refused'
   | 'program-failed'
+  | 'operation-not-found'
+  | 'not-acceptable'
+  | 'mock-failed'
 
 const TITLES: Record<ProblemKind, [number, string]> = {
   'route-not-found': [404, 'Not Found'],
@@ -37,6 +40,9 @@ const TITLES: Record<ProblemKind, [number, string]> = {
   'http-version-not-supported': [505, 'HTTP Version Not Supported'],
   'program-refused': [403, 'Forbidden'],
   'program-failed': [500, 'Internal Server Error'],
+  'operation-not-found': [404, 'Not Found'],
+  'not-acceptable': [406, 'Not Acceptable'],
+  'mock-failed': [500, 'Internal Server Error'],
 }
 
 export const PROBLEM_BASE = 'https://sallyport.dev/problems/'

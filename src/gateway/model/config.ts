@@ -281,6 +281,33 @@ function orOff<T extends Type.TSchema>(schema: T, what: string) {
   })
 }
 
+export const MockMode = Type.Union([Type.Literal('off'), Type.Literal('fallback'), Type.Literal('always')], {
+  description:
+    "answers from the service's OpenAPI document: fallback (only when the gateway would answer 502/503/504 itself: every target down, circuits open, upstream unreachable) · always (never calls the upstream) · off (default)",
+})
+export type MockMode = Type.Static<typeof MockMode>
+
+export const MockConfig = Type.Union(
+  [
+    MockMode,
+    Type.Object(
+      {
+        mode: MockMode,
+        seed: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            maximum: 4294967295,
+            description: 'seed of the data generated from schemas (default 1): same request, same body',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'mock answers from OpenAPI: a mode, or {mode, seed}' },
+)
+export type MockConfig = Type.Static<typeof MockConfig>
+
 /** The fields a route is made of, shared by the config file, the manual store and the admin API. */
 const routeFields = {
   path: Type.String({
@@ -322,6 +349,7 @@ const routeFields = {
   cache: Type.Optional(orOff(CacheConfig, 'response cache')),
   cors: Type.Optional(orOff(CorsConfig, 'CORS')),
   jwt: Type.Optional(orOff(JwtConfig, 'JWT validation')),
+  mock: Type.Optional(MockConfig),
   metadata: Type.Optional(Type.Record(Type.String(), Type.String())),
   programs: Type.Optional(
     Type.Array(RouteProgram, {

@@ -8,6 +8,7 @@ const Headers = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array
 export const OUTCOMES = [
   'upstream',
   'cache',
+  'mock',
   'preflight',
   'rate-limited',
   'circuit-open',
@@ -25,7 +26,8 @@ export const OUTCOMES = [
 export const Outcome = Type.Enum(OUTCOMES, {
   description:
     'who answered: upstream (the upstream, whatever its status) · cache (a fresh copy from the ' +
-    "route's response cache) · preflight (a CORS preflight or OPTIONS * the gateway answered) · " +
+    "route's response cache) · mock (an answer made from the service's OpenAPI document, route " +
+    'option mock) · preflight (a CORS preflight or OPTIONS * the gateway answered) · ' +
     "rate-limited (429 from the route's rate limit) · circuit-open (503, every target's circuit is " +
     'open) · no-target (503, no healthy target) · no-route (404, no route matches) · unauthorized ' +
     "(401/403 from the route's JWT policy) · invalid-request (4xx/5xx for a request the gateway " +

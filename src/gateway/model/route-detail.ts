@@ -101,6 +101,14 @@ export const RoutePolicySummary = Type.Object({
   ),
   /** OpenAPI validation of requests, responses or both. */
   validation: Type.Optional(Type.String()),
+  /** Mock answers from the service's OpenAPI document (route option `mock`). */
+  mock: Type.Optional(
+    Type.Object({
+      mode: Type.Union([Type.Literal('fallback'), Type.Literal('always')]),
+      seed: Type.Number(),
+      service: Type.String({ description: 'whose document answers: the serviceName, else the route id' }),
+    }),
+  ),
 })
 export type RoutePolicySummary = Type.Static<typeof RoutePolicySummary>
 
@@ -137,6 +145,7 @@ export const PolicyName = Type.Union([
   Type.Literal('CORS'),
   Type.Literal('retry'),
   Type.Literal('validation'),
+  Type.Literal('mock'),
 ])
 export type PolicyName = Type.Static<typeof PolicyName>
 

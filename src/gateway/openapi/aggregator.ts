@@ -11,12 +11,15 @@ import type {
   OpenApiServiceView,
   OpenApiValidateMode,
   OperationViolations,
+  RouteConfig,
 } from '../model/index.ts'
 import { OPENAPI_METADATA_KEY, OPENAPI_VALIDATE_METADATA_KEY } from '../model/metadata-keys.ts'
 import { sendProblem } from '../http/problem.ts'
+import type { MockResponder } from '../policies/mock-answer.ts'
 import type { RequestValidator } from '../policies/openapi-validation.ts'
 import type { OpenApiDocument } from './fetch-document.ts'
 import { gatewayPathPrefix } from './merge-documents.ts'
+import { compileMockDocument, type MockDocument } from './mock/index.ts'
 import { compileValidator, type OperationValidator, type ValidationFailure } from './request-validator.ts'
 import { createOpenApiWorker, type OpenApiWorkerOptions } from './worker-client.ts'
 import type { DocumentMeta } from './worker-protocol.ts'
@@ -51,6 +54,11 @@ interface ServiceDoc {
   byOperation: Map<string, OperationViolations>
   /** Newest first, at most CHANGES_KEPT. */
   changes: ContractChangeRecord[]
+  /** A route of the service answers mocks (route option `mock`): the document is kept parsed. */
+  mock: boolean
+  /** The 3.1 document as objects, once validation or mocks needed it. */
+  document?: OpenApiDocument
+  mocker?: MockDocument
 }
 
 /** Document versions whose differences are kept per service. */
@@ -77,6 +85,8 @@ export interface OpenApiAggregator extends RequestValidator {
   mergedService(service: string, serverUrl: string): Promise<Buffer | undefined>
   /** Bumped whenever the merged document would change. */
   readonly generation: number
+  /** Mock answers (route option `mock`) from the documents, handed to the policies. */
+  readonly mocks: MockResponder
   refresh(): Promise<void>
   close(): Promise<void>
 }
@@ -126,6 +136,7 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
   let lastAsked: { serverUrl: string; at: number } | undefined
 
   const validating = (d: ServiceDoc) => d.validate !== 'off'
+  const parsed = (d: ServiceDoc) => validating(d) || d.mock
 
   function fetchOne(d: ServiceDoc): Promise<void> {
     d.inflight ??= (async () => {
@@ -164,7 +175,7 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
           d.validator = undefined
           generation++
         }
-        if (validating(d)) await prepareValidator(d)
+        if (parsed(d)) await prepareValidator(d)
       } catch (err) {
         // A broken document is reported for its service; the last good one keeps being merged.
         if (d.error !== (err as Error).message) generation++
@@ -192,6 +203,8 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
     const document = JSON.parse(Buffer.from(upgraded).toString('utf8')) as OpenApiDocument
     d.validator = compileValidator(document, gatewayPathPrefix({ prefix: d.prefix, document }))
     d.validatorFor = `${hash}|${d.prefix}`
+    d.document = document
+    d.mocker = undefined
   }
 
   function reconcile(snapshot: Snapshot): void {
@@ -207,7 +220,7 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
     for (const w of wanted) {
       let d = docs.get(w.service)
       if (!d || d.url !== w.url) {
-        d = { ...w, routeIds: [], violations: 0, byOperation: new Map(), changes: [] }
+        d = { ...w, routeIds: [], violations: 0, byOperation: new Map(), changes: [], mock: false }
         docs.set(w.service, d)
         generation++
         if (!closed) void fetchOne(d)
@@ -217,8 +230,10 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
         generation++
       }
       d.validate = w.validate
-      if (validating(d) && !d.validator && !d.inflight && !closed) void prepareValidator(d).catch(() => {})
-      d.routeIds = snapshot.routes.filter((r) => (r.serviceName ?? r.id) === w.service).map((r) => r.id)
+      const routes = snapshot.routes.filter((r) => (r.serviceName ?? r.id) === w.service)
+      d.mock = routes.some((r) => mockOn(r.config.mock))
+      if (parsed(d) && !d.validator && !d.inflight && !closed) void prepareValidator(d).catch(() => {})
+      d.routeIds = routes.map((r) => r.id)
       for (const id of d.routeIds) byRoute.set(id, d)
     }
   }
@@ -299,7 +314,32 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
     return hit ? bytes.catch(() => hit.bytes) : bytes
   }
 
+  const mocks: MockResponder = {
+    needsBody(routeId, method, path) {
+      const d = byRoute.get(routeId)
+      return (d && mockerOf(d)?.needsBody(method, path)) ?? false
+    },
+    answer(routeId, req) {
+      const d = byRoute.get(routeId)
+      if (!d)
+        return {
+          kind: 'unavailable',
+          detail: `route ${routeId} has no OpenAPI document: set metadata.openapi, or the serviceName of a service that has one`,
+        }
+      const mocker = mockerOf(d)
+      if (!mocker)
+        return {
+          kind: 'unavailable',
+          detail: d.error
+            ? `${d.service}'s OpenAPI document cannot be loaded: ${d.error}`
+            : `${d.service}'s OpenAPI document is not loaded yet`,
+        }
+      return mocker.answer(req)
+    },
+  }
+
   return {
+    mocks,
     services() {
       return [...docs.values()]
         .map((d): OpenApiServiceView => {
@@ -381,6 +421,18 @@ export function createOpenApiAggregator(opts: OpenApiAggregatorOptions): OpenApi
       await worker.close()
     },
   }
+}
+
+function mockOn(cfg: RouteConfig['mock']): boolean {
+  const mode = typeof cfg === 'string' ? cfg : cfg?.mode
+  return mode === 'fallback' || mode === 'always'
+}
+
+/** Operations compile on first use: a document nobody asks a mock of costs nothing more. */
+function mockerOf(d: ServiceDoc): MockDocument | undefined {
+  if (!d.document) return undefined
+  d.mocker ??= compileMockDocument(d.document, d.service)
+  return d.mocker
 }
 
 /** A copy the worker can own (the Buffer may share a pooled ArrayBuffer). */

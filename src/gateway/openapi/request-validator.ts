@@ -5,6 +5,8 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import type { OpenApiDocument } from './fetch-document.ts'
+import { at, deref, escapePointer } from './json-pointer.ts'
+import { compilePathTemplate } from './path-template.ts'
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020
 
@@ -49,31 +51,6 @@ interface Operation {
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
-
-function escapePointer(s: string): string {
-  return s.replace(/~/g, '~0').replace(/\//g, '~1')
-}
-
-function at(doc: unknown, pointer: string): unknown {
-  let cur = doc
-  for (const raw of pointer.split('/').slice(1)) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~')
-    if (!cur || typeof cur !== 'object') return undefined
-    cur = (cur as Record<string, unknown>)[key]
-  }
-  return cur
-}
-
-/** Follows a local `$ref` to its pointer (parameters, request bodies, responses). */
-function deref(doc: unknown, pointer: string): { pointer: string; value: Record<string, unknown> } {
-  let p = pointer
-  for (let i = 0; i < 10; i++) {
-    const v = at(doc, p) as Record<string, unknown> | undefined
-    if (v && typeof v.$ref === 'string' && v.$ref.startsWith('#/')) p = v.$ref.slice(1)
-    else return { pointer: p, value: v ?? {} }
-  }
-  return { pointer: p, value: {} }
-}
 
 function jsonMedia(content: Record<string, unknown> | undefined): string | undefined {
   if (!content) return undefined
@@ -122,19 +99,7 @@ export function compileValidator(doc: OpenApiDocument, pathPrefix: string): Oper
   const ops: Operation[] = []
   for (const [template, item] of Object.entries(doc.paths ?? {})) {
     const itemPtr = `/paths/${escapePointer(template)}`
-    const pathNames: string[] = []
-    const source = `^${(pathPrefix + template)
-      .split(/(\{[^}]+\})/)
-      .map((part) => {
-        const m = /^\{([^}]+)\}$/.exec(part)
-        if (m) {
-          pathNames.push(m[1] as string)
-          return '([^/]+)'
-        }
-        return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-      })
-      .join('')}/?$`
-    const regex = new RegExp(source)
+    const { regex, names: pathNames } = compilePathTemplate(pathPrefix, template)
     for (const method of METHODS) {
       const op = (item as Record<string, unknown>)[method] as Record<string, unknown> | undefined
       if (!op) continue

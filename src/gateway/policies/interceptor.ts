@@ -27,6 +27,8 @@ export interface ProxyContext {
   /** The normalised path and the query ("?…" or ""). */
   readonly path: string
   readonly query: string
+  /** How much of `path` the route's prefix matched (what stripPrefix removes). */
+  readonly matchedLength: number
   /** The request target as the client sent it (a problem's `instance`). */
   readonly url: string
   readonly traceId: string

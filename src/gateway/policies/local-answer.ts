@@ -66,6 +66,10 @@ const OUTCOME_OF: Record<ProblemKind, Outcome> = {
   'http-version-not-supported': 'invalid-request',
   'program-refused': 'program-refused',
   'program-failed': 'program-failed',
+  // Only mock answers (route option `mock`) use these three.
+  'operation-not-found': 'mock',
+  'not-acceptable': 'mock',
+  'mock-failed': 'mock',
 }
 
 /**

@@ -3,6 +3,7 @@
 // to compileRouteTable.
 import type { RouteConfig } from '../model/index.ts'
 import type { RedisConnection } from '../store/redis-connection.ts'
+import type { MockResponder } from './mock-answer.ts'
 import type { RequestValidator } from './openapi-validation.ts'
 import { ProgramRegistry } from './program-registry.ts'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit.ts'
@@ -12,10 +13,13 @@ import { SharedLimitCounters, SharedRateLimitStore } from './shared-rate-limit.t
 export interface PolicyRegistryOptions {
   /** The OpenAPI validator, once the admin side that holds it is up (routes with `openapiValidate`). */
   readonly validator?: () => RequestValidator | undefined
+  /** Mock answers from the OpenAPI documents, held by the same admin side (routes with `mock`). */
+  readonly mocker?: () => MockResponder | undefined
 }
 
 export class PolicyRegistry {
   readonly #validator: () => RequestValidator | undefined
+  readonly #mocker: () => MockResponder | undefined
   readonly #stores = new Map<string, { key: string; store: RateLimitStore }>()
   readonly #caches = new Map<string, ResponseCache>()
   readonly #usedStores = new Set<string>()
@@ -38,11 +42,17 @@ export class PolicyRegistry {
 
   constructor(options: PolicyRegistryOptions = {}) {
     this.#validator = options.validator ?? (() => undefined)
+    this.#mocker = options.mocker ?? (() => undefined)
   }
 
   /** Asked per request by routes with `openapiValidate`: undefined until the validator exists. */
   validator(): RequestValidator | undefined {
     return this.#validator()
+  }
+
+  /** Asked per request by routes with `mock`: undefined until the OpenAPI aggregator exists. */
+  mocker(): MockResponder | undefined {
+    return this.#mocker()
   }
 
   /** The bucket store for a scope; a changed rate or burst starts the scope with fresh buckets. */

@@ -1,6 +1,7 @@
 // Compiles a route's traffic policies into interceptors around the request, once per route table
-// (outermost first: CORS, rate limit, JWT, rate limit keyed on claims, OpenAPI validation, cache,
-// retry). CORS, JWT, rate limit and cache come from the gateway's `defaults` when the route names none
+// (outermost first: CORS, rate limit, JWT, rate limit keyed on claims, OpenAPI validation, mock
+// answers, cache, retry: a fallback mock sees the answer after every retry, and is never cached). CORS,
+// JWT, rate limit and cache come from the gateway's `defaults` when the route names none
 // (config/policy-defaults.ts). A route with none gets `undefined` and keeps the plain path. The circuit breaker and passive
 // health are no interceptors: every attempt's end reaches them (attempt-judge.ts).
 import { effectivePolicy } from '../config/policy-defaults.ts'
@@ -11,6 +12,7 @@ import { compileCors, corsInterceptor } from './cors.ts'
 import { grpcWebInterceptor } from './grpc-web.ts'
 import type { Interceptor } from './interceptor.ts'
 import { compileJwt, jwtInterceptor } from './jwt.ts'
+import { mockInterceptor, mockPolicyOf } from './mock-answer.ts'
 import { type ValidationPolicy, validationInterceptor } from './openapi-validation.ts'
 import type { PolicyRegistry } from './policy-registry.ts'
 import { compileRateLimiter, rateLimitInterceptor } from './rate-limit.ts'
@@ -60,6 +62,8 @@ export function compilePolicies(
   if (limiter?.needsClaims) request.push(rateLimitInterceptor(limiter))
   const validation = validationOf(spec, registry)
   if (validation) request.push(validationInterceptor(validation))
+  const mock = registry ? mockPolicyOf(cfg.mock, spec, () => registry.mocker()) : undefined
+  if (mock) request.push(mockInterceptor(mock))
   // A cached answer would be served without the route's programs, which may guard it: no cache then.
   const programs = cfg.programs !== undefined && cfg.programs.length > 0
   const cache = effectivePolicy(cfg, d, 'cache')?.config

@@ -103,7 +103,7 @@ const BAD_BODY = 'body is not a JSON object or a field is invalid'
 export /** The inspector's filters: the list, its HAR export and its live tail take the same ones. */
 const INSPECTOR_FILTERS = {
   route: 'only this route id',
-  outcome: 'comma list: upstream, cache, preflight, rate-limited, circuit-open, no-target, no-route, unauthorized, invalid-request, program-refused, program-failed, upstream-failed, timeout, client-gone',
+  outcome: 'comma list: upstream, cache, mock, preflight, rate-limited, circuit-open, no-target, no-route, unauthorized, invalid-request, program-refused, program-failed, upstream-failed, timeout, client-gone',
   status: 'e.g. 404 or 5xx',
   method: 'comma list, e.g. GET,POST',
   q: 'text the path contains',

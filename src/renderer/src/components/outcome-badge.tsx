@@ -5,6 +5,7 @@ import { Badge } from './badges.tsx'
 export const OUTCOME_LABELS: Record<Outcome, string> = {
   upstream: 'upstream',
   cache: 'cache hit',
+  mock: 'mock',
   preflight: 'preflight',
   'rate-limited': 'rate limited',
   'circuit-open': 'circuit open',
@@ -22,6 +23,7 @@ export const OUTCOME_LABELS: Record<Outcome, string> = {
 const TONES: Record<Outcome, 'ok' | 'warn' | 'bad' | 'muted' | 'info'> = {
   upstream: 'muted',
   cache: 'info',
+  mock: 'info',
   preflight: 'info',
   'rate-limited': 'warn',
   'circuit-open': 'bad',

@@ -1,6 +1,8 @@
 // The route page's policies: each with the settings it runs with and what it did since the start.
 import type { RouteDetail, RouteStatsDetail } from '../api/route-detail-queries.ts'
+import type { ReactNode } from 'react'
 import { formatCount, formatMs, formatPercent } from '../lib/format.ts'
+import { hrefFor } from '../lib/hash-route.ts'
 
 const count = (n: number | undefined) => formatCount(n)
 /** A policy the route runs because the gateway's `defaults` set it says so beside its name. */
@@ -10,7 +12,7 @@ const named = (name: string, p: { fromDefault?: boolean }) =>
 interface PolicyRow {
   name: string
   settings: string
-  live?: string
+  live?: ReactNode
 }
 
 function policyRows(route: RouteDetail, stats: RouteStatsDetail | undefined): PolicyRow[] {
@@ -43,6 +45,12 @@ function policyRows(route: RouteDetail, stats: RouteStatsDetail | undefined): Po
       name: 'OpenAPI validation',
       settings: p.validation,
       live: `${count(stats?.validationFailures)} refused (400) · ${count(stats?.contractViolations)} contract violations`,
+    })
+  if (p.mock)
+    rows.push({
+      name: 'Mock answers',
+      settings: `${p.mock.mode === 'always' ? 'always (the upstream is never called)' : 'fallback (when no target can answer)'} · from ${p.mock.service}'s OpenAPI document · seed ${p.mock.seed}`,
+      live: <a href={hrefFor('requests', { route: route.id, outcome: 'mock' })}>Mock answers in Requests</a>,
     })
   if (p.cache) {
     const hits = stats?.cacheHits
