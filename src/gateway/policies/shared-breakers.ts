@@ -87,6 +87,11 @@ export function shareBreakers(conn: RedisConnection, states: TargetStateRegistry
   }
   conn.events.addEventListener('change', onChange)
   if (conn.up) onChange()
+  // The subscriber reconnects on its own schedule: what another gateway published before it was back
+  // (pub/sub keeps nothing) is in the keys, read again once it listens.
+  sub.on('ready', () => {
+    if (conn.up) load().catch(ignore)
+  })
 
   return {
     close() {
