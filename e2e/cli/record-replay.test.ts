@@ -92,6 +92,23 @@ test('a recorded session replays with no upstream: same statuses, byte-identical
   assert.equal(bin.response.body.encoding, 'base64')
   assert.equal(bin.complete, true)
 
+  // A second recording into the same folder would mix with the first.
+  await assert.rejects(
+    startCli([
+      '--no-discovery',
+      '--port',
+      '0',
+      '--config',
+      config,
+      '--data-dir',
+      join(dir, 'd1'),
+      'record',
+      '--out',
+      fixtures,
+    ]),
+    /already holds 7 fixture\(s\): record into an empty folder/,
+  )
+
   upstream.close()
   upstream.closeAllConnections()
   const rep = await startCli([

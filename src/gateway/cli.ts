@@ -1,9 +1,9 @@
 // `npx sallyport`: flags → createGateway().listen(), graceful drain on SIGINT/SIGTERM, and one clear
 // line with a non-zero exit for every way it can fail to start.
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { subscribe } from 'node:diagnostics_channel'
 import { writeFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { styleText } from 'node:util'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
@@ -202,7 +202,12 @@ async function record(flags: { out: string; routes?: string }, command: Command)
   await start(g, {
     inspector: RECORDING_INSPECTOR,
     async attach(gateway, info) {
-      recorder = await startRecorder({ log: gateway.core.requestLog, outDir, routes })
+      try {
+        recorder = await startRecorder({ log: gateway.core.requestLog, outDir, routes })
+      } catch (err) {
+        await gateway.close()
+        fail((err as Error).message)
+      }
       info(
         `Recording:  every upstream exchange${routes.size > 0 ? ` of ${[...routes].join(', ')}` : ''} into ${outDir}`,
       )
@@ -212,7 +217,8 @@ async function record(flags: { out: string; routes?: string }, command: Command)
       info(`recorded ${recorder?.written ?? 0} exchange(s) into ${outDir}`)
       for (const name of recorder?.incomplete ?? [])
         warn(`${name}: a body was too large to keep whole (16 MiB)`)
-      return 0
+      for (const name of recorder?.failed ?? []) warn(`${name}: could not be written`)
+      return recorder && recorder.failed.length > 0 ? 1 : 0
     },
   })
 }
@@ -229,32 +235,38 @@ async function replay(flags: StartFlags): Promise<void> {
   }
   if (fixtures.length === 0) fail(`${dir} holds no fixtures: record some with sallyport record --out ${dir}`)
   const server = await startReplayServer(fixtures.map((f) => f.fixture))
-  await start(flags, {
-    // One catch-all route to the replay: recorded answers are replayed as they were (a recorded 5xx must
-    // not open a breaker or take the replay out of rotation).
-    config: {
-      routes: [
-        {
-          id: 'replay',
-          path: '/*',
-          targets: [{ url: server.url }],
-          circuitBreaker: { enabled: false },
-          healthCheck: { enabled: false },
-        },
-      ],
+  // Only the recording answers: no routes or pushed services from a data dir, no discovery.
+  const scratch = mkdtempSync(join(tmpdir(), 'sallyport-replay-'))
+  await start(
+    { ...flags, dataDir: scratch, discovery: false },
+    {
+      // One catch-all route to the replay: recorded answers are replayed as they were (a recorded 5xx must
+      // not open a breaker or take the replay out of rotation).
+      config: {
+        routes: [
+          {
+            id: 'replay',
+            path: '/*',
+            targets: [{ url: server.url }],
+            circuitBreaker: { enabled: false },
+            healthCheck: { enabled: false },
+          },
+        ],
+      },
+      async attach(_gateway, info) {
+        info(`Replaying:  ${fixtures.length} recorded exchange(s) from ${dir}; no upstream is called`)
+      },
+      async finish(info, warn) {
+        await server.close()
+        rmSync(scratch, { recursive: true, force: true })
+        info(`replayed ${server.served} request(s) from ${dir}`)
+        if (server.misses.size === 0) return 0
+        warn(`${server.misses.size} request(s) had no recorded answer:`)
+        for (const [key, n] of server.misses) warn(`  ${key}${n > 1 ? ` (${n}×)` : ''}`)
+        return flags.strict ? 1 : 0
+      },
     },
-    async attach(_gateway, info) {
-      info(`Replaying:  ${fixtures.length} recorded exchange(s) from ${dir}; no upstream is called`)
-    },
-    async finish(info, warn) {
-      await server.close()
-      info(`replayed ${server.served} request(s) from ${dir}`)
-      if (server.misses.size === 0) return 0
-      warn(`${server.misses.size} request(s) had no recorded answer:`)
-      for (const [key, n] of server.misses) warn(`  ${key}${n > 1 ? ` (${n}×)` : ''}`)
-      return flags.strict ? 1 : 0
-    },
-  })
+  )
 }
 
 async function doctor(flags: { json?: boolean }, command: Command): Promise<void> {

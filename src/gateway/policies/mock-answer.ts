@@ -49,6 +49,20 @@ export interface MockResponder {
   answer(routeId: string, req: MockRequest): MockResult
 }
 
+/** The responder's answer, or a 500 `mock-failed` when building it throws: a document must never take
+ * the gateway down (a schema the sampler cannot handle is the document's problem, told to the client). */
+function answerSafely(responder: MockResponder, routeId: string, req: MockRequest): MockResult {
+  try {
+    return responder.answer(routeId, req)
+  } catch (err) {
+    return {
+      kind: 'problem',
+      problem: 'mock-failed',
+      detail: `no mock answer could be built from the document: ${(err as Error).message}`,
+    }
+  }
+}
+
 export interface MockPolicy {
   readonly mode: 'fallback' | 'always'
   readonly seed: number
@@ -124,7 +138,7 @@ export function mockInterceptor(p: MockPolicy): Interceptor {
     }
     const path = documentPath(p, ctx)
     if (!ctx.hasBody || !responder.needsBody(ctx.routeId, ctx.method, path)) {
-      deliver(handler, ctx, responder.answer(ctx.routeId, requestOf(p, ctx, undefined, false)))
+      deliver(handler, ctx, answerSafely(responder, ctx.routeId, requestOf(p, ctx, undefined, false)))
       return
     }
     // The body is read to be validated like Prism does; one that is not JSON or too large is not.
@@ -137,9 +151,9 @@ export function mockInterceptor(p: MockPolicy): Interceptor {
         } catch {
           read = false
         }
-        deliver(handler, ctx, responder.answer(ctx.routeId, requestOf(p, ctx, body, read)))
+        deliver(handler, ctx, answerSafely(responder, ctx.routeId, requestOf(p, ctx, body, read)))
       },
-      () => deliver(handler, ctx, responder.answer(ctx.routeId, requestOf(p, ctx, undefined, false))),
+      () => deliver(handler, ctx, answerSafely(responder, ctx.routeId, requestOf(p, ctx, undefined, false))),
     )
   }
 }
@@ -173,7 +187,7 @@ class MockFallback extends DecoratingHandler {
       } catch {
         body = undefined
       }
-      const result = responder.answer(ctx.routeId, requestOf(this.policy, ctx, body, read))
+      const result = answerSafely(responder, ctx.routeId, requestOf(this.policy, ctx, body, read))
       if (result.kind !== 'unavailable') {
         this.replacement = result
         return

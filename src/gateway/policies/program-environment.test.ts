@@ -110,3 +110,15 @@ test('logger: the ctx the original passes first is left out; f-forms format like
     ],
   )
 })
+
+test('RFC 9112 §6: a program cannot write the fields that frame a message (Content-Length, Transfer-Encoding, Connection, Host)', () => {
+  for (const name of ['Content-Length', 'Transfer-Encoding', 'Connection', 'Upgrade', 'Host', 'Keep-Alive']) {
+    const ctx = context({ host: 'a' })
+    const env = { request: new ProgramRequest(ctx, false) }
+    const r = run(`request.Header.Set("${name}", "20")`, env)
+    assert.equal(r.ok, false, name)
+    if (!r.ok) assert.match(r.reason, /is written by the gateway; a program cannot change it/)
+    assert.equal(ctx.upstreamHeaderChanges, undefined, `${name}: nothing changed`)
+    assert.equal(run(`request.Header.Del("${name}")`, env).ok, false)
+  }
+})

@@ -1,12 +1,28 @@
 // The `Header` objects a program sees (Go's http.Header methods: Get, Set, Add, Del). The request's
 // writes become the exchange's upstream header changes (the client's own fields stay as they came, for
 // the inspector); the response's are kept as edits the exchange applies to whatever answer goes out.
+import { HOP_BY_HOP } from '../http/hop-headers.ts'
 import type { ProxyContext } from './interceptor.ts'
 import { ResponseHeaderEdits } from './response-header-edits.ts'
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 // CR, LF and NUL would split or end a header line.
 const BAD_VALUE = /[\r\n\0]/
+
+/**
+ * Fields that frame the message or belong to one connection: the gateway writes them itself. A program
+ * that set `Content-Length` on a GET would make the upstream wait for a body that never comes, and the
+ * next request on that kept-alive connection would be read as its body.
+ */
+const NOT_WRITABLE = new Set([...HOP_BY_HOP, 'content-length', 'host', 'trailer'])
+
+/** A name a program may write (Set, Add, Del). */
+function writable(name: unknown, value?: unknown): [string, string] {
+  const checkedPair = checked(name, value)
+  if (NOT_WRITABLE.has(checkedPair[0]))
+    throw new Error(`header ${checkedPair[0]} is written by the gateway; a program cannot change it`)
+  return checkedPair
+}
 
 function checked(name: unknown, value?: unknown): [string, string] {
   if (typeof name !== 'string' || !TOKEN.test(name)) throw new Error(`invalid header name ${String(name)}`)
@@ -32,18 +48,18 @@ export class RequestHeader {
   }
 
   Set(name: unknown, value: unknown): void {
-    const [key, text] = checked(name, value)
+    const [key, text] = writable(name, value)
     this.#changes()[key] = text
   }
 
   Add(name: unknown, value: unknown): void {
-    const [key, text] = checked(name, value)
+    const [key, text] = writable(name, value)
     const have = this.Get(key)
     this.#changes()[key] = have === '' ? text : `${have}, ${text}`
   }
 
   Del(name: unknown): void {
-    const [key] = checked(name)
+    const [key] = writable(name)
     this.#changes()[key] = undefined
   }
 
@@ -66,15 +82,15 @@ export class ResponseHeader {
   }
 
   Set(name: unknown, value: unknown): void {
-    this.#edits().set(...checked(name, value))
+    this.#edits().set(...writable(name, value))
   }
 
   Add(name: unknown, value: unknown): void {
-    this.#edits().add(...checked(name, value))
+    this.#edits().add(...writable(name, value))
   }
 
   Del(name: unknown): void {
-    this.#edits().del(checked(name)[0])
+    this.#edits().del(writable(name)[0])
   }
 
   #edits(): ResponseHeaderEdits {

@@ -3,7 +3,7 @@
 // inspector's body cap is raised for the recording, so bodies are whole — right after each exchange
 // ends, and writes files in order, one at a time, off the request path.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RequestLog } from '../stats/request-log.ts'
 import { EXCHANGE_CHANNEL } from '../stats/exchange-event.ts'
@@ -30,12 +30,21 @@ export interface Recorder {
   readonly written: number
   /** Files whose bodies could not be kept whole (larger than the cap, or dropped under load). */
   readonly incomplete: readonly string[]
+  /** Files that could not be written, with the reason (disk full, folder gone…). */
+  readonly failed: readonly string[]
   /** Writes what is pending and stops. */
   close(): Promise<void>
 }
 
 export async function startRecorder(o: RecorderOptions): Promise<Recorder> {
   await mkdir(o.outDir, { recursive: true })
+  // A second recording into the same folder would be replayed mixed with the first: refuse it.
+  const existing = (await readdir(o.outDir)).filter((n) => n.endsWith('.json'))
+  if (existing.length > 0)
+    throw new Error(
+      `${o.outDir} already holds ${existing.length} fixture(s): record into an empty folder (or remove them first)`,
+    )
+  const failed: string[] = []
   let last = o.log.newestId
   let written = 0
   const incomplete: string[] = []
@@ -76,7 +85,11 @@ export async function startRecorder(o: RecorderOptions): Promise<Recorder> {
       const name = fixtureName(written, record.method, record.path)
       if (!fixture.complete) incomplete.push(name)
       const text = `${JSON.stringify(fixture, null, 2)}\n`
-      writing = writing.then(() => writeFile(join(o.outDir, name), text))
+      writing = writing.then(() =>
+        writeFile(join(o.outDir, name), text).catch((err: NodeJS.ErrnoException) => {
+          failed.push(`${name} (${err.code ?? err.message})`)
+        }),
+      )
     }
   }
   // The inspector's own subscriber ran first (it subscribed when the gateway was made): the record is
@@ -92,6 +105,7 @@ export async function startRecorder(o: RecorderOptions): Promise<Recorder> {
       return written
     },
     incomplete,
+    failed,
     async close() {
       unsubscribe(EXCHANGE_CHANNEL, onExchange)
       drain()

@@ -93,5 +93,7 @@ export async function startBackgroundGateway(
       throw new Error(`${client.origin} answers, but not as Sallyport: ${probe.detail}`)
     await new Promise((r) => setTimeout(r, 150))
   }
-  throw new Error(`the gateway did not answer at ${client.adminUrl} within 30 s; see ${logFile}`)
+  // Not left behind holding the port: the next `sallyport run` would find it taken.
+  if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM')
+  throw new Error(`the gateway did not answer at ${client.adminUrl} within 30 s (stopped it); see ${logFile}`)
 }

@@ -145,6 +145,8 @@ export async function runCommand(opts: RunOptions, out: RunOutput): Promise<numb
   try {
     for (const p of planned) {
       const port = await freePort()
+      // Ctrl-C while the next ones were being started: start no more (those running were told).
+      if (signalled > 0) break
       const scripts = readPackageJson(p.dir).scripts ?? {}
       const injected = injectFrameworkFlags(p.argv, port, scripts)
       if (injected.framework)

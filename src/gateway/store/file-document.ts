@@ -27,7 +27,14 @@ export function createFileDocument<T>(
   let queue: Promise<unknown> = Promise.resolve()
   const load = async () => format.decode(file ? await readDocumentFile(file, format) : undefined)
   const read = () => {
-    current ??= load()
+    if (!current) {
+      const loading = load()
+      current = loading
+      // A failed read (a file being fixed, a transient EACCES) is tried again by the next caller.
+      loading.catch(() => {
+        if (current === loading) current = undefined
+      })
+    }
     return current
   }
   return {

@@ -14,10 +14,15 @@ const SECRET_KEYS = new Set([
 
 export const REDACTED = '[redacted]'
 
+/** `scheme://user:password@host`: the password of a URL-valued setting (e.g. `store.redis.url`). */
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*:)[^/@\s]+@/i
+
 export function redactConfig<T>(value: T): T {
   return JSON.parse(
-    JSON.stringify(value, (key, v: unknown) =>
-      SECRET_KEYS.has(key.toLowerCase()) && typeof v === 'string' ? REDACTED : v,
-    ),
+    JSON.stringify(value, (key, v: unknown) => {
+      if (typeof v !== 'string') return v
+      if (SECRET_KEYS.has(key.toLowerCase())) return REDACTED
+      return URL_PASSWORD.test(v) ? v.replace(URL_PASSWORD, `$1${REDACTED}@`) : v
+    }),
   ) as T
 }

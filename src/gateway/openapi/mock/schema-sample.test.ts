@@ -150,3 +150,29 @@ test('absurd minimums do not blow up: minLength and minItems are capped', () => 
   ) as unknown[]
   assert.ok(a.length <= 1000)
 })
+
+test('an allOf that refers back to itself (directly or through another schema) ends instead of overflowing the stack', () => {
+  const loop = {
+    components: {
+      schemas: {
+        A: {
+          allOf: [
+            { $ref: '#/components/schemas/A' },
+            { type: 'object', properties: { a: { type: 'integer' } } },
+          ],
+        },
+        B: { allOf: [{ $ref: '#/components/schemas/C' }] },
+        C: {
+          allOf: [{ $ref: '#/components/schemas/B' }],
+          type: 'object',
+          required: ['c'],
+          properties: { c: { type: 'string' } },
+        },
+      },
+    },
+  }
+  for (const name of ['A', 'B', 'C']) {
+    const value = sampleSchema(loop, { $ref: `#/components/schemas/${name}` }, options())
+    assert.equal(typeof value, 'object', name)
+  }
+})

@@ -63,14 +63,27 @@ function resolve(state: State, schema: unknown): Schema | boolean {
   return true
 }
 
-/** allOf as one schema: properties and required joined, other keywords laid over each other. */
-function mergeAll(state: State, base: Schema, parts: unknown[]): Schema {
+/** Nested allOf levels merged at most (a schema whose allOf refers back to itself ends here). */
+const MAX_ALLOF_DEPTH = 16
+
+/**
+ * allOf as one schema: properties and required joined, other keywords laid over each other. A `$ref`
+ * already being merged is skipped and nesting is bounded, so `A: {allOf: [{$ref: A}]}` ends.
+ */
+function mergeAll(state: State, base: Schema, parts: unknown[], depth = 0, seen = new Set<string>()): Schema {
   const { allOf: _allOf, ...rest } = base
   let out: Schema = { ...rest }
   for (const part of parts) {
+    const ref = part && typeof part === 'object' ? (part as Schema).$ref : undefined
+    if (typeof ref === 'string') {
+      if (seen.has(ref)) continue
+      seen = new Set(seen).add(ref)
+    }
+    state.nodes++
     let p = resolve(state, part)
     if (typeof p === 'boolean') continue
-    if (Array.isArray(p.allOf)) p = mergeAll(state, p, p.allOf)
+    if (Array.isArray(p.allOf))
+      p = depth < MAX_ALLOF_DEPTH ? mergeAll(state, p, p.allOf, depth + 1, seen) : { ...p, allOf: undefined }
     const properties = { ...(out.properties as Schema), ...(p.properties as Schema) }
     const required = [
       ...new Set([...((out.required as string[]) ?? []), ...((p.required as string[]) ?? [])]),
