@@ -156,3 +156,24 @@ test('the Redis client is loaded on demand only', () => {
     }
   assert.deepEqual(found, [])
 })
+
+// The dashboard is a client of the admin HTTP/WS API: it shares the gateway's types (model/), never its
+// code, so nothing of the gateway ends up in the browser bundle.
+test('the renderer imports gateway code as types only', () => {
+  const renderer = join(root, '../renderer/src')
+  const gateway = root
+  const STATIC = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*'(\.[^']+)'/g
+  const found: string[] = []
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : [],
+    )
+  for (const file of walk(renderer))
+    for (const m of readFileSync(file, 'utf8').matchAll(STATIC)) {
+      if (/^\s*(?:import|export) type\b/.test(m[0])) continue
+      const target = resolve(dirname(file), m[1] as string)
+      if (target.startsWith(`${gateway}/`))
+        found.push(`${relative(renderer, file)} → ${relative(gateway, target)}`)
+    }
+  assert.deepEqual(found, [])
+})

@@ -8,14 +8,17 @@ import { Badge, HealthBadge } from '../components/badges.tsx'
 import { Dialog } from '../components/dialog.tsx'
 import { CodeLine, EmptyState, queryGate } from '../components/states.tsx'
 import { formatAgo } from '../lib/format.ts'
-import { RUN_METADATA } from '../../../gateway/model/metadata-keys.ts'
+import type { RUN_METADATA } from '../../../gateway/model/metadata-keys.ts'
+
+/** The metadata keys `sallyport run` registers with; typed by the gateway's, so they cannot drift. */
+const RUN: typeof RUN_METADATA = { by: 'run.by', pid: 'run.pid', command: 'run.command', cwd: 'run.cwd' }
 
 /** `sallyport run` registered it: which process serves it, and the command that started it. */
 function RunBy({ metadata }: { metadata: Record<string, string> | undefined }) {
-  if (metadata?.[RUN_METADATA.by] !== 'sallyport') return null
-  const pid = metadata[RUN_METADATA.pid]
-  const command = metadata[RUN_METADATA.command]
-  const cwd = metadata[RUN_METADATA.cwd]
+  if (metadata?.[RUN.by] !== 'sallyport') return null
+  const pid = metadata[RUN.pid]
+  const command = metadata[RUN.command]
+  const cwd = metadata[RUN.cwd]
   // Under the address it serves, no wider than it, so the table still fits 800 px.
   return (
     <div className="muted small">
