@@ -5,6 +5,7 @@
 // worker; bounded in depth and in the number of schema nodes visited, so a huge or recursive document
 // costs a bounded amount of work.
 import type { OpenApiDocument } from './fetch-document.ts'
+import { at } from './json-pointer.ts'
 
 export type ContractChangeKind =
   | 'operation-added'
@@ -49,15 +50,6 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 /** `{id}` and `{userId}` are the same path to a client. */
 const pathKey = (method: string, template: string) => `${method} ${template.replace(/\{[^}]*\}/g, '{}')}`
-
-function at(doc: unknown, pointer: string): unknown {
-  let cur = doc
-  for (const raw of pointer.split('/').slice(1)) {
-    if (!isObj(cur) && !Array.isArray(cur)) return undefined
-    cur = (cur as Obj)[raw.replace(/~1/g, '/').replace(/~0/g, '~')]
-  }
-  return cur
-}
 
 /** Follows local `$ref`s (a few hops): parameters, bodies, responses and schemas may all be references. */
 function deref(doc: OpenApiDocument, value: unknown): Obj {
@@ -280,6 +272,7 @@ class Differ {
 /** The JSON media type's schema as written (a `$ref` kept, so recursion is detected by reference). */
 function jsonSchemaRef(content: unknown): unknown {
   if (!isObj(content)) return undefined
+  // The same test as request-validator.ts's jsonMedia, which stays out of the worker (it loads Ajv).
   const media = Object.keys(content).find((k) => /^application\/(.+\+)?json\b/.test(k) || k === '*/*')
   return media ? (content[media] as Obj | undefined)?.schema : undefined
 }
