@@ -9,12 +9,15 @@ export { HpackError } from './hpack-error.ts'
 /** Largest integer accepted (§5.1 lets us pick a limit); larger ones, or longer encodings, are errors. */
 const MAX_INTEGER = 2 ** 31 - 1
 const MAX_CONTINUATION_OCTETS = 5
+const EMPTY = Buffer.alloc(0)
 
 export class HpackDecoder {
   readonly #table: DynamicTable
-  readonly #maxTableSize: number
+  #maxTableSize: number
+  // Set when our limit fell below the table's current size: the next block must start with an update (§4.2).
+  #updateRequired = false
   // The block being decoded, so the readers below need not return positions in objects.
-  #buf: Buffer = Buffer.alloc(0)
+  #buf: Buffer = EMPTY
   #pos = 0
   #end = 0
 
@@ -22,6 +25,15 @@ export class HpackDecoder {
   constructor(maxTableSize = 4096) {
     this.#maxTableSize = maxTableSize
     this.#table = new DynamicTable(maxTableSize)
+  }
+
+  /**
+   * Our SETTINGS_HEADER_TABLE_SIZE changed (call once the peer acknowledged it): size updates may ask for up
+   * to `n`, and if `n` is below the table's current maximum the next block must start with one (§4.2).
+   */
+  setMaxTableSize(n: number): void {
+    this.#maxTableSize = n
+    if (n < this.#table.maxSize) this.#updateRequired = true
   }
 
   /** Sum of the dynamic entries' sizes (§4.1). */
@@ -61,6 +73,11 @@ export class HpackDecoder {
     let fieldSeen = false
     while (this.#pos < end) {
       const first = buf[this.#pos]!
+      if (this.#updateRequired && (first & 0xe0) !== 0x20) {
+        throw new HpackError(
+          'the block does not start with the dynamic table size update owed (RFC 7541 §4.2)',
+        )
+      }
       let name: string
       let value: string
       if (first & 0x80) {
@@ -86,6 +103,7 @@ export class HpackDecoder {
           )
         }
         table.setMaxSize(size)
+        this.#updateRequired = false
         continue
       } else {
         // §6.2.2 without indexing (0000xxxx), §6.2.3 never indexed (0001xxxx)
@@ -99,7 +117,7 @@ export class HpackDecoder {
       if (listSize > maxListSize) fits = false
       else out.push(name, value)
     }
-    this.#buf = Buffer.alloc(0)
+    this.#buf = EMPTY // not to keep the caller's buffer alive
     return fits
   }
 
