@@ -11,7 +11,7 @@ const root = import.meta.dirname
 /** Lowest first. A folder (or a root file) may import only from its own layer or the ones before it. */
 export const LAYERS: readonly (readonly string[])[] = [
   ['util', 'model', 'errors.ts'],
-  ['http', 'tls', 'programs', 'store'],
+  ['http', 'http2', 'tls', 'programs', 'store'],
   ['config'],
   ['upstream'],
   ['health', 'stats', 'l4'],

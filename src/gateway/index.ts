@@ -303,11 +303,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     isOwnPath,
     pipeline,
     idleTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
-    own: (req, res) => {
-      // The admin side reads Host (allowed hosts); HTTP/2 says :authority.
-      req.headers.host ??= req.headers[':authority']
-      server.emit('request', req, res)
-    },
+    own: (req, res) => server.emit('request', req, res),
   })
   // HTTPS on the same port when configured: the local CA (or files) picked by SNI, ALPN h2 or http/1.1.
   const https = settings.tls

@@ -1,28 +1,66 @@
-// The HTTP/2 front-end's sink: a response written on one stream of a client's HTTP/2 session, with
-// node:http2's stream API (the compatibility layer's request and response objects cost a third of
-// the gateway's time per small request).
-import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2'
+// The HTTP/2 front-end's sink: a response written on one stream of a client's connection (our own
+// HTTP/2, http2/server-connection.ts). It is also the stream's handler: the request's content goes to
+// the pipeline through `body`, and a stream the client resets tells the exchange.
+import { Readable } from 'node:stream'
 import type { Duplex } from 'node:stream'
 import { HOP_BY_HOP } from '../http/hop-headers.ts'
 import type { ResponseFields } from '../http/response-fields.ts'
+import { ErrorCode } from '../http2/frame-codes.ts'
+import type { H2Stream, StreamHandler } from '../http2/h2-stream.ts'
+import type { Exchange } from '../pipeline/exchange.ts'
 import type { ResponseSink } from '../pipeline/response-sink.ts'
-import { LINGER_BYTES, LINGER_MS } from './lingering-close.ts'
 
-const NGHTTP2_NO_ERROR = 0x0
-const NGHTTP2_INTERNAL_ERROR = 0x2
-
-/** The fields as an HTTP/2 header block: `:status` added, hop-by-hop ones gone (RFC 9113 §8.2.2). */
-function h2Head(status: number, fields: ResponseFields): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = { ':status': status }
+/** `:status` and the fields as an HTTP/2 header block: hop-by-hop ones gone (RFC 9113 §8.2.2). */
+export function h2Fields(status: number, fields: ResponseFields): string[] {
+  const out = [':status', String(status)]
   for (const name in fields) {
     const value = fields[name]
-    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value
+    if (value === undefined || HOP_BY_HOP.has(name) || name.charCodeAt(0) === 58) continue
+    if (Array.isArray(value)) for (const v of value) out.push(name, String(v))
+    else out.push(name, String(value))
   }
   return out
 }
 
-export class Http2Sink implements ResponseSink {
-  readonly stream: ServerHttp2Stream
+/** Trailer fields: no pseudo-header, nothing connection-specific. */
+function h2Trailers(fields: ResponseFields | undefined): string[] | undefined {
+  if (fields === undefined) return undefined
+  const out: string[] = []
+  for (const name in fields) {
+    const value = fields[name]
+    if (value === undefined || name.charCodeAt(0) === 58 || HOP_BY_HOP.has(name)) continue
+    if (Array.isArray(value)) for (const v of value) out.push(name, String(v))
+    else out.push(name, String(value))
+  }
+  return out
+}
+
+/** A request's content as the pipeline reads it; the stream's window opens as it is read. */
+export class H2RequestBody extends Readable {
+  private readonly stream: H2Stream
+  private unacked = 0
+
+  constructor(stream: H2Stream) {
+    super({ highWaterMark: 64 * 1024 })
+    this.stream = stream
+  }
+
+  override _read(): void {
+    const n = this.unacked
+    if (n > 0) {
+      this.unacked = 0
+      this.stream.consumed(n)
+    }
+  }
+
+  deliver(chunk: Buffer): void {
+    if (this.push(chunk)) this.stream.consumed(chunk.length)
+    else this.unacked += chunk.length
+  }
+}
+
+export class Http2Sink implements ResponseSink, StreamHandler {
+  readonly stream: H2Stream
   /** The client sent `Expect: 100-continue` and has not been told to go on yet. */
   waitsToContinue: boolean
   /**
@@ -31,30 +69,59 @@ export class Http2Sink implements ResponseSink {
    */
   pendingStatus = 0
   pendingFields: ResponseFields | undefined = undefined
-  /** Trailers to send when node asks for them ('wantTrailers', after the last DATA). */
-  trailers: ResponseFields | undefined = undefined
+  body: H2RequestBody | undefined = undefined
+  exchange: Exchange | undefined = undefined
+  private drainWaiters: (() => void)[] | undefined = undefined
 
-  constructor(stream: ServerHttp2Stream, expectsContinue: boolean) {
+  constructor(stream: H2Stream, expectsContinue: boolean) {
     this.stream = stream
     this.waitsToContinue = expectsContinue
   }
+
+  // ---- the stream's handler ----
+
+  onData(_stream: H2Stream, chunk: Buffer): void {
+    if (this.body !== undefined) this.body.deliver(chunk)
+    else this.stream.consumed(chunk.length)
+  }
+
+  onEnd(): void {
+    this.body?.push(null)
+  }
+
+  onClose(_stream: H2Stream, code: number): void {
+    const body = this.body
+    if (body !== undefined && !body.readableEnded) body.destroy(new Error('the client reset the stream'))
+    const ex = this.exchange
+    if (ex !== undefined && !ex.done) ex.clientGone()
+    this.onWritable()
+    void code
+  }
+
+  onWritable(): void {
+    const waiters = this.drainWaiters
+    if (waiters === undefined) return
+    this.drainWaiters = undefined
+    for (const w of waiters) w()
+  }
+
+  // ---- the response ----
 
   get headSent(): boolean {
     return this.pendingStatus !== 0 || this.stream.headersSent
   }
 
   get closed(): boolean {
-    return this.stream.destroyed
+    return this.stream.closed
   }
 
   interim(status: number, fields: ResponseFields): void {
-    const stream = this.stream
-    if (this.headSent || stream.destroyed) return
+    if (this.headSent || this.stream.closed) return
     if (status === 100) {
       if (!this.waitsToContinue) return
       this.waitsToContinue = false
     }
-    stream.additionalHeaders(h2Head(status, fields))
+    this.stream.sendHeaders(h2Fields(status, fields), false, true)
   }
 
   bodyWanted(): void {
@@ -66,60 +133,56 @@ export class Http2Sink implements ResponseSink {
     this.waitsToContinue = false
     this.pendingStatus = status
     this.pendingFields = fields
-    if (flush) this.sendHead()
+    if (flush) this.sendHead(false)
   }
 
-  /** Sends the held head now, with a body (and trailers, if any, at the end) to follow. */
-  sendHead(): void {
+  private sendHead(endStream: boolean): void {
     const fields = this.pendingFields
     if (fields === undefined) return
     this.pendingFields = undefined
-    const stream = this.stream
-    if (stream.destroyed) return
-    stream.once('wantTrailers', () => stream.sendTrailers(h2Trailers(this.trailers)))
-    this.respond(h2Head(this.pendingStatus, fields), { waitForTrailers: true })
-  }
-
-  /** respond() refuses a header block it cannot send (a bad field from an upstream): cut, do not hang. */
-  respond(head: OutgoingHttpHeaders, options: { endStream?: boolean; waitForTrailers?: boolean }): void {
-    try {
-      this.stream.respond(head, options)
-    } catch {
-      this.abort()
-    }
+    this.stream.sendHeaders(h2Fields(this.pendingStatus, fields), endStream)
   }
 
   write(chunk: Buffer, done: () => void): boolean {
-    if (this.pendingFields !== undefined) this.sendHead()
+    if (this.pendingFields !== undefined) this.sendHead(false)
+    if (this.stream.closed) {
+      done()
+      return true
+    }
     return this.stream.write(chunk, done)
   }
 
   onDrain(resume: () => void): void {
-    this.stream.once('drain', resume)
+    if (this.stream.closed) {
+      resume()
+      return
+    }
+    if (this.drainWaiters === undefined) this.drainWaiters = [resume]
+    else this.drainWaiters.push(resume)
   }
 
   end(trailers?: ResponseFields): void {
     const stream = this.stream
-    const fields = this.pendingFields
-    if (fields !== undefined && trailers === undefined) {
-      // No content: the head and the end of the stream in one frame.
-      this.pendingFields = undefined
-      if (!stream.destroyed) this.respond(h2Head(this.pendingStatus, fields), { endStream: true })
-    } else {
-      this.trailers = trailers
-      this.sendHead()
-      if (!stream.destroyed) stream.end()
+    if (this.pendingFields !== undefined && trailers === undefined) this.sendHead(true)
+    else {
+      this.sendHead(false)
+      stream.end(h2Trailers(trailers))
     }
-    if (!stream.readableEnded && !stream.destroyed) dropUnreadContent(stream)
+    // Content the answer did not need (a local answer to an upload): RST_STREAM NO_ERROR asks the
+    // client to stop sending without failing the response, once the response is all out (RFC 9113 §8.1).
+    if (!stream.remoteEnded && !stream.closed) {
+      if (stream.localEnded) stream.reset(ErrorCode.NO_ERROR)
+      else stream.resetWhenEnded = true
+    }
   }
 
   abort(): void {
     // RST_STREAM: the client sees the response cut, never a complete-looking one.
-    if (!this.stream.destroyed) this.stream.close(NGHTTP2_INTERNAL_ERROR)
+    this.stream.reset(ErrorCode.INTERNAL_ERROR)
   }
 
   closeAfter(): void {
-    // Streams are independent: a bad request on one does not make the session untrustworthy.
+    // Streams are independent: a bad request on one does not make the connection untrustworthy.
   }
 
   upgrade(_status: number, _fields: ResponseFields, socket: Duplex): void {
@@ -127,41 +190,4 @@ export class Http2Sink implements ResponseSink {
     socket.destroy()
     this.abort()
   }
-}
-
-/** Trailer fields for sendTrailers (no pseudo-headers, nothing connection-specific). */
-function h2Trailers(fields: ResponseFields | undefined): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {}
-  if (fields === undefined) return out
-  for (const name in fields) {
-    const value = fields[name]
-    if (value !== undefined && name.charCodeAt(0) !== 58 && !HOP_BY_HOP.has(name)) out[name] = value
-  }
-  return out
-}
-
-/**
- * Content the answer did not need (a local answer to an upload) is read and dropped, so the client's
- * upload completes and the stream closes. Within bounds: past LINGER_BYTES or LINGER_MS the stream is reset
- * with NO_ERROR, which asks the client to stop sending without failing the response (RFC 9113 §8.1).
- */
-function dropUnreadContent(stream: ServerHttp2Stream): void {
-  let dropped = 0
-  const onData = (chunk: Buffer) => {
-    dropped += chunk.length
-    if (dropped > LINGER_BYTES) stop()
-  }
-  const stop = () => {
-    clearTimeout(deadline)
-    stream.removeListener('data', onData)
-    stream.resume()
-    // The reset must not cut the answer: it goes once the answer is all handed over.
-    if (stream.writableFinished) stream.close(NGHTTP2_NO_ERROR)
-    else stream.once('finish', () => stream.close(NGHTTP2_NO_ERROR))
-  }
-  const deadline = setTimeout(stop, LINGER_MS)
-  deadline.unref()
-  stream.on('data', onData)
-  stream.once('end', () => clearTimeout(deadline))
-  stream.once('close', () => clearTimeout(deadline))
 }

@@ -1,26 +1,24 @@
-// An HTTP/2 upstream origin (h2c for http://, ALPN h2 for https://): one session, shared by every
-// request to the origin, multiplexing its streams. The session is opened on first use and again
-// after it closes or the upstream sends GOAWAY (streams already running finish on the old one); the
-// upstream's SETTINGS_MAX_CONCURRENT_STREAMS is respected (nghttp2 holds streams beyond it until one
-// ends). Requests and responses stream both ways with flow control; trailers are handed on.
-import http2, {
-  type ClientHttp2Session,
-  type ClientHttp2Stream,
-  type IncomingHttpHeaders,
-  type IncomingHttpStatusHeader,
-  type OutgoingHttpHeaders,
-} from 'node:http2'
-import { isIP } from 'node:net'
+// An HTTP/2 upstream origin (h2c for http://, ALPN h2 for https://), on our own HTTP/2
+// (http2/client-connection.ts): one connection, shared by every request to the origin, multiplexing
+// its streams. The connection is opened on first use and again after it closes or the upstream sends
+// GOAWAY (streams already running finish on the old one). Streams past the upstream's
+// SETTINGS_MAX_CONCURRENT_STREAMS wait for a slot. Requests and responses stream both ways with flow
+// control; trailers are handed on.
+import net, { isIP } from 'node:net'
 import type { Readable } from 'node:stream'
+import tls from 'node:tls'
 import { HOP_BY_HOP } from '../http/hop-headers.ts'
 import type { ResponseFields } from '../http/response-fields.ts'
+import { ClientConnection } from '../http2/client-connection.ts'
+import { ErrorCode } from '../http2/frame-codes.ts'
+import type { H2Stream, StreamHandler } from '../http2/h2-stream.ts'
 import type { Dispatcher, DispatchController, DispatchHandler, DispatchOptions } from './types.ts'
 import { UpstreamError } from './types.ts'
 
 export interface Http2OriginOptions {
   /** 0: no limit. */
   readonly connectTimeoutMs?: number
-  /** A session with no stream for this long is closed. */
+  /** A connection with no stream for this long is closed. */
   readonly idleTimeoutMs?: number
 }
 
@@ -29,34 +27,56 @@ export interface Http2OriginOptions {
  * back only as "trailers", for gRPC) and Host, which HTTP/2 says as `:authority`.
  */
 const notSent = (name: string): boolean => name === 'host' || HOP_BY_HOP.has(name)
-const NGHTTP2_CANCEL = 0x8
-const NGHTTP2_REFUSED_STREAM = 0x7
 const noop = () => {}
 /** How long closing waits for an upstream's streams before it cuts them. */
 const CLOSE_BOUND_MS = 5000
 
-/** Response fields without pseudo-header fields. */
-function fieldsOf(headers: IncomingHttpHeaders): ResponseFields {
+/** Response fields (name, value, … as decoded) without pseudo-header fields; repeated ones a list. */
+function fieldsOf(list: readonly string[]): ResponseFields {
   const out: ResponseFields = {}
-  for (const name in headers) {
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i] as string
     if (name.charCodeAt(0) === 58 /* : */) continue
-    const v = headers[name]
-    if (v !== undefined) out[name] = v
+    const value = list[i + 1] as string
+    const prior = out[name]
+    if (prior === undefined) out[name] = name === 'set-cookie' ? [value] : value
+    else if (Array.isArray(prior)) prior.push(value)
+    else out[name] = name === 'cookie' ? `${prior}; ${value}` : [prior, value]
   }
   return out
+}
+
+/** The `:status` of a response head, or NaN. */
+function statusOf(list: readonly string[]): number {
+  for (let i = 0; i < list.length; i += 2) if (list[i] === ':status') return Number(list[i + 1])
+  return Number.NaN
+}
+
+/** One connection to the origin and what is known of it. */
+interface Link {
+  readonly conn: ClientConnection
+  readonly opened: number
+  connectMs: number
+  connected: boolean
+  timer: NodeJS.Timeout | undefined
 }
 
 export class Http2Origin implements Dispatcher {
   readonly origin: string
   readonly tls: boolean
   readonly authority: string
+  private readonly host: string
+  private readonly port: number
   private readonly connectTimeoutMs: number
   private readonly idleTimeoutMs: number
-  private session: ClientHttp2Session | undefined
-  /** Streams running on any session of this origin. */
+  private link: Link | undefined
+  /** Links retired (GOAWAY, replaced) with streams still running. */
+  private readonly retired = new Set<Link>()
+  /** Exchanges waiting for a stream slot, in order. */
+  private readonly waiting: Http2Exchange[] = []
+  /** Streams running on any connection of this origin. */
   active = 0
   private closed = false
-  private readonly retired = new Set<ClientHttp2Session>()
 
   constructor(origin: string, opts: Http2OriginOptions = {}) {
     const url = new URL(origin)
@@ -65,6 +85,8 @@ export class Http2Origin implements Dispatcher {
     this.origin = url.origin
     this.tls = url.protocol === 'https:'
     this.authority = url.host
+    this.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+    this.port = Number(url.port) || (this.tls ? 443 : 80)
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000
   }
@@ -81,138 +103,181 @@ export class Http2Origin implements Dispatcher {
       ex.fail(new UpstreamError('UPSTREAM_BAD_RESPONSE', 'an HTTP/1.1 upgrade cannot go to an HTTP/2 target'))
       return
     }
-    ex.send(this.current())
+    this.start(ex)
   }
 
-  /** The session new streams go on: the open one, or a new one. */
-  current(): ClientHttp2Session {
-    const s = this.session
-    if (s !== undefined && !s.closed && !s.destroyed) return s
+  /** Opens the exchange's stream now, or queues it for the next free slot. */
+  start(ex: Http2Exchange): void {
+    if (this.waiting.length > 0) {
+      this.waiting.push(ex)
+      return
+    }
+    const link = this.current()
+    if (!ex.send(link)) this.waiting.push(ex)
+  }
+
+  /** The connection new streams go on: the open one, or a new one. */
+  private current(): Link {
+    const l = this.link
+    if (l !== undefined && !l.conn.destroyed && !l.conn.goawayReceived && !l.conn.goawaySent) return l
+    if (l !== undefined) this.retire(l)
     return this.connect()
   }
 
-  private connect(): ClientHttp2Session {
-    const url = new URL(this.origin)
-    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
-    const session = http2.connect(this.origin, {
-      // Upstream TLS is verified like the HTTP/1.1 client does (NODE_EXTRA_CA_CERTS for a local CA).
-      ...(this.tls ? { ALPNProtocols: ['h2'], servername: isIP(host) ? '' : host } : {}),
-      settings: { enablePush: false },
-    })
-    this.session = session
-    let timer: NodeJS.Timeout | undefined
+  private connect(): Link {
+    const socket = this.tls
+      ? tls.connect({
+          host: this.host,
+          port: this.port,
+          // Upstream TLS is verified like the HTTP/1.1 client does (NODE_EXTRA_CA_CERTS for a local CA).
+          ALPNProtocols: ['h2'],
+          servername: isIP(this.host) ? '' : this.host,
+        })
+      : net.connect({ host: this.host, port: this.port, noDelay: true })
+    const conn = new ClientConnection(socket)
+    const link: Link = { conn, opened: performance.now(), connectMs: 0, connected: false, timer: undefined }
+    this.link = link
     if (this.connectTimeoutMs > 0) {
-      timer = setTimeout(() => {
-        session.destroy(
-          new UpstreamError('UPSTREAM_CONNECT_TIMEOUT', `could not connect to ${this.origin} in time`),
-        )
+      link.timer = setTimeout(() => {
+        conn.failure ??= {
+          code: ErrorCode.CANCEL,
+          message: `could not connect to ${this.origin} in time`,
+          local: true,
+        }
+        connectTimeouts.add(conn)
+        conn.destroy()
       }, this.connectTimeoutMs)
-      timer.unref()
+      link.timer.unref()
     }
-    const opening = performance.now()
-    session.once('connect', () => {
-      clearTimeout(timer)
-      connectTimes.set(session, performance.now() - opening)
+    socket.once(this.tls ? 'secureConnect' : 'connect', () => {
+      clearTimeout(link.timer)
+      link.connected = true
+      link.connectMs = performance.now() - link.opened
+      if (this.tls && (socket as tls.TLSSocket).alpnProtocol !== 'h2') {
+        conn.failure ??= {
+          code: ErrorCode.PROTOCOL_ERROR,
+          message: `${this.origin} did not agree to HTTP/2 (ALPN)`,
+          local: true,
+        }
+        conn.destroy()
+      }
     })
-    const retire = () => {
-      clearTimeout(timer)
-      if (this.session === session) this.session = undefined
-      if (!session.destroyed) this.retired.add(session)
+    // Quiet for a while: close (gracefully: a stream still open finishes; new ones get a new connection).
+    socket.setTimeout(this.idleTimeoutMs, () => {
+      if (conn.streams.size === 0) conn.close()
+    })
+    conn.onSlot = () => this.next()
+    conn.onGone = () => {
+      clearTimeout(link.timer)
+      if (this.link === link) this.link = undefined
+      this.retired.delete(link)
+      this.next()
     }
-    // GOAWAY: no new streams here; running ones finish (or are refused and replayed).
-    session.on('goaway', retire)
-    session.on('close', () => {
-      retire()
-      this.retired.delete(session)
-    })
-    session.on('error', (err: Error) => {
-      retire()
-      sessionErrors.set(session, sessionFailure(err))
-    })
-    // Quiet for a while: close (gracefully: a stream still open finishes; new ones get a new session).
-    session.setTimeout(this.idleTimeoutMs, () => {
-      retire()
-      session.close()
-    })
-    return session
+    return link
   }
 
-  streamStarted(): void {
-    this.active++
+  private retire(link: Link): void {
+    if (this.link === link) this.link = undefined
+    if (!link.conn.destroyed) this.retired.add(link)
   }
 
-  streamEnded(): void {
-    this.active--
+  /** A slot freed (or a connection went): the next waiting exchanges go. */
+  private next(): void {
+    while (this.waiting.length > 0 && !this.closed) {
+      const ex = this.waiting[0] as Http2Exchange
+      if (ex.aborted) {
+        this.waiting.shift()
+        continue
+      }
+      const link = this.current()
+      if (!ex.send(link)) return
+      this.waiting.shift()
+    }
+  }
+
+  /** Forgets an exchange that is no longer waiting. */
+  unqueue(ex: Http2Exchange): void {
+    const i = this.waiting.indexOf(ex)
+    if (i >= 0) this.waiting.splice(i, 1)
   }
 
   /**
-   * No new requests; running streams finish, then the sessions close. A session still connecting
-   * (an upstream that never sends SETTINGS) goes at once; any other within CLOSE_BOUND_MS.
+   * No new requests; running streams finish, then the connections close. A connection still
+   * connecting (an upstream that never sends SETTINGS) goes at once; any other within CLOSE_BOUND_MS.
    */
   close(): Promise<void> {
     this.closed = true
-    const sessions = [this.session, ...this.retired].filter((s): s is ClientHttp2Session => s !== undefined)
-    this.session = undefined
+    for (const ex of this.waiting.splice(0))
+      ex.fail(new UpstreamError('UPSTREAM_POOL_CLOSED', 'the upstream client is closed'))
+    const links = [this.link, ...this.retired].filter((l): l is Link => l !== undefined)
+    this.link = undefined
+    this.retired.clear()
     return Promise.all(
-      sessions.map(
-        (s) =>
+      links.map(
+        (l) =>
           new Promise<void>((resolve) => {
-            if (s.closed || s.destroyed) return resolve()
-            // Nothing running on it (or never connected): nothing to wait for.
-            if (s.connecting || (streamsOn.get(s) ?? 0) === 0) {
-              s.destroy()
+            const conn = l.conn
+            if (conn.destroyed) return resolve()
+            if (!conn.gotSettings || conn.streams.size === 0) {
+              conn.destroy()
               return resolve()
             }
-            const bound = setTimeout(() => {
-              s.destroy()
-              resolve()
-            }, CLOSE_BOUND_MS)
-            s.close(() => {
+            const bound = setTimeout(() => conn.destroy(), CLOSE_BOUND_MS)
+            conn.onGone = () => {
               clearTimeout(bound)
               resolve()
-            })
+            }
+            conn.close()
           }),
       ),
     ).then(noop)
   }
 }
 
-/** What a session's error means for the requests on it. */
-function sessionFailure(err: Error & { code?: string }): Error {
-  // An HTTP/1.1 server answers the HTTP/2 preface with bytes nghttp2 cannot read.
-  return err.code === 'ERR_HTTP2_ERROR'
-    ? new UpstreamError(
-        'UPSTREAM_BAD_RESPONSE',
-        `does not speak HTTP/2 (${err.message}); if it speaks HTTP/1.1, drop http2: true, h2c:// or protocol: grpc`,
-      )
-    : err
+/** Connections that timed out connecting. */
+const connectTimeouts = new WeakSet<ClientConnection>()
+
+/** What a connection's end means for the requests on it. */
+function connectionFailure(conn: ClientConnection, origin: string): Error | undefined {
+  if (conn.socketError !== undefined) return conn.socketError
+  if (connectTimeouts.has(conn))
+    return new UpstreamError('UPSTREAM_CONNECT_TIMEOUT', `could not connect to ${origin} in time`)
+  const f = conn.failure
+  if (f === undefined) return undefined
+  // An HTTP/1.1 server answers the HTTP/2 preface with bytes that are no frame.
+  if (f.local && !conn.gotSettings)
+    return new UpstreamError(
+      'UPSTREAM_BAD_RESPONSE',
+      `does not speak HTTP/2 (${f.message}); if it speaks HTTP/1.1, drop http2: true, h2c:// or protocol: grpc`,
+    )
+  return new UpstreamError(
+    'UPSTREAM_BAD_RESPONSE',
+    f.local
+      ? `the upstream broke the HTTP/2 protocol: ${f.message}`
+      : `the upstream closed the connection (HTTP/2 error ${f.code}${f.message ? `: ${f.message}` : ''})`,
+  )
 }
 
-/** Streams running on each session (closing waits only for sessions that have some). */
-const streamsOn = new WeakMap<ClientHttp2Session, number>()
-
-/** The error a session died of: its streams report it instead of a bare "stream cancelled". */
-const sessionErrors = new WeakMap<ClientHttp2Session, Error>()
-/** How long each session took to connect, in ms (the streams that waited for it report it). */
-const connectTimes = new WeakMap<ClientHttp2Session, number>()
-
-/** One request on one stream; the handler's controller. */
-class Http2Exchange implements DispatchController {
+/** One request on one stream; the handler's controller and the stream's handler. */
+class Http2Exchange implements DispatchController, StreamHandler {
   readonly owner: Http2Origin
   readonly opts: DispatchOptions
   readonly handler: DispatchHandler
   aborted = false
   paused = false
-  private stream: ClientHttp2Stream | undefined
-  private session: ClientHttp2Session | undefined
+  private stream: H2Stream | undefined
+  private link: Link | undefined
   private timer: NodeJS.Timeout | undefined
   private started = false
   private ended = false
   private replayed = false
   private trailers: ResponseFields | undefined
-  private streamError: Error | undefined
-  /** The stream waited for its session to connect. */
+  /** Content that came while paused (bounded by the stream's window). */
+  private held: Buffer[] | undefined
+  private endHeld = false
+  /** The stream waited for its connection to connect. */
   private waitedForConnect = false
+  private source: Readable | undefined
 
   constructor(owner: Http2Origin, opts: DispatchOptions, handler: DispatchHandler) {
     this.owner = owner
@@ -221,141 +286,192 @@ class Http2Exchange implements DispatchController {
   }
 
   get connectMs(): number {
-    const session = this.session
-    return this.waitedForConnect && session !== undefined ? (connectTimes.get(session) ?? 0) : 0
+    const link = this.link
+    return this.waitedForConnect && link !== undefined ? link.connectMs : 0
   }
 
-  send(session: ClientHttp2Session): void {
+  /** Opens the stream on `link`'s connection; false when it has no free slot (the caller queues). */
+  send(link: Link): boolean {
     const { opts } = this
-    const headers: OutgoingHttpHeaders = {
-      ':method': opts.method,
-      ':path': opts.path,
-      ':scheme': this.owner.tls ? 'https' : 'http',
-      ':authority': (opts.headers.host as string | undefined) ?? this.owner.authority,
+    const fields = [
+      ':method',
+      opts.method,
+      ':path',
+      opts.path,
+      ':scheme',
+      this.owner.tls ? 'https' : 'http',
+      ':authority',
+      (opts.headers.host as string | undefined) ?? this.owner.authority,
+    ]
+    const headers = opts.headers
+    for (const name in headers) {
+      if (notSent(name)) continue
+      const v = headers[name]
+      if (v === undefined) continue
+      if (Array.isArray(v)) for (const x of v) fields.push(name, x)
+      else fields.push(name, v)
     }
-    for (const name in opts.headers) if (!notSent(name)) headers[name] = opts.headers[name]
-    const type = opts.headers['content-type']
+    const type = headers['content-type']
     // gRPC servers want to know the client reads trailers (the gRPC over HTTP/2 protocol).
-    if (typeof type === 'string' && type.startsWith('application/grpc')) headers.te = 'trailers'
+    if (typeof type === 'string' && type.startsWith('application/grpc')) fields.push('te', 'trailers')
     const body = opts.body
     const empty = body === null || (Buffer.isBuffer(body) && body.length === 0)
     // A buffered body's length is known; a streamed one's content-length is the client's claim.
-    if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length)
-    let stream: ClientHttp2Stream
-    try {
-      stream = session.request(headers, { endStream: empty })
-    } catch (err) {
-      this.fail(err as Error)
-      return
-    }
-    this.session = session
+    if (Buffer.isBuffer(body) && headers['content-length'] === undefined)
+      fields.push('content-length', String(body.length))
+    const stream = link.conn.request(fields, empty, this)
+    if (stream === undefined) return false
+    this.link = link
     this.stream = stream
-    this.waitedForConnect = session.connecting
-    this.owner.streamStarted()
-    streamsOn.set(session, (streamsOn.get(session) ?? 0) + 1)
-    if (opts.headersTimeout > 0) {
+    this.waitedForConnect = !link.connected
+    this.owner.active++
+    if (opts.headersTimeout > 0 && this.timer === undefined) {
       this.timer = setTimeout(() => {
         this.abort(
           new UpstreamError('UPSTREAM_HEADERS_TIMEOUT', `no response within ${opts.headersTimeout} ms`),
         )
       }, opts.headersTimeout)
     }
-    stream.on('response', (h: IncomingHttpHeaders & IncomingHttpStatusHeader) => this.onResponse(h))
-    stream.on('headers', (h: IncomingHttpHeaders & IncomingHttpStatusHeader) => {
-      const status = Number(h[':status'])
-      if (status >= 100 && status < 200 && status !== 101 && !this.aborted)
-        this.handler.onResponseInterim?.(this, status, fieldsOf(h))
-    })
-    stream.on('data', (chunk: Buffer) => {
-      if (!this.aborted && this.started) this.handler.onResponseData(this, chunk)
-    })
-    stream.on('trailers', (t: IncomingHttpHeaders) => {
-      this.trailers = fieldsOf(t)
-    })
-    stream.on('end', () => this.onEnd())
-    // Reported once, from 'close'; a protocol error is the session's (it comes here first).
-    stream.on('error', (err: Error & { code?: string }) => {
-      if (err.code === 'ERR_HTTP2_ERROR') this.streamError = sessionFailure(err)
-    })
-    stream.on('close', () => this.onClose())
-    if (this.paused) stream.pause()
     if (!empty) {
-      if (Buffer.isBuffer(body)) stream.end(body)
-      else {
-        const source = body as Readable
-        const observer = this.opts.bodyObserver
-        if (observer !== undefined) source.on('data', (c: Buffer) => observer.onRequestBody(c))
-        source.pipe(stream)
-      }
+      if (Buffer.isBuffer(body)) {
+        stream.write(body)
+        stream.end()
+      } else this.pipeBody(body as Readable, stream)
     }
+    return true
   }
 
-  private onResponse(h: IncomingHttpHeaders & IncomingHttpStatusHeader): void {
-    clearTimeout(this.timer)
+  /** A streamed request body, with the stream's flow control as back-pressure. */
+  private pipeBody(source: Readable, stream: H2Stream): void {
+    this.source = source
+    const observer = this.opts.bodyObserver
+    const onData = (chunk: Buffer) => {
+      observer?.onRequestBody(chunk)
+      if (!stream.write(chunk)) source.pause()
+    }
+    const onEnd = () => stream.end()
+    const onError = () => {
+      if (!stream.closed) stream.reset(ErrorCode.CANCEL)
+    }
+    source.on('data', onData)
+    source.once('end', onEnd)
+    source.once('error', onError)
+    source.once('close', () => {
+      // Closed without its end (the client went): the upstream must not take it as complete.
+      if (!source.readableEnded && !stream.localEnded) onError()
+    })
+  }
+
+  onWritable(): void {
+    this.source?.resume()
+  }
+
+  onHeaders(_s: H2Stream, fields: string[], endStream: boolean): void {
     if (this.aborted) return
+    if (this.started) {
+      // Trailers.
+      this.trailers = fieldsOf(fields)
+      return
+    }
+    const status = statusOf(fields)
+    if (status >= 100 && status < 200) {
+      if (status !== 101) this.handler.onResponseInterim?.(this, status, fieldsOf(fields))
+      return
+    }
+    if (!(status >= 200 && status <= 999)) {
+      this.stream?.reset(ErrorCode.PROTOCOL_ERROR)
+      return
+    }
+    clearTimeout(this.timer)
     this.started = true
-    this.handler.onResponseStart(this, Number(h[':status']), fieldsOf(h))
+    this.handler.onResponseStart(this, status, fieldsOf(fields))
+    void endStream
   }
 
-  private onEnd(): void {
+  onData(s: H2Stream, chunk: Buffer): void {
+    if (this.aborted || !this.started) {
+      s.consumed(chunk.length)
+      return
+    }
+    if (this.paused) {
+      this.held ??= []
+      this.held.push(chunk)
+      return
+    }
+    this.handler.onResponseData(this, chunk)
+    s.consumed(chunk.length)
+  }
+
+  onEnd(): void {
+    if (this.paused && this.held !== undefined) {
+      this.endHeld = true
+      return
+    }
+    this.complete()
+  }
+
+  private complete(): void {
     if (this.aborted || this.ended || !this.started) return
     this.ended = true
     this.finishStream()
     this.handler.onResponseEnd(this, this.trailers)
   }
 
-  private onClose(): void {
+  onClose(_s: H2Stream, code: number): void {
     clearTimeout(this.timer)
     if (this.ended || this.aborted) {
       this.finishStream()
       return
     }
-    const stream = this.stream as ClientHttp2Stream
-    const session = this.session as ClientHttp2Session
-    this.finishStream()
-    const rst = stream.rstCode
-    // Refused (GOAWAY, or more streams than the upstream takes): nothing was processed, so a request
-    // whose body we still have goes once more, on a fresh session.
-    const replayable = this.opts.body === null || Buffer.isBuffer(this.opts.body)
-    if (!this.started && rst === NGHTTP2_REFUSED_STREAM && replayable && !this.replayed) {
-      this.replayed = true
-      this.send(this.owner.current())
+    if (code === 0 && this.started) {
+      if (!this.endHeld) this.complete()
       return
     }
-    if (this.started && rst === 0) {
-      // The stream closed cleanly without 'end' having run (no body was read): complete.
-      this.ended = true
-      this.handler.onResponseEnd(this, this.trailers)
+    const link = this.link as Link
+    this.finishStream()
+    // Refused (GOAWAY, or more streams than the upstream takes): nothing was processed, so a request
+    // whose body we still have goes once more, on a fresh connection.
+    const replayable = this.opts.body === null || Buffer.isBuffer(this.opts.body)
+    if (
+      !this.started &&
+      code === ErrorCode.REFUSED_STREAM &&
+      replayable &&
+      !this.replayed &&
+      !link.conn.destroyed
+    ) {
+      this.replayed = true
+      this.owner.start(this)
+      return
+    }
+    if (!this.started && code === ErrorCode.REFUSED_STREAM && replayable && !this.replayed) {
+      // The connection went with a GOAWAY that did not take this stream.
+      this.replayed = true
+      setImmediate(() => this.owner.start(this))
       return
     }
     this.ended = true
-    // A session that failed (refused, TLS) closes its streams first and reports its error after.
-    setImmediate(() => {
-      const err =
-        sessionErrors.get(session) ??
-        this.streamError ??
-        new UpstreamError(
-          'UPSTREAM_CLOSED',
-          this.started
-            ? `the upstream reset the stream before the response was complete (HTTP/2 error ${rst})`
-            : `the upstream reset the stream without a response (HTTP/2 error ${rst})`,
-        )
-      this.handler.onResponseError(this, err)
-    })
+    const err =
+      (link.conn.destroyed ? connectionFailure(link.conn, this.owner.origin) : undefined) ??
+      new UpstreamError(
+        'UPSTREAM_CLOSED',
+        this.started
+          ? `the upstream reset the stream before the response was complete (HTTP/2 error ${code})`
+          : `the upstream reset the stream without a response (HTTP/2 error ${code})`,
+      )
+    this.handler.onResponseError(this, err)
   }
 
   private finishStream(): void {
     if (this.stream === undefined) return
     this.stream = undefined
-    this.owner.streamEnded()
-    const session = this.session as ClientHttp2Session
-    streamsOn.set(session, (streamsOn.get(session) ?? 1) - 1)
+    this.owner.active--
   }
 
   /** Fails before a stream was opened. */
   fail(err: Error): void {
     if (this.aborted || this.ended) return
     this.ended = true
+    clearTimeout(this.timer)
     this.handler.onResponseError(this, err)
   }
 
@@ -363,25 +479,44 @@ class Http2Exchange implements DispatchController {
     if (this.aborted || this.ended) return
     this.aborted = true
     clearTimeout(this.timer)
+    this.owner.unqueue(this)
     const stream = this.stream
-    if (stream !== undefined && !stream.destroyed) stream.close(NGHTTP2_CANCEL)
-    // Abandoned now: a stream not yet sent (no SETTINGS from the upstream) may never report 'close'.
     this.finishStream()
+    if (stream !== undefined && !stream.closed) stream.reset(ErrorCode.CANCEL)
     this.handler.onResponseError(this, reason)
   }
 
   pause(): void {
     this.paused = true
-    this.stream?.pause()
   }
 
   resume(): void {
+    if (!this.paused) return
     this.paused = false
-    this.stream?.resume()
+    const held = this.held
+    if (held !== undefined) {
+      this.held = undefined
+      const s = this.stream
+      for (const chunk of held) {
+        if (this.aborted) return
+        this.handler.onResponseData(this, chunk)
+        s?.consumed(chunk.length)
+        if (this.paused) {
+          // Paused again mid-way: the rest waits.
+          const rest = held.slice(held.indexOf(chunk) + 1)
+          if (rest.length > 0) this.held = rest
+          return
+        }
+      }
+    }
+    if (this.endHeld) {
+      this.endHeld = false
+      this.complete()
+    }
   }
 
   hold(): () => void {
-    // HTTP/2 DATA chunks are buffers of their own: nothing to keep from being overwritten.
+    // DATA chunks are the connection's read buffers, never reused: nothing to keep from being overwritten.
     return noop
   }
 }

@@ -1,0 +1,247 @@
+// The server side of an HTTP/2 connection of ours: the client opens streams with requests. Each
+// request's header block is checked the way RFC 9113 §8.2 and §8.3 say (a malformed one is a stream
+// error, never forwarded), streams past our concurrency limit are refused (§5.1.2), and a client that
+// keeps cancelling streams it just opened (CVE-2023-44487, "rapid reset") or sends floods of frames that
+// cost us and not it is cut off with ENHANCE_YOUR_CALM.
+import type { Duplex } from 'node:stream'
+import { isSafeFieldValue } from '../http/field-syntax.ts'
+import { ErrorCode } from './frame-codes.ts'
+import { ConnectionError, H2Connection, STREAM_WINDOW } from './h2-connection.ts'
+import { H2Stream } from './h2-stream.ts'
+
+/** A request's pseudo-header fields (§8.3.1) and its other fields as node:http would list them. */
+export interface H2Request {
+  readonly method: string
+  readonly scheme: string | undefined
+  readonly path: string | undefined
+  readonly authority: string | undefined
+  readonly headers: Record<string, string | string[]>
+}
+
+export interface ServerConnectionOptions {
+  readonly maxConcurrentStreams: number
+  readonly maxHeaderList: number
+  /** A request; `stream.remoteEnded` says whether content follows. */
+  readonly onRequest: (stream: H2Stream, request: H2Request) => void
+  /** A request whose header list is past maxHeaderList: answered 431 by the front-end. */
+  readonly onTooLarge: (stream: H2Stream) => void
+}
+
+/** Streams a client may cancel before their response, or empty DATA frames, per RESET_WINDOW_MS. */
+const MAX_EARLY_RESETS = 200
+const MAX_EMPTY_DATA = 1000
+const RESET_WINDOW_MS = 1000
+/** Stream ids we closed lately: a frame for one of those is a stream error, not a connection one. */
+const RECENT = 64
+
+/** §8.2.2: fields that are about a connection, which HTTP/2 does not have. */
+const CONNECTION_SPECIFIC = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+])
+/** A lower-case token (§8.2.1: upper case in a field name makes the request malformed). */
+const LOWER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/
+
+/** Why a request's fields make it malformed, or the request. */
+export function readRequest(fields: readonly string[]): H2Request | string {
+  let method: string | undefined
+  let scheme: string | undefined
+  let path: string | undefined
+  let authority: string | undefined
+  let regular = false
+  const headers: Record<string, string | string[]> = {}
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i] as string
+    const value = fields[i + 1] as string
+    if (name.charCodeAt(0) === 58 /* : */) {
+      if (regular) return `the pseudo-header ${name} after a regular field`
+      if (name === ':method') {
+        if (method !== undefined) return ':method twice'
+        method = value
+      } else if (name === ':scheme') {
+        if (scheme !== undefined) return ':scheme twice'
+        scheme = value
+      } else if (name === ':path') {
+        if (path !== undefined) return ':path twice'
+        path = value
+      } else if (name === ':authority') {
+        if (authority !== undefined) return ':authority twice'
+        authority = value
+      } else return `the pseudo-header ${name.slice(0, 40)} is not one of a request`
+      continue
+    }
+    regular = true
+    if (!LOWER_TOKEN.test(name)) return `the field name "${name.slice(0, 40)}" is not a lower-case token`
+    if (
+      !isSafeFieldValue(value) ||
+      (value.length > 0 && isOws(value, 0)) ||
+      (value.length > 0 && isOws(value, value.length - 1))
+    )
+      return `the value of ${name} holds characters a field value cannot`
+    if (CONNECTION_SPECIFIC.has(name)) return `${name} is connection-specific (not allowed in HTTP/2)`
+    if (name === 'te' && value.toLowerCase() !== 'trailers') return 'te other than "trailers"'
+    const prior = headers[name]
+    if (prior === undefined) headers[name] = name === 'set-cookie' ? [value] : value
+    else if (name === 'cookie') headers.cookie = `${prior as string}; ${value}`
+    else if (Array.isArray(prior)) prior.push(value)
+    else if (name === 'content-length') {
+      if (prior !== value) return 'two different content-length values'
+    } else headers[name] = `${prior}, ${value}`
+  }
+  if (method === undefined) return 'no :method'
+  if (method === 'CONNECT') {
+    if (authority === undefined) return 'CONNECT without :authority'
+  } else if (scheme === undefined || path === undefined || path === '') return 'no :scheme or no :path'
+  return { method, scheme, path, authority, headers }
+}
+
+function isOws(s: string, at: number): boolean {
+  const c = s.charCodeAt(at)
+  return c === 32 || c === 9
+}
+
+export class ServerConnection extends H2Connection {
+  private readonly hooks: ServerConnectionOptions
+  private readonly recent: number[] = []
+  private windowStart = 0
+  private earlyResets = 0
+  private emptyFrames = 0
+  /** Told once the connection is gone. */
+  onGone: (() => void) | undefined = undefined
+
+  constructor(socket: Duplex, options: ServerConnectionOptions) {
+    super(
+      socket,
+      { maxConcurrentStreams: options.maxConcurrentStreams, maxHeaderList: options.maxHeaderList },
+      true,
+    )
+    this.hooks = options
+    this.sendPreface(false)
+  }
+
+  protected override isIdle(id: number): boolean {
+    return id > this.lastPeerStream
+  }
+
+  protected override peerOpensOdd(id: number): boolean {
+    return (id & 1) === 1
+  }
+
+  protected override onHeaderBlock(id: number, endStream: boolean, fields: string[], fits: boolean): void {
+    const open = this.streams.get(id)
+    if (open !== undefined) {
+      this.trailers(open, endStream, fields)
+      return
+    }
+    if ((id & 1) === 0)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'a client opened an even-numbered stream')
+    if (id <= this.lastPeerStream) {
+      if (!this.recent.includes(id))
+        throw new ConnectionError(
+          ErrorCode.PROTOCOL_ERROR,
+          'a new stream with an id lower than one used before',
+        )
+      this.sendReset(undefined, ErrorCode.STREAM_CLOSED, id)
+      return
+    }
+    this.lastPeerStream = id
+    // After our GOAWAY no stream starts (the client may try again on a new connection).
+    if (this.goawaySent || this.streams.size >= this.hooks.maxConcurrentStreams) {
+      this.sendReset(undefined, ErrorCode.REFUSED_STREAM, id)
+      return
+    }
+    const stream = new H2Stream(this, id, this.peerInitialWindow, STREAM_WINDOW)
+    this.streams.set(id, stream)
+    if (endStream) stream.remoteEnded = true
+    if (!fits) {
+      this.hooks.onTooLarge(stream)
+      return
+    }
+    const request = readRequest(fields)
+    if (typeof request === 'string') {
+      stream.reset(ErrorCode.PROTOCOL_ERROR)
+      return
+    }
+    const length = request.headers['content-length']
+    if (length !== undefined) {
+      const n = /^\d{1,15}$/.test(length as string) ? Number(length) : -1
+      if (n < 0 || (endStream && n !== 0)) {
+        stream.reset(ErrorCode.PROTOCOL_ERROR)
+        return
+      }
+      stream.contentLength = n
+    }
+    this.hooks.onRequest(stream, request)
+  }
+
+  /** A header block on an open stream: trailers, which must end it and hold no pseudo-header (§8.1). */
+  private trailers(stream: H2Stream, endStream: boolean, fields: string[]): void {
+    if (stream.remoteEnded) {
+      stream.reset(ErrorCode.STREAM_CLOSED)
+      return
+    }
+    let pseudo = false
+    for (let i = 0; i < fields.length; i += 2) if ((fields[i] as string).charCodeAt(0) === 58) pseudo = true
+    if (!endStream || pseudo || (stream.contentLength >= 0 && stream.received !== stream.contentLength)) {
+      stream.reset(ErrorCode.PROTOCOL_ERROR)
+      return
+    }
+    // Request trailers are read and dropped (nothing upstream asks for them).
+    stream.endRemote()
+  }
+
+  protected override peerReset(stream: H2Stream): void {
+    if (!stream.localEnded) this.calm(1, 0)
+  }
+
+  protected override emptyData(): void {
+    this.calm(0, 1)
+  }
+
+  /** Counts what a client can make us do for free; past the bounds the connection goes. */
+  private calm(resets: number, empty: number): void {
+    const now = performance.now()
+    if (now - this.windowStart > RESET_WINDOW_MS) {
+      this.windowStart = now
+      this.earlyResets = 0
+      this.emptyFrames = 0
+    }
+    this.earlyResets += resets
+    this.emptyFrames += empty
+    if (this.earlyResets > MAX_EARLY_RESETS)
+      this.fail(ErrorCode.ENHANCE_YOUR_CALM, 'too many streams cancelled right after they opened')
+    else if (this.emptyFrames > MAX_EMPTY_DATA)
+      this.fail(ErrorCode.ENHANCE_YOUR_CALM, 'too many empty DATA frames')
+  }
+
+  protected override peerGoaway(): void {
+    // The client opens no more streams: the connection ends once its streams are done.
+    if (this.streams.size === 0) this.end()
+  }
+
+  protected override afterStreamClosed(stream: H2Stream): void {
+    this.recent.push(stream.id)
+    if (this.recent.length > RECENT) this.recent.shift()
+    if ((this.goawaySent || this.goawayReceived) && this.streams.size === 0) this.end()
+  }
+
+  /** Graceful close (drain): GOAWAY now, the connection ends once the streams in flight are done. */
+  close(): void {
+    this.goaway(ErrorCode.NO_ERROR)
+    if (this.streams.size === 0) this.end()
+  }
+
+  private end(): void {
+    if (this.destroyed) return
+    this.flush()
+    this.socket.end()
+    this.destroy(ErrorCode.NO_ERROR)
+  }
+
+  protected override onDestroyed(): void {
+    this.onGone?.()
+  }
+}
