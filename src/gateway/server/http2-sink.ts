@@ -91,11 +91,15 @@ export class Http2Sink implements ResponseSink, StreamHandler {
 
   onClose(_stream: H2Stream, code: number): void {
     const body = this.body
-    if (body !== undefined && !body.readableEnded) body.destroy(new Error('the client reset the stream'))
+    if (body !== undefined && !body.readableEnded) {
+      // Whoever reads the content hears that it was cut; nobody reading, nothing to tell.
+      if (code !== 0 && body.listenerCount('error') > 0) body.destroy(new Error('the client reset the stream'))
+      else body.destroy()
+    }
+    // Code 0: both sides ended, or our NO_ERROR reset after a complete response.
     const ex = this.exchange
-    if (ex !== undefined && !ex.done) ex.clientGone()
+    if (code !== 0 && ex !== undefined && !ex.done) ex.clientGone()
     this.onWritable()
-    void code
   }
 
   onWritable(): void {
