@@ -275,6 +275,11 @@ describe('header list size (RFC 9113 §6.5.2)', () => {
     assert.deepEqual(out, [':method', 'GET', ':scheme', 'http'])
   })
 
+  test('fields past the limit are still checked: bad Huffman in a skipped field is an error', () => {
+    const buf = hex('82 00 0161 8106') // :method GET, then a: <Huffman with a 0 in its padding>
+    assert.throws(() => new HpackDecoder().decode(buf, 0, buf.length, [], 10), /padding/)
+  })
+
   test('decodes a block in the middle of a larger buffer', () => {
     const decoder = new HpackDecoder()
     const buf = hex('ff ff 82 86 ff')

@@ -108,6 +108,14 @@ export class HpackDecoder {
       } else {
         // §6.2.2 without indexing (0000xxxx), §6.2.3 never indexed (0001xxxx)
         const index = this.#integer(4)
+        if (!fits) {
+          // Past the list limit and not entering the table: checked, but plain strings are not copied.
+          if (index === 0) this.#string(true)
+          else this.#name(index)
+          this.#string(true)
+          fieldSeen = true
+          continue
+        }
         name = index === 0 ? this.#string() : this.#name(index)
         value = this.#string()
       }
@@ -150,8 +158,8 @@ export class HpackDecoder {
     )
   }
 
-  /** §5.2 string literal: plain latin1 octets or Huffman-coded. */
-  #string(): string {
+  /** §5.2 string literal: plain latin1 octets or Huffman-coded; `skip` leaves plain octets unread. */
+  #string(skip = false): string {
     if (this.#pos >= this.#end)
       throw new HpackError('string literal missing at the end of the block (RFC 7541 §5.2)')
     const huffman = this.#buf[this.#pos]! & 0x80
@@ -161,8 +169,7 @@ export class HpackDecoder {
       throw new HpackError('string literal runs past the end of the block (RFC 7541 §5.2)')
     }
     this.#pos = start + length
-    return huffman
-      ? huffmanDecode(this.#buf, start, start + length)
-      : this.#buf.toString('latin1', start, start + length)
+    if (huffman) return huffmanDecode(this.#buf, start, start + length) // checked even when skipped
+    return skip ? '' : this.#buf.toString('latin1', start, start + length)
   }
 }

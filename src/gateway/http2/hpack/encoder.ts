@@ -2,7 +2,7 @@
 import { DynamicTable } from './dynamic-table.ts'
 import { huffmanEncode, huffmanEncodedLength } from './huffman.ts'
 import { writeInteger } from './integer.ts'
-import { fieldKey, STATIC_FIELD_INDEX, STATIC_NAME_INDEX, STATIC_TABLE_LENGTH } from './static-table.ts'
+import { STATIC_INDEX, STATIC_TABLE_LENGTH } from './static-table.ts'
 
 /** Fields whose values must not enter any table, so an intermediary cannot probe them (§7.1.3). */
 function isSensitive(name: string): boolean {
@@ -11,11 +11,16 @@ function isSensitive(name: string): boolean {
   )
 }
 
+/** The dynamic entries of one name: insertion numbers of the newest entry and of each value's newest entry. */
+interface DynamicName {
+  newest: number
+  readonly values: Map<string, number>
+}
+
 export class HpackEncoder {
   readonly #table: DynamicTable
-  // Insertion numbers of the newest dynamic entry per field key and per name; evictions remove their own.
-  readonly #fieldInsertion = new Map<string, number>()
-  readonly #nameInsertion = new Map<string, number>()
+  // Name → value → insertion number of the newest dynamic entry with that field; evictions remove their own.
+  readonly #dynamicIndex = new Map<string, DynamicName>()
   // Size updates owed at the start of the next block (§4.2): the smallest size since the last block, then the final.
   #pendingMinSize = -1
   #pendingSize = -1
@@ -24,9 +29,10 @@ export class HpackEncoder {
   /** `tableSize`: the peer's SETTINGS_HEADER_TABLE_SIZE (default 4096). */
   constructor(tableSize = 4096) {
     this.#table = new DynamicTable(tableSize, (name, value, insertion) => {
-      const key = fieldKey(name, value)
-      if (this.#fieldInsertion.get(key) === insertion) this.#fieldInsertion.delete(key)
-      if (this.#nameInsertion.get(name) === insertion) this.#nameInsertion.delete(name)
+      const slot = this.#dynamicIndex.get(name)!
+      // Entries leave oldest first: when a name's newest entry goes, all of that name's entries are gone.
+      if (slot.newest === insertion) this.#dynamicIndex.delete(name)
+      else if (slot.values.get(value) === insertion) slot.values.delete(value)
     })
   }
 
@@ -71,25 +77,19 @@ export class HpackEncoder {
       // Worst case: three integers of up to 6 octets, an octet per character (Huffman is used only when shorter).
       const out = this.#ensure(o, 20 + name.length + value.length)
       const sensitive = isSensitive(name)
-      let nameIndex = 0
-      if (!sensitive) {
-        const key = fieldKey(name, value)
-        const staticIndex = STATIC_FIELD_INDEX.get(key)
-        if (staticIndex !== undefined) {
-          o = writeInteger(out, o, 0x80, 7, staticIndex)
-          continue
-        }
-        const insertion = this.#fieldInsertion.get(key)
-        if (insertion !== undefined) {
-          o = writeInteger(out, o, 0x80, 7, this.#dynamicIndex(insertion))
-          continue
-        }
+      const staticName = STATIC_INDEX.get(name)
+      const staticIndex = sensitive ? undefined : staticName?.values.get(value)
+      if (staticIndex !== undefined) {
+        o = writeInteger(out, o, 0x80, 7, staticIndex)
+        continue
       }
-      nameIndex = STATIC_NAME_INDEX.get(name) ?? 0
-      if (nameIndex === 0) {
-        const insertion = this.#nameInsertion.get(name)
-        if (insertion !== undefined) nameIndex = this.#dynamicIndex(insertion)
+      const dynamicName = this.#dynamicIndex.get(name)
+      const dynamicIndex = sensitive ? 0 : this.#indexOf(dynamicName?.values.get(value))
+      if (dynamicIndex !== 0) {
+        o = writeInteger(out, o, 0x80, 7, dynamicIndex)
+        continue
       }
+      const nameIndex = staticName?.index ?? this.#indexOf(dynamicName?.newest)
       const size = name.length + value.length + 32
       if (sensitive) {
         o = writeInteger(out, o, 0x10, 4, nameIndex) // §6.2.3 never indexed
@@ -97,8 +97,7 @@ export class HpackEncoder {
         o = writeInteger(out, o, 0x40, 6, nameIndex) // §6.2.1 incremental indexing
         const insertion = table.insertions
         table.add(name, value)
-        this.#fieldInsertion.set(fieldKey(name, value), insertion)
-        this.#nameInsertion.set(name, insertion)
+        this.#indexed(dynamicName, name, value, insertion)
       } else {
         o = writeInteger(out, o, 0x00, 4, nameIndex) // §6.2.2 without indexing: too large to be worth a slot
       }
@@ -108,8 +107,20 @@ export class HpackEncoder {
     return this.#out.subarray(0, o)
   }
 
-  #dynamicIndex(insertion: number): number {
-    return STATIC_TABLE_LENGTH + this.#table.insertions - insertion
+  /** HPACK index of a dynamic entry by insertion number; 0 for none. */
+  #indexOf(insertion: number | undefined): number {
+    return insertion === undefined ? 0 : STATIC_TABLE_LENGTH + this.#table.insertions - insertion
+  }
+
+  #indexed(slot: DynamicName | undefined, name: string, value: string, insertion: number): void {
+    // The slot read before adding may have been dropped by the evictions the addition caused.
+    let current = slot
+    if (current === undefined || !this.#dynamicIndex.has(name)) {
+      current = { newest: insertion, values: new Map() }
+      this.#dynamicIndex.set(name, current)
+    }
+    current.newest = insertion
+    current.values.set(value, insertion)
   }
 
   #sizeUpdate(size: number, o: number): number {

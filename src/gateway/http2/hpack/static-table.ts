@@ -72,17 +72,24 @@ export const STATIC_TABLE_LENGTH = 61
 export const STATIC_NAMES: readonly string[] = ['', ...entries.map((e) => e[0])]
 export const STATIC_VALUES: readonly string[] = ['', ...entries.map((e) => e[1])]
 
-/** `fieldKey(name, value)` → index of the entry holding exactly that field. */
-export const STATIC_FIELD_INDEX: ReadonlyMap<string, number> = new Map(
-  entries.map((e, i) => [fieldKey(e[0], e[1]), i + 1]),
-)
+/** A name of the static table: its lowest index, and the index of each value it is listed with. */
+export interface StaticName {
+  readonly index: number
+  readonly values: ReadonlyMap<string, number>
+}
 
-/** Name → lowest index of an entry with that name. */
-export const STATIC_NAME_INDEX: ReadonlyMap<string, number> = new Map()
-for (let i = entries.length - 1; i >= 0; i--)
-  (STATIC_NAME_INDEX as Map<string, number>).set(entries[i]![0], i + 1)
+/** Name → its entries: a field is looked up by name, then by value, with no key string built per field. */
+export const STATIC_INDEX: ReadonlyMap<string, StaticName> = buildIndex()
 
-/** The look-up key of a whole field; NUL cannot occur in a valid name, so keys never collide. */
-export function fieldKey(name: string, value: string): string {
-  return name + '\0' + value
+function buildIndex(): Map<string, StaticName> {
+  const index = new Map<string, { index: number; values: Map<string, number> }>()
+  entries.forEach(([name, value], i) => {
+    let slot = index.get(name)
+    if (slot === undefined) {
+      slot = { index: i + 1, values: new Map() }
+      index.set(name, slot)
+    }
+    slot.values.set(value, i + 1)
+  })
+  return index
 }
