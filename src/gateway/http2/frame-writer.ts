@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream'
 import { FRAME_HEADER } from './frame-codes.ts'
 
 /** Payloads up to this size are copied; larger ones go by reference. */
-const COPY_LIMIT = 2048
+export const COPY_LIMIT = 2048
 const SLAB = 32 * 1024
 
 export class FrameWriter {

@@ -19,7 +19,7 @@ import {
   MAX_WINDOW,
   Setting,
 } from './frame-codes.ts'
-import { FrameWriter } from './frame-writer.ts'
+import { COPY_LIMIT, FrameWriter } from './frame-writer.ts'
 import type { H2Stream } from './h2-stream.ts'
 import { HpackDecoder, HpackError } from './hpack/decoder.ts'
 import { HpackEncoder } from './hpack/encoder.ts'
@@ -507,8 +507,15 @@ export abstract class H2Connection {
 
   // ---- writing ----
 
-  sendHeaderBlock(stream: H2Stream, fields: readonly string[], endStream: boolean): void {
+  /** The encoder's block for `fields`, as bytes of its own (the encoder reuses its buffer). */
+  private encode(fields: readonly string[]): Buffer {
     const block = this.encoder.encode(fields)
+    // Small blocks are copied into the frame at once; a large one is sent by reference.
+    return block.length <= COPY_LIMIT ? block : Buffer.from(block)
+  }
+
+  sendHeaderBlock(stream: H2Stream, fields: readonly string[], endStream: boolean): void {
+    const block = this.encode(fields)
     const max = this.peerMaxFrame
     const flags = endStream ? Flag.END_STREAM : 0
     if (block.length <= max) this.writer.frame(FrameType.HEADERS, flags | Flag.END_HEADERS, stream.id, block)
@@ -602,7 +609,7 @@ export abstract class H2Connection {
   /** The end of our side: trailers with END_STREAM, or an empty DATA frame with it. */
   sendEnd(stream: H2Stream, trailers: readonly string[] | undefined): void {
     if (trailers !== undefined && trailers.length > 0) {
-      const block = this.encoder.encode(trailers)
+      const block = this.encode(trailers)
       if (block.length <= this.peerMaxFrame)
         this.writer.frame(FrameType.HEADERS, Flag.END_STREAM | Flag.END_HEADERS, stream.id, block)
       else {
