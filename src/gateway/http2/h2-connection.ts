@@ -20,7 +20,7 @@ import {
   Setting,
 } from './frame-codes.ts'
 import { COPY_LIMIT, FrameWriter } from './frame-writer.ts'
-import type { H2Stream } from './h2-stream.ts'
+import type { H2Stream, StreamOwner } from './h2-stream.ts'
 import { HpackDecoder, HpackError } from './hpack/decoder.ts'
 import { HpackEncoder } from './hpack/encoder.ts'
 
@@ -54,7 +54,7 @@ export class ConnectionError extends Error {
   }
 }
 
-export abstract class H2Connection {
+export abstract class H2Connection implements StreamOwner {
   readonly socket: Duplex
   readonly streams = new Map<number, H2Stream>()
   protected readonly writer = new FrameWriter()

@@ -1,6 +1,5 @@
 // One HTTP/2 stream (RFC 9113 §5.1) of a connection of ours, either role: what may still be sent and
 // received on it, its flow-control windows (§6.9), and what is waiting for window to be sent.
-import type { H2Connection } from './h2-connection.ts'
 
 /** What the owner of a stream is told; every method optional. */
 export interface StreamHandler {
@@ -16,6 +15,16 @@ export interface StreamHandler {
   onWritable?(stream: H2Stream): void
 }
 
+/** What a stream asks of its connection (h2-connection.ts). */
+export interface StreamOwner {
+  sendHeaderBlock(stream: H2Stream, fields: readonly string[], endStream: boolean): void
+  sendData(stream: H2Stream, chunk: Buffer, done: (() => void) | undefined): boolean
+  sendEnd(stream: H2Stream, trailers: readonly string[] | undefined): void
+  sendReset(stream: H2Stream | undefined, code: number): void
+  giveBack(stream: H2Stream, n: number): void
+  streamClosed(stream: H2Stream): void
+}
+
 interface Queued {
   readonly chunk: Buffer
   offset: number
@@ -24,7 +33,7 @@ interface Queued {
 
 export class H2Stream {
   readonly id: number
-  readonly conn: H2Connection
+  readonly conn: StreamOwner
   handler: StreamHandler | undefined = undefined
   /** What we may still send (the peer's window for this stream). */
   sendWindow: number
@@ -51,7 +60,7 @@ export class H2Stream {
   /** Our side ended before the peer's: RST_STREAM NO_ERROR once all of ours is out (RFC 9113 §8.1). */
   resetWhenEnded = false
 
-  constructor(conn: H2Connection, id: number, sendWindow: number, recvWindow: number) {
+  constructor(conn: StreamOwner, id: number, sendWindow: number, recvWindow: number) {
     this.conn = conn
     this.id = id
     this.sendWindow = sendWindow
