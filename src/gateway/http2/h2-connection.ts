@@ -74,8 +74,14 @@ export abstract class H2Connection implements StreamOwner {
   private readonly blocked = new Set<H2Stream>()
   /** Streams that asked to be told when they can write again. */
   private readonly waitingWritable = new Set<H2Stream>()
-  /** Input not yet a whole frame. */
-  private rest: Buffer | undefined = undefined
+  /**
+   * Input not yet a whole frame, in the pieces it came in, and how many bytes it takes before the
+   * next frame can be read: joined once, so a frame trickled a byte at a time costs no more to put
+   * together than one that came whole.
+   */
+  private parts: Buffer[] = []
+  private partBytes = 0
+  private need = 0
   /** A header block being gathered: its stream, flags of its HEADERS and the fragments. */
   private block:
     | { id: number; flags: number; parts: Buffer[]; size: number; prioritySelf: boolean }
@@ -134,9 +140,13 @@ export abstract class H2Connection implements StreamOwner {
   private read(chunk: Buffer): void {
     if (this.destroyed) return
     let buf = chunk
-    if (this.rest !== undefined) {
-      buf = Buffer.concat([this.rest, chunk])
-      this.rest = undefined
+    if (this.partBytes > 0) {
+      this.parts.push(chunk)
+      this.partBytes += chunk.length
+      if (this.partBytes < this.need) return
+      buf = Buffer.concat(this.parts, this.partBytes)
+      this.parts = []
+      this.partBytes = 0
     }
     let off = 0
     if (this.prefaceLeft > 0) {
@@ -172,7 +182,15 @@ export abstract class H2Connection implements StreamOwner {
       else this.fail(ErrorCode.INTERNAL_ERROR, (err as Error).message)
       return
     }
-    if (off < buf.length) this.rest = buf.subarray(off)
+    if (off < buf.length) {
+      const rest = buf.subarray(off)
+      this.parts = [rest]
+      this.partBytes = rest.length
+      this.need =
+        rest.length < FRAME_HEADER
+          ? FRAME_HEADER
+          : FRAME_HEADER + (rest[0] as number) * 65536 + (rest[1] as number) * 256 + (rest[2] as number)
+    }
     this.flush()
   }
 

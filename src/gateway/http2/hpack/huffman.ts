@@ -52,7 +52,8 @@ export function huffmanEncode(s: string, out: Uint8Array, offset: number): numbe
 // whether the octet completes EOS (FAIL).
 const ACCEPT = 1 << 26
 const FAIL = 1 << 27
-const TRANSITIONS = buildTransitions()
+/** Built on the first decode (256 KiB): a gateway that never sees HTTP/2 does not pay for it. */
+let TRANSITIONS: Uint32Array | undefined
 
 function buildTransitions(): Uint32Array {
   // child[2 * node + bit]: an internal node (≥ 0) or a leaf, -1 - symbol.
@@ -104,10 +105,12 @@ export function huffmanDecode(buf: Uint8Array, start: number, end: number): stri
   const most = (((end - start) * 8) / 5 + 1) | 0
   if (scratch.length < most) scratch = Buffer.allocUnsafe(Math.max(most, 2 * scratch.length))
   const text = scratch
+  if (TRANSITIONS === undefined) TRANSITIONS = buildTransitions()
+  const transitions = TRANSITIONS
   let n = 0
   let entry = ACCEPT
   for (let i = start; i < end; i++) {
-    entry = TRANSITIONS[((entry & 0xff) << 8) | buf[i]!]!
+    entry = transitions[((entry & 0xff) << 8) | buf[i]!]!
     if (entry & FAIL) throw new HpackError('Huffman-coded string contains EOS (RFC 7541 §5.2)')
     const count = (entry >>> 8) & 3
     if (count > 0) {
