@@ -230,6 +230,15 @@ export class RawH2 {
     return RawH2.connectWith(port, Buffer.concat([PREFACE, settingsFrame(settings)]))
   }
 
+  /** Connects, sends the preface and `settings`, and waits for the server's SETTINGS (which it ACKs). */
+  static async session(port: number, settings: readonly (readonly [number, number])[] = []): Promise<RawH2> {
+    const c = await RawH2.connect(port, settings)
+    const theirs = () => c.frames.some((f) => f.type === FRAME.SETTINGS && (f.flags & FLAG.ACK) === 0)
+    if (await c.waitFor(theirs, 5000)) return c
+    c.close()
+    throw new Error('the server sent no SETTINGS within 5 s')
+  }
+
   /** Connects and sends exactly `opening` (for tests of the connection preface itself). */
   static async connectWith(port: number, opening: Buffer): Promise<RawH2> {
     const socket = net.connect(port, '127.0.0.1')
@@ -308,9 +317,14 @@ export class RawH2 {
 
   /** The first GOAWAY received: last stream id and error code. */
   get goaway(): { lastStreamId: number; code: number } | undefined {
-    const f = this.frames.find((x) => x.type === FRAME.GOAWAY)
-    if (!f) return undefined
-    return { lastStreamId: f.payload.readUInt32BE(0) & 0x7fffffff, code: f.payload.readUInt32BE(4) }
+    return this.goaways()[0]
+  }
+
+  /** Every GOAWAY received, in order. */
+  goaways(): { lastStreamId: number; code: number }[] {
+    return this.frames
+      .filter((f) => f.type === FRAME.GOAWAY)
+      .map((f) => ({ lastStreamId: f.payload.readUInt32BE(0) & 0x7fffffff, code: f.payload.readUInt32BE(4) }))
   }
 
   /** RST_STREAM codes by stream. */
