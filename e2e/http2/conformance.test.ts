@@ -6,6 +6,7 @@
 // connection error, so where a stream error is asked for, a GOAWAY with the same code is accepted too.
 // §5.1.1 (stream id limits on a reset stream) and §5.1.2 (concurrent streams) are in limits.test.ts.
 import assert from 'node:assert/strict'
+import type { IncomingHttpHeaders } from 'node:http'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -39,11 +40,14 @@ let authority = ''
 let dir = ''
 /** Request bodies the upstream read to their end, by path. */
 const completed = new Map<string, string>()
+/** The request headers the upstream saw, by path. */
+const headersSeen = new Map<string, IncomingHttpHeaders>()
 
 before(async () => {
   up = await startFixture((req, res) => {
     const body = bodyOf(req).toString('latin1')
     completed.set(req.url ?? '', body)
+    headersSeen.set(req.url ?? '', req.headers)
     const times = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('times') ?? 1)
     res.writeHead(200, { 'content-type': 'text/plain' })
     res.end(`${req.method} ${req.url}\n${body}`.repeat(times))
@@ -264,6 +268,63 @@ test('RFC 7541 §6.1: indexed field 0 → GOAWAY COMPRESSION_ERROR', async () =>
   await connectionError(c, ERROR.COMPRESSION_ERROR)
 })
 
+test('RFC 7541 §4.2/§6.3: a dynamic table size update above SETTINGS_HEADER_TABLE_SIZE (4096) → GOAWAY COMPRESSION_ERROR', async () => {
+  const c = await session()
+  // 001xxxxx with a 5-bit prefix: 8192 = 31 + 8161 (0xe1 0x3f).
+  const update = Buffer.from([0x3f, 0xe1, 0x3f])
+  c.write(
+    frame(
+      FRAME.HEADERS,
+      FLAG.END_HEADERS | FLAG.END_STREAM,
+      1,
+      Buffer.concat([update, headerBlock(requestFields('/e/table-8k'))]),
+    ),
+  )
+  await connectionError(c, ERROR.COMPRESSION_ERROR)
+  assert.equal(completed.has('/e/table-8k'), false)
+})
+
+test('RFC 7541 §5.2: a Huffman string that contains EOS → GOAWAY COMPRESSION_ERROR', async () => {
+  const c = await session()
+  // A literal field with a new name whose 4-octet Huffman name is all ones: the 30-bit EOS code.
+  const field = Buffer.from([0x00, 0x84, 0xff, 0xff, 0xff, 0xff, 0x01, 0x61])
+  c.write(
+    frame(
+      FRAME.HEADERS,
+      FLAG.END_HEADERS | FLAG.END_STREAM,
+      1,
+      Buffer.concat([headerBlock(requestFields('/e/eos')), field]),
+    ),
+  )
+  await connectionError(c, ERROR.COMPRESSION_ERROR)
+  assert.equal(completed.has('/e/eos'), false)
+})
+
+test('RFC 7541 §2.3.2/§6.2.1: a field indexed into the dynamic table by one request is found by the next', async () => {
+  const c = await session()
+  // Literal with incremental indexing, new name (01000000): it becomes dynamic index 62.
+  const x = Buffer.concat([
+    Buffer.from([0x40, 5]),
+    Buffer.from('x-tag'),
+    Buffer.from([9]),
+    Buffer.from('remembers'),
+  ])
+  const block = (path: string, tail: Buffer) => Buffer.concat([headerBlock(requestFields(path)), tail])
+  c.write(frame(FRAME.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, 1, block('/e/hpack-1', x)))
+  await answered(c, 1, '/e/hpack-1')
+  assert.equal(up.last?.['x-tag'], 'remembers')
+  c.write(
+    frame(
+      FRAME.HEADERS,
+      FLAG.END_HEADERS | FLAG.END_STREAM,
+      3,
+      block('/e/hpack-2', Buffer.from([0x80 | 62])),
+    ),
+  )
+  await answered(c, 3, '/e/hpack-2')
+  assert.equal(up.last?.['x-tag'], 'remembers')
+})
+
 test('RFC 9113 §5.1: DATA on an idle stream → GOAWAY PROTOCOL_ERROR', async () => {
   const c = await session()
   c.write(data(1, 'idle', FLAG.END_STREAM))
@@ -279,6 +340,16 @@ test('RFC 9113 §5.1/§6.1: DATA after the client END_STREAM (half-closed remote
 test('RFC 9113 §5.1: HEADERS after the client END_STREAM (half-closed remote) → STREAM_CLOSED (stream or connection)', async (t) => {
   const c = await session()
   c.write(Buffer.concat([get(1, '/e/half-closed-headers'), fieldsFrame(1, [['x-late', '1']])]))
+  await streamError(t, c, 1, ERROR.STREAM_CLOSED)
+})
+
+test('RFC 9113 §6.1: DATA on a stream the client reset (closed) → STREAM_CLOSED (stream or connection)', {
+  todo: 'nghttp2: ignores DATA on a stream closed by the client (§5.1 only says MAY for closed streams; §6.1 says MUST)',
+}, async (t) => {
+  const c = await session()
+  c.write(
+    Buffer.concat([post(1, '/e/after-reset'), rstStream(1, ERROR.CANCEL), data(1, 'late', FLAG.END_STREAM)]),
+  )
   await streamError(t, c, 1, ERROR.STREAM_CLOSED)
 })
 
@@ -475,6 +546,32 @@ test('RFC 9113 §6.5.3/§6.9.2: with INITIAL_WINDOW_SIZE 0 the gateway sends HEA
   c.write(Buffer.concat([windowUpdate(0, 1 << 20), windowUpdate(1, 1 << 20)]))
   assert.ok(await c.waitFor(() => c.ended().has(1), 5000), seen(c))
   assert.equal(c.body(1).toString('latin1'), `GET ${path}\n`.repeat(40))
+})
+
+test('RFC 9113 §6.9.2: SETTINGS lowering INITIAL_WINDOW_SIZE mid-stream makes the stream window negative; DATA waits until it is positive', async () => {
+  const c = await session()
+  c.grantWindow = false
+  c.write(windowUpdate(0, 1 << 24))
+  const path = '/e/negative?times=5000'
+  const whole = `GET ${path}\n`.repeat(5000)
+  c.write(get(1, path))
+  assert.ok(await c.waitFor(() => c.body(1).length >= 65535, 5000), seen(c))
+  await sleep(200)
+  assert.equal(c.body(1).length, 65535, 'the default stream window')
+  // 1000 − 65535: the window is now −64535.
+  const acks = () => c.frames.filter((f) => f.type === FRAME.SETTINGS && f.flags & FLAG.ACK).length
+  const before = acks()
+  c.write(settingsFrame([[SETTING.INITIAL_WINDOW_SIZE, 1000]]))
+  assert.ok(await c.waitFor(() => acks() > before, 3000), seen(c))
+  c.write(windowUpdate(1, 64535)) // back to 0
+  await silentFor(c, () => c.body(1).length > 65535, 300)
+  c.write(windowUpdate(1, 500))
+  assert.ok(await c.waitFor(() => c.body(1).length >= 66035, 3000), seen(c))
+  await sleep(200)
+  assert.equal(c.body(1).length, 66035)
+  c.write(windowUpdate(1, 1 << 24))
+  assert.ok(await c.waitFor(() => c.ended().has(1), 5000), seen(c))
+  assert.equal(c.body(1).toString('latin1'), whole)
 })
 
 test('RFC 9113 §6.7: PING → PING ACK with the same 8 octets', async () => {
@@ -684,11 +781,51 @@ for (const [title, fields] of [
   ['an upper-case field name', [['X-Upper', '1']]],
   ['connection: keep-alive', [['connection', 'keep-alive']]],
   ['te: gzip', [['te', 'gzip']]],
+  ['keep-alive: 5', [['keep-alive', '5']]],
+  ['proxy-connection: keep-alive', [['proxy-connection', 'keep-alive']]],
+  ['transfer-encoding: chunked', [['transfer-encoding', 'chunked']]],
+  ['upgrade: websocket', [['upgrade', 'websocket']]],
 ] as [string, [string, string][]][]) {
-  test(`RFC 9113 §8.2: ${title} → malformed (RST_STREAM PROTOCOL_ERROR, or 400)`, async (t) => {
+  test(`RFC 9113 §8.2/§8.2.2: ${title} → malformed (RST_STREAM PROTOCOL_ERROR, or 400)`, async (t) => {
     const c = await session()
     const path = `/e/8.2-${title.replace(/\W+/g, '-')}`
     await malformed(t, c, 1, fieldsFrame(1, [...requestFields(path), ...fields]))
+  })
+}
+
+// Field validity (§8.2.1). nghttp2 drops such a field and serves the request without it, which keeps the
+// upstream safe but is not what the RFC asks; the new implementation must treat the request as malformed.
+// Either way the prohibited field must never reach the upstream (an HTTP/1.1 upstream would read CR LF
+// as a new header line): the second test of each pair holds both to that.
+for (const [title, name, value] of [
+  ['a field name with a space', 'x a', '1'],
+  ['a field name with a colon', 'x:a', '1'],
+  ['CR LF in a field value (header injection)', 'x-a', 'ok\r\nx-injected: 1'],
+  ['LF in a field value', 'x-a', 'ok\nx-injected: 1'],
+  ['NUL in a field value', 'x-a', 'a\u0000b'],
+  ['a field value with a leading space', 'x-a', ' lead'],
+  ['a field value with a trailing tab', 'x-a', 'trail\t'],
+] as [string, string, string][]) {
+  const slug = title.replace(/\W+/g, '-')
+  test(`RFC 9113 §8.2.1: ${title} → malformed (RST_STREAM PROTOCOL_ERROR, or 400)`, {
+    todo: 'nghttp2: drops the field and serves the request without it',
+  }, async (t) => {
+    const c = await session()
+    await malformed(t, c, 1, fieldsFrame(1, [...requestFields(`/e/8.2.1-${slug}`), [name, value]]))
+  })
+
+  test(`RFC 9113 §8.2.1: ${title} never reaches the upstream`, async (t) => {
+    const c = await session()
+    c.write(get(1, '/e/8.2.1-control'))
+    await answered(c, 1, '/e/8.2.1-control')
+    const control = Object.keys(headersSeen.get('/e/8.2.1-control') ?? {}).sort()
+    const path = `/e/8.2.1-safe-${slug}`
+    c.write(fieldsFrame(3, [...requestFields(path), [name, value]]))
+    await c.waitFor(() => c.resets().has(3) || c.ended().has(3) || c.closed, 3000)
+    const forwarded = headersSeen.get(path)
+    t.diagnostic(forwarded === undefined ? `refused: ${seen(c)}` : 'forwarded without the field')
+    if (forwarded !== undefined) assert.deepEqual(Object.keys(forwarded).sort(), control)
+    await servesFresh()
   })
 }
 
