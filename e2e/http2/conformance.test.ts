@@ -325,6 +325,43 @@ test('RFC 7541 §2.3.2/§6.2.1: a field indexed into the dynamic table by one re
   assert.equal(up.last?.['x-tag'], 'remembers')
 })
 
+test('RFC 7541 §7.3: an HPACK bomb (one 4 KiB dynamic entry referenced 4,000 times: 16 MiB decoded from 20 KiB) is refused; memory stays bounded', async (t) => {
+  const c = await session()
+  const before = await rss()
+  const entry = Buffer.concat([
+    Buffer.from([0x40, 6]),
+    Buffer.from('x-bomb'),
+    Buffer.from([0x7f, 0x81, 0x1f]),
+  ])
+  // 0x7f 0x81 0x1f: a 7-bit-prefix length of 127 + 1 + 31·128 = 4096.
+  const value = Buffer.alloc(4096, 0x62)
+  const block = Buffer.concat([
+    headerBlock(requestFields('/e/bomb')),
+    entry,
+    value,
+    Buffer.alloc(4000, 0x80 | 62),
+  ])
+  const parts: Buffer[] = []
+  for (let at = 0; at < block.length; at += 16384) {
+    const last = at + 16384 >= block.length
+    const piece = block.subarray(at, at + 16384)
+    parts.push(
+      at === 0
+        ? frame(FRAME.HEADERS, (last ? FLAG.END_HEADERS : 0) | FLAG.END_STREAM, 1, piece)
+        : frame(FRAME.CONTINUATION, last ? FLAG.END_HEADERS : 0, 1, piece),
+    )
+  }
+  c.write(Buffer.concat(parts))
+  await c.waitFor(() => c.resets().has(1) || c.ended().has(1) || c.goaway !== undefined || c.closed, 5000)
+  t.diagnostic(`got: ${seen(c)}`)
+  const status = c.statuses().get(1)
+  assert.ok(c.resets().has(1) || c.goaway !== undefined || c.closed || status === 431, seen(c))
+  assert.equal(completed.has('/e/bomb'), false)
+  const grown = (await rss()) - before
+  assert.ok(grown < 64 * 1048576, `the gateway grew by ${(grown / 1048576).toFixed(1)} MiB`)
+  await servesFresh()
+})
+
 test('RFC 9113 §5.1: DATA on an idle stream → GOAWAY PROTOCOL_ERROR', async () => {
   const c = await session()
   c.write(data(1, 'idle', FLAG.END_STREAM))
@@ -614,6 +651,15 @@ test('RFC 9113 §6.8: GOAWAY on stream 1 → GOAWAY PROTOCOL_ERROR', async () =>
   await connectionError(c, ERROR.PROTOCOL_ERROR)
 })
 
+test('RFC 9113 §6.8: a client GOAWAY (NO_ERROR, last stream 0) does not cut the stream it already opened', async () => {
+  const c = await session()
+  c.write(
+    Buffer.concat([get(1, '/e/before-goaway'), frame(FRAME.GOAWAY, 0, 0, Buffer.concat([u32(0), u32(0)]))]),
+  )
+  await answered(c, 1, '/e/before-goaway')
+  await servesFresh()
+})
+
 test('RFC 9113 §6.9: WINDOW_UPDATE with a 0 increment on the connection → GOAWAY PROTOCOL_ERROR', async () => {
   const c = await session()
   c.write(windowUpdate(0, 0))
@@ -645,31 +691,58 @@ test('RFC 9113 §6.9.1: a stream window pushed past 2^31−1 → RST_STREAM FLOW
   assert.equal(completed.has('/e/wu-max'), false)
 })
 
-test('RFC 9113 §6.9.1: DATA past the window the gateway gave (to an upstream that stopped reading) → FLOW_CONTROL_ERROR (stream or connection)', async (t) => {
-  const c = await session()
+/**
+ * Sends `body` as DATA on stream `id`, never more than the windows the gateway gave (its
+ * SETTINGS_INITIAL_WINDOW_SIZE and WINDOW_UPDATEs, stream and connection), END_STREAM on the last frame if
+ * `end`. Stops when all is sent or no window opens within 300 ms; returns the octets sent.
+ */
+async function sendWithinWindow(c: RawH2, id: number, body: Buffer, end: boolean): Promise<number> {
   const theirs = c.frames.find((f) => f.type === FRAME.SETTINGS && (f.flags & FLAG.ACK) === 0) as Frame
   const initial = new Map(settingsOf(theirs)).get(SETTING.INITIAL_WINDOW_SIZE) ?? 65535
-  const granted = (id: number): number =>
+  const granted = (stream: number): number =>
     c.frames
-      .filter((f) => f.type === FRAME.WINDOW_UPDATE && f.streamId === id)
+      .filter((f) => f.type === FRAME.WINDOW_UPDATE && f.streamId === stream)
       .reduce((sum, f) => sum + (f.payload.readUInt32BE(0) & 0x7fffffff), 0)
-  const window = () => Math.min(65535 + granted(0), initial + granted(1))
-  c.write(post(1, '/stall/window'))
-  // Send exactly what the gateway allows until it stops granting more (its upstream reads nothing).
-  const cap = 32 * 1048576
+  // Only this stream's DATA is in flight on the connection during these tests.
+  const window = () => Math.min(65535 + granted(0), initial + granted(id))
   let sent = 0
   const started = performance.now()
-  while (sent < cap && !c.closed && performance.now() - started < 10_000) {
-    const room = window() - sent
+  while (sent < body.length && !c.closed && performance.now() - started < 10_000) {
+    const room = Math.min(window() - sent, 16384, body.length - sent)
     if (room > 0) {
-      c.write(data(1, Buffer.alloc(Math.min(16384, room), 0x77)))
-      sent += Math.min(16384, room)
+      const last = sent + room === body.length
+      c.write(data(id, body.subarray(sent, sent + room), last && end ? FLAG.END_STREAM : 0))
+      sent += room
       await c.drained()
       continue
     }
     const was = window()
     if (!(await c.waitFor(() => window() > was, 300))) break
   }
+  return sent
+}
+
+test('RFC 9113 §6.9: a 4 MiB upload sent within the windows the gateway grants arrives intact', async () => {
+  const c = await session()
+  const body = Buffer.alloc(4 * 1048576)
+  for (let i = 0; i < body.length; i++) body[i] = 0x61 + (i % 26)
+  c.write(post(1, '/e/upload'))
+  assert.equal(
+    await sendWithinWindow(c, 1, body, true),
+    body.length,
+    `the gateway stopped granting: ${seen(c)}`,
+  )
+  assert.ok(await c.waitFor(() => c.ended().has(1) || c.closed, 10_000), seen(c))
+  assert.equal(c.statuses().get(1), 200)
+  assert.equal(completed.get('/e/upload'), body.toString('latin1'))
+})
+
+test('RFC 9113 §6.9.1: DATA past the window the gateway gave (to an upstream that stopped reading) → FLOW_CONTROL_ERROR (stream or connection)', async (t) => {
+  const c = await session()
+  c.write(post(1, '/stall/window'))
+  // Everything the gateway allows, until it stops granting more (its upstream reads nothing).
+  const cap = 16 * 1048576
+  const sent = await sendWithinWindow(c, 1, Buffer.alloc(cap, 0x77), false)
   assert.ok(sent < cap, `the gateway granted ${sent} octets for an upstream that reads nothing`)
   t.diagnostic(`the gateway took ${sent} octets for the stalled upstream, then stopped granting`)
   assert.equal(c.resets().size + c.goaways().length, 0, seen(c))
