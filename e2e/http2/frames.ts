@@ -16,15 +16,18 @@ export const FRAME = {
   CONTINUATION: 0x9,
 } as const
 
-export const FLAG = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4 } as const
+export const FLAG = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 } as const
 
 export const ERROR = {
   NO_ERROR: 0x0,
   PROTOCOL_ERROR: 0x1,
   INTERNAL_ERROR: 0x2,
   FLOW_CONTROL_ERROR: 0x3,
+  STREAM_CLOSED: 0x5,
+  FRAME_SIZE_ERROR: 0x6,
   REFUSED_STREAM: 0x7,
   CANCEL: 0x8,
+  COMPRESSION_ERROR: 0x9,
   ENHANCE_YOUR_CALM: 0xb,
 } as const
 
@@ -117,7 +120,7 @@ export function settingsFrame(settings: readonly (readonly [number, number])[] =
   return frame(FRAME.SETTINGS, 0, 0, p)
 }
 
-function windowUpdate(streamId: number, increment: number): Buffer {
+export function windowUpdate(streamId: number, increment: number): Buffer {
   const p = Buffer.alloc(4)
   p.writeUInt32BE(increment, 0)
   return frame(FRAME.WINDOW_UPDATE, 0, streamId, p)
@@ -203,6 +206,8 @@ export class RawH2 {
   readonly socket: net.Socket
   readonly frames: Frame[] = []
   closed = false
+  /** Whether every DATA octet received is granted back at once (off: the test sends WINDOW_UPDATE). */
+  grantWindow = true
   private buf = Buffer.alloc(0)
   private waiters = new Set<() => void>()
 
@@ -221,14 +226,28 @@ export class RawH2 {
   }
 
   /** Connects, sends the preface and `settings`. */
-  static async connect(port: number, settings: readonly (readonly [number, number])[] = []): Promise<RawH2> {
+  static connect(port: number, settings: readonly (readonly [number, number])[] = []): Promise<RawH2> {
+    return RawH2.connectWith(port, Buffer.concat([PREFACE, settingsFrame(settings)]))
+  }
+
+  /** Connects, sends the preface and `settings`, and waits for the server's SETTINGS (which it ACKs). */
+  static async session(port: number, settings: readonly (readonly [number, number])[] = []): Promise<RawH2> {
+    const c = await RawH2.connect(port, settings)
+    const theirs = () => c.frames.some((f) => f.type === FRAME.SETTINGS && (f.flags & FLAG.ACK) === 0)
+    if (await c.waitFor(theirs, 5000)) return c
+    c.close()
+    throw new Error('the server sent no SETTINGS within 5 s')
+  }
+
+  /** Connects and sends exactly `opening` (for tests of the connection preface itself). */
+  static async connectWith(port: number, opening: Buffer): Promise<RawH2> {
     const socket = net.connect(port, '127.0.0.1')
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve())
       socket.once('error', reject)
     })
     const c = new RawH2(socket)
-    c.write(Buffer.concat([PREFACE, settingsFrame(settings)]))
+    c.write(opening)
     return c
   }
 
@@ -267,7 +286,7 @@ export class RawH2 {
         this.write(frame(FRAME.SETTINGS, FLAG.ACK, 0))
       if (f.type === FRAME.PING && (f.flags & FLAG.ACK) === 0)
         this.write(frame(FRAME.PING, FLAG.ACK, 0, f.payload))
-      if (f.type === FRAME.DATA && f.payload.length > 0)
+      if (f.type === FRAME.DATA && f.payload.length > 0 && this.grantWindow)
         this.write(
           Buffer.concat([windowUpdate(0, f.payload.length), windowUpdate(f.streamId, f.payload.length)]),
         )
@@ -298,9 +317,14 @@ export class RawH2 {
 
   /** The first GOAWAY received: last stream id and error code. */
   get goaway(): { lastStreamId: number; code: number } | undefined {
-    const f = this.frames.find((x) => x.type === FRAME.GOAWAY)
-    if (!f) return undefined
-    return { lastStreamId: f.payload.readUInt32BE(0) & 0x7fffffff, code: f.payload.readUInt32BE(4) }
+    return this.goaways()[0]
+  }
+
+  /** Every GOAWAY received, in order. */
+  goaways(): { lastStreamId: number; code: number }[] {
+    return this.frames
+      .filter((f) => f.type === FRAME.GOAWAY)
+      .map((f) => ({ lastStreamId: f.payload.readUInt32BE(0) & 0x7fffffff, code: f.payload.readUInt32BE(4) }))
   }
 
   /** RST_STREAM codes by stream. */
@@ -325,6 +349,19 @@ export class RawH2 {
     for (const f of this.frames)
       if ((f.type === FRAME.HEADERS || f.type === FRAME.DATA) && f.flags & FLAG.END_STREAM) s.add(f.streamId)
     return s
+  }
+
+  /** The DATA received on `streamId`, padding removed. */
+  body(streamId: number): Buffer {
+    const parts: Buffer[] = []
+    for (const f of this.frames)
+      if (f.type === FRAME.DATA && f.streamId === streamId)
+        parts.push(
+          f.flags & FLAG.PADDED
+            ? f.payload.subarray(1, f.payload.length - (f.payload[0] as number))
+            : f.payload,
+        )
+    return Buffer.concat(parts)
   }
 
   close(): void {
