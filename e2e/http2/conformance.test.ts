@@ -48,9 +48,23 @@ before(async () => {
     const body = bodyOf(req).toString('latin1')
     completed.set(req.url ?? '', body)
     headersSeen.set(req.url ?? '', req.headers)
-    const times = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('times') ?? 1)
-    res.writeHead(200, { 'content-type': 'text/plain' })
-    res.end(`${req.method} ${req.url}\n${body}`.repeat(times))
+    const query = new URL(req.url ?? '/', 'http://x').searchParams
+    const times = Number(query.get('times') ?? 1)
+    // `parts`: the answer goes out in that many writes, 2 ms apart (answers of streams that run at
+    // the same time then reach the gateway interleaved, whatever its scheduling).
+    const parts = Number(query.get('parts') ?? 1)
+    const answer = Buffer.from(`${req.method} ${req.url}\n${body}`.repeat(times), 'latin1')
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(answer.length) })
+    const step = Math.ceil(answer.length / parts)
+    const send = (at: number): void => {
+      if (at + step >= answer.length) {
+        res.end(answer.subarray(at))
+        return
+      }
+      res.write(answer.subarray(at, at + step))
+      setTimeout(() => send(at + step), 2)
+    }
+    send(0)
   })
   closers.add(() => up.close())
   // An upstream that accepts and never reads: the gateway's writes to it back up.
@@ -1072,7 +1086,7 @@ test('100 concurrent streams with distinct paths and bodies, answers interleaved
   const expected = new Map<number, string>()
   for (let i = 0; i < n; i++) {
     const id = 1 + 2 * i
-    const path = `/e/cross/${i}?times=100`
+    const path = `/e/cross/${i}?times=100&parts=4`
     const body = `body-of-${i}-`.repeat(5 + (i % 20))
     expected.set(id, `POST ${path}\n${body}`.repeat(100))
     frames.push(post(id, path), data(id, body, FLAG.END_STREAM))

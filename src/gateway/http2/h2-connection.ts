@@ -35,6 +35,8 @@ export const STREAM_WINDOW = DEFAULT_WINDOW
 const CONNECTION_WINDOW = 1024 * 1024
 /** Socket bytes queued towards a peer that does not read before we stop reading from it. */
 const CONGESTED_BYTES = 1024 * 1024
+/** How many of the streams we reset last are remembered (frames for them are ignored). */
+const RECENT_RESETS = 64
 
 export interface ConnectionOptions {
   /** Our SETTINGS_MAX_CONCURRENT_STREAMS (streams the peer may open); undefined: not sent. */
@@ -94,6 +96,8 @@ export abstract class H2Connection implements StreamOwner {
   failure: { code: number; message: string; local: boolean } | undefined = undefined
   private prefaceLeft: number
   private flushQueued = false
+  private readonly recentResets: number[] = []
+  private recentAt = 0
   private congested = false
   goawaySent = false
   goawayReceived = false
@@ -259,11 +263,15 @@ export abstract class H2Connection implements StreamOwner {
       throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'DATA past the connection window')
     this.recvUnacked += length
     const [start, end] = this.unpadded(flags, b, from, to)
+    if (length === 0 && (flags & Flag.END_STREAM) === 0) this.costly('empty')
     const stream = this.streams.get(id)
     if (stream === undefined) {
       if (this.isIdle(id)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on an idle stream')
-      this.sendReset(undefined, ErrorCode.STREAM_CLOSED, id)
       this.ackConnection()
+      // §5.4.2: what arrives on a stream we reset is ignored (it was on its way); otherwise §6.1.
+      if (this.wasResetByUs(id)) return
+      this.costly('closed')
+      this.sendReset(undefined, ErrorCode.STREAM_CLOSED, id)
       return
     }
     if (stream.remoteEnded) {
@@ -280,7 +288,6 @@ export abstract class H2Connection implements StreamOwner {
     // Padding is handled as soon as it arrives.
     const content = end - start
     if (length > content) this.giveBack(stream, length - content)
-    if (content === 0 && (flags & Flag.END_STREAM) === 0) this.emptyData(stream)
     if (content > 0) {
       stream.received += content
       if (stream.contentLength >= 0 && stream.received > stream.contentLength) {
@@ -405,6 +412,7 @@ export abstract class H2Connection implements StreamOwner {
     }
     if ((to - from) % 6 !== 0)
       throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS not a multiple of 6 bytes')
+    this.costly('control')
     for (let at = from; at < to; at += 6) {
       const key = b.readUInt16BE(at)
       const value = b.readUInt32BE(at + 2)
@@ -455,6 +463,7 @@ export abstract class H2Connection implements StreamOwner {
     if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PING on a stream')
     if (to - from !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'PING is 8 bytes')
     if ((flags & Flag.ACK) !== 0) return
+    this.costly('control')
     this.writer.frame(FrameType.PING, Flag.ACK, 0, b, from, to)
     this.scheduleFlush()
   }
@@ -516,8 +525,12 @@ export abstract class H2Connection implements StreamOwner {
   protected abstract peerOpensOdd(id: number): boolean
   /** The peer reset a stream (before it is closed). */
   protected peerReset(_stream: H2Stream): void {}
-  /** An empty DATA frame that does not end its stream (a flood of them costs us, not the peer). */
-  protected emptyData(_stream: H2Stream): void {}
+  /**
+   * A frame that costs us more than the peer and that a well-behaved peer sends rarely: an empty DATA
+   * frame that ends nothing, a PING or SETTINGS (each owes an acknowledgement), DATA on a closed stream
+   * (owes a RST_STREAM). The server side counts them.
+   */
+  protected costly(_kind: 'empty' | 'control' | 'closed'): void {}
   /** GOAWAY from the peer. */
   protected abstract peerGoaway(lastStreamId: number, code: number): void
   /** The connection is gone (after every stream was closed). */
@@ -652,9 +665,16 @@ export abstract class H2Connection implements StreamOwner {
   /** RST_STREAM for `stream` (or a stream id no longer in the table). */
   sendReset(stream: H2Stream | undefined, code: number, id = stream?.id ?? 0): void {
     if (this.destroyed) return
+    this.recentResets[this.recentAt] = id
+    this.recentAt = (this.recentAt + 1) % RECENT_RESETS
     this.writer.frameWith(FrameType.RST_STREAM, 0, id, 4, (b, at) => b.writeUInt32BE(code, at))
     this.scheduleFlush()
     if (stream !== undefined && !stream.closed) stream.close(code)
+  }
+
+  /** Whether we reset stream `id` lately (its peer's frames may still be on their way). */
+  wasResetByUs(id: number): boolean {
+    return this.recentResets.includes(id)
   }
 
   private windowUpdate(id: number, increment: number): void {

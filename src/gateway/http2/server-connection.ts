@@ -27,10 +27,11 @@ export interface ServerConnectionOptions {
   readonly onTooLarge: (stream: H2Stream) => void
 }
 
-/** Streams a client may cancel before their response, or empty DATA frames, per RESET_WINDOW_MS. */
+/** Streams a client may cancel before their response per CALM_WINDOW_MS. */
 const MAX_EARLY_RESETS = 200
-const MAX_EMPTY_DATA = 1000
-const RESET_WINDOW_MS = 1000
+/** Frames that cost us more than the client (H2Connection.costly) per CALM_WINDOW_MS. */
+const MAX_COSTLY = 2000
+const CALM_WINDOW_MS = 1000
 /** Stream ids we closed lately: a frame for one of those is a stream error, not a connection one. */
 const RECENT = 64
 
@@ -108,7 +109,7 @@ export class ServerConnection extends H2Connection {
   private readonly recent: number[] = []
   private windowStart = 0
   private earlyResets = 0
-  private emptyFrames = 0
+  private costlyFrames = 0
   /** Told once the connection is gone. */
   onGone: (() => void) | undefined = undefined
 
@@ -139,6 +140,8 @@ export class ServerConnection extends H2Connection {
     if ((id & 1) === 0)
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'a client opened an even-numbered stream')
     if (id <= this.lastPeerStream) {
+      // §5.4.2: trailers on their way when we reset the stream are ignored.
+      if (this.wasResetByUs(id)) return
       if (!this.recent.includes(id))
         throw new ConnectionError(
           ErrorCode.PROTOCOL_ERROR,
@@ -197,24 +200,31 @@ export class ServerConnection extends H2Connection {
     if (!stream.localEnded) this.calm(1, 0)
   }
 
-  protected override emptyData(): void {
-    this.calm(0, 1)
+  protected override costly(kind: string): void {
+    this.calm(0, 1, kind)
   }
 
   /** Counts what a client can make us do for free; past the bounds the connection goes. */
-  private calm(resets: number, empty: number): void {
+  private calm(resets: number, costly: number, kind = ''): void {
     const now = performance.now()
-    if (now - this.windowStart > RESET_WINDOW_MS) {
+    if (now - this.windowStart > CALM_WINDOW_MS) {
       this.windowStart = now
       this.earlyResets = 0
-      this.emptyFrames = 0
+      this.costlyFrames = 0
     }
     this.earlyResets += resets
-    this.emptyFrames += empty
+    this.costlyFrames += costly
+    // Called while a frame is read: the reader turns this into GOAWAY and the connection's end.
     if (this.earlyResets > MAX_EARLY_RESETS)
-      this.fail(ErrorCode.ENHANCE_YOUR_CALM, 'too many streams cancelled right after they opened')
-    else if (this.emptyFrames > MAX_EMPTY_DATA)
-      this.fail(ErrorCode.ENHANCE_YOUR_CALM, 'too many empty DATA frames')
+      throw new ConnectionError(
+        ErrorCode.ENHANCE_YOUR_CALM,
+        'too many streams cancelled right after they opened',
+      )
+    if (this.costlyFrames > MAX_COSTLY)
+      throw new ConnectionError(
+        ErrorCode.ENHANCE_YOUR_CALM,
+        `too many frames that cost more than they carry (${kind})`,
+      )
   }
 
   protected override peerGoaway(): void {
