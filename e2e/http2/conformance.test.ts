@@ -399,9 +399,7 @@ test('RFC 9113 §5.1: HEADERS after the client END_STREAM (half-closed remote) �
   await streamError(t, c, 1, ERROR.STREAM_CLOSED)
 })
 
-test('RFC 9113 §6.1: DATA on a stream the client reset (closed) → STREAM_CLOSED (stream or connection)', {
-  todo: 'nghttp2: ignores DATA on a stream closed by the client (§5.1 only says MAY for closed streams; §6.1 says MUST)',
-}, async (t) => {
+test('RFC 9113 §6.1: DATA on a stream the client reset (closed) → STREAM_CLOSED (stream or connection)', async (t) => {
   const c = await session()
   c.write(
     Buffer.concat([post(1, '/e/after-reset'), rstStream(1, ERROR.CANCEL), data(1, 'late', FLAG.END_STREAM)]),
@@ -416,9 +414,7 @@ test('RFC 9113 §5.1.1: an even stream id from the client → GOAWAY PROTOCOL_ER
   assert.equal(completed.has('/e/even'), false)
 })
 
-test('RFC 9113 §5.1.1: a stream id lower than one already used → GOAWAY PROTOCOL_ERROR', {
-  todo: 'nghttp2: ignores HEADERS on a stream id below the highest one opened (no GOAWAY, no answer; bare node:http2 too)',
-}, async () => {
+test('RFC 9113 §5.1.1: a stream id lower than one already used → GOAWAY PROTOCOL_ERROR', async () => {
   const c = await session()
   c.write(get(5, '/e/five'))
   await answered(c, 5, '/e/five')
@@ -639,9 +635,7 @@ test('RFC 9113 §6.7: PING → PING ACK with the same 8 octets', async () => {
   assert.equal(ack?.payload.toString('latin1'), '12345678')
 })
 
-test('RFC 9113 §6.7: a PING ACK from the client gets no answer', {
-  todo: 'node:http2: an unsolicited PING ACK is a session error, GOAWAY INTERNAL_ERROR (bare node:http2 too)',
-}, async () => {
+test('RFC 9113 §6.7: a PING ACK from the client gets no answer', async () => {
   const c = await session()
   c.write(ping(Buffer.from('unasked!'), FLAG.ACK))
   c.write(ping(Buffer.from('asked!!!')))
@@ -855,9 +849,7 @@ test('RFC 9113 §8.1.1: DATA shorter than content-length → RST_STREAM PROTOCOL
   assert.equal(completed.has('/e/cl-short'), false)
 })
 
-test('RFC 9113 §8.1.1: DATA longer than content-length → RST_STREAM PROTOCOL_ERROR (or GOAWAY); the upstream sees no complete body', {
-  todo: 'node:http2: a session error, GOAWAY INTERNAL_ERROR, not PROTOCOL_ERROR (bare node:http2 too)',
-}, async (t) => {
+test('RFC 9113 §8.1.1: DATA longer than content-length → RST_STREAM PROTOCOL_ERROR (or GOAWAY); the upstream sees no complete body', async (t) => {
   const c = await session()
   c.write(post(1, '/e/cl-long', [['content-length', '3']]))
   await sleep(100)
@@ -899,9 +891,7 @@ for (const [title, name, value] of [
   ['a field value with a trailing tab', 'x-a', 'trail\t'],
 ] as [string, string, string][]) {
   const slug = title.replace(/\W+/g, '-')
-  test(`RFC 9113 §8.2.1: ${title} → malformed (RST_STREAM PROTOCOL_ERROR, or 400)`, {
-    todo: 'nghttp2: drops the field and serves the request without it',
-  }, async (t) => {
+  test(`RFC 9113 §8.2.1: ${title} → malformed (RST_STREAM PROTOCOL_ERROR, or 400)`, async (t) => {
     const c = await session()
     await malformed(t, c, 1, fieldsFrame(1, [...requestFields(`/e/8.2.1-${slug}`), [name, value]]))
   })
@@ -1042,7 +1032,13 @@ async function floodUnread(
     }
     await new Promise((r) => setImmediate(r))
   }
-  await sleep(200)
+  await sleep(300)
+  // Everything may have fit in the kernel's buffers before the gateway read it: one more frame finds out
+  // whether the gateway has cut the connection since (the write then fails).
+  if (!cut) {
+    socket.write(make(written))
+    await sleep(300)
+  }
   return { written, outcome: cut ? 'cut' : 'took all' }
 }
 

@@ -35,6 +35,9 @@ export const STREAM_WINDOW = DEFAULT_WINDOW
 const CONNECTION_WINDOW = 1024 * 1024
 /** Socket bytes queued towards a peer that does not read before we stop reading from it. */
 const CONGESTED_BYTES = 1024 * 1024
+/** How long a closing connection's last bytes have to leave: after a graceful end, after an error. */
+const CLOSE_GRACE_MS = 1000
+const ERROR_GRACE_MS = 100
 /** How many of the streams we reset last are remembered (frames for them are ignored). */
 const RECENT_RESETS = 64
 
@@ -744,23 +747,27 @@ export abstract class H2Connection implements StreamOwner {
     this.goaway(code, reason)
     this.flush()
     this.socket.end()
-    this.destroy(code)
+    this.destroy(code, ERROR_GRACE_MS)
   }
 
-  /** Closes the connection now; every open stream is closed with `code`. */
-  destroy(code: number = ErrorCode.CANCEL): void {
+  /**
+   * Closes the connection now; every open stream is closed with `code`. Nothing more is read; what was
+   * written (a GOAWAY) has `graceMs` to leave, and an ended socket to close by itself, then it is cut.
+   */
+  destroy(code: number = ErrorCode.CANCEL, graceMs = CLOSE_GRACE_MS): void {
     if (this.destroyed) return
     this.destroyed = true
-    this.socket.removeListener('data', this.onSocketData)
+    const socket = this.socket
+    socket.removeListener('data', this.onSocketData)
+    socket.pause()
     for (const s of [...this.streams.values()]) s.close(code)
     this.writer.discard()
-    // What was written before (a GOAWAY) still leaves, and an ended socket closes by itself; then it goes.
-    if (!this.socket.destroyed) {
-      if (this.socket.writableLength === 0 && !this.socket.writableEnded) this.socket.destroy()
+    if (!socket.destroyed) {
+      if (socket.writableLength === 0 && !socket.writableEnded) socket.destroy()
       else {
-        const timer = setTimeout(() => this.socket.destroy(), 1000)
+        const timer = setTimeout(() => socket.destroy(), graceMs)
         timer.unref()
-        this.socket.once('close', () => clearTimeout(timer))
+        socket.once('close', () => clearTimeout(timer))
       }
     }
     this.onDestroyed()
