@@ -593,12 +593,13 @@ export abstract class H2Connection implements StreamOwner {
     }
     stream.queue = [{ chunk, offset: 0, done }]
     this.pump(stream)
-    if (stream.queue !== undefined && stream.queue.length > 0) {
+    // Still queued (no window), or sent to a socket that is full: the stream is told when to go on.
+    if ((stream.queue !== undefined && stream.queue.length > 0) || this.congested) {
       stream.wantsWritable = true
       this.waitingWritable.add(stream)
       return false
     }
-    return !this.congested
+    return true
   }
 
   /** Sends a stream's queued DATA as far as the windows allow, then its end if that waited. */
