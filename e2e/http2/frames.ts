@@ -117,7 +117,7 @@ export function settingsFrame(settings: readonly (readonly [number, number])[] =
   return frame(FRAME.SETTINGS, 0, 0, p)
 }
 
-function windowUpdate(streamId: number, increment: number): Buffer {
+export function windowUpdate(streamId: number, increment: number): Buffer {
   const p = Buffer.alloc(4)
   p.writeUInt32BE(increment, 0)
   return frame(FRAME.WINDOW_UPDATE, 0, streamId, p)
