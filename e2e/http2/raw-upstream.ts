@@ -5,7 +5,7 @@
 // receives; a test turns those off to misbehave.
 import net from 'node:net'
 import { HpackDecoder, HpackEncoder } from '../../src/gateway/http2/hpack/index.ts'
-import { FLAG, FRAME, type Frame, frame, PREFACE, settingsFrame, windowUpdate } from './frames.ts'
+import { FLAG, FRAME, type Frame, frame, PREFACE, SETTING, settingsFrame, windowUpdate } from './frames.ts'
 
 /** A request as the upstream saw it: its decoded head, its body, whether the gateway ended it. */
 export interface UpstreamRequest {
@@ -49,6 +49,8 @@ export class UpstreamConnection {
   closed = false
   /** The most streams this connection had open (gateway's HEADERS in, not yet answered or reset). */
   maxOpen = 0
+  /** Why a header block from the gateway did not decode, if one did not (its request is then dropped). */
+  hpackError: string | undefined = undefined
   private readonly decoder = new HpackDecoder()
   private readonly encoder = new HpackEncoder()
   private readonly owner: RawUpstream
@@ -59,6 +61,8 @@ export class UpstreamConnection {
     this.owner = owner
     this.socket = socket
     this.index = index
+    // Each scripted frame leaves at once (Nagle would hold a second small write for the peer's ACK).
+    socket.setNoDelay(true)
     socket.on('data', (chunk: Buffer) => {
       this.buf = Buffer.concat([this.buf, chunk])
       this.parse()
@@ -89,8 +93,16 @@ export class UpstreamConnection {
     return Buffer.from(this.encoder.encode(fields.flat()))
   }
 
+  /** DATA frames of at most 16,384 bytes (the gateway's SETTINGS_MAX_FRAME_SIZE); END_STREAM on the last. */
   data(id: number, bytes: Buffer | string, endStream = false): void {
-    this.write(frame(FRAME.DATA, endStream ? FLAG.END_STREAM : 0, id, Buffer.from(bytes)))
+    const b = Buffer.from(bytes)
+    let at = 0
+    do {
+      const end = Math.min(b.length, at + 16_384)
+      const last = end === b.length
+      this.write(frame(FRAME.DATA, last && endStream ? FLAG.END_STREAM : 0, id, b.subarray(at, end)))
+      at = end
+    } while (at < b.length)
     if (endStream) this.answered(id)
   }
 
@@ -213,7 +225,12 @@ export class UpstreamConnection {
     this.block = undefined
     const bytes = Buffer.concat(block.parts)
     const list: string[] = []
-    this.decoder.decode(bytes, 0, bytes.length, list, Number.POSITIVE_INFINITY)
+    try {
+      this.decoder.decode(bytes, 0, bytes.length, list, Number.POSITIVE_INFINITY)
+    } catch (err) {
+      this.hpackError ??= (err as Error).message
+      return
+    }
     const known = this.requests.get(block.id)
     if (known !== undefined) {
       known.trailers = field(list)
