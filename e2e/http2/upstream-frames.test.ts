@@ -9,7 +9,7 @@ import { after, test } from 'node:test'
 import { echoClient } from '../fixtures/grpc/echo-server.ts'
 import { startGateway, type TestGateway } from '../fixtures/gateway.ts'
 import { unary } from '../grpc/helpers.ts'
-import { ERROR, FLAG, FRAME, frame, SETTING, windowUpdate } from './frames.ts'
+import { ERROR, FLAG, FRAME, frame, RawH2, requestHeaders, SETTING, windowUpdate } from './frames.ts'
 import { Closers, h2connect, sha256 } from './helpers.ts'
 import {
   RawUpstream,
@@ -599,6 +599,98 @@ for (const [status, todo] of [
     }
     const a = await h1(s.port, '/up/status')
     assert.equal(a.status, 502, `got ${a.status} ${a.body.toString()}`)
+  })
+}
+
+/**
+ * Requests on one keep-alive HTTP/1.1 connection, each `gapMs` after the previous; the responses as a
+ * client parses them (content-length framing) from everything read until the gateway closed or went quiet.
+ */
+async function h1KeepAlive(
+  port: number,
+  paths: string[],
+  gapMs = 150,
+): Promise<{ bodies: string[]; closed: boolean }> {
+  const socket = net.connect(port, '127.0.0.1')
+  socket.on('error', () => {})
+  const chunks: Buffer[] = []
+  let closed = false
+  socket.on('data', (c: Buffer) => chunks.push(c))
+  socket.on('close', () => {
+    closed = true
+  })
+  for (const path of paths) {
+    if (!closed) socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)
+    await new Promise((r) => setTimeout(r, gapMs))
+  }
+  await new Promise((r) => setTimeout(r, 300))
+  socket.destroy()
+  // Complete responses, in order, as content-length frames them.
+  let rest = Buffer.concat(chunks)
+  const bodies: string[] = []
+  for (;;) {
+    const split = rest.indexOf('\r\n\r\n')
+    if (split < 0) break
+    const length = /\r\ncontent-length: *(\d+)/i.exec(rest.subarray(0, split).toString('latin1'))
+    if (length === null) break
+    const end = split + 4 + Number(length[1])
+    if (rest.length < end) break
+    bodies.push(rest.subarray(split + 4, end).toString('latin1'))
+    rest = rest.subarray(end)
+  }
+  return { bodies, closed }
+}
+
+/** Bytes that read as one more HTTP/1.1 response if a client takes them for the start of the next one. */
+const SMUGGLED = 'HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nevil'
+const LENGTH_MISMATCH =
+  "the gateway forwards the declared content-length with whatever DATA came and keeps the HTTP/1.1 connection: a shorter body swallows the start of the next response, a longer one is read by the client as the next response (the upstream can answer the client's next request)"
+
+for (const [what, declared, sent] of [
+  ['shorter', '10', 'abcde'],
+  ['longer', '5', `abcde${SMUGGLED}`],
+] as const) {
+  test(`RFC 9113 §8.1.1: DATA ${what} than content-length (malformed) → HTTP/1.1: never a complete response, and the connection's next response is exactly its own`, {
+    todo: LENGTH_MISMATCH,
+  }, async () => {
+    const s = await setup()
+    s.up.onRequest = (r) => {
+      if (pathOf(r) !== '/bad-length') return r.conn.respond(r.id, 'next')
+      r.conn.headers(r.id, [
+        [':status', '200'],
+        ['content-length', declared],
+      ])
+      r.conn.data(r.id, sent, true)
+    }
+    const { bodies } = await h1KeepAlive(s.port, ['/up/bad-length', '/up/next'])
+    // Whatever the gateway does (502, cut, close), every complete response a client reads is the upstream's
+    // answer to /next; none is made of the malformed body or of the bytes smuggled in it.
+    assert.ok(
+      bodies.every((b) => b === 'next'),
+      `responses read: ${JSON.stringify(bodies)}`,
+    )
+  })
+
+  test(`RFC 9113 §8.1.1: DATA ${what} than content-length (malformed) → an h2 client gets RST_STREAM or 502, never a clean END_STREAM`, {
+    todo: 'the gateway passes the content-length and the DATA on and ends the stream cleanly (node:http2 itself then flags it PROTOCOL_ERROR)',
+  }, async () => {
+    const s = await setup()
+    s.up.onRequest = (r) => {
+      r.conn.headers(r.id, [
+        [':status', '200'],
+        ['content-length', declared],
+      ])
+      r.conn.data(r.id, sent, true)
+    }
+    const client = await RawH2.connect(s.port)
+    closers.add(() => client.close())
+    client.write(requestHeaders(1, { path: '/up/bad-length', authority: `127.0.0.1:${s.port}` }))
+    await client.waitFor(() => client.resets().has(1) || client.ended().has(1), 5000)
+    const status = client.statuses().get(1)
+    assert.ok(
+      client.resets().has(1) || status === 502,
+      `reset ${client.resets().get(1)}, status ${status}, ended ${client.ended().has(1)}`,
+    )
   })
 }
 
