@@ -219,6 +219,10 @@ test('RFC 9113 §8.1: HEADERS + DATA + trailers reach an h2 client exact, and an
   const conn = s.up.connections[0]
   assert.equal(conn?.prefaceOk, true)
   assert.equal(conn?.frames[0]?.type, FRAME.SETTINGS)
+  assert.ok(
+    conn?.frames.some((f) => f.type === FRAME.SETTINGS && f.flags === FLAG.ACK && f.payload.length === 0),
+    'our SETTINGS were acknowledged (§6.5.3)',
+  )
   const [first] = s.up.requests
   const names = first?.fields.map(([n]) => n) ?? []
   assert.deepEqual(names.slice(0, 4).sort(), [':authority', ':method', ':path', ':scheme'])
@@ -296,6 +300,26 @@ test('RFC 9113 §6.8: GOAWAY below a stream in flight → that GET is sent once 
     'replayed exactly once, on the new connection',
   )
   assert.equal(s.up.requests.filter((r) => pathOf(r) === '/two').length, 2)
+})
+
+test('RFC 9113 §6.8: GOAWAY with an error code and last-stream-id 0, then the TCP close → the request in flight is sent again on a new connection, once', async () => {
+  const s = await setup()
+  s.up.onRequest = (r) => {
+    if (r.conn.index === 1) {
+      r.conn.goaway(0, ERROR.INTERNAL_ERROR, 'going down')
+      setTimeout(() => r.conn.close(), 20)
+    } else r.conn.respond(r.id, `new:${pathOf(r)}`)
+  }
+  const a = await h1(s.port, '/up/again')
+  assert.equal(a.status, 200)
+  assert.equal(a.body.toString(), 'new:/again')
+  assert.deepEqual(
+    s.up.requests.map((r) => [r.conn.index, pathOf(r)]),
+    [
+      [1, '/again'],
+      [2, '/again'],
+    ],
+  )
 })
 
 test('RFC 9113 §8.7: RST_STREAM REFUSED_STREAM before any response → replayed once; refused again → 502', async () => {
@@ -574,6 +598,64 @@ for (const [what, fields, todo] of [
     assert.equal(a.status, 502, `got ${a.status} ${JSON.stringify(a.headers)} ${a.body.toString()}`)
   })
 }
+
+test('RFC 9113 §8.1 / §8.1.1: DATA before the response HEADERS (malformed) → 502', {
+  todo: 'the gateway drops the early DATA and answers 200 with an empty body, from the HEADERS that follow',
+}, async () => {
+  const s = await setup()
+  s.up.onRequest = (r) => {
+    r.conn.data(r.id, 'body first')
+    r.conn.headers(r.id, [[':status', '200']], true)
+  }
+  const a = await h1(s.port, '/up/data-first')
+  assert.equal(a.status, 502, `got ${a.status} ${a.body.toString()}`)
+})
+
+test('RFC 9113 §8.1: a second header block without END_STREAM after the response (malformed trailers) → the response cut, never complete', {
+  todo: 'the gateway takes the block as trailers and ends the stream cleanly on the empty END_STREAM DATA that follows',
+}, async () => {
+  const s = await setup()
+  s.up.onRequest = (r) => {
+    r.conn.headers(r.id, [
+      [':status', '200'],
+      ['content-length', '4'],
+    ])
+    r.conn.data(r.id, 'body')
+    r.conn.headers(r.id, [['x-trailer', 'no end']])
+    setTimeout(() => r.conn.data(r.id, '', true), 100)
+  }
+  const c = await session(s.g)
+  const a = await h2(c, '/up/bad-trailers')
+  assert.equal(a.ended, false, `ended cleanly with trailers ${JSON.stringify(a.trailers)}`)
+})
+
+test('RFC 9113 §8.1: a 103 interim response, then the final one → both reach an h2 client', async () => {
+  const s = await setup()
+  s.up.onRequest = (r) => {
+    r.conn.headers(r.id, [
+      [':status', '103'],
+      ['link', '</style.css>; rel=preload'],
+    ])
+    r.conn.respond(r.id, 'final')
+  }
+  const c = await session(s.g)
+  const stream = c.request({ ':method': 'GET', ':path': '/up/hints' })
+  const interim: http2.IncomingHttpHeaders[] = []
+  stream.on('headers', (h) => interim.push(h))
+  const chunks: Buffer[] = []
+  stream.on('data', (b: Buffer) => chunks.push(b))
+  let status = 0
+  stream.on('response', (h) => {
+    status = Number(h[':status'])
+  })
+  await new Promise((resolve) => stream.on('close', resolve))
+  assert.deepEqual(
+    interim.map((h) => [h[':status'], h.link]),
+    [[103, '</style.css>; rel=preload']],
+  )
+  assert.equal(status, 200)
+  assert.equal(Buffer.concat(chunks).toString(), 'final')
+})
 
 /** Values Number() reads as 200 although they are not 3 digits. */
 const READ_AS_200 = 'the gateway reads the value with Number() and answers 200 with the body'
