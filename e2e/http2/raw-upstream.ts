@@ -49,7 +49,7 @@ export class UpstreamConnection {
   closed = false
   /** The most streams this connection had open (gateway's HEADERS in, not yet answered or reset). */
   maxOpen = 0
-  /** Why a header block from the gateway did not decode, if one did not (its request is then dropped). */
+  /** Why a header block from the gateway did not decode, if one did not (the connection then ends). */
   hpackError: string | undefined = undefined
   private readonly decoder = new HpackDecoder()
   private readonly encoder = new HpackEncoder()
@@ -179,10 +179,14 @@ export class UpstreamConnection {
   private onFrame(f: Frame): void {
     const opts = this.owner.options
     switch (f.type) {
-      case FRAME.SETTINGS:
+      case FRAME.SETTINGS: {
         if ((f.flags & FLAG.ACK) === 0 && opts.settings !== null)
           this.write(frame(FRAME.SETTINGS, FLAG.ACK, 0))
+        // Our SETTINGS_HEADER_TABLE_SIZE binds the gateway's encoder once it acknowledged it (RFC 7541 §4.2).
+        const table = opts.settings?.find(([id]) => id === SETTING.HEADER_TABLE_SIZE)
+        if ((f.flags & FLAG.ACK) !== 0 && table !== undefined) this.decoder.setMaxTableSize(table[1])
         return
+      }
       case FRAME.HEADERS: {
         let at = 0
         let end = f.payload.length
@@ -228,7 +232,10 @@ export class UpstreamConnection {
     try {
       this.decoder.decode(bytes, 0, bytes.length, list, Number.POSITIVE_INFINITY)
     } catch (err) {
+      // What a server does (RFC 9113 §4.3): a connection error, so the gateway's request fails at once.
       this.hpackError ??= (err as Error).message
+      this.goaway(0, 0x9 /* COMPRESSION_ERROR */)
+      this.socket.end()
       return
     }
     const known = this.requests.get(block.id)

@@ -279,10 +279,9 @@ test('RFC 9113 §6.8: GOAWAY below a stream in flight → that GET is sent once 
   s.up.onRequest = (r) => {
     if (r.conn.index === 1) {
       if (r.conn.requests.size < 2) return
-      const [first, second] = [...r.conn.requests.values()] as [UpstreamRequest, UpstreamRequest]
+      const [first] = [...r.conn.requests.values()] as [UpstreamRequest]
       r.conn.goaway(first.id, ERROR.NO_ERROR)
       setTimeout(() => r.conn.respond(first.id, `old:${pathOf(first)}`), 50)
-      void second
     } else r.conn.respond(r.id, `new:${pathOf(r)}`)
   }
   const c = await session(s.g)
@@ -300,6 +299,8 @@ test('RFC 9113 §6.8: GOAWAY below a stream in flight → that GET is sent once 
     'replayed exactly once, on the new connection',
   )
   assert.equal(s.up.requests.filter((r) => pathOf(r) === '/two').length, 2)
+  // The old connection is let go once its last stream is done.
+  assert.ok(await s.up.waitFor(() => s.up.connections[0]?.closed === true, 3000), 'the old connection closed')
 })
 
 test('RFC 9113 §6.8: GOAWAY with an error code and last-stream-id 0, then the TCP close → the request in flight is sent again on a new connection, once', async () => {
@@ -533,6 +534,119 @@ test("RFC 9113 §4.2: a DATA frame over the gateway's SETTINGS_MAX_FRAME_SIZE (1
   assert.ok(a.status === 502 || !a.complete, `status ${a.status}, complete ${a.complete}`)
   assert.equal(s.up.connections[0]?.goawayReceived?.code, 0x6 /* FRAME_SIZE_ERROR */)
   await stillServes(s)
+})
+
+const u32 = (value: number): Buffer => {
+  const b = Buffer.alloc(4)
+  b.writeUInt32BE(value, 0)
+  return b
+}
+const setting = (id: number, value: number): Buffer => {
+  const b = Buffer.alloc(6)
+  b.writeUInt16BE(id, 0)
+  b.writeUInt32BE(value, 2)
+  return b
+}
+
+/** Frames an upstream sends in the middle of a request that are connection errors (§5.4.1), with their code. */
+const CONNECTION_ERRORS: readonly (readonly [string, (id: number) => Buffer, number])[] = [
+  [
+    '§6.5.2: SETTINGS_ENABLE_PUSH 2',
+    () => frame(FRAME.SETTINGS, 0, 0, setting(SETTING.ENABLE_PUSH, 2)),
+    ERROR.PROTOCOL_ERROR,
+  ],
+  [
+    '§6.5.2: SETTINGS_INITIAL_WINDOW_SIZE 2^31',
+    () => frame(FRAME.SETTINGS, 0, 0, setting(SETTING.INITIAL_WINDOW_SIZE, 2 ** 31)),
+    ERROR.FLOW_CONTROL_ERROR,
+  ],
+  [
+    '§6.5.2: SETTINGS_MAX_FRAME_SIZE 16,383',
+    () => frame(FRAME.SETTINGS, 0, 0, setting(SETTING.MAX_FRAME_SIZE, 16_383)),
+    ERROR.PROTOCOL_ERROR,
+  ],
+  [
+    '§6.5: SETTINGS of 5 bytes',
+    () => frame(FRAME.SETTINGS, 0, 0, Buffer.alloc(5)),
+    0x6 /* FRAME_SIZE_ERROR */,
+  ],
+  [
+    '§6.6 / §8.4: PUSH_PROMISE with push off',
+    (id) => frame(FRAME.PUSH_PROMISE, FLAG.END_HEADERS, id, u32(2)),
+    ERROR.PROTOCOL_ERROR,
+  ],
+  ['§6.1: DATA on stream 0', () => frame(FRAME.DATA, 0, 0, Buffer.from('x')), ERROR.PROTOCOL_ERROR],
+  [
+    '§6.9: WINDOW_UPDATE of 0 on the connection',
+    () => frame(FRAME.WINDOW_UPDATE, 0, 0, u32(0)),
+    ERROR.PROTOCOL_ERROR,
+  ],
+  [
+    '§6.9.1: WINDOW_UPDATE past 2^31-1 on the connection',
+    () => frame(FRAME.WINDOW_UPDATE, 0, 0, u32(2 ** 31 - 1)),
+    ERROR.FLOW_CONTROL_ERROR,
+  ],
+  ['§6.7: PING of 7 bytes', () => frame(FRAME.PING, 0, 0, Buffer.alloc(7)), 0x6 /* FRAME_SIZE_ERROR */],
+  [
+    '§6.10: a PING between HEADERS and its CONTINUATION',
+    (id) =>
+      Buffer.concat([
+        frame(FRAME.HEADERS, 0, id, Buffer.from([0x88])),
+        frame(FRAME.PING, 0, 0, Buffer.alloc(8)),
+      ]),
+    ERROR.PROTOCOL_ERROR,
+  ],
+]
+
+for (const [what, bytes, code] of CONNECTION_ERRORS) {
+  test(`RFC 9113 ${what} from the upstream → GOAWAY ${code}, 502, the gateway stays up`, async () => {
+    const s = await setup()
+    s.up.onRequest = (r) => r.conn.write(bytes(r.id))
+    const a = await h1(s.port, '/up/conn-error')
+    assert.equal(a.status, 502)
+    assert.equal(s.up.connections[0]?.goawayReceived?.code, code)
+    await stillServes(s)
+  })
+}
+
+/** Frames an upstream may send that change nothing the client sees (§4.1, §5.3.2, §5.5, §6.5.2). */
+const TOLERATED: readonly (readonly [string, (id: number) => Buffer])[] = [
+  ['§4.1 / §5.5: a frame of an unknown type', (id) => frame(0x20, 0xff, id, Buffer.from('extension'))],
+  ['§6.5.2: an unknown setting', () => frame(FRAME.SETTINGS, 0, 0, setting(0x99, 7))],
+  ['§5.3.2: a PRIORITY frame', (id) => frame(FRAME.PRIORITY, 0, id, Buffer.from([0, 0, 0, 0, 16]))],
+  ['§6.9: a WINDOW_UPDATE for the stream', (id) => frame(FRAME.WINDOW_UPDATE, 0, id, u32(1000))],
+]
+
+for (const [what, bytes] of TOLERATED) {
+  test(`RFC 9113 ${what} from the upstream before its response → served exactly`, async () => {
+    const s = await setup()
+    s.up.onRequest = (r) => {
+      r.conn.write(bytes(r.id))
+      r.conn.respond(r.id, 'unchanged')
+    }
+    const a = await h1(s.port, '/up/tolerated')
+    assert.equal(a.status, 200)
+    assert.equal(a.body.toString(), 'unchanged')
+    assert.equal(s.up.connections[0]?.goawayReceived, undefined)
+  })
+}
+
+test('RFC 9113 §6.1 / §6.2: padded HEADERS and DATA → the client gets the body without the padding', async () => {
+  const s = await setup()
+  s.up.onRequest = (r) => {
+    const block = r.conn.encode([
+      [':status', '200'],
+      ['content-length', '11'],
+    ])
+    const pad = (payload: Buffer, n: number) => Buffer.concat([Buffer.from([n]), payload, Buffer.alloc(n)])
+    r.conn.write(frame(FRAME.HEADERS, FLAG.END_HEADERS | 0x8, r.id, pad(block, 7)))
+    r.conn.write(frame(FRAME.DATA, 0x8, r.id, pad(Buffer.from('padded '), 200)))
+    r.conn.write(frame(FRAME.DATA, 0x8 | FLAG.END_STREAM, r.id, pad(Buffer.from('body'), 0)))
+  }
+  const a = await h1(s.port, '/up/padded')
+  assert.equal(a.status, 200)
+  assert.equal(a.body.toString(), 'padded body')
+  assert.ok(a.complete)
 })
 
 test('RFC 9113 §6.10: a response header block in HEADERS + CONTINUATION frames is served', async () => {
