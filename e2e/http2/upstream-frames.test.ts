@@ -649,6 +649,50 @@ test('RFC 9113 §6.1 / §6.2: padded HEADERS and DATA → the client gets the bo
   assert.ok(a.complete)
 })
 
+test('RFC 9113 §10.5.1 / §6.5.2: a small header block that decodes past 256 KiB (HPACK indexing bomb) → 502, the gateway stays up', async () => {
+  const s = await setup()
+  s.up.onRequest = (r) => {
+    if (pathOf(r) !== '/bomb') return r.conn.respond(r.id, 'fine')
+    // :status 200 (static 8), one 4,000-byte field entered into the dynamic table, then 100 references to it.
+    const value = Buffer.alloc(4000, 0x61)
+    const literal = Buffer.concat([
+      Buffer.from([0x40, 6]),
+      Buffer.from('x-bomb'),
+      Buffer.from([0x7f, 0xa1, 0x1e]), // 4,000 as an integer with a 7-bit prefix (RFC 7541 §5.1)
+      value,
+    ])
+    const block = Buffer.concat([Buffer.from([0x88]), literal, Buffer.alloc(100, 0xbe)])
+    r.conn.write(frame(FRAME.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, r.id, block))
+  }
+  const a = await h1(s.port, '/up/bomb')
+  assert.equal(a.status, 502)
+  // A stream error (§8.1.1): the block was decoded in full, so the HPACK state and the connection live on.
+  const bomb = s.up.requests.find((r) => pathOf(r) === '/bomb') as UpstreamRequest
+  assert.equal(bomb.resetCode, ERROR.PROTOCOL_ERROR)
+  assert.equal(bomb.conn.goawayReceived, undefined)
+  await stillServes(s)
+})
+
+test('RFC 9113 §8.1: a complete response before the request body, then RST_STREAM NO_ERROR → the client gets the whole response', async () => {
+  // The upstream's window stays at 0, so no request DATA can come before it answers.
+  const s = await setup({ settings: [[SETTING.INITIAL_WINDOW_SIZE, 0]], grantData: false })
+  s.up.onHeaders = (r) => {
+    if (pathOf(r) !== '/early') return
+    r.conn.respond(r.id, 'answered early')
+    r.conn.reset(r.id, ERROR.NO_ERROR)
+  }
+  s.up.onRequest = (r) => {
+    if (pathOf(r) !== '/early') r.conn.respond(r.id, 'warm')
+  }
+  assert.equal((await h1(s.port, '/up/warm')).status, 200)
+  const a = await h1(s.port, '/up/early', { method: 'POST', body: randomBytes(100 * 1024) })
+  assert.equal(a.status, 200)
+  assert.equal(a.body.toString(), 'answered early')
+  assert.ok(a.complete)
+  const early = s.up.requests.find((r) => pathOf(r) === '/early')
+  assert.deepEqual(early?.conn.framesOf(FRAME.DATA, early.id), [], 'no request DATA after the reset')
+})
+
 test('RFC 9113 §6.10: a response header block in HEADERS + CONTINUATION frames is served', async () => {
   const s = await setup()
   s.up.onRequest = (r) => {
