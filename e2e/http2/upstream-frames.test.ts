@@ -742,7 +742,7 @@ for (const [what, fields, todo] of [
   [
     'an uppercase field name (§8.2.1)',
     [['X-Upper', 'yes']],
-    'the gateway forwards it: 200, the field lower-cased (x-upper: yes) and the body',
+    'the gateway forwards it: 200 with "X-Upper: yes" as sent, and the body',
   ],
   [
     'a connection field (§8.2.2)',
