@@ -1040,7 +1040,12 @@ for (const [who, leave] of Object.entries(leavers)) {
       r.conn.data(r.id, staysBody.subarray(0, 10_000))
       void s.up
         .waitFor(() => leaving?.resetCode !== undefined, 2000)
-        .then(() => r.conn.data(r.id, staysBody.subarray(10_000), true))
+        .then(() => {
+          // DATA for the cancelled stream still in flight (§5.4.2 allows it): dropped, never anyone's.
+          if (leaving !== undefined && leaving.resetCode !== undefined)
+            r.conn.write(frame(FRAME.DATA, 0, leaving.id, Buffer.from('late bytes of the cancelled stream')))
+          r.conn.data(r.id, staysBody.subarray(10_000), true)
+        })
     }
     const c = await session(s.g)
     const stays = h2(c, '/up/stays')
