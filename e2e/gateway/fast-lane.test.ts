@@ -335,3 +335,37 @@ test('SALLYPORT_FAST_LANE=off sends every request through node:http', async () =
   await gw.close()
   await echo.close()
 })
+
+test('RFC 9112 §9.6: a lane client that closes its socket mid-response cancels the upstream request (the upstream sees its connection close)', async () => {
+  let upstreamSawClose: (() => void) | undefined
+  const closed = new Promise<void>((resolve) => {
+    upstreamSawClose = resolve
+  })
+  const up = net.createServer((socket) => {
+    socket.once('data', () => {
+      // The head and part of the body, then nothing: the rest would come much later.
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\nfirst part')
+    })
+    socket.on('error', () => {})
+    socket.once('close', () => upstreamSawClose?.())
+  })
+  await new Promise<void>((resolve) => up.listen(0, '127.0.0.1', resolve))
+  const upPort = (up.address() as net.AddressInfo).port
+  const gw = await startGateway({
+    routes: [{ path: '/', pathType: 'prefix', targets: [{ url: `http://127.0.0.1:${upPort}` }] }],
+  })
+  const port = Number(new URL(gw.base).port)
+  const c = new RawClient(port)
+  c.send(get('/leaves'))
+  // The first bytes of the answer, then the client goes (FIN).
+  await once(c.socket, 'data')
+  assert.ok(byLane(c), 'the lane took the request')
+  c.socket.end()
+  const seen = await Promise.race([
+    closed.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 3000)),
+  ])
+  assert.ok(seen, 'the upstream connection was closed within 3 s')
+  await gw.close()
+  await new Promise<void>((resolve) => up.close(() => resolve()))
+})

@@ -295,6 +295,7 @@ export abstract class H2Connection implements StreamOwner {
       stream.received += content
       if (stream.contentLength >= 0 && stream.received > stream.contentLength) {
         this.ackConnection()
+        stream.malformed = 'more content than its content-length'
         stream.reset(ErrorCode.PROTOCOL_ERROR)
         return
       }
@@ -303,6 +304,7 @@ export abstract class H2Connection implements StreamOwner {
     this.ackConnection()
     if ((flags & Flag.END_STREAM) !== 0 && !stream.closed) {
       if (stream.contentLength >= 0 && stream.received !== stream.contentLength) {
+        stream.malformed = 'less content than its content-length'
         stream.reset(ErrorCode.PROTOCOL_ERROR)
         return
       }

@@ -49,7 +49,9 @@ export class H2Stream {
   responded = false
   /** The code it closed with (0: cleanly), -1 while open. */
   closeCode = -1
-  /** The request's content-length (server role), -1 if none; checked against the DATA (§8.1.1). */
+  /** Why we reset the stream as malformed (RFC 9113 §8.1.1), for the error its owner reports. */
+  malformed: string | undefined = undefined
+  /** The message's content-length, -1 if none; checked against the DATA (§8.1.1). */
   contentLength = -1
   received = 0
   /** DATA waiting for window, in order. */

@@ -4,7 +4,7 @@
 // keeps cancelling streams it just opened (CVE-2023-44487, "rapid reset") or sends floods of frames that
 // cost us and not it is cut off with ENHANCE_YOUR_CALM.
 import type { Duplex } from 'node:stream'
-import { isSafeFieldValue } from '../http/field-syntax.ts'
+import { contentLengthOf, fieldProblem, trailersProblem } from './field-rules.ts'
 import { ErrorCode } from './frame-codes.ts'
 import { ConnectionError, H2Connection, STREAM_WINDOW } from './h2-connection.ts'
 import { H2Stream } from './h2-stream.ts'
@@ -35,17 +35,6 @@ const CALM_WINDOW_MS = 1000
 /** Stream ids we closed lately: a frame for one of those is a stream error, not a connection one. */
 const RECENT = 64
 
-/** §8.2.2: fields that are about a connection, which HTTP/2 does not have. */
-const CONNECTION_SPECIFIC = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-])
-/** A lower-case token (§8.2.1: upper case in a field name makes the request malformed). */
-const LOWER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/
-
 /** Why a request's fields make it malformed, or the request. */
 export function readRequest(fields: readonly string[]): H2Request | string {
   let method: string | undefined
@@ -75,15 +64,8 @@ export function readRequest(fields: readonly string[]): H2Request | string {
       continue
     }
     regular = true
-    if (!LOWER_TOKEN.test(name)) return `the field name "${name.slice(0, 40)}" is not a lower-case token`
-    if (
-      !isSafeFieldValue(value) ||
-      (value.length > 0 && isOws(value, 0)) ||
-      (value.length > 0 && isOws(value, value.length - 1))
-    )
-      return `the value of ${name} holds characters a field value cannot`
-    if (CONNECTION_SPECIFIC.has(name)) return `${name} is connection-specific (not allowed in HTTP/2)`
-    if (name === 'te' && value.toLowerCase() !== 'trailers') return 'te other than "trailers"'
+    const problem = fieldProblem(name, value)
+    if (problem !== undefined) return problem
     const prior = headers[name]
     if (prior === undefined) headers[name] = name === 'set-cookie' ? [value] : value
     else if (name === 'cookie') headers.cookie = `${prior as string}; ${value}`
@@ -97,11 +79,6 @@ export function readRequest(fields: readonly string[]): H2Request | string {
     if (authority === undefined) return 'CONNECT without :authority'
   } else if (scheme === undefined || path === undefined || path === '') return 'no :scheme or no :path'
   return { method, scheme, path, authority, headers }
-}
-
-function isOws(s: string, at: number): boolean {
-  const c = s.charCodeAt(at)
-  return c === 32 || c === 9
 }
 
 export class ServerConnection extends H2Connection {
@@ -170,7 +147,7 @@ export class ServerConnection extends H2Connection {
     }
     const length = request.headers['content-length']
     if (length !== undefined) {
-      const n = /^\d{1,15}$/.test(length as string) ? Number(length) : -1
+      const n = contentLengthOf(length as string)
       if (n < 0 || (endStream && n !== 0)) {
         stream.reset(ErrorCode.PROTOCOL_ERROR)
         return
@@ -186,9 +163,11 @@ export class ServerConnection extends H2Connection {
       stream.reset(ErrorCode.STREAM_CLOSED)
       return
     }
-    let pseudo = false
-    for (let i = 0; i < fields.length; i += 2) if ((fields[i] as string).charCodeAt(0) === 58) pseudo = true
-    if (!endStream || pseudo || (stream.contentLength >= 0 && stream.received !== stream.contentLength)) {
+    if (
+      !endStream ||
+      trailersProblem(fields) !== undefined ||
+      (stream.contentLength >= 0 && stream.received !== stream.contentLength)
+    ) {
       stream.reset(ErrorCode.PROTOCOL_ERROR)
       return
     }

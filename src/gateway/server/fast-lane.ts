@@ -159,10 +159,16 @@ class LaneConnection implements ResponseSink {
     this.lane.connections.delete(this)
     this.exchange?.clientGone()
   }
-  /** Without this an idle connection the client closed would sit in CLOSE-WAIT until the keep-alive timeout. */
+  /**
+   * Without this an idle connection the client closed would sit in CLOSE-WAIT until the keep-alive timeout.
+   * A FIN before the response began is a half-close: what was sent is answered. A FIN once the response
+   * is on its way is a client that left (it read part of it and closed, as nginx and node:http take it
+   * too): the connection goes, and its exchange with it, so the upstream request is cancelled.
+   */
   readonly onEnd = () => {
     this.clientEnded = true
     if (!this.busy) this.next()
+    else if (this.headSent) this.socket.destroy()
   }
   /** Idle for keepAliveS: closed, as node:http does. */
   readonly onTimeout = () => {

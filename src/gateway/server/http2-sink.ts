@@ -93,7 +93,8 @@ export class Http2Sink implements ResponseSink, StreamHandler {
     const body = this.body
     if (body !== undefined && !body.readableEnded) {
       // Whoever reads the content hears that it was cut; nobody reading, nothing to tell.
-      if (code !== 0 && body.listenerCount('error') > 0) body.destroy(new Error('the client reset the stream'))
+      if (code !== 0 && body.listenerCount('error') > 0)
+        body.destroy(new Error('the client reset the stream'))
       else body.destroy()
     }
     // Code 0: both sides ended, or our NO_ERROR reset after a complete response.

@@ -10,6 +10,7 @@ import tls from 'node:tls'
 import { HOP_BY_HOP } from '../http/hop-headers.ts'
 import type { ResponseFields } from '../http/response-fields.ts'
 import { ClientConnection } from '../http2/client-connection.ts'
+import { contentLengthOf } from '../http2/field-rules.ts'
 import { ErrorCode } from '../http2/frame-codes.ts'
 import type { H2Stream, StreamHandler } from '../http2/h2-stream.ts'
 import type { Dispatcher, DispatchController, DispatchHandler, DispatchOptions } from './types.ts'
@@ -378,19 +379,33 @@ class Http2Exchange implements DispatchController, StreamHandler {
       if (status !== 101) this.handler.onResponseInterim?.(this, status, fieldsOf(fields))
       return
     }
-    if (!(status >= 200 && status <= 999)) {
-      this.stream?.reset(ErrorCode.PROTOCOL_ERROR)
-      return
+    const head = fieldsOf(fields)
+    const length = head['content-length']
+    // §8.1.1: content must match its content-length (HEAD, 204 and 304 carry none), or an HTTP/1.1
+    // client would read the difference as the start of its next response.
+    if (length !== undefined && this.opts.method !== 'HEAD' && status !== 204 && status !== 304) {
+      const n = typeof length === 'string' ? contentLengthOf(length) : -1
+      const s = this.stream as H2Stream
+      if (n < 0 || (endStream && n !== 0)) {
+        s.malformed = `the content-length "${String(length).slice(0, 40)}" does not match its content`
+        s.reset(ErrorCode.PROTOCOL_ERROR)
+        return
+      }
+      s.contentLength = n
     }
     clearTimeout(this.timer)
     this.started = true
-    this.handler.onResponseStart(this, status, fieldsOf(fields))
-    void endStream
+    this.handler.onResponseStart(this, status, head)
   }
 
   onData(s: H2Stream, chunk: Buffer): void {
-    if (this.aborted || !this.started) {
+    if (this.aborted) {
       s.consumed(chunk.length)
+      return
+    }
+    if (!this.started) {
+      s.malformed = 'DATA before the response head'
+      s.reset(ErrorCode.PROTOCOL_ERROR)
       return
     }
     if (this.paused) {
@@ -417,7 +432,7 @@ class Http2Exchange implements DispatchController, StreamHandler {
     this.handler.onResponseEnd(this, this.trailers)
   }
 
-  onClose(_s: H2Stream, code: number): void {
+  onClose(s: H2Stream, code: number): void {
     clearTimeout(this.timer)
     if (this.ended || this.aborted) {
       this.finishStream()
@@ -451,6 +466,12 @@ class Http2Exchange implements DispatchController, StreamHandler {
     }
     this.ended = true
     const err =
+      (s.malformed !== undefined
+        ? new UpstreamError(
+            'UPSTREAM_BAD_RESPONSE',
+            `the upstream's HTTP/2 response is malformed: ${s.malformed}`,
+          )
+        : undefined) ??
       (link.conn.destroyed ? connectionFailure(link.conn, this.owner.origin) : undefined) ??
       new UpstreamError(
         'UPSTREAM_CLOSED',
