@@ -486,9 +486,7 @@ test('RFC 9113 §6.9.1: DATA past the window the gateway gave → FLOW_CONTROL_E
   await stillServes(s)
 })
 
-test('RFC 9113 §5.1 / §5.4.2: after its RST_STREAM the gateway ignores the DATA still arriving on that stream (one RST_STREAM, not one per frame)', {
-  todo: 'the gateway answers each of the ~127 DATA frames that follow its RST_STREAM FLOW_CONTROL_ERROR with another RST_STREAM STREAM_CLOSED',
-}, async () => {
+test('RFC 9113 §5.1 / §5.4.2: after its RST_STREAM the gateway ignores the DATA still arriving on that stream (one RST_STREAM, not one per frame)', async () => {
   const { s, conn, flagged, resets } = await floodPastWindow()
   assert.ok(flagged)
   // A PING after the flood: its ACK comes after whatever the gateway answered to every frame before it.
@@ -738,24 +736,13 @@ test('RFC 9113 §6.10 / §10.5: a CONTINUATION flood without END_HEADERS (> 64 K
   await stillServes(s)
 })
 
-for (const [what, fields, todo] of [
-  [
-    'an uppercase field name (§8.2.1)',
-    [['X-Upper', 'yes']],
-    'the gateway forwards it: 200 with "X-Upper: yes" as sent, and the body',
-  ],
-  [
-    'a connection field (§8.2.2)',
-    [['connection', 'close']],
-    'the gateway forwards the response: 200 with its body (the field dropped as hop-by-hop)',
-  ],
-  [
-    'a transfer-encoding field (§8.2.2)',
-    [['transfer-encoding', 'chunked']],
-    'the gateway forwards the response: 200 with its body, chunked to the HTTP/1.1 client',
-  ],
+for (const [what, fields] of [
+  ['an uppercase field name (§8.2.1)', [['X-Upper', 'yes']]],
+  ['a connection field (§8.2.2)', [['connection', 'close']]],
+  ['a transfer-encoding field (§8.2.2)', [['transfer-encoding', 'chunked']]],
+  ['a CR LF in a field value (§8.2.1, response splitting)', [['x-a', 'ok\r\nset-cookie: pwn=1']]],
 ] as const) {
-  test(`RFC 9113 §8.1.1: a response with ${what} is malformed → 502, not forwarded`, { todo }, async () => {
+  test(`RFC 9113 §8.1.1: a response with ${what} is malformed → 502, not forwarded`, async () => {
     const s = await setup()
     s.up.onRequest = (r) => {
       r.conn.headers(r.id, [[':status', '200'], ...fields])
@@ -766,9 +753,7 @@ for (const [what, fields, todo] of [
   })
 }
 
-test('RFC 9113 §8.1 / §8.1.1: DATA before the response HEADERS (malformed) → 502', {
-  todo: 'the gateway drops the early DATA and answers 200 with an empty body, from the HEADERS that follow',
-}, async () => {
+test('RFC 9113 §8.1 / §8.1.1: DATA before the response HEADERS (malformed) → 502', async () => {
   const s = await setup()
   s.up.onRequest = (r) => {
     r.conn.data(r.id, 'body first')
@@ -778,9 +763,7 @@ test('RFC 9113 §8.1 / §8.1.1: DATA before the response HEADERS (malformed) →
   assert.equal(a.status, 502, `got ${a.status} ${a.body.toString()}`)
 })
 
-test('RFC 9113 §8.1: a second header block without END_STREAM after the response (malformed trailers) → the response cut, never complete', {
-  todo: 'the gateway takes the block as trailers and ends the stream cleanly on the empty END_STREAM DATA that follows',
-}, async () => {
+test('RFC 9113 §8.1: a second header block without END_STREAM after the response (malformed trailers) → the response cut, never complete', async () => {
   const s = await setup()
   s.up.onRequest = (r) => {
     r.conn.headers(r.id, [
@@ -824,20 +807,9 @@ test('RFC 9113 §8.1: a 103 interim response, then the final one → both reach 
   assert.equal(Buffer.concat(chunks).toString(), 'final')
 })
 
-/** Values Number() reads as 200 although they are not 3 digits. */
-const READ_AS_200 = 'the gateway reads the value with Number() and answers 200 with the body'
-for (const [status, todo] of [
-  [undefined, undefined],
-  ['20', undefined],
-  ['2000', undefined],
-  ['abc', undefined],
-  ['2e2', READ_AS_200],
-  ['0xC8', READ_AS_200],
-  [' 200', READ_AS_200],
-] as const) {
-  test(`RFC 9113 §8.3.2: :status ${status === undefined ? 'missing' : JSON.stringify(status)} → 502`, {
-    todo,
-  }, async () => {
+// The last three are values Number() would read as 200.
+for (const status of [undefined, '20', '2000', 'abc', '2e2', '0xC8', ' 200'] as const) {
+  test(`RFC 9113 §8.3.2: :status ${status === undefined ? 'missing' : JSON.stringify(status)} → 502`, async () => {
     const s = await setup()
     s.up.onRequest = (r) => {
       r.conn.headers(r.id, [
@@ -893,16 +865,11 @@ async function h1KeepAlive(
 
 /** Bytes that read as one more HTTP/1.1 response if a client takes them for the start of the next one. */
 const SMUGGLED = 'HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nevil'
-const LENGTH_MISMATCH =
-  "the gateway forwards the declared content-length with whatever DATA came and keeps the HTTP/1.1 connection: a shorter body swallows the start of the next response, a longer one is read by the client as the next response (the upstream can answer the client's next request)"
-
 for (const [what, declared, sent] of [
   ['shorter', '10', 'abcde'],
   ['longer', '5', `abcde${SMUGGLED}`],
 ] as const) {
-  test(`RFC 9113 §8.1.1: DATA ${what} than content-length (malformed) → HTTP/1.1: never a complete response, and the connection's next response is exactly its own`, {
-    todo: LENGTH_MISMATCH,
-  }, async () => {
+  test(`RFC 9113 §8.1.1: DATA ${what} than content-length (malformed) → HTTP/1.1: never a complete response, and the connection's next response is exactly its own`, async () => {
     const s = await setup()
     s.up.onRequest = (r) => {
       if (pathOf(r) !== '/bad-length') return r.conn.respond(r.id, 'next')
@@ -922,9 +889,7 @@ for (const [what, declared, sent] of [
     assert.ok(closed || bodies.includes('next'), 'the connection was closed, or it served /next')
   })
 
-  test(`RFC 9113 §8.1.1: DATA ${what} than content-length (malformed) → an h2 client gets RST_STREAM or 502, never a clean END_STREAM`, {
-    todo: 'the gateway passes the content-length and the DATA on and ends the stream cleanly (node:http2 itself then flags it PROTOCOL_ERROR)',
-  }, async () => {
+  test(`RFC 9113 §8.1.1: DATA ${what} than content-length (malformed) → an h2 client gets RST_STREAM or 502, never a clean END_STREAM`, async () => {
     const s = await setup()
     s.up.onRequest = (r) => {
       r.conn.headers(r.id, [
@@ -1015,13 +980,7 @@ function leaveH1(s: Setup, connection: string): Promise<void> {
 }
 
 for (const [who, leave] of Object.entries(leavers)) {
-  const todo =
-    who === 'an HTTP/1.1 keep-alive client'
-      ? 'a keep-alive GET whose client closes its socket mid-response is never cancelled upstream (no RST_STREAM; the same with an HTTP/1.1 upstream, which never sees the close); with Connection: close, a POST, or h2 it is. The stream stays open and gw.close() then waits its 5 s bound'
-      : undefined
-  test(`RFC 9113 §8.1 / §6.4: ${who} that leaves mid-response → RST_STREAM CANCEL on its stream only; another client on the connection gets exactly its bytes`, {
-    todo,
-  }, async () => {
+  test(`RFC 9113 §8.1 / §6.4: ${who} that leaves mid-response → RST_STREAM CANCEL on its stream only; another client on the connection gets exactly its bytes`, async () => {
     const s = await setup()
     const staysBody = randomBytes(30_000)
     let leaving: UpstreamRequest | undefined

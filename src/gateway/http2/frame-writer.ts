@@ -7,6 +7,7 @@ import { FRAME_HEADER } from './frame-codes.ts'
 
 /** Payloads up to this size are copied; larger ones go by reference. */
 export const COPY_LIMIT = 2048
+const EMPTY = Buffer.alloc(0)
 const SLAB = 32 * 1024
 
 export class FrameWriter {
@@ -81,6 +82,16 @@ export class FrameWriter {
     this.pending += FRAME_HEADER + length
   }
 
+  /** Whether anything (bytes or callbacks) waits for the next flush. */
+  get waiting(): boolean {
+    return this.pending > 0 || this.dones.length > 0
+  }
+
+  /** Runs `done` once everything gathered so far has been taken by the socket. */
+  afterFlush(done: () => void): void {
+    this.dones.push(done)
+  }
+
   /** Bytes as they are (the client connection preface). */
   raw(bytes: Buffer): void {
     this.reserve(bytes.length)
@@ -93,8 +104,12 @@ export class FrameWriter {
   flush(socket: Duplex): boolean {
     this.cut()
     const chunks = this.chunks
-    if (chunks.length === 0) return true
     const dones = this.dones
+    if (chunks.length === 0) {
+      if (dones.length === 0) return true
+      // Only callbacks: they run once what the socket already holds has gone (writes keep their order).
+      chunks.push(EMPTY)
+    }
     this.chunks = []
     this.dones = []
     this.pending = 0

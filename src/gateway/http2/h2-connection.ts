@@ -26,6 +26,8 @@ import { HpackEncoder } from './hpack/encoder.ts'
 
 /** Encoded header block bytes (HEADERS plus CONTINUATION) accepted before the connection is cut. */
 export const MAX_HEADER_BLOCK = 64 * 1024
+/** Frames one header block may take (HEADERS and its CONTINUATION frames). */
+const MAX_CONTINUATIONS = 32
 /**
  * Each stream's receive window stays at the default 65,535 (it bounds what a stream's reader that does
  * not read can have buffered: 128 streams × 64 KiB); the connection's is raised at start and given
@@ -99,6 +101,10 @@ export abstract class H2Connection implements StreamOwner {
   failure: { code: number; message: string; local: boolean } | undefined = undefined
   private prefaceLeft: number
   private flushQueued = false
+  /** Inside the frame loop: what is done now is a peer's frame's doing. */
+  private reading = false
+  /** Set when a peer went past a bound: the frame loop ends the connection with ENHANCE_YOUR_CALM. */
+  protected calmReason: string | undefined = undefined
   private readonly recentResets: number[] = []
   private recentAt = 0
   private congested = false
@@ -166,6 +172,7 @@ export abstract class H2Connection implements StreamOwner {
       this.prefaceLeft -= n
       off = n
     }
+    this.reading = true
     try {
       while (buf.length - off >= FRAME_HEADER) {
         const length =
@@ -183,12 +190,16 @@ export abstract class H2Connection implements StreamOwner {
         off = end
         this.frame(type, flags, id, buf, end - length, end)
         if (this.destroyed) return
+        if (this.calmReason !== undefined)
+          throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, this.calmReason)
       }
     } catch (err) {
+      this.reading = false
       if (err instanceof ConnectionError) this.fail(err.code, err.message)
       else this.fail(ErrorCode.INTERNAL_ERROR, (err as Error).message)
       return
     }
+    this.reading = false
     if (off < buf.length) {
       const rest = buf.subarray(off)
       this.parts = [rest]
@@ -354,6 +365,12 @@ export abstract class H2Connection implements StreamOwner {
     if (block === undefined || block.id !== id)
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'CONTINUATION without the HEADERS it continues')
     block.size += to - from
+    // Empty CONTINUATION frames add no bytes but cost a frame each: their number is bounded too.
+    if (block.parts.length >= MAX_CONTINUATIONS)
+      throw new ConnectionError(
+        ErrorCode.ENHANCE_YOUR_CALM,
+        `a header block in over ${MAX_CONTINUATIONS} frames`,
+      )
     if (block.size > MAX_HEADER_BLOCK)
       throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `a header block over ${MAX_HEADER_BLOCK} bytes`)
     block.parts.push(b.subarray(from, to))
@@ -439,13 +456,15 @@ export abstract class H2Connection implements StreamOwner {
             )
           const delta = value - this.peerInitialWindow
           this.peerInitialWindow = value
-          // §6.9.2: every open stream's window moves by the difference.
-          for (const s of this.streams.values()) {
+          // §6.9.2: every open stream's window moves by the difference (those open now: pumping
+          // may close a stream and let a new one open, which starts with the new value).
+          const open = [...this.streams.values()]
+          for (const s of open) {
             s.sendWindow += delta
             if (s.sendWindow > MAX_WINDOW)
               throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'a stream window past 2^31-1')
-            if (delta > 0) this.pump(s)
           }
+          if (delta > 0) for (const s of open) this.pump(s)
           break
         }
         case Setting.MAX_FRAME_SIZE:
@@ -596,7 +615,11 @@ export abstract class H2Connection implements StreamOwner {
     stream.queue = [{ chunk, offset: 0, done }]
     this.pump(stream)
     // Still queued (no window), or sent to a socket that is full: the stream is told when to go on.
-    if ((stream.queue !== undefined && stream.queue.length > 0) || this.congested) {
+    if (
+      (stream.queue !== undefined && stream.queue.length > 0) ||
+      this.congested ||
+      this.writer.pending > CONGESTED_BYTES
+    ) {
       stream.wantsWritable = true
       this.waitingWritable.add(stream)
       return false
@@ -621,17 +644,14 @@ export abstract class H2Connection implements StreamOwner {
       const last = n === left
       this.sendWindow -= n
       stream.sendWindow -= n
-      this.writer.frame(
-        FrameType.DATA,
-        0,
-        stream.id,
-        item.chunk,
-        item.offset,
-        item.offset + n,
-        last ? item.done : undefined,
-      )
+      this.writer.frame(FrameType.DATA, 0, stream.id, item.chunk, item.offset, item.offset + n)
       item.offset += n
-      if (last) queue.shift()
+      if (last) {
+        queue.shift()
+        // Earlier pieces of the chunk may have gone by reference: its owner gets it back once the
+        // socket has taken them all, never before.
+        if (item.done !== undefined) this.writer.afterFlush(item.done)
+      }
     }
     stream.queue = undefined
     const ending = stream.endAfterQueue
@@ -671,11 +691,19 @@ export abstract class H2Connection implements StreamOwner {
   /** RST_STREAM for `stream` (or a stream id no longer in the table). */
   sendReset(stream: H2Stream | undefined, code: number, id = stream?.id ?? 0): void {
     if (this.destroyed) return
+    // A reset a peer's frame made us send costs as much as one the peer sends (CVE-2025-8671).
+    if (this.reading && stream !== undefined && !stream.closed) this.peerReset(stream)
     this.recentResets[this.recentAt] = id
     this.recentAt = (this.recentAt + 1) % RECENT_RESETS
     this.writer.frameWith(FrameType.RST_STREAM, 0, id, 4, (b, at) => b.writeUInt32BE(code, at))
     this.scheduleFlush()
     if (stream !== undefined && !stream.closed) stream.close(code)
+  }
+
+  /** Runs `done` once everything written so far has been taken by the socket. */
+  afterFlush(done: () => void): void {
+    this.writer.afterFlush(done)
+    this.scheduleFlush()
   }
 
   /** Whether we reset stream `id` lately (its peer's frames may still be on their way). */
@@ -709,7 +737,7 @@ export abstract class H2Connection implements StreamOwner {
   /** Everything gathered goes out; a socket that stops taking bytes stops being read. */
   flush(): void {
     this.flushQueued = false
-    if (this.writer.pending === 0) return
+    if (!this.writer.waiting) return
     const ok = this.writer.flush(this.socket)
     if (!ok && !this.congested && !this.destroyed) {
       this.congested = true

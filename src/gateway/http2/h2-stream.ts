@@ -23,6 +23,7 @@ export interface StreamOwner {
   sendReset(stream: H2Stream | undefined, code: number): void
   giveBack(stream: H2Stream, n: number): void
   streamClosed(stream: H2Stream): void
+  afterFlush(done: () => void): void
 }
 
 interface Queued {
@@ -141,7 +142,13 @@ export class H2Stream {
     this.closeCode = code
     const queue = this.queue
     this.queue = undefined
-    if (queue !== undefined) for (const q of queue) q.done?.()
+    // A chunk partly sent may have pieces still on their way by reference: given back after them.
+    if (queue !== undefined)
+      for (const q of queue) {
+        if (q.done === undefined) continue
+        if (q.offset > 0) this.conn.afterFlush(q.done)
+        else q.done()
+      }
     this.conn.streamClosed(this)
     this.handler?.onClose?.(this, code)
   }

@@ -42,7 +42,8 @@ export function readRequest(fields: readonly string[]): H2Request | string {
   let path: string | undefined
   let authority: string | undefined
   let regular = false
-  const headers: Record<string, string | string[]> = {}
+  // No prototype: a field named "constructor" or "__proto__" is a field like any other.
+  const headers: Record<string, string | string[]> = Object.create(null)
   for (let i = 0; i < fields.length; i += 2) {
     const name = fields[i] as string
     const value = fields[i + 1] as string
@@ -193,17 +194,11 @@ export class ServerConnection extends H2Connection {
     }
     this.earlyResets += resets
     this.costlyFrames += costly
-    // Called while a frame is read: the reader turns this into GOAWAY and the connection's end.
+    // Counted while a frame is read: the reader ends the connection with ENHANCE_YOUR_CALM after it.
     if (this.earlyResets > MAX_EARLY_RESETS)
-      throw new ConnectionError(
-        ErrorCode.ENHANCE_YOUR_CALM,
-        'too many streams cancelled right after they opened',
-      )
-    if (this.costlyFrames > MAX_COSTLY)
-      throw new ConnectionError(
-        ErrorCode.ENHANCE_YOUR_CALM,
-        `too many frames that cost more than they carry (${kind})`,
-      )
+      this.calmReason ??= 'too many streams cancelled (by the client, or for its frames) before their answer'
+    else if (this.costlyFrames > MAX_COSTLY)
+      this.calmReason ??= `too many frames that cost more than they carry (${kind})`
   }
 
   protected override peerGoaway(): void {

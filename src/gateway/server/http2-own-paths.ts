@@ -71,8 +71,9 @@ export function createOwnPathBridge(
       },
       onEnd: () => req.end(),
       onWritable: () => res?.resume(),
-      onClose: (_s, code) => {
-        if (code !== 0) {
+      onClose: (s) => {
+        // Before the whole answer went out (a client's RST_STREAM, even NO_ERROR): the request goes.
+        if (!s.localEnded) {
           req.destroy()
           far.destroy()
         }

@@ -89,17 +89,18 @@ export class Http2Sink implements ResponseSink, StreamHandler {
     this.body?.push(null)
   }
 
-  onClose(_stream: H2Stream, code: number): void {
+  onClose(stream: H2Stream): void {
+    // Clean only once the whole response went out; a client's RST_STREAM, even with NO_ERROR, before
+    // that means it left.
+    const left = !stream.localEnded
     const body = this.body
     if (body !== undefined && !body.readableEnded) {
       // Whoever reads the content hears that it was cut; nobody reading, nothing to tell.
-      if (code !== 0 && body.listenerCount('error') > 0)
-        body.destroy(new Error('the client reset the stream'))
+      if (left && body.listenerCount('error') > 0) body.destroy(new Error('the client reset the stream'))
       else body.destroy()
     }
-    // Code 0: both sides ended, or our NO_ERROR reset after a complete response.
     const ex = this.exchange
-    if (code !== 0 && ex !== undefined && !ex.done) ex.clientGone()
+    if (left && ex !== undefined && !ex.done) ex.clientGone()
     this.onWritable()
   }
 

@@ -34,7 +34,8 @@ const CLOSE_BOUND_MS = 5000
 
 /** Response fields (name, value, … as decoded) without pseudo-header fields; repeated ones a list. */
 function fieldsOf(list: readonly string[]): ResponseFields {
-  const out: ResponseFields = {}
+  // No prototype: a field named "constructor" or "__proto__" is a field like any other.
+  const out: ResponseFields = Object.create(null)
   for (let i = 0; i < list.length; i += 2) {
     const name = list[i] as string
     if (name.charCodeAt(0) === 58 /* : */) continue
@@ -109,6 +110,7 @@ export class Http2Origin implements Dispatcher {
 
   /** Opens the exchange's stream now, or queues it for the next free slot. */
   start(ex: Http2Exchange): void {
+    ex.armTimer()
     if (this.waiting.length > 0) {
       this.waiting.push(ex)
       return
@@ -326,13 +328,7 @@ class Http2Exchange implements DispatchController, StreamHandler {
     this.stream = stream
     this.waitedForConnect = !link.connected
     this.owner.active++
-    if (opts.headersTimeout > 0 && this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.abort(
-          new UpstreamError('UPSTREAM_HEADERS_TIMEOUT', `no response within ${opts.headersTimeout} ms`),
-        )
-      }, opts.headersTimeout)
-    }
+    this.armTimer()
     if (!empty) {
       if (Buffer.isBuffer(body)) {
         stream.write(body)
@@ -433,19 +429,21 @@ class Http2Exchange implements DispatchController, StreamHandler {
   }
 
   onClose(s: H2Stream, code: number): void {
-    clearTimeout(this.timer)
     if (this.ended || this.aborted) {
+      this.stopTimer()
       this.finishStream()
       return
     }
-    if (code === 0 && this.started) {
+    // Complete only when the upstream ended its side: a RST_STREAM NO_ERROR before that cuts it.
+    if (code === 0 && this.started && s.remoteEnded) {
+      this.stopTimer()
       if (!this.endHeld) this.complete()
       return
     }
     const link = this.link as Link
     this.finishStream()
     // Refused (GOAWAY, or more streams than the upstream takes): nothing was processed, so a request
-    // whose body we still have goes once more, on a fresh connection.
+    // whose body we still have goes once more (on the same connection when it still takes streams).
     const replayable = this.opts.body === null || Buffer.isBuffer(this.opts.body)
     if (
       !this.started &&
@@ -465,6 +463,7 @@ class Http2Exchange implements DispatchController, StreamHandler {
       return
     }
     this.ended = true
+    this.stopTimer()
     const err =
       (s.malformed !== undefined
         ? new UpstreamError(
@@ -480,6 +479,20 @@ class Http2Exchange implements DispatchController, StreamHandler {
           : `the upstream reset the stream without a response (HTTP/2 error ${code})`,
       )
     this.handler.onResponseError(this, err)
+  }
+
+  /** The response head's deadline, from the first time the request is sent or queued (a replay keeps it). */
+  armTimer(): void {
+    const ms = this.opts.headersTimeout
+    if (ms <= 0 || this.timer !== undefined || this.started) return
+    this.timer = setTimeout(() => {
+      this.abort(new UpstreamError('UPSTREAM_HEADERS_TIMEOUT', `no response within ${ms} ms`))
+    }, ms)
+  }
+
+  private stopTimer(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
   }
 
   private finishStream(): void {
