@@ -1,12 +1,7 @@
 // One active check by the standard gRPC health-checking protocol (grpc.health.v1.Health/Check) over
 // HTTP/2: h2c for http:// origins, TLS with ALPN h2 for https://. A session per probe, closed after.
 // https://github.com/grpc/grpc/blob/master/doc/health-checking.md
-import {
-  type ClientHttp2Session,
-  type ClientHttp2Stream,
-  connect,
-  type IncomingHttpHeaders,
-} from 'node:http2'
+import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2'
 import { isIP } from 'node:net'
 import {
   decodeGrpcMessage,
@@ -53,7 +48,15 @@ export interface GrpcHealthResult {
 const MAX_RESPONSE_BYTES = 64 * 1024
 
 /** Asks `origin` whether it is serving. Never throws: every failure is an unhealthy result. */
-export function probeGrpcHealth(origin: string, opts: GrpcHealthProbeOptions): Promise<GrpcHealthResult> {
+/** node:http2, loaded with the first gRPC health check (the proxy's HTTP/2 is its own: http2/). */
+let http2: Promise<typeof import('node:http2')> | undefined
+
+export async function probeGrpcHealth(
+  origin: string,
+  opts: GrpcHealthProbeOptions,
+): Promise<GrpcHealthResult> {
+  http2 ??= import('node:http2')
+  const { connect } = await http2
   return new Promise((resolve) => {
     const started = performance.now()
     let session: ClientHttp2Session | undefined
