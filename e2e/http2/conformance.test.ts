@@ -42,12 +42,15 @@ let dir = ''
 const completed = new Map<string, string>()
 /** The request headers the upstream saw, by path. */
 const headersSeen = new Map<string, IncomingHttpHeaders>()
+/** The request header lines the upstream saw (name, value, name, value…), by path. */
+const rawHeadersSeen = new Map<string, string[]>()
 
 before(async () => {
   up = await startFixture((req, res) => {
     const body = bodyOf(req).toString('latin1')
     completed.set(req.url ?? '', body)
     headersSeen.set(req.url ?? '', req.headers)
+    rawHeadersSeen.set(req.url ?? '', req.rawHeaders)
     const query = new URL(req.url ?? '/', 'http://x').searchParams
     const times = Number(query.get('times') ?? 1)
     // `parts`: the answer goes out in that many writes, 2 ms apart (answers of streams that run at
@@ -839,6 +842,36 @@ test('CVE-2024-27316 CONTINUATION flood: HEADERS without END_HEADERS then > 1 Mi
   await servesFresh()
 })
 
+test('CVE-2024-27316 CONTINUATION flood of EMPTY frames: HEADERS without END_HEADERS then empty CONTINUATION → GOAWAY ENHANCE_YOUR_CALM after a bounded number; memory stays bounded', async (t) => {
+  const before = await rss()
+  const c = await session()
+  c.write(frame(FRAME.HEADERS, FLAG.END_STREAM, 1, headerBlock(requestFields('/e/empty-flood'))))
+  // An empty CONTINUATION adds no octet to the header block: only a count of frames can bound it.
+  const one = frame(FRAME.CONTINUATION, 0, 1)
+  const first = 1000
+  c.write(Buffer.concat(Array.from({ length: first }, () => one)))
+  const cutEarly = await c.waitFor(() => c.closed, 2000)
+  // Not cut: go on (up to 1,000,000 frames, 9 MB) to show what it costs the gateway.
+  let sent = first
+  const batch = Buffer.concat(Array.from({ length: 50_000 }, () => one))
+  const started = performance.now()
+  while (!c.closed && sent < 1_000_000 && performance.now() - started < 8000) {
+    c.write(batch)
+    sent += 50_000
+    await c.drained()
+  }
+  await sleep(300)
+  const grown = (await rss()) - before
+  t.diagnostic(
+    `${sent} empty CONTINUATION frames written; ${seen(c)}; gateway RSS +${(grown / 1048576).toFixed(1)} MiB`,
+  )
+  assert.equal(cutEarly, true, `still open after ${first} empty CONTINUATION frames: ${seen(c)}`)
+  assert.equal(codeName(c.goaway?.code), 'ENHANCE_YOUR_CALM', seen(c))
+  assert.ok(grown < 64 * 1048576, `the gateway grew by ${(grown / 1048576).toFixed(1)} MiB`)
+  assert.equal(completed.has('/e/empty-flood'), false)
+  await servesFresh()
+})
+
 test('RFC 9113 §8.1.1: DATA shorter than content-length → RST_STREAM PROTOCOL_ERROR (or GOAWAY); the upstream sees no complete body', async (t) => {
   const c = await session()
   c.write(
@@ -910,6 +943,29 @@ for (const [title, name, value] of [
     await servesFresh()
   })
 }
+
+// "__proto__" is dropped on the way upstream over HTTP/1.1 as well (node's req.headers cannot hold it):
+// here it must at least not turn into something else.
+test('RFC 9113 §8.2: request fields named "constructor" and "__proto__" are plain fields: "constructor" reaches the upstream as sent, nothing is mangled', async () => {
+  const c = await session()
+  c.write(
+    get(1, '/e/proto-names', [
+      ['constructor', 'value-c'],
+      ['__proto__', 'value-p'],
+    ]),
+  )
+  await answered(c, 1, '/e/proto-names')
+  const raw = rawHeadersSeen.get('/e/proto-names') ?? []
+  const pairs: string[] = []
+  for (let i = 0; i < raw.length; i += 2) pairs.push(`${raw[i]?.toLowerCase()}: ${raw[i + 1]}`)
+  assert.ok(pairs.includes('constructor: value-c'), `the upstream saw ${JSON.stringify(pairs)}`)
+  const proto = pairs.filter((p) => p.startsWith('__proto__:'))
+  assert.ok(
+    proto.every((p) => p === '__proto__: value-p'),
+    `the upstream saw ${JSON.stringify(pairs)}`,
+  )
+  assert.ok(!pairs.some((p) => p.includes('function')), `the upstream saw ${JSON.stringify(pairs)}`)
+})
 
 test('RFC 9113 §8.2.2: te: trailers is allowed', async () => {
   const c = await session()

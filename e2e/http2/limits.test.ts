@@ -19,10 +19,12 @@ import {
   RawH2,
   requestHeaders,
   rstStream,
+  SETTING,
   settingsFrame,
   settingsOf,
+  windowUpdate,
 } from './frames.ts'
-import { Closers, h2connect, h2get, h2request, sleep, within } from './helpers.ts'
+import { Closers, h2connect, h2get, h2request, sha256, sleep, within } from './helpers.ts'
 
 const closers = new Closers()
 after(() => closers.run())
@@ -155,6 +157,55 @@ test('a client that stops reading a 64 MiB response: flow control bounds what th
   assert.equal(aborted, false)
 })
 
+// The gateway sends a chunk the HTTP/1.1 upstream connection read as 16,384-byte DATA frames by reference
+// (no copy) and the rest copied; the read buffer may be reused only once every piece reached the socket.
+// A client that reads nothing for a while makes the pieces wait; 17,000-byte writes split in two pieces,
+// 16,000-byte ones (the control) do not.
+test('RFC 9113 §6.1: an HTTP/1.1 upstream writing 17,000-byte chunks to a client that reads late → the body arrives byte-exact (sha256); 16,000-byte chunks too', async (t) => {
+  const COUNT = 400
+  const chunkOf = (size: number, k: number): Buffer => Buffer.alloc(size, (k % 251) + 1)
+  const up = await startFixture((req, res) => {
+    const size = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('size'))
+    res.writeHead(200, { 'content-type': 'application/octet-stream' }) // chunked
+    let k = 0
+    // One write every 2 ms: each reaches the gateway as its own read.
+    const next = (): void => {
+      if (k >= COUNT) return void res.end()
+      const ok = res.write(chunkOf(size, k++))
+      if (ok) setTimeout(next, 2)
+      else res.once('drain', () => setTimeout(next, 2))
+    }
+    next()
+  })
+  closers.add(() => up.close())
+  const g = await startGateway({ routes: [{ path: '/big', targets: [{ url: up.url }] }] })
+  closers.add(() => g.close())
+  const port = portOf(g)
+  for (const size of [17_000, 16_000]) {
+    // Windows as large as allowed: only the client's socket holds the gateway back.
+    const c = await RawH2.session(port, [[SETTING.INITIAL_WINDOW_SIZE, 0x7fffffff - 1]])
+    closers.add(() => c.close())
+    c.write(windowUpdate(0, 0x7fffffff - 65535))
+    c.socket.pause()
+    c.write(requestHeaders(1, { path: `/big?size=${size}`, authority: `127.0.0.1:${port}` }))
+    await sleep(1500)
+    c.socket.resume()
+    assert.ok(await c.waitFor(() => c.ended().has(1), 20_000), `${size}: the response did not end`)
+    const body = c.body(1)
+    const expected = Buffer.concat(Array.from({ length: COUNT }, (_, k) => chunkOf(size, k)))
+    let firstWrong = -1
+    for (let i = 0; i < Math.min(body.length, expected.length) && firstWrong < 0; i++)
+      if (body[i] !== expected[i]) firstWrong = i
+    t.diagnostic(`${size}-byte writes: ${body.length} bytes, first wrong byte at ${firstWrong}`)
+    assert.equal(
+      sha256(body),
+      sha256(expected),
+      `${size}-byte writes: ${body.length} of ${expected.length} bytes, the first that differs at offset ${firstWrong}`,
+    )
+    c.close()
+  }
+})
+
 test('cancelling a stalled h2 stream (RST_STREAM CANCEL) aborts its upstream request; other streams carry on', async () => {
   let open = 0
   let closed = 0
@@ -198,6 +249,45 @@ test('cancelling a stalled h2 stream (RST_STREAM CANCEL) aborts its upstream req
   assert.equal(ok.status, 200)
   assert.equal(ok.text, 'ok')
   assert.equal(session.closed, false)
+})
+
+test('RFC 9113 §6.4: a client RST_STREAM NO_ERROR before the response is complete cancels the upstream request (an event stream closes within 2 s)', async () => {
+  let opened = 0
+  let closedAt: number | undefined
+  const up = await startFixture((_req, res) => {
+    opened++
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    let n = 0
+    const timer = setInterval(() => res.write(`data: ${++n}\n\n`), 100)
+    res.on('close', () => {
+      clearInterval(timer)
+      closedAt = performance.now()
+    })
+  })
+  closers.add(() => up.close())
+  const g = await startGateway({ routes: [{ path: '/sse', targets: [{ url: up.url }] }] })
+  closers.add(() => g.close())
+  const port = portOf(g)
+  const c = await rawSession(port)
+  c.write(requestHeaders(1, { path: '/sse/events', authority: `127.0.0.1:${port}` }))
+  assert.ok(await c.waitFor(() => c.body(1).includes('data: 2'), 5000), 'the events flow')
+  const resetAt = performance.now()
+  c.write(rstStream(1, ERROR.NO_ERROR))
+  await within(
+    (async () => {
+      while (closedAt === undefined) await sleep(20)
+    })(),
+    2000,
+  )
+  assert.equal(opened, 1)
+  assert.ok(
+    closedAt !== undefined,
+    'the upstream request still runs 2 s after the client reset its stream with NO_ERROR',
+  )
+  assert.ok((closedAt as number) - resetAt < 2000)
+  // Only that stream went: the connection serves on.
+  assert.equal(c.goaway, undefined)
+  assert.equal(c.closed, false)
 })
 
 // RFC 9113 §5.1.2: a stream past the limit the client acknowledged is a stream error, PROTOCOL_ERROR or
@@ -320,6 +410,49 @@ test('CVE-2023-44487 rapid reset, one pair at a time: GOAWAY ENHANCE_YOUR_CALM a
   )
   assert.ok(up.hits < 250, `the upstream saw ${up.hits} of ${sent} cancelled requests`)
 })
+
+// MadeYouReset: the client never sends RST_STREAM; a frame of its makes the gateway reset the stream
+// after the request went upstream. Each such reset costs the upstream a request, as a rapid reset does.
+for (const [what, kill] of [
+  ['WINDOW_UPDATE 0 on the stream (§6.9)', (id: number) => windowUpdate(id, 0)],
+  [
+    'PRIORITY depending on its own stream (§5.3.1)',
+    (id: number) => {
+      const p = Buffer.alloc(5)
+      p.writeUInt32BE(id, 0)
+      return frame(FRAME.PRIORITY, 0, id, p)
+    },
+  ],
+] as const) {
+  test(`CVE-2025-8671 MadeYouReset: 1000 streams each reset by the gateway for a ${what} → GOAWAY ENHANCE_YOUR_CALM, far fewer upstream requests`, async (t) => {
+    const up = await startFixture(() => {}) // never answers
+    closers.add(() => up.close())
+    const g = await startGateway({ routes: [{ path: '/myr', targets: [{ url: up.url }] }] })
+    closers.add(() => g.close())
+    const port = portOf(g)
+    const c = await rawSession(port)
+    const authority = `127.0.0.1:${port}`
+    let sent = 0
+    // 100 streams at a time (under the 128 concurrent), each killed once its request went upstream.
+    for (let round = 0; round < 10 && !c.closed; round++) {
+      const ids = Array.from({ length: 100 }, (_, i) => 1 + 2 * (sent + i))
+      c.write(Buffer.concat(ids.map((id) => requestHeaders(id, { path: `/myr/${id}`, authority }))))
+      sent += ids.length
+      await within(
+        (async () => {
+          while (up.hits < sent && !c.closed) await sleep(10)
+        })(),
+        1000,
+      )
+      c.write(Buffer.concat(ids.map(kill)))
+      await sleep(20)
+    }
+    await c.waitFor(() => c.closed, 3000)
+    t.diagnostic(`${sent} streams sent, ${up.hits} upstream requests, GOAWAY ${JSON.stringify(c.goaways())}`)
+    assert.equal(c.goaway?.code, ERROR.ENHANCE_YOUR_CALM, `GOAWAY frames: ${JSON.stringify(c.goaways())}`)
+    assert.ok(up.hits < 500, `the upstream saw ${up.hits} of ${sent} requests`)
+  })
+}
 
 test('RFC 8441: extended CONNECT (:protocol) is refused when SETTINGS_ENABLE_CONNECT_PROTOCOL was not sent; the session goes on', async () => {
   const up = await echo()

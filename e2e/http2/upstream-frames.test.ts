@@ -9,8 +9,18 @@ import { after, test } from 'node:test'
 import { echoClient } from '../fixtures/grpc/echo-server.ts'
 import { startGateway, type TestGateway } from '../fixtures/gateway.ts'
 import { unary } from '../grpc/helpers.ts'
-import { ERROR, FLAG, FRAME, frame, RawH2, requestHeaders, SETTING, windowUpdate } from './frames.ts'
-import { Closers, h2connect, sha256 } from './helpers.ts'
+import {
+  ERROR,
+  FLAG,
+  FRAME,
+  frame,
+  RawH2,
+  requestHeaders,
+  SETTING,
+  settingsFrame,
+  windowUpdate,
+} from './frames.ts'
+import { Closers, h2connect, sha256, sleep, within } from './helpers.ts'
 import {
   RawUpstream,
   type UpstreamConnection,
@@ -367,6 +377,42 @@ test('RFC 9113 §8.1 / §6.4: RST_STREAM INTERNAL_ERROR mid-body → the client 
   await stillServes(s)
 })
 
+test('RFC 9113 §8.1 / §6.4: RST_STREAM NO_ERROR mid-body (before END_STREAM) → the client sees the response cut, never complete', async () => {
+  const s = await setup()
+  s.up.onRequest = (r) => {
+    r.conn.headers(r.id, [[':status', '200']])
+    r.conn.data(r.id, 'x'.repeat(20_000))
+    // NO_ERROR ends a stream cleanly only after a complete response; here the response has no end.
+    void handedOn(s, r).then(() => r.conn.reset(r.id, ERROR.NO_ERROR))
+  }
+  const a = await h1(s.port, '/up/cut0')
+  assert.equal(a.status, 200)
+  assert.equal(a.complete, false, 'an HTTP/1.1 body cut before its declared end')
+  const c = await session(s.g)
+  const b = await h2(c, '/up/cut0')
+  assert.equal(b.ended, false, 'the h2 stream must not end cleanly')
+  assert.ok(b.rstCode !== undefined, 'the h2 client got RST_STREAM')
+  await stillServes(s)
+})
+
+test('RFC 9113 §8.7: RST_STREAM REFUSED_STREAM, then the replay never answered → 504 within the route timeout', async () => {
+  const s = await setup({}, { timeout: '1s' })
+  let refused = 0
+  s.up.onRequest = (r) => {
+    if (refused++ === 0) r.conn.reset(r.id, ERROR.REFUSED_STREAM)
+    // The replay: never answered.
+  }
+  const started = performance.now()
+  const answer = h1(s.port, '/up/refused-then-silent').catch((e: Error) => e)
+  const inTime = await within(answer, 3000)
+  const took = performance.now() - started
+  assert.ok(inTime, `no answer ${took.toFixed(0)} ms after the request (route timeout 1 s)`)
+  const a = await answer
+  assert.ok(!(a instanceof Error), String(a))
+  assert.equal(a.status, 504, `status ${a.status} after ${took.toFixed(0)} ms`)
+  assert.equal(s.up.requests.length, 2, 'the refused request was replayed once')
+})
+
 test('RFC 9113 §8.1: the upstream closes TCP mid-response → HTTP/1.1 and h2 clients see a cut; the next request opens a new connection and succeeds', async () => {
   const s = await setup()
   s.up.onRequest = (r) => {
@@ -446,6 +492,46 @@ test('RFC 9113 §6.9.2: SETTINGS_INITIAL_WINDOW_SIZE 0 → no DATA of a 100 KB P
   const [, post] = s.up.requests
   assert.equal(Buffer.concat(post?.body ?? []).length, body.length)
   assert.ok((post?.conn.framesOf(FRAME.DATA, post.id) ?? []).every((f) => f.payload.length <= 16_384))
+})
+
+// A stream that closes while a SETTINGS_INITIAL_WINDOW_SIZE change is applied frees a slot; the request
+// waiting for it opens a stream that starts with the new value, and the change must not be added to it
+// a second time.
+test('RFC 9113 §6.9.2: a stream opened while SETTINGS_INITIAL_WINDOW_SIZE changes gets the new window once: no DATA past it', async () => {
+  const s = await setup({
+    settings: [
+      [SETTING.MAX_CONCURRENT_STREAMS, 1],
+      [SETTING.INITIAL_WINDOW_SIZE, 0],
+    ],
+    grantData: false,
+  })
+  s.up.onHeaders = (r) => {
+    // The first POST gets its whole answer at once; its body (10 bytes) waits for window.
+    if (pathOf(r) === '/first') r.conn.headers(r.id, [[':status', '200']], true)
+  }
+  s.up.onRequest = (r) => {
+    if (pathOf(r) === '/warm') r.conn.respond(r.id, 'warm')
+  }
+  assert.equal((await h1(s.port, '/up/warm')).status, 200)
+  const first = h1(s.port, '/up/first', { method: 'POST', body: Buffer.alloc(10, 0x61) })
+  await s.up.waitFor(() => s.up.requests.some((r) => pathOf(r) === '/first'))
+  const body = randomBytes(2000)
+  const second = h1(s.port, '/up/second', { method: 'POST', body })
+  await sleep(200) // the second request waits for the only stream
+  const conn = s.up.connections[0] as UpstreamConnection
+  conn.write(settingsFrame([[SETTING.INITIAL_WINDOW_SIZE, 1000]]))
+  assert.ok(await s.up.waitFor(() => s.up.requests.some((r) => pathOf(r) === '/second'), 3000))
+  const r = s.up.requests.find((q) => pathOf(q) === '/second') as UpstreamRequest
+  await sleep(300) // whatever the gateway sends within its window (and past it) is in
+  const sent = conn.framesOf(FRAME.DATA, r.id).reduce((n, f) => n + f.payload.length, 0)
+  assert.ok(sent <= 1000, `${sent} DATA bytes on a stream whose window is 1000`)
+  // Now the window opens: the rest follows and the request completes.
+  s.up.onRequest = (q) => q.conn.respond(q.id, sha256(Buffer.concat(q.body)))
+  conn.write(Buffer.concat([windowUpdate(0, 100_000), windowUpdate(r.id, 100_000)]))
+  const b = await second
+  assert.equal(b.status, 200)
+  assert.equal(b.body.toString(), sha256(body))
+  assert.equal((await first).status, 200)
 })
 
 /**
