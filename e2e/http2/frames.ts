@@ -202,13 +202,27 @@ export function statusOf(block: Buffer): number | undefined {
 }
 
 /** One connection that speaks frames: ACKs SETTINGS and PING, grants every DATA byte back, records all. */
+/** The first whole frame in `buf` and the bytes after it, or undefined while it is incomplete. */
+export function takeFrame(buf: Buffer): [Frame, Buffer] | undefined {
+  if (buf.length < 9) return undefined
+  const len = buf.readUIntBE(0, 3)
+  if (buf.length < 9 + len) return undefined
+  const f: Frame = {
+    type: buf[3] as number,
+    flags: buf[4] as number,
+    streamId: buf.readUInt32BE(5) & 0x7fffffff,
+    payload: Buffer.from(buf.subarray(9, 9 + len)),
+  }
+  return [f, buf.subarray(9 + len)]
+}
+
 export class RawH2 {
   readonly socket: net.Socket
   readonly frames: Frame[] = []
   closed = false
   /** Whether every DATA octet received is granted back at once (off: the test sends WINDOW_UPDATE). */
   grantWindow = true
-  private buf = Buffer.alloc(0)
+  private buf: Buffer = Buffer.alloc(0)
   private waiters = new Set<() => void>()
 
   private constructor(socket: net.Socket) {
@@ -271,16 +285,11 @@ export class RawH2 {
   }
 
   private parse(): void {
-    for (let guard = 0; guard < 100_000 && this.buf.length >= 9; guard++) {
-      const len = this.buf.readUIntBE(0, 3)
-      if (this.buf.length < 9 + len) return
-      const f: Frame = {
-        type: this.buf[3] as number,
-        flags: this.buf[4] as number,
-        streamId: this.buf.readUInt32BE(5) & 0x7fffffff,
-        payload: Buffer.from(this.buf.subarray(9, 9 + len)),
-      }
-      this.buf = this.buf.subarray(9 + len)
+    for (let guard = 0; guard < 100_000; guard++) {
+      const next = takeFrame(this.buf)
+      if (next === undefined) return
+      const [f, rest] = next
+      this.buf = rest
       this.frames.push(f)
       if (f.type === FRAME.SETTINGS && (f.flags & FLAG.ACK) === 0)
         this.write(frame(FRAME.SETTINGS, FLAG.ACK, 0))

@@ -5,7 +5,17 @@
 // receives; a test turns those off to misbehave.
 import net from 'node:net'
 import { HpackDecoder, HpackEncoder } from '../../src/gateway/http2/hpack/index.ts'
-import { FLAG, FRAME, type Frame, frame, PREFACE, SETTING, settingsFrame, windowUpdate } from './frames.ts'
+import {
+  FLAG,
+  FRAME,
+  type Frame,
+  frame,
+  PREFACE,
+  SETTING,
+  settingsFrame,
+  takeFrame,
+  windowUpdate,
+} from './frames.ts'
 
 /** A request as the upstream saw it: its decoded head, its body, whether the gateway ended it. */
 export interface UpstreamRequest {
@@ -54,7 +64,7 @@ export class UpstreamConnection {
   private readonly decoder = new HpackDecoder()
   private readonly encoder = new HpackEncoder()
   private readonly owner: RawUpstream
-  private buf = Buffer.alloc(0)
+  private buf: Buffer = Buffer.alloc(0)
   private block: { id: number; flags: number; parts: Buffer[] } | undefined = undefined
 
   constructor(owner: RawUpstream, socket: net.Socket, index: number) {
@@ -161,16 +171,9 @@ export class UpstreamConnection {
       this.prefaceOk = this.buf.subarray(0, PREFACE.length).equals(PREFACE)
       this.buf = this.buf.subarray(PREFACE.length)
     }
-    while (this.buf.length >= 9) {
-      const len = this.buf.readUIntBE(0, 3)
-      if (this.buf.length < 9 + len) return
-      const f: Frame = {
-        type: this.buf[3] as number,
-        flags: this.buf[4] as number,
-        streamId: this.buf.readUInt32BE(5) & 0x7fffffff,
-        payload: Buffer.from(this.buf.subarray(9, 9 + len)),
-      }
-      this.buf = this.buf.subarray(9 + len)
+    for (let next = takeFrame(this.buf); next !== undefined; next = takeFrame(this.buf)) {
+      const [f, rest] = next
+      this.buf = rest
       this.frames.push(f)
       this.onFrame(f)
     }

@@ -31,8 +31,6 @@ export function responseProblem(fields: readonly string[], endStream: boolean): 
 
 export class ClientConnection extends H2Connection {
   private nextId = 1
-  /** Told once the connection is gone, and when a stream slot frees up. */
-  onGone: (() => void) | undefined = undefined
   onSlot: (() => void) | undefined = undefined
 
   constructor(socket: Duplex) {
@@ -112,22 +110,5 @@ export class ClientConnection extends H2Connection {
   protected override afterStreamClosed(): void {
     if ((this.goawayReceived || this.goawaySent) && this.streams.size === 0) this.end()
     else this.onSlot?.()
-  }
-
-  /** No new streams; the connection ends once the running ones are done. */
-  close(): void {
-    this.goaway(ErrorCode.NO_ERROR)
-    if (this.streams.size === 0) this.end()
-  }
-
-  private end(): void {
-    if (this.destroyed) return
-    this.flush()
-    this.socket.end()
-    this.destroy(ErrorCode.NO_ERROR)
-  }
-
-  protected override onDestroyed(): void {
-    this.onGone?.()
   }
 }

@@ -33,14 +33,7 @@ export class FrameWriter {
     const copy = length <= COPY_LIMIT
     this.reserve(FRAME_HEADER + (copy ? length : 0))
     const b = this.buf
-    let at = this.end
-    b[at++] = (length >>> 16) & 0xff
-    b[at++] = (length >>> 8) & 0xff
-    b[at++] = length & 0xff
-    b[at++] = type
-    b[at++] = flags
-    b.writeUInt32BE(streamId, at)
-    at += 4
+    const at = this.header(length, type, flags, streamId)
     if (copy) {
       if (length > 0) (payload as Buffer).copy(b, at, from, to)
       this.end = at + length
@@ -69,14 +62,7 @@ export class FrameWriter {
   ): void {
     this.reserve(FRAME_HEADER + length)
     const b = this.buf
-    let at = this.end
-    b[at++] = (length >>> 16) & 0xff
-    b[at++] = (length >>> 8) & 0xff
-    b[at++] = length & 0xff
-    b[at++] = type
-    b[at++] = flags
-    b.writeUInt32BE(streamId, at)
-    at += 4
+    const at = this.header(length, type, flags, streamId)
     fill(b, at)
     this.end = at + length
     this.pending += FRAME_HEADER + length
@@ -133,6 +119,19 @@ export class FrameWriter {
       socket.uncork()
     }
     return ok
+  }
+
+  /** The 9-byte frame header at the end of the buffer (room reserved); returns where the payload goes. */
+  private header(length: number, type: number, flags: number, streamId: number): number {
+    const b = this.buf
+    const at = this.end
+    b[at] = (length >>> 16) & 0xff
+    b[at + 1] = (length >>> 8) & 0xff
+    b[at + 2] = length & 0xff
+    b[at + 3] = type
+    b[at + 4] = flags
+    b.writeUInt32BE(streamId, at + 5)
+    return at + FRAME_HEADER
   }
 
   /** Drops what was gathered (the connection is gone); `done` callbacks still run. */

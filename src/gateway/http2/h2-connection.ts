@@ -557,8 +557,22 @@ export abstract class H2Connection implements StreamOwner {
   protected costly(_kind: 'empty' | 'control' | 'closed'): void {}
   /** GOAWAY from the peer. */
   protected abstract peerGoaway(lastStreamId: number, code: number): void
-  /** The connection is gone (after every stream was closed). */
-  protected onDestroyed(): void {}
+  /** Told once the connection is gone (after every stream was closed). */
+  onGone: (() => void) | undefined = undefined
+
+  /** Graceful close (drain): GOAWAY now, the connection ends once the streams in flight are done. */
+  close(): void {
+    this.goaway(ErrorCode.NO_ERROR)
+    if (this.streams.size === 0) this.end()
+  }
+
+  /** Ends the connection after what was written. */
+  protected end(): void {
+    if (this.destroyed) return
+    this.flush()
+    this.socket.end()
+    this.destroy(ErrorCode.NO_ERROR)
+  }
 
   // ---- writing ----
 
@@ -570,22 +584,20 @@ export abstract class H2Connection implements StreamOwner {
   }
 
   sendHeaderBlock(stream: H2Stream, fields: readonly string[], endStream: boolean): void {
-    const block = this.encode(fields)
+    this.headerFrames(stream.id, this.encode(fields), endStream)
+  }
+
+  /** A header block as HEADERS, and CONTINUATION frames when it is larger than the peer's frames. */
+  private headerFrames(id: number, block: Buffer, endStream: boolean): void {
     const max = this.peerMaxFrame
     const flags = endStream ? Flag.END_STREAM : 0
-    if (block.length <= max) this.writer.frame(FrameType.HEADERS, flags | Flag.END_HEADERS, stream.id, block)
+    if (block.length <= max) this.writer.frame(FrameType.HEADERS, flags | Flag.END_HEADERS, id, block)
     else {
-      this.writer.frame(FrameType.HEADERS, flags, stream.id, block, 0, max)
+      this.writer.frame(FrameType.HEADERS, flags, id, block, 0, max)
       for (let at = max; at < block.length; at += max) {
         const to = Math.min(block.length, at + max)
-        this.writer.frame(
-          FrameType.CONTINUATION,
-          to === block.length ? Flag.END_HEADERS : 0,
-          stream.id,
-          block,
-          at,
-          to,
-        )
+        const last = to === block.length ? Flag.END_HEADERS : 0
+        this.writer.frame(FrameType.CONTINUATION, last, id, block, at, to)
       }
     }
     this.scheduleFlush()
@@ -665,27 +677,12 @@ export abstract class H2Connection implements StreamOwner {
 
   /** The end of our side: trailers with END_STREAM, or an empty DATA frame with it. */
   sendEnd(stream: H2Stream, trailers: readonly string[] | undefined): void {
-    if (trailers !== undefined && trailers.length > 0) {
-      const block = this.encode(trailers)
-      if (block.length <= this.peerMaxFrame)
-        this.writer.frame(FrameType.HEADERS, Flag.END_STREAM | Flag.END_HEADERS, stream.id, block)
-      else {
-        const max = this.peerMaxFrame
-        this.writer.frame(FrameType.HEADERS, Flag.END_STREAM, stream.id, block, 0, max)
-        for (let at = max; at < block.length; at += max) {
-          const to = Math.min(block.length, at + max)
-          this.writer.frame(
-            FrameType.CONTINUATION,
-            to === block.length ? Flag.END_HEADERS : 0,
-            stream.id,
-            block,
-            at,
-            to,
-          )
-        }
-      }
-    } else this.writer.frame(FrameType.DATA, Flag.END_STREAM, stream.id, undefined)
-    this.scheduleFlush()
+    if (trailers !== undefined && trailers.length > 0)
+      this.headerFrames(stream.id, this.encode(trailers), true)
+    else {
+      this.writer.frame(FrameType.DATA, Flag.END_STREAM, stream.id, undefined)
+      this.scheduleFlush()
+    }
   }
 
   /** RST_STREAM for `stream` (or a stream id no longer in the table). */
@@ -801,6 +798,6 @@ export abstract class H2Connection implements StreamOwner {
         socket.once('close', () => clearTimeout(timer))
       }
     }
-    this.onDestroyed()
+    this.onGone?.()
   }
 }

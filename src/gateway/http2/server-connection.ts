@@ -88,8 +88,6 @@ export class ServerConnection extends H2Connection {
   private windowStart = 0
   private earlyResets = 0
   private costlyFrames = 0
-  /** Told once the connection is gone. */
-  onGone: (() => void) | undefined = undefined
 
   constructor(socket: Duplex, options: ServerConnectionOptions) {
     super(
@@ -210,22 +208,5 @@ export class ServerConnection extends H2Connection {
     this.recent.push(stream.id)
     if (this.recent.length > RECENT) this.recent.shift()
     if ((this.goawaySent || this.goawayReceived) && this.streams.size === 0) this.end()
-  }
-
-  /** Graceful close (drain): GOAWAY now, the connection ends once the streams in flight are done. */
-  close(): void {
-    this.goaway(ErrorCode.NO_ERROR)
-    if (this.streams.size === 0) this.end()
-  }
-
-  private end(): void {
-    if (this.destroyed) return
-    this.flush()
-    this.socket.end()
-    this.destroy(ErrorCode.NO_ERROR)
-  }
-
-  protected override onDestroyed(): void {
-    this.onGone?.()
   }
 }
