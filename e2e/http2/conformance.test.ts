@@ -910,10 +910,9 @@ for (const [title, fields] of [
   })
 }
 
-// Field validity (§8.2.1). nghttp2 drops such a field and serves the request without it, which keeps the
-// upstream safe but is not what the RFC asks; the new implementation must treat the request as malformed.
-// Either way the prohibited field must never reach the upstream (an HTTP/1.1 upstream would read CR LF
-// as a new header line): the second test of each pair holds both to that.
+// Field validity (§8.2.1): the request is malformed (nghttp2, before our own HTTP/2, dropped the field and
+// served the request). And the prohibited field must never reach the upstream (an HTTP/1.1 upstream would
+// read CR LF as a new header line): the second test of each pair holds to that.
 for (const [title, name, value] of [
   ['a field name with a space', 'x a', '1'],
   ['a field name with a colon', 'x:a', '1'],
