@@ -72,7 +72,6 @@ export abstract class H2Connection implements StreamOwner {
   peerMaxFrame = DEFAULT_MAX_FRAME
   peerInitialWindow = DEFAULT_WINDOW
   peerMaxConcurrent = Number.POSITIVE_INFINITY
-  peerMaxHeaderList = Number.POSITIVE_INFINITY
   /** Connection-level windows. */
   sendWindow = DEFAULT_WINDOW
   private recvWindow = DEFAULT_WINDOW
@@ -472,10 +471,8 @@ export abstract class H2Connection implements StreamOwner {
             throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS_MAX_FRAME_SIZE out of range')
           this.peerMaxFrame = value
           break
-        case Setting.MAX_HEADER_LIST_SIZE:
-          this.peerMaxHeaderList = value
-          break
         default:
+        // SETTINGS_MAX_HEADER_LIST_SIZE is advisory (§6.5.2): what we send is the upstream's or our own.
         // §6.5.2: unknown settings are ignored.
       }
     }
@@ -607,9 +604,7 @@ export abstract class H2Connection implements StreamOwner {
   sendData(stream: H2Stream, chunk: Buffer, done: (() => void) | undefined): boolean {
     if (stream.queue !== undefined && stream.queue.length > 0) {
       stream.queue.push({ chunk, offset: 0, done })
-      stream.wantsWritable = true
-      this.waitingWritable.add(stream)
-      return false
+      return this.waitToWrite(stream)
     }
     const fits = Math.min(this.sendWindow, stream.sendWindow)
     if (chunk.length <= fits && chunk.length <= this.peerMaxFrame) {
@@ -617,26 +612,24 @@ export abstract class H2Connection implements StreamOwner {
       stream.sendWindow -= chunk.length
       this.writer.frame(FrameType.DATA, 0, stream.id, chunk, 0, chunk.length, done)
       this.scheduleFlush()
-      if (this.congested || this.writer.pending > CONGESTED_BYTES) {
-        stream.wantsWritable = true
-        this.waitingWritable.add(stream)
-        return false
-      }
-      return true
+      return this.full() ? this.waitToWrite(stream) : true
     }
     stream.queue = [{ chunk, offset: 0, done }]
     this.pump(stream)
     // Still queued (no window), or sent to a socket that is full: the stream is told when to go on.
-    if (
-      (stream.queue !== undefined && stream.queue.length > 0) ||
-      this.congested ||
-      this.writer.pending > CONGESTED_BYTES
-    ) {
-      stream.wantsWritable = true
-      this.waitingWritable.add(stream)
-      return false
-    }
-    return true
+    const queued = stream.queue !== undefined && stream.queue.length > 0
+    return queued || this.full() ? this.waitToWrite(stream) : true
+  }
+
+  /** The socket, or what waits for it, holds as much as a peer that reads slowly should be given. */
+  private full(): boolean {
+    return this.congested || this.writer.pending > CONGESTED_BYTES
+  }
+
+  /** The stream is told (onWritable) when it may write again. */
+  private waitToWrite(stream: H2Stream): false {
+    this.waitingWritable.add(stream)
+    return false
   }
 
   /** Sends a stream's queued DATA as far as the windows allow, then its end if that waited. */
@@ -753,7 +746,6 @@ export abstract class H2Connection implements StreamOwner {
       if (this.congested) return
       if (s.queue !== undefined && s.queue.length > 0) continue
       this.waitingWritable.delete(s)
-      s.wantsWritable = false
       if (!s.closed) s.handler?.onWritable?.(s)
     }
   }

@@ -48,8 +48,6 @@ export class H2Stream {
   headersSent = false
   /** The final response head was received (client role). */
   responded = false
-  /** The code it closed with (0: cleanly), -1 while open. */
-  closeCode = -1
   /** Why we reset the stream as malformed (RFC 9113 §8.1.1), for the error its owner reports. */
   malformed: string | undefined = undefined
   /** The message's content-length, -1 if none; checked against the DATA (§8.1.1). */
@@ -59,7 +57,6 @@ export class H2Stream {
   queue: Queued[] | undefined = undefined
   /** `end()` was called while DATA waited: null ends without trailers, a list ends with them. */
   endAfterQueue: string[] | null | undefined = undefined
-  wantsWritable = false
   /** Our side ended before the peer's: RST_STREAM NO_ERROR once all of ours is out (RFC 9113 §8.1). */
   resetWhenEnded = false
 
@@ -114,13 +111,6 @@ export class H2Stream {
     this.conn.giveBack(this, n)
   }
 
-  /** Bytes waiting for window. */
-  get queuedBytes(): number {
-    let n = 0
-    if (this.queue !== undefined) for (const q of this.queue) n += q.chunk.length - q.offset
-    return n
-  }
-
   /** Our side is done: the stream closes once the peer's is too. */
   endLocal(): void {
     this.localEnded = true
@@ -139,7 +129,6 @@ export class H2Stream {
   close(code: number): void {
     if (this.closed) return
     this.closed = true
-    this.closeCode = code
     const queue = this.queue
     this.queue = undefined
     // A chunk partly sent may have pieces still on their way by reference: given back after them.

@@ -10,9 +10,8 @@ import type { H2Stream, StreamHandler } from '../http2/h2-stream.ts'
 import type { Exchange } from '../pipeline/exchange.ts'
 import type { ResponseSink } from '../pipeline/response-sink.ts'
 
-/** `:status` and the fields as an HTTP/2 header block: hop-by-hop ones gone (RFC 9113 §8.2.2). */
-export function h2Fields(status: number, fields: ResponseFields): string[] {
-  const out = [':status', String(status)]
+/** Appends the fields to a header block: pseudo-header and hop-by-hop ones left out (RFC 9113 §8.2.2). */
+function addFields(out: string[], fields: ResponseFields): string[] {
   for (const name in fields) {
     const value = fields[name]
     if (value === undefined || HOP_BY_HOP.has(name) || name.charCodeAt(0) === 58) continue
@@ -22,17 +21,14 @@ export function h2Fields(status: number, fields: ResponseFields): string[] {
   return out
 }
 
+/** `:status` and the fields as an HTTP/2 header block. */
+function h2Fields(status: number, fields: ResponseFields): string[] {
+  return addFields([':status', String(status)], fields)
+}
+
 /** Trailer fields: no pseudo-header, nothing connection-specific. */
 function h2Trailers(fields: ResponseFields | undefined): string[] | undefined {
-  if (fields === undefined) return undefined
-  const out: string[] = []
-  for (const name in fields) {
-    const value = fields[name]
-    if (value === undefined || name.charCodeAt(0) === 58 || HOP_BY_HOP.has(name)) continue
-    if (Array.isArray(value)) for (const v of value) out.push(name, String(v))
-    else out.push(name, String(value))
-  }
-  return out
+  return fields === undefined ? undefined : addFields([], fields)
 }
 
 /** A request's content as the pipeline reads it; the stream's window opens as it is read. */
